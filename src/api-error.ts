@@ -1,0 +1,23 @@
+/**
+ * Inbound API errors. Every 4xx/5xx the gateway answers is JSON
+ * `{ "error": { "code", "message", "details"? } }` (openapi.yaml `Error`).
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toJSON(): { error: { code: string; message: string; details?: unknown } } {
+    return { error: { code: this.code, message: this.message, ...(this.details !== undefined ? { details: this.details } : {}) } };
+  }
+}
+
+export function zodDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Array<{ field: string; message: string }> {
+  return issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message }));
+}

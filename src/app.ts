@@ -1,0 +1,46 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { ClickStore } from './clicks/click-store';
+import type { Config } from './config';
+import { createIntake } from './conversions/intake';
+import type { ResolvedDestination } from './delivery/destinations';
+import { adminRoutes } from './http/admin-routes';
+import { clickRoutes } from './http/click-routes';
+import { clientIp, ipList } from './http/client-ip';
+import { errorHandler } from './http/error-handler';
+import { healthRoutes } from './http/health-routes';
+import { postbackRoutes } from './http/postback-routes';
+import type { Logger } from './logger';
+import type { Ledger } from './store/ledger';
+
+export interface AppDeps {
+  config: Config;
+  ledger: Ledger;
+  clicks: ClickStore;
+  destinations: Map<string, ResolvedDestination>;
+  logger: Logger;
+  now: () => number;
+  /** New deliveries are committed: wake the workers. */
+  notifyDeliveries: () => void;
+  isDraining: () => boolean;
+}
+
+/** The Koa app with every collaborator injected; it never listens (main.ts and tests do). */
+export function createApp(deps: AppDeps): { app: Koa; router: Router } {
+  const { config } = deps;
+  const app = new Koa();
+  const router = new Router();
+  const trusted = config.server.trustedProxies.length > 0 ? ipList(config.server.trustedProxies) : null;
+  const intake = createIntake({ config, ledger: deps.ledger, clicks: deps.clicks, now: deps.now, onDeliveries: deps.notifyDeliveries });
+
+  app.use(errorHandler(deps.logger));
+  clickRoutes(router, { config, clicks: deps.clicks, now: deps.now });
+  postbackRoutes(router, { intake, ip: (ctx) => clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted) });
+  adminRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, onRetry: deps.notifyDeliveries, now: deps.now });
+  healthRoutes(router, { ledger: deps.ledger, isDraining: deps.isDraining });
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: false }));
+  // Koa would print every error to stderr; the error handler has already logged what matters.
+  app.silent = true;
+  return { app, router };
+}

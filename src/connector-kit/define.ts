@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import type { ConversionRecord } from '../conversions/conversion';
+import type { DeliveryError } from './delivery-error';
+import type { HttpClient, PlatformRequest, PlatformResponse } from './http-types';
+
+/** One delivery as a connector sees it: the conversion plus the stable de-duplication key. */
+export interface DeliveryItem {
+  deliveryId: string;
+  /**
+   * Stable per (conversion, destination) and identical on every retry: put it where the platform
+   * de-duplicates (Meta `event_id`, Google `order_id`, TikTok `event_id`, Reddit `conversion_id`).
+   */
+  dedupKey: string;
+  /** 1 for the first try. */
+  attempt: number;
+  conversion: ConversionRecord;
+}
+
+export interface ConnectorContext<S, C> {
+  destinationId: string;
+  settings: S;
+  credentials: C;
+  /** Injected clock (epoch ms), so `build` stays pure and tests control time. */
+  now: number;
+}
+
+export type ItemOutcome = { ok: true; note?: string } | { ok: false; error: DeliveryError };
+/** One outcome for the whole request, or one per item in the order of `items`. */
+export type Outcome = ItemOutcome | ItemOutcome[];
+
+/** The I/O a connector with a custom `send` may use. It never opens sockets of its own. */
+export interface ConnectorIo {
+  http: HttpClient;
+  timeoutMs: number;
+}
+
+export interface ConnectorLimits {
+  /** Most items one request may carry (1 = no batching). */
+  maxBatch: number;
+  /** Per-request timeout. */
+  timeoutMs: number;
+}
+
+export interface Connector<S extends z.ZodType = z.ZodType, C extends z.ZodType = z.ZodType> {
+  /** Equals the folder name under connectors/. */
+  readonly id: string;
+  readonly displayName: string;
+  /** Pinned upstream API version, e.g. 'v24.0'. */
+  readonly apiVersion: string;
+  readonly settings: S;
+  /** Secrets only. Their values are redacted from every log and attempt record. */
+  readonly credentials: C;
+  readonly limits: ConnectorLimits;
+  /** Pure: reject one item before it is batched with others (one bad event must not sink a batch). */
+  validate?(item: DeliveryItem, ctx: ConnectorContext<z.infer<S>, z.infer<C>>): DeliveryError | null;
+  /** Pure and deterministic: items → one platform request. May throw a DeliveryError. */
+  build(items: readonly DeliveryItem[], ctx: ConnectorContext<z.infer<S>, z.infer<C>>): PlatformRequest;
+  /** Only where an SDK or a token exchange must do the I/O; defaults to `io.http.send(request)`. */
+  send?(request: PlatformRequest, io: ConnectorIo, ctx: ConnectorContext<z.infer<S>, z.infer<C>>): Promise<PlatformResponse>;
+  /** Pure, never throws: the platform's answer → outcome(s). */
+  classify(response: PlatformResponse, request: PlatformRequest, items: readonly DeliveryItem[]): Outcome;
+  /** Cheap credential check for "test connection". */
+  verify?(io: ConnectorIo, ctx: ConnectorContext<z.infer<S>, z.infer<C>>): Promise<void>;
+}
+
+/** Identity with inference: gives `build`/`classify` their settings and credential types. */
+export function defineConnector<S extends z.ZodType, C extends z.ZodType>(connector: Connector<S, C>): Connector<S, C> {
+  return connector;
+}
+
+/** Type-erased connector, as the registry and the engine hold them. */
+export type AnyConnector = Connector<z.ZodType, z.ZodType>;

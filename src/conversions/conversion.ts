@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { clickRecordSchema } from '../clicks/click';
+
+export const CONVERSION_STATUSES = ['approved', 'pending', 'rejected'] as const;
+export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];
+
+/** The event name of a base conversion (a postback without `event`). */
+export const BASE_EVENT = 'conversion';
+
+/**
+ * A conversion as stored in the ledger and handed to connectors. The matched click is kept as a
+ * snapshot, so a delivery retried after the click's TTL still has its platform click id, ip,
+ * user agent and fbc.
+ */
+export const conversionRecordSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  transactionId: z.string(),
+  event: z.string(),
+  status: z.enum(CONVERSION_STATUSES),
+  /** Decimal string exactly as received (never a float), or null when the postback had none. */
+  payout: z.string().nullable(),
+  currency: z.string().length(3),
+  offerId: z.string().nullable(),
+  /** The click id the postback carried (our click id, or the platform's in direct mode). */
+  clickId: z.string().nullable(),
+  matched: z.boolean(),
+  click: clickRecordSchema.nullable(),
+  /** Other parameters of the postback (sub1…, adv1…), without the secret. */
+  params: z.record(z.string(), z.string()),
+  receivedAt: z.number().int(),
+  updatedAt: z.number().int(),
+});
+export type ConversionRecord = z.infer<typeof conversionRecordSchema>;

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { ApiError, zodDetails } from '../api-error';
+import { PLATFORMS } from '../clicks/click';
+import type { SourceConfig } from '../config';
+import { CONVERSION_STATUSES } from './conversion';
+
+/** ISO 4217 codes as the runtime's ICU knows them (no hand-kept list to go stale). */
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const MAX_EXTRA_PARAMS = 40;
+
+/** `{sub5}`, `{Sub5}`, `{transaction_id}` — or the same still percent-encoded. */
+const MACRO_LEFTOVER = /(\{|%7b)[A-Za-z0-9_.\- ]{1,64}(\}|%7d)/i;
+
+const text = (max: number) =>
+  z
+    .string({ error: (i) => (Array.isArray(i.input) ? 'given more than once' : 'must be a string') })
+    .max(max, `longer than ${max} characters`)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters');
+
+const postbackSchema = z.object({
+  transactionId: text(128).min(1, 'is required and must not be empty'),
+  clickId: text(512).optional(),
+  payout: text(32)
+    .regex(/^\d{1,12}(\.\d{1,8})?$/, 'must be a non-negative decimal with a dot, e.g. 12.50')
+    .optional(),
+  currency: text(3)
+    .transform((c) => c.toUpperCase())
+    .refine((c) => CURRENCIES.has(c), 'must be an ISO 4217 currency code, e.g. USD')
+    .optional(),
+  offerId: text(128).optional(),
+  event: text(64).optional(),
+  status: text(16)
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(CONVERSION_STATUSES, { error: `must be one of ${CONVERSION_STATUSES.join(', ')}` }))
+    .optional(),
+  platform: text(16)
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(PLATFORMS, { error: `must be one of ${PLATFORMS.join(', ')}` }))
+    .optional(),
+  extra: z
+    .record(z.string().max(64, 'parameter names are at most 64 characters'), text(512))
+    .refine((r) => Object.keys(r).length <= MAX_EXTRA_PARAMS, `at most ${MAX_EXTRA_PARAMS} other parameters`),
+});
+export type PostbackInput = z.infer<typeof postbackSchema> & { warnings: string[] };
+
+const FIELDS = ['transactionId', 'clickId', 'payout', 'currency', 'offerId', 'event', 'status', 'platform'] as const;
+
+/**
+ * Reads a postback's parameters with the source's parameter names, then validates them. The
+ * error names the parameter as the network sent it (`tx_id`, not `transactionId`).
+ */
+export function parsePostback(params: Record<string, unknown>, source: SourceConfig): PostbackInput {
+  const names = source.params;
+  const nameOf: Record<(typeof FIELDS)[number], string> = {
+    transactionId: names.transactionId, clickId: names.clickId, payout: names.payout, currency: names.currency,
+    offerId: names.offerId, event: names.event, status: names.status, platform: names.platform,
+  };
+  const mapped = new Set<string>([...Object.values(nameOf), names.key]);
+  const raw: Record<string, unknown> = {};
+  for (const f of FIELDS) if (params[nameOf[f]] !== undefined) raw[f] = params[nameOf[f]];
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) if (!mapped.has(k)) extra[k] = v;
+
+  // Seed 001, failure modes 1 and 2: the network sent the macro itself, not its value.
+  for (const f of FIELDS) {
+    const v = raw[f];
+    if (typeof v === 'string' && MACRO_LEFTOVER.test(v)) {
+      throw new ApiError(422, 'UNSUBSTITUTED_MACRO',
+        `parameter "${nameOf[f]}" is the literal "${v}": the network did not substitute this macro. ` +
+          'Macro names are case-sensitive ({Sub5} is not {sub5}); check the postback URL saved in the network.',
+        [{ field: nameOf[f], message: 'unsubstituted macro' }]);
+    }
+  }
+
+  const parsed = postbackSchema.safeParse({ ...raw, extra });
+  if (!parsed.success) {
+    const details = zodDetails(parsed.error.issues).map((d) => {
+      const [head, ...rest] = d.field.split('.');
+      const field = head === 'extra' ? rest.join('.') : (nameOf[head as (typeof FIELDS)[number]] ?? d.field);
+      return { field, message: d.message };
+    });
+    throw new ApiError(400, 'INVALID_POSTBACK', `invalid postback: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`, details);
+  }
+
+  const warnings: string[] = [];
+  if (parsed.data.clickId === '') {
+    warnings.push(`"${names.clickId}" is empty: the click id was never captured into the sub parameter, so the conversion cannot be matched`);
+  }
+  for (const [k, v] of Object.entries(parsed.data.extra)) {
+    if (MACRO_LEFTOVER.test(v)) warnings.push(`parameter "${k}" looks like an unsubstituted macro: "${v}"`);
+  }
+  return { ...parsed.data, warnings };
+}

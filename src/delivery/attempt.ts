@@ -1,0 +1,112 @@
+import type { ConnectorContext, DeliveryItem, ItemOutcome } from '../connector-kit/define';
+import { DeliveryError, POLICY, toDeliveryError } from '../connector-kit/delivery-error';
+import type { HttpClient, PlatformRequest, PlatformResponse } from '../connector-kit/http-types';
+import { redactRequest, redactText } from '../connector-kit/redact';
+import type { AttemptResult, ClaimedDelivery } from '../store/ledger';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import type { ResolvedDestination } from './destinations';
+
+const RESPONSE_BODY_KEPT = 2048;
+
+export interface AttemptDeps {
+  http: HttpClient;
+  now: () => number;
+  backoff: BackoffOptions;
+  random?: () => number;
+}
+
+/**
+ * One request for a batch of claimed deliveries of ONE destination: validate each item, build,
+ * send, classify, and turn every item's outcome into its next state. Never throws: whatever
+ * goes wrong becomes a DeliveryError on the items it concerns.
+ */
+export async function attemptBatch(dest: ResolvedDestination, claimed: readonly ClaimedDelivery[], owner: string, deps: AttemptDeps): Promise<AttemptResult[]> {
+  const startedAt = deps.now();
+  const { connector } = dest;
+  const ctx: ConnectorContext<unknown, unknown> = {
+    destinationId: dest.config.id, settings: dest.settings, credentials: dest.credentials, now: startedAt,
+  };
+  const items: DeliveryItem[] = claimed.map(({ delivery, conversion }) => ({
+    deliveryId: delivery.id, dedupKey: delivery.dedupKey, attempt: delivery.attempts + 1, conversion,
+  }));
+  const outcomes = new Map<string, ItemOutcome>();
+  const valid: DeliveryItem[] = [];
+  for (const item of items) {
+    const err = safe(() => connector.validate?.(item, ctx) ?? null);
+    if (err) outcomes.set(item.deliveryId, { ok: false, error: err });
+    else valid.push(item);
+  }
+
+  let request: PlatformRequest | null = null;
+  let response: PlatformResponse | null = null;
+  if (valid.length > 0) {
+    try {
+      request = connector.build(valid, ctx);
+      const io = { http: deps.http, timeoutMs: connector.limits.timeoutMs };
+      response = connector.send ? await connector.send(request, io, ctx) : await deps.http.send(request, { timeoutMs: connector.limits.timeoutMs });
+      const classified = safe(() => connector.classify(response as PlatformResponse, request as PlatformRequest, valid));
+      const list: ItemOutcome[] =
+        classified instanceof DeliveryError ? valid.map(() => ({ ok: false, error: classified }))
+        : Array.isArray(classified) ? classified
+        : valid.map(() => classified);
+      valid.forEach((item, i) => {
+        outcomes.set(item.deliveryId, list[i] ?? { ok: false, error: new DeliveryError('transient', 'connector returned no outcome for this item') });
+      });
+    } catch (err) {
+      const error = toDeliveryError(err);
+      for (const item of valid) outcomes.set(item.deliveryId, { ok: false, error });
+    }
+  }
+
+  const finishedAt = deps.now();
+  const pii = claimed.flatMap(({ conversion }) => [conversion.click?.ip, conversion.click?.userAgent]).filter((v): v is string => !!v);
+  const recordedRequest = request ? redactRequest(request, dest.secrets, pii) : null;
+  const recordedBody = response ? redactText(response.body.slice(0, RESPONSE_BODY_KEPT), dest.secrets, pii) : null;
+
+  return claimed.map(({ delivery }) => {
+    const outcome = outcomes.get(delivery.id) as ItemOutcome;
+    const attempt = delivery.attempts + 1;
+    const base = {
+      attempt, startedAt, durationMs: response?.durationMs ?? finishedAt - startedAt, request: recordedRequest,
+      responseStatus: response?.status ?? null, responseBody: recordedBody,
+    };
+    if (outcome.ok) {
+      return {
+        deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'succeeded', nextAttemptAt: finishedAt, health: 'success',
+        attempt: { ...base, outcome: 'succeeded', errorKind: null, errorMessage: outcome.note ?? null, platformCode: null, nextStep: 'done', nextAttemptAt: null },
+      } satisfies AttemptResult;
+    }
+    const { error } = outcome;
+    const policy = POLICY[error.kind];
+    const message = redactText(error.message, dest.secrets, pii);
+    const failed = { ...base, outcome: 'failed' as const, errorKind: error.kind, errorMessage: message, platformCode: error.platformCode ?? null };
+    const health = policy.countsTowardHealth ? 'failure' : 'neutral';
+    if (policy.pausesDestination) {
+      // The delivery waits for the destination to be fixed and resumed; it is not dead.
+      return {
+        deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'pending', nextAttemptAt: finishedAt, health,
+        pause: { reason: `${error.kind}: ${message}` }, attempt: { ...failed, nextStep: 'paused', nextAttemptAt: null },
+      } satisfies AttemptResult;
+    }
+    if (policy.retryable && attempt < delivery.maxAttempts) {
+      const next = finishedAt + backoffDelay(attempt, deps.backoff, error.retryAfterMs, deps.random);
+      return {
+        deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'pending', nextAttemptAt: next, health,
+        attempt: { ...failed, nextStep: 'retry', nextAttemptAt: next },
+      } satisfies AttemptResult;
+    }
+    return {
+      deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'dead', nextAttemptAt: finishedAt, health,
+      attempt: { ...failed, nextStep: 'dead', nextAttemptAt: null },
+    } satisfies AttemptResult;
+  });
+}
+
+/** Runs pure connector code; a throw becomes a DeliveryError instead of escaping. */
+function safe<T>(fn: () => T): T | DeliveryError {
+  try {
+    return fn();
+  } catch (err) {
+    return toDeliveryError(err);
+  }
+}

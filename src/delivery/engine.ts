@@ -1,0 +1,162 @@
+import type { Logger } from 'pino';
+import type { HttpClient } from '../connector-kit/http-types';
+import { newId } from '../ids';
+import type { AttemptResult, ClaimedDelivery, Ledger } from '../store/ledger';
+import { attemptBatch } from './attempt';
+import type { BackoffOptions } from './backoff';
+import type { ResolvedDestination } from './destinations';
+
+export interface EngineOptions {
+  /** Most requests in flight at once. */
+  concurrency: number;
+  pollMs: number;
+  /** How long a claim is ours; a crashed worker's claims come back after this. Must exceed the longest request timeout. */
+  leaseMs: number;
+  backoff: BackoffOptions;
+}
+
+export interface EngineDeps {
+  ledger: Ledger;
+  destinations: Map<string, ResolvedDestination>;
+  http: HttpClient;
+  now: () => number;
+  logger: Logger;
+  options: EngineOptions;
+  random?: () => number;
+}
+
+/**
+ * The worker: the outbox is the queue. It claims due deliveries with a lease, groups them per
+ * destination into requests of at most the connector's batch size, runs up to `concurrency`
+ * requests at once and records every attempt. Killed at any moment, it loses nothing: an
+ * unfinished claim expires and another (or the restarted) worker takes it again, with the
+ * same de-duplication key.
+ */
+export function createDeliveryEngine(deps: EngineDeps) {
+  const { ledger, destinations, http, now, logger, options } = deps;
+  const owner = `w-${newId().slice(0, 12)}`;
+  const maxBatch = Math.max(1, ...[...destinations.values()].map((d) => d.connector.limits.maxBatch));
+  const held = [...destinations.values()].filter((d) => !d.config.enabled).map((d) => d.config.id);
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  let running: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  const stats = { attempts: 0, succeeded: 0, failed: 0 };
+
+  function notify(): void {
+    wake?.();
+  }
+
+  function idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function runBatch(dest: ResolvedDestination | undefined, batch: ClaimedDelivery[]): Promise<void> {
+    let results: AttemptResult[];
+    if (!dest) {
+      results = batch.map(({ delivery }) => orphan(delivery.id, delivery.destinationId, delivery.attempts + 1));
+    } else {
+      results = await attemptBatch(dest, batch, owner, { http, now, backoff: options.backoff, ...(deps.random ? { random: deps.random } : {}) });
+    }
+    await ledger.completeAttempts(results, now());
+    for (const r of results) {
+      stats.attempts++;
+      if (r.status === 'succeeded') stats.succeeded++;
+      else stats.failed++;
+      const a = r.attempt;
+      const line = { destination: r.destinationId, delivery: r.deliveryId, attempt: a.attempt, outcome: a.outcome, kind: a.errorKind ?? undefined,
+        status: a.responseStatus ?? undefined, durationMs: a.durationMs, next: a.nextStep };
+      if (a.outcome === 'succeeded') logger.debug(line, 'delivery attempt');
+      else logger.warn({ ...line, error: a.errorMessage }, 'delivery attempt failed');
+      if (r.pause) logger.error({ destination: r.destinationId, reason: r.pause.reason }, 'destination paused');
+    }
+  }
+
+  function orphan(deliveryId: string, destinationId: string, attempt: number): AttemptResult {
+    const t = now();
+    const message = `destination "${destinationId}" is no longer configured`;
+    return {
+      deliveryId, leaseOwner: owner, destinationId, status: 'dead', nextAttemptAt: t, health: 'neutral',
+      attempt: { attempt, startedAt: t, durationMs: 0, request: null, responseStatus: null, responseBody: null, outcome: 'failed',
+        errorKind: 'config', errorMessage: message, platformCode: null, nextStep: 'dead', nextAttemptAt: null },
+    };
+  }
+
+  function track(p: Promise<void>): void {
+    const tracked = p.catch((err) => logger.error({ err }, 'delivery batch crashed')).finally(() => {
+      inFlight.delete(tracked);
+      notify();
+    });
+    inFlight.add(tracked);
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      const free = options.concurrency - inFlight.size;
+      if (free <= 0) {
+        await idle(options.pollMs);
+        continue;
+      }
+      let claimed: ClaimedDelivery[];
+      try {
+        claimed = await ledger.claimDue({ owner, now: now(), leaseMs: options.leaseMs, limit: Math.min(1000, free * maxBatch), holdDestinations: held });
+      } catch (err) {
+        logger.error({ err }, 'claiming deliveries failed');
+        await idle(options.pollMs);
+        continue;
+      }
+      if (claimed.length === 0) {
+        await idle(options.pollMs);
+        continue;
+      }
+      const requests = chunkByDestination(claimed, destinations);
+      // More requests than free slots: give the surplus back rather than hold claims idle.
+      const now_ = requests.slice(0, free);
+      const surplus = requests.slice(free).flatMap((r) => r.batch.map((c) => c.delivery.id));
+      if (surplus.length > 0) await ledger.release(surplus, owner);
+      for (const r of now_) track(runBatch(r.dest, r.batch));
+    }
+  }
+
+  return {
+    owner,
+    stats,
+    notify,
+    start(): void {
+      if (!running) running = loop();
+    },
+    /** Stop claiming, let in-flight attempts finish and be recorded. */
+    async stop(): Promise<void> {
+      stopping = true;
+      notify();
+      await running;
+      await Promise.allSettled([...inFlight]);
+    },
+    inFlight: () => inFlight.size,
+  };
+}
+export type DeliveryEngine = ReturnType<typeof createDeliveryEngine>;
+
+function chunkByDestination(claimed: ClaimedDelivery[], destinations: Map<string, ResolvedDestination>) {
+  const groups = new Map<string, ClaimedDelivery[]>();
+  for (const c of claimed) {
+    const list = groups.get(c.delivery.destinationId) ?? [];
+    list.push(c);
+    groups.set(c.delivery.destinationId, list);
+  }
+  const out: Array<{ dest: ResolvedDestination | undefined; batch: ClaimedDelivery[] }> = [];
+  for (const [id, list] of groups) {
+    const dest = destinations.get(id);
+    const size = dest?.connector.limits.maxBatch ?? 1;
+    for (let i = 0; i < list.length; i += size) out.push({ dest, batch: list.slice(i, i + size) });
+  }
+  return out;
+}

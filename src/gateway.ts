@@ -1,0 +1,90 @@
+import type { Server } from 'node:http';
+import KeyvRedis from '@keyv/redis';
+import { connectors } from '../connectors/index';
+import { createApp } from './app';
+import { createKeyvClickStore, type ClickStore } from './clicks/click-store';
+import type { Config } from './config';
+import type { AnyConnector } from './connector-kit/define';
+import { createHttpClient } from './connector-kit/http-client';
+import type { HttpClient } from './connector-kit/http-types';
+import { createRegistry } from './connector-kit/registry';
+import { resolveDestinations } from './delivery/destinations';
+import { createDeliveryEngine } from './delivery/engine';
+import type { Logger } from './logger';
+import { GroupCommit } from './store/group-commit';
+import { migrate } from './store/migrations';
+import { openSqlite } from './store/sqlite';
+import { SqliteKeyvAdapter } from './store/sqlite-keyv-adapter';
+import { createSqliteLedger } from './store/sqlite-ledger';
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  now?: () => number;
+  http?: HttpClient;
+  connectors?: readonly AnyConnector[];
+  /** Start the delivery workers (tests of intake alone may not). */
+  startWorkers?: boolean;
+}
+
+/** Wires storage, connectors, the delivery engine and the app: what main.ts and the tests start. */
+export function openGateway(options: GatewayOptions) {
+  const { config, logger } = options;
+  const now = options.now ?? Date.now;
+  const db = openSqlite(config.storage.sqlitePath, config.storage.synchronous);
+  migrate(db, now());
+  const writer = new GroupCommit(db);
+  const ledger = createSqliteLedger(db, writer);
+  const clicks = openClickStore(config, db, writer, now);
+  const registry = createRegistry(options.connectors ?? (connectors as readonly AnyConnector[]));
+  const destinations = resolveDestinations(config.destinations, registry);
+  const http = options.http ?? createHttpClient();
+  const engine = createDeliveryEngine({ ledger, destinations, http, now, logger: logger.child({ component: 'delivery' }), options: config.delivery });
+  let draining = false;
+  const { app, router } = createApp({
+    config, ledger, clicks, destinations, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining,
+  });
+
+  const purge = setInterval(() => {
+    clicks.purgeExpired().then(
+      (n) => n > 0 && logger.info({ purged: n }, 'expired clicks deleted'),
+      (err) => logger.error({ err }, 'click purge failed'),
+    );
+  }, config.clicks.purgeIntervalMs);
+  purge.unref();
+  if (options.startWorkers !== false) engine.start();
+
+  let server: Server | null = null;
+  return {
+    app, router, ledger, clicks, engine, writer, registry, destinations, db,
+    listen(port = config.server.port, host = config.server.host): Promise<Server> {
+      return new Promise((resolve) => {
+        server = app.listen(port, host, () => resolve(server as Server));
+        server.keepAliveTimeout = 65_000;
+      });
+    },
+    /** SIGTERM: stop taking work, finish in-flight attempts, then close storage. */
+    async close(): Promise<void> {
+      draining = true;
+      clearInterval(purge);
+      const closing = server ? new Promise<void>((r) => server?.close(() => r())) : Promise.resolve();
+      server?.closeIdleConnections();
+      await engine.stop();
+      await closing;
+      await http.close();
+      await clicks.close();
+      await ledger.close();
+    },
+  };
+}
+export type Gateway = ReturnType<typeof openGateway>;
+
+function openClickStore(config: Config, db: ReturnType<typeof openSqlite>, writer: GroupCommit, now: () => number): ClickStore {
+  const ttlMs = Math.round(config.clicks.attributionWindowDays * 86_400_000);
+  if (config.storage.clickStore.startsWith('redis://') || config.storage.clickStore.startsWith('rediss://')) {
+    // Redis expires keys natively: nothing to purge.
+    return createKeyvClickStore({ store: new KeyvRedis(config.storage.clickStore), ttlMs });
+  }
+  const adapter = new SqliteKeyvAdapter(db, writer, now);
+  return createKeyvClickStore({ store: adapter, ttlMs, purge: () => adapter.purgeExpired() });
+}

@@ -1,0 +1,90 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import { ApiError, zodDetails } from '../api-error';
+import type { Config } from '../config';
+import type { ResolvedDestination } from '../delivery/destinations';
+import type { DeliveryRow, Ledger } from '../store/ledger';
+import { adminAuth } from './admin-auth';
+import { conversionView, deliveryView, attemptView } from './views';
+
+const listQuery = z.object({
+  status: z.enum(['pending', 'succeeded', 'dead', 'cancelled']).optional(),
+  destination: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.coerce.number().int().min(0).optional(),
+});
+const idParam = z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 lowercase hex characters');
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ApiError(400, 'INVALID_REQUEST', 'invalid request parameters', zodDetails(r.error.issues));
+  return r.data;
+}
+
+export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledger; destinations: Map<string, ResolvedDestination>; onRetry: () => void; now: () => number }): void {
+  const { ledger, destinations, now } = deps;
+  const auth = adminAuth(deps.config.admin.token);
+
+  router.get('/v1/conversions/:id', auth, async (ctx) => {
+    const id = parse(idParam, ctx.params.id);
+    const conversion = await ledger.getConversion(id);
+    if (!conversion) throw new ApiError(404, 'NOT_FOUND', `no conversion ${id}`);
+    const deliveries = await ledger.listDeliveriesOf(id);
+    const attempts = await ledger.listAttempts(deliveries.map((d) => d.id));
+    ctx.body = {
+      ...conversionView(conversion),
+      deliveries: deliveries.map((d) => ({ ...deliveryView(d), attempts: attempts.filter((a) => a.deliveryId === d.id).map(attemptView) })),
+    };
+  });
+
+  router.get('/v1/deliveries', auth, async (ctx) => {
+    const q = parse(listQuery, ctx.query);
+    const rows: DeliveryRow[] = await ledger.listDeliveries({
+      limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.destination ? { destinationId: q.destination } : {}),
+      ...(q.before !== undefined ? { before: q.before } : {}),
+    });
+    const last = rows.at(-1);
+    ctx.body = { deliveries: rows.map(deliveryView), next_before: rows.length === q.limit && last ? last.createdAt : null };
+  });
+
+  router.post('/v1/deliveries/:id/retry', auth, async (ctx) => {
+    const id = parse(idParam, ctx.params.id);
+    const existing = await ledger.getDelivery(id);
+    if (!existing) throw new ApiError(404, 'NOT_FOUND', `no delivery ${id}`);
+    const budget = destinations.get(existing.destinationId)?.config.maxAttempts ?? deps.config.delivery.maxAttempts;
+    const row = await ledger.retryDelivery(id, now(), budget);
+    if (!row) throw new ApiError(409, 'NOT_RETRYABLE', `delivery ${id} has already succeeded`);
+    deps.onRetry();
+    ctx.status = 202;
+    ctx.body = deliveryView(row);
+  });
+
+  router.get('/v1/destinations', auth, async (ctx) => {
+    const states = new Map((await ledger.destinationStates()).map((s) => [s.destinationId, s]));
+    ctx.body = {
+      destinations: deps.config.destinations.map((d) => {
+        const s = states.get(d.id);
+        return {
+          id: d.id, connector: d.connector, enabled: d.enabled, paused: s?.paused ?? false, paused_reason: s?.pausedReason ?? null,
+          paused_at: s?.pausedAt ?? null, consecutive_failures: s?.consecutiveFailures ?? 0, last_success_at: s?.lastSuccessAt ?? null,
+        };
+      }),
+    };
+  });
+
+  router.post('/v1/destinations/:id/resume', auth, async (ctx) => {
+    const id = ctx.params.id as string;
+    if (!destinations.has(id)) throw new ApiError(404, 'NOT_FOUND', `no destination "${id}" is configured`);
+    const state = await ledger.resumeDestination(id, now());
+    deps.onRetry();
+    ctx.body = { id, paused: state?.paused ?? false };
+  });
+
+  router.get('/v1/rejections', auth, async (ctx) => {
+    const q = parse(listQuery.pick({ limit: true, before: true }), ctx.query);
+    const rows = await ledger.listRejections(q.limit, q.before);
+    ctx.body = {
+      rejections: rows.map((r) => ({ id: r.id, source: r.source, received_at: r.receivedAt, http_status: r.httpStatus, code: r.code, message: r.message, params: r.params })),
+    };
+  });
+}

@@ -1,0 +1,76 @@
+import type Router from '@koa/router';
+import cors from '@koa/cors';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { ApiError, zodDetails } from '../api-error';
+import { buildClick, clickInputSchema, type ClickFacts } from '../clicks/capture';
+import type { ClickStore } from '../clicks/click-store';
+import { withParams } from '../clicks/offer-url';
+import type { Config } from '../config';
+import { parseBody, bodyRecord } from './body';
+import { clientIp, ipList } from './client-ip';
+
+const MAX_HEADER_KEPT = 1024;
+const clip = (v: string | undefined, max: number): string | null => (v ? v.slice(0, max) : null);
+
+const registerSchema = clickInputSchema.extend({
+  link: z.string().max(64).optional(),
+  landing_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(4096).optional(),
+  referrer: z.string().max(4096).optional(),
+});
+
+export function clickRoutes(router: Router, deps: { config: Config; clicks: ClickStore; now: () => number }): void {
+  const { config, clicks, now } = deps;
+  const links = new Map(config.links.map((l) => [l.id, l]));
+  const trusted = config.server.trustedProxies.length > 0 ? ipList(config.server.trustedProxies) : null;
+  const origins = new Set(config.server.corsOrigins);
+
+  const facts = (ctx: Context, link: string | null, input: ClickFacts['input']): ClickFacts => ({
+    link,
+    input,
+    ip: clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted),
+    userAgent: clip(ctx.get('user-agent'), MAX_HEADER_KEPT),
+    referrer: clip(ctx.get('referer'), 4096),
+    landingUrl: `${config.server.publicUrl?.replace(/\/$/, '') ?? ctx.origin}${ctx.url}`.slice(0, 4096),
+    cookies: { fbp: ctx.cookies.get('_fbp') ?? undefined, fbc: ctx.cookies.get('_fbc') ?? undefined },
+    now: now(),
+  });
+
+  // The redirect link an ad points at: store the click, send the visitor on with sub5 = click id.
+  router.get('/c/:link', async (ctx) => {
+    const link = links.get(ctx.params.link as string);
+    if (!link) {
+      if (config.clicks.fallbackUrl) return ctx.redirect(config.clicks.fallbackUrl);
+      throw new ApiError(404, 'UNKNOWN_LINK', `no link "${ctx.params.link}" is configured`);
+    }
+    const parsed = clickInputSchema.safeParse(ctx.query);
+    if (!parsed.success) throw new ApiError(400, 'INVALID_CLICK', 'invalid click parameters', zodDetails(parsed.error.issues));
+    const click = buildClick(facts(ctx, link.id, parsed.data));
+    await clicks.save(click);
+    const passthrough = Object.entries(click.subs) as Array<[string, string]>;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(withParams(link.offerUrl, [...passthrough, ['sub5', click.id]]));
+  });
+
+  // Direct links: a landing-page script registers the click without a redirect.
+  const corsMiddleware = cors({
+    origin: (ctx) => (origins.has(ctx.get('origin')) ? ctx.get('origin') : ''),
+    allowMethods: ['POST', 'OPTIONS'],
+    allowHeaders: ['content-type'],
+    maxAge: 600,
+  });
+  router.options('/v1/clicks', corsMiddleware);
+  router.post('/v1/clicks', corsMiddleware, parseBody, async (ctx) => {
+    const origin = ctx.get('origin');
+    if (origin && !origins.has(origin)) throw new ApiError(403, 'ORIGIN_NOT_ALLOWED', `origin ${origin} is not in server.corsOrigins`);
+    const parsed = registerSchema.safeParse(bodyRecord(ctx.request.body));
+    if (!parsed.success) throw new ApiError(400, 'INVALID_CLICK', 'invalid click', zodDetails(parsed.error.issues));
+    const { link, landing_url, referrer, ...input } = parsed.data;
+    if (link !== undefined && !links.has(link)) throw new ApiError(400, 'UNKNOWN_LINK', `no link "${link}" is configured`);
+    const f = facts(ctx, link ?? null, input);
+    const click = buildClick({ ...f, landingUrl: landing_url ?? null, referrer: referrer ?? f.referrer });
+    await clicks.save(click);
+    ctx.status = 201;
+    ctx.body = { click_id: click.id, platform: click.platform, fbc: click.fbc };
+  });
+}

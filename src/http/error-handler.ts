@@ -1,0 +1,35 @@
+import type { Context, Next } from 'koa';
+import { ZodError } from 'zod';
+import { ApiError, zodDetails } from '../api-error';
+import type { Logger } from '../logger';
+
+/** Maps every thrown error to the JSON error body; nothing escapes to Koa's default text handler. */
+export function errorHandler(logger: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new ApiError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+      }
+    } catch (err) {
+      const apiError = toApiError(err);
+      if (apiError.status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
+      ctx.status = apiError.status;
+      ctx.type = 'application/json';
+      ctx.body = apiError.toJSON();
+    }
+  };
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ZodError) return new ApiError(400, 'INVALID_REQUEST', 'the request is invalid', zodDetails(err.issues));
+  const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
+  const status = e.status ?? e.statusCode;
+  if (status === 413 || e.type === 'entity.too.large') return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
+  if (status === 415) return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON or form data');
+  if (status && status >= 400 && status < 500) {
+    return new ApiError(status, 'BAD_REQUEST', e.expose && e.message ? e.message : 'the request could not be parsed');
+  }
+  return new ApiError(500, 'INTERNAL', 'internal error');
+}

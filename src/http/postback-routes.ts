@@ -1,0 +1,28 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Intake } from '../conversions/intake';
+import { bodyRecord, parseBody } from './body';
+
+/**
+ * S2S postback intake: GET (the networks' default) or POST with form or JSON. The answer comes
+ * once the conversion and its outbox rows are committed, never after delivery.
+ */
+export function postbackRoutes(router: Router, deps: { intake: Intake; ip: (ctx: Context) => string | null }): void {
+  const handle = async (ctx: Context) => {
+    const params = { ...ctx.query, ...bodyRecord(ctx.request.body) } as Record<string, unknown>;
+    const result = await deps.intake.receive({ params, ip: deps.ip(ctx), sourceId: ctx.params?.source });
+    ctx.body = {
+      conversion_id: result.conversion.id,
+      duplicate: result.duplicate,
+      updated: result.updated,
+      matched: result.conversion.matched,
+      status: result.conversion.status,
+      deliveries: result.deliveries.map((d) => ({ id: d.id, destination: d.destinationId, status: d.status })),
+      warnings: result.warnings,
+    };
+  };
+  router.get('/postback', handle);
+  router.post('/postback', parseBody, handle);
+  router.get('/postback/:source', handle);
+  router.post('/postback/:source', parseBody, handle);
+}

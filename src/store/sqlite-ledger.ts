@@ -1,0 +1,156 @@
+import type { Statement } from 'better-sqlite3';
+import type { ConversionRecord } from '../conversions/conversion';
+import { newId } from '../ids';
+import type { GroupCommit } from './group-commit';
+import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult } from './ledger';
+import {
+  conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToRejection, type Row,
+} from './ledger-rows';
+import { SQL } from './ledger-sql';
+import type { SqliteDb } from './sqlite';
+
+/** The Ledger on the embedded SQLite file. Reads run directly; every write goes through group commit. */
+export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
+  const cache = new Map<string, Statement>();
+  const stmt = (sql: string): Statement => {
+    let s = cache.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+  const all = (sql: string, ...params: unknown[]) => stmt(sql).all(...params) as Row[];
+  const get = (sql: string, ...params: unknown[]) => stmt(sql).get(...params) as Row | undefined;
+  const run = (sql: string, ...params: unknown[]) => stmt(sql).run(...params);
+
+  const deliverySummary = (conversionId: string) =>
+    all(SQL.deliveriesOf, conversionId).map((r) => ({
+      id: String(r.id), destinationId: String(r.destination_id), status: r.status as DeliveryStatus,
+    }));
+
+  function insertDeliveries(conversion: ConversionRecord, route: (c: ConversionRecord) => ReturnType<Parameters<Ledger['recordPostback']>[0]['route']>, now: number) {
+    for (const t of route(conversion)) {
+      run(SQL.insertDelivery, newId(), conversion.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now);
+    }
+  }
+
+  return {
+    recordPostback: (write, now) =>
+      writer.run((): PostbackResult => {
+        const c = write.conversion;
+        const existingRow = get(SQL.findConversion, c.source, c.transactionId, c.event);
+        if (!existingRow) {
+          run(SQL.insertConversion, ...conversionToRow(c));
+          insertDeliveries(c, write.route, now);
+          return { conversion: c, duplicate: false, updated: false, deliveries: deliverySummary(c.id) };
+        }
+        const existing = rowToConversion(existingRow);
+        if (existing.status === c.status) {
+          return { conversion: existing, duplicate: true, updated: false, deliveries: deliverySummary(existing.id) };
+        }
+        // A status change (pending → approved, approved → rejected…): update, then route again.
+        // Deliveries already made are never made twice (UNIQUE (conversion_id, destination_id)).
+        const changed: ConversionRecord = { ...existing, status: c.status, updatedAt: now };
+        run(SQL.updateConversionStatus, changed.status, now, changed.id);
+        const targets = write.route(changed);
+        if (targets.length > 0) insertDeliveries(changed, () => targets, now);
+        else run(SQL.cancelPendingDeliveries, now, changed.id, now);
+        return { conversion: changed, duplicate: false, updated: true, deliveries: deliverySummary(changed.id) };
+      }),
+
+    recordRejection: (r) =>
+      writer.run(() => {
+        run(SQL.insertRejection, r.id, r.source, r.receivedAt, r.httpStatus, r.code, r.message, JSON.stringify(r.params));
+      }),
+
+    getConversion: async (id) => {
+      const r = get(SQL.getConversion, id);
+      return r ? rowToConversion(r) : null;
+    },
+
+    getDelivery: async (id) => {
+      const r = get(SQL.getDelivery, id);
+      return r ? rowToDelivery(r) : null;
+    },
+
+    listDeliveriesOf: async (conversionId) => all(SQL.deliveriesOf, conversionId).map(rowToDelivery),
+
+    listAttempts: async (ids) => {
+      if (ids.length === 0) return [];
+      const sql = `SELECT * FROM attempts WHERE delivery_id IN (${ids.map(() => '?').join(', ')}) ORDER BY delivery_id, attempt`;
+      return (db.prepare(sql).all(...ids) as Row[]).map(rowToAttempt);
+    },
+
+    listDeliveries: async (q: DeliveryQuery) => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.status) (where.push('status = ?'), params.push(q.status));
+      if (q.destinationId) (where.push('destination_id = ?'), params.push(q.destinationId));
+      if (q.before !== undefined) (where.push('created_at < ?'), params.push(q.before));
+      const sql = `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
+      return all(sql, ...params, q.limit).map(rowToDelivery);
+    },
+
+    listRejections: async (limit, before = Number.MAX_SAFE_INTEGER) => all(SQL.rejections, before, limit).map(rowToRejection),
+
+    claimDue: ({ owner, now, leaseMs, limit, holdDestinations }) =>
+      writer.run((): ClaimedDelivery[] => {
+        const rows = all(SQL.claimDue(holdDestinations.length), owner, now + leaseMs, now, now, now, ...holdDestinations, limit);
+        return rows.map((r) => {
+          const delivery = rowToDelivery(r);
+          const conversion = rowToConversion(get(SQL.getConversion, delivery.conversionId) as Row);
+          return { delivery, conversion };
+        });
+      }),
+
+    completeAttempts: (results, now) =>
+      writer.run(() => {
+        for (const r of results) {
+          const a = r.attempt;
+          run(SQL.insertAttempt, newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.request ? JSON.stringify(a.request) : null,
+            a.responseStatus, a.responseBody, a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.nextStep, a.nextAttemptAt);
+          run(SQL.finishDelivery, r.status, r.nextAttemptAt, a.errorMessage, a.errorKind, now, r.deliveryId, r.leaseOwner);
+          if (r.health === 'success') run(SQL.healthSuccess, r.destinationId, now);
+          else if (r.health === 'failure') run(SQL.healthFailure, r.destinationId, now, now);
+          if (r.pause) run(SQL.pause, r.destinationId, r.pause.reason, now);
+        }
+      }),
+
+    release: (ids, owner) =>
+      writer.run(() => {
+        for (const id of ids) run(SQL.release, id, owner);
+      }),
+
+    retryDelivery: (id, now, extraAttempts) =>
+      writer.run((): DeliveryRow | null => {
+        const changed = run(SQL.retryDelivery, now, extraAttempts, now, id).changes;
+        if (changed === 0) return null;
+        return rowToDelivery(get(SQL.getDelivery, id) as Row);
+      }),
+
+    destinationStates: async () => all(SQL.destinationStates).map(rowToDestinationState),
+
+    resumeDestination: (id, _now) =>
+      writer.run(() => {
+        run(SQL.resume, id);
+        const r = get(SQL.destinationState, id);
+        return r ? rowToDestinationState(r) : null;
+      }),
+
+    countDeliveries: async () => {
+      const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, dead: 0, cancelled: 0 };
+      for (const r of all(SQL.countDeliveries)) counts[r.status as DeliveryStatus] = Number(r.n);
+      return counts;
+    },
+
+    ping: async () => {
+      get('SELECT 1 AS ok');
+    },
+
+    close: async () => {
+      writer.flush();
+      db.close();
+    },
+  };
+}
