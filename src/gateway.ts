@@ -8,7 +8,7 @@ import type { AnyConnector } from './connector-kit/define';
 import { createHttpClient } from './connector-kit/http-client';
 import type { HttpClient } from './connector-kit/http-types';
 import { createRegistry } from './connector-kit/registry';
-import { resolveDestinations } from './delivery/destinations';
+import { resolveDestinations, staticDirectory } from './delivery/destinations';
 import { createDeliveryEngine } from './delivery/engine';
 import type { Logger } from './logger';
 import { GroupCommit } from './store/group-commit';
@@ -39,7 +39,7 @@ export function openGateway(options: GatewayOptions) {
   const registry = createRegistry(options.connectors ?? (connectors as readonly AnyConnector[]));
   const destinations = resolveDestinations(config.destinations, registry);
   const http = options.http ?? createHttpClient();
-  const engine = createDeliveryEngine({ ledger, destinations, http, now, logger: logger.child({ component: 'delivery' }), options: config.delivery });
+  const engine = createDeliveryEngine({ ledger, destinations: staticDirectory(destinations), http, now, logger: logger.child({ component: 'delivery' }), options: config.delivery });
   let draining = false;
   const { app, router } = createApp({
     config, ledger, clicks, destinations, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining,

@@ -6,3 +6,5 @@ export * from './template';
 export * from './redact';
 export type { ConversionRecord, ConversionStatus } from '../conversions/conversion';
 export type { ClickRecord, Platform } from '../clicks/click';
+export { createHttpClient } from './http-client';
+export { createRegistry, type ConnectorRegistry } from './registry';

@@ -39,3 +39,36 @@ export function resolveDestinations(configs: readonly DestinationConfig[], regis
   if (problems.length > 0) throw new ConfigError(`invalid destinations:\n  ${problems.join('\n  ')}`);
   return out;
 }
+
+/**
+ * Where the engine looks destinations up. Configured destinations are static; the network side
+ * (partner postbacks) keeps its own in the ledger and plugs in another directory.
+ */
+export interface DestinationDirectory {
+  get(id: string): ResolvedDestination | undefined;
+  /** Destinations whose due deliveries must not be claimed now (disabled in the config). */
+  heldIds(): string[];
+  /** Largest batch any of its connectors takes. */
+  maxBatch(): number;
+}
+
+export function staticDirectory(map: Map<string, ResolvedDestination>): DestinationDirectory {
+  const held = [...map.values()].filter((d) => !d.config.enabled).map((d) => d.config.id);
+  const maxBatch = Math.max(1, ...[...map.values()].map((d) => d.connector.limits.maxBatch));
+  return { get: (id) => map.get(id), heldIds: () => held, maxBatch: () => maxBatch };
+}
+
+/** First directory that knows an id wins. */
+export function combineDirectories(...dirs: DestinationDirectory[]): DestinationDirectory {
+  return {
+    get: (id) => {
+      for (const d of dirs) {
+        const found = d.get(id);
+        if (found) return found;
+      }
+      return undefined;
+    },
+    heldIds: () => dirs.flatMap((d) => d.heldIds()),
+    maxBatch: () => Math.max(1, ...dirs.map((d) => d.maxBatch())),
+  };
+}

@@ -4,7 +4,7 @@ import { newId } from '../ids';
 import type { AttemptResult, ClaimedDelivery, Ledger } from '../store/ledger';
 import { attemptBatch } from './attempt';
 import type { BackoffOptions } from './backoff';
-import type { ResolvedDestination } from './destinations';
+import type { DestinationDirectory, ResolvedDestination } from './destinations';
 
 export interface EngineOptions {
   /** Most requests in flight at once. */
@@ -17,12 +17,14 @@ export interface EngineOptions {
 
 export interface EngineDeps {
   ledger: Ledger;
-  destinations: Map<string, ResolvedDestination>;
+  destinations: DestinationDirectory;
   http: HttpClient;
   now: () => number;
   logger: Logger;
   options: EngineOptions;
   random?: () => number;
+  /** Runs after each batch's results are committed (the network side counts failures here). */
+  afterAttempts?: (results: AttemptResult[]) => Promise<void>;
 }
 
 /**
@@ -35,8 +37,6 @@ export interface EngineDeps {
 export function createDeliveryEngine(deps: EngineDeps) {
   const { ledger, destinations, http, now, logger, options } = deps;
   const owner = `w-${newId().slice(0, 12)}`;
-  const maxBatch = Math.max(1, ...[...destinations.values()].map((d) => d.connector.limits.maxBatch));
-  const held = [...destinations.values()].filter((d) => !d.config.enabled).map((d) => d.config.id);
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   let running: Promise<void> | null = null;
@@ -67,6 +67,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
       results = await attemptBatch(dest, batch, owner, { http, now, backoff: options.backoff, ...(deps.random ? { random: deps.random } : {}) });
     }
     await ledger.completeAttempts(results, now());
+    if (deps.afterAttempts) await deps.afterAttempts(results);
     for (const r of results) {
       stats.attempts++;
       if (r.status === 'succeeded') stats.succeeded++;
@@ -107,7 +108,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
       }
       let claimed: ClaimedDelivery[];
       try {
-        claimed = await ledger.claimDue({ owner, now: now(), leaseMs: options.leaseMs, limit: Math.min(1000, free * maxBatch), holdDestinations: held });
+        claimed = await ledger.claimDue({ owner, now: now(), leaseMs: options.leaseMs, limit: Math.min(1000, free * destinations.maxBatch()), holdDestinations: destinations.heldIds() });
       } catch (err) {
         logger.error({ err }, 'claiming deliveries failed');
         await idle(options.pollMs);
@@ -145,7 +146,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
 }
 export type DeliveryEngine = ReturnType<typeof createDeliveryEngine>;
 
-function chunkByDestination(claimed: ClaimedDelivery[], destinations: Map<string, ResolvedDestination>) {
+function chunkByDestination(claimed: ClaimedDelivery[], destinations: DestinationDirectory) {
   const groups = new Map<string, ClaimedDelivery[]>();
   for (const c of claimed) {
     const list = groups.get(c.delivery.destinationId) ?? [];
