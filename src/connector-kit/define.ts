@@ -22,6 +22,11 @@ export interface ConnectorContext<S, C> {
   credentials: C;
   /** Injected clock (epoch ms), so `build` stays pure and tests control time. */
   now: number;
+  /**
+   * A synthetic conversion from `POST /v1/destinations/:id/test`: use the platform's test mode
+   * (Meta/TikTok test_event_code, Reddit test_mode, Google validate_only) so nothing counts.
+   */
+  test?: boolean;
 }
 
 export type ItemOutcome = { ok: true; note?: string } | { ok: false; error: DeliveryError };
