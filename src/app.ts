@@ -7,9 +7,11 @@ import type { ResolvedDestination } from './delivery/destinations';
 import { adminRoutes } from './http/admin-routes';
 import { clickRoutes } from './http/click-routes';
 import { clientIp, ipList } from './http/client-ip';
+import { destinationTestRoutes } from './http/destination-test-routes';
 import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { postbackRoutes } from './http/postback-routes';
+import type { HttpClient } from './connector-kit/http-types';
 import type { Logger } from './logger';
 import type { Ledger } from './store/ledger';
 
@@ -18,6 +20,8 @@ export interface AppDeps {
   ledger: Ledger;
   clicks: ClickStore;
   destinations: Map<string, ResolvedDestination>;
+  /** Outbound client, for the destination test tool. */
+  http: HttpClient;
   logger: Logger;
   now: () => number;
   /** New deliveries are committed: wake the workers. */
@@ -37,6 +41,7 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router } {
   clickRoutes(router, { config, clicks: deps.clicks, now: deps.now });
   postbackRoutes(router, { intake, ip: (ctx) => clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted) });
   adminRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, onRetry: deps.notifyDeliveries, now: deps.now });
+  destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
   healthRoutes(router, { ledger: deps.ledger, isDraining: deps.isDraining });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));

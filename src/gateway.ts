@@ -42,7 +42,7 @@ export function openGateway(options: GatewayOptions) {
   const engine = createDeliveryEngine({ ledger, destinations: staticDirectory(destinations), http, now, logger: logger.child({ component: 'delivery' }), options: config.delivery });
   let draining = false;
   const { app, router } = createApp({
-    config, ledger, clicks, destinations, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining,
+    config, ledger, clicks, destinations, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining,
   });
 
   const purge = setInterval(() => {

@@ -13,6 +13,8 @@ export interface AttemptDeps {
   now: () => number;
   backoff: BackoffOptions;
   random?: () => number;
+  /** A synthetic conversion from the test tool: connectors use the platform's test mode. */
+  test?: boolean;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
   const { connector } = dest;
   const ctx: ConnectorContext<unknown, unknown> = {
     destinationId: dest.config.id, settings: dest.settings, credentials: dest.credentials, now: startedAt,
+    ...(deps.test ? { test: true } : {}),
   };
   const items: DeliveryItem[] = claimed.map(({ delivery, conversion }) => ({
     deliveryId: delivery.id, dedupKey: delivery.dedupKey, attempt: delivery.attempts + 1, conversion,
