@@ -38,6 +38,14 @@ export function openGateway(options: GatewayOptions) {
   const clicks = openClickStore(config, db, writer, now);
   const registry = createRegistry(options.connectors ?? (connectors as readonly AnyConnector[]));
   const destinations = resolveDestinations(config.destinations, registry);
+  for (const d of destinations.values()) {
+    // A lease shorter than a request lets a second worker re-send a live attempt: nothing is
+    // lost and the de-duplication key absorbs it, but it is wasted traffic.
+    if (d.connector.limits.timeoutMs >= config.delivery.leaseMs) {
+      logger.warn({ leaseMs: config.delivery.leaseMs, connector: d.connector.id, timeoutMs: d.connector.limits.timeoutMs },
+        'delivery.leaseMs is shorter than a connector timeout: slow attempts may be sent twice (same de-duplication key)');
+    }
+  }
   const http = options.http ?? createHttpClient();
   const engine = createDeliveryEngine({ ledger, destinations: staticDirectory(destinations), http, now, logger: logger.child({ component: 'delivery' }), options: config.delivery });
   let draining = false;

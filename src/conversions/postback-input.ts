@@ -57,9 +57,9 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
   };
   const mapped = new Set<string>([...Object.values(nameOf), names.key]);
   const raw: Record<string, unknown> = {};
-  for (const f of FIELDS) if (params[nameOf[f]] !== undefined) raw[f] = params[nameOf[f]];
+  for (const f of FIELDS) if (params[nameOf[f]] !== undefined) raw[f] = scalar(params[nameOf[f]]);
   const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(params)) if (!mapped.has(k)) extra[k] = v;
+  for (const [k, v] of Object.entries(params)) if (!mapped.has(k)) extra[k] = scalar(v);
 
   // Seed 001, failure modes 1 and 2: the network sent the macro itself, not its value.
   for (const f of FIELDS) {
@@ -90,4 +90,9 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
     if (MACRO_LEFTOVER.test(v)) warnings.push(`parameter "${k}" looks like an unsubstituted macro: "${v}"`);
   }
   return { ...parsed.data, warnings };
+}
+
+/** A JSON body may carry numbers (`"payout": 12.5`); query strings and forms never do. */
+function scalar(v: unknown): unknown {
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
 }
