@@ -1,8 +1,8 @@
 import { bodyParser } from '@koa/bodyparser';
+import type { Context, Next } from 'koa';
 import { ApiError } from '../api-error';
 
-/** JSON or form bodies, small: postbacks and click registrations are a few hundred bytes. */
-export const parseBody = bodyParser({
+const parser = bodyParser({
   enableTypes: ['json', 'form'],
   jsonLimit: '32kb',
   formLimit: '32kb',
@@ -12,6 +12,18 @@ export const parseBody = bodyParser({
     throw new ApiError(400, 'INVALID_BODY', 'the request body is not valid JSON or form data');
   },
 });
+
+/**
+ * JSON or form bodies, small: postbacks and click registrations are a few hundred bytes. A body
+ * of another type is refused (415) rather than silently ignored.
+ */
+export async function parseBody(ctx: Context, next: Next): Promise<void> {
+  const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+  if (hasBody && !ctx.is('json', 'urlencoded')) {
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json or application/x-www-form-urlencoded');
+  }
+  await parser(ctx, next);
+}
 
 /** The parsed body as a flat record (a JSON array or scalar is refused). */
 export function bodyRecord(body: unknown): Record<string, unknown> {

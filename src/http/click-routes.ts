@@ -31,7 +31,8 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     ip: clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted),
     userAgent: clip(ctx.get('user-agent'), MAX_HEADER_KEPT),
     referrer: clip(ctx.get('referer'), 4096),
-    landingUrl: `${config.server.publicUrl?.replace(/\/$/, '') ?? ctx.origin}${ctx.url}`.slice(0, 4096),
+    // Koa 3's ctx.origin is the Origin request header, not this server's origin.
+    landingUrl: `${config.server.publicUrl?.replace(/\/$/, '') ?? `${ctx.protocol}://${ctx.host}`}${ctx.url}`.slice(0, 4096),
     cookies: { fbp: ctx.cookies.get('_fbp') ?? undefined, fbc: ctx.cookies.get('_fbc') ?? undefined },
     now: now(),
   });
@@ -45,6 +46,11 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     }
     const parsed = clickInputSchema.safeParse(ctx.query);
     if (!parsed.success) throw new ApiError(400, 'INVALID_CLICK', 'invalid click parameters', zodDetails(parsed.error.issues));
+    if (ctx.method === 'HEAD') {
+      // Link checkers and previews send HEAD: show where the link goes, but it is not a click.
+      ctx.set('Cache-Control', 'no-store');
+      return ctx.redirect(link.offerUrl);
+    }
     const click = buildClick(facts(ctx, link.id, parsed.data));
     await clicks.save(click);
     const passthrough = Object.entries(click.subs) as Array<[string, string]>;

@@ -10,13 +10,19 @@ import type { ConversionRecord } from '../conversions/conversion';
 import { attemptBatch } from '../delivery/attempt';
 import type { ResolvedDestination } from '../delivery/destinations';
 import { newId } from '../ids';
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 import { adminAuth } from './admin-auth';
 import { parseBody } from './body';
 import { attemptView } from './views';
 
 const testBody = z.object({
   payout: z.string().regex(/^\d{1,12}(\.\d{1,8})?$/, 'must be a decimal').default('1.00'),
-  currency: z.string().length(3).default('USD'),
+  currency: z
+    .string()
+    .transform((c) => c.toUpperCase())
+    .refine((c) => CURRENCIES.has(c), 'must be an ISO 4217 currency code')
+    .default('USD'),
   /** Use a real click id from the platform to see a real match in its test tool. */
   platform_click_id: z.string().max(512).optional(),
 });
@@ -82,7 +88,7 @@ export function destinationTestRoutes(router: Router, deps: { config: Config; de
       ctx.body = { destination: dest.config.id, supported: true, ok: true };
     } catch (err) {
       const e = toDeliveryError(err);
-      ctx.body = { destination: dest.config.id, supported: true, ok: false, error: { kind: e.kind, message: redactText(e.message, dest.secrets) } };
+      ctx.body = { destination: dest.config.id, supported: true, ok: false, failure: { kind: e.kind, message: redactText(e.message, dest.secrets) } };
     }
   });
 }
