@@ -18,6 +18,11 @@ export class ApiError extends Error {
   }
 }
 
-export function zodDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Array<{ field: string; message: string }> {
-  return issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message }));
+export function zodDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }>): Array<{ field: string; message: string }> {
+  return issues.flatMap((i) =>
+    // An unknown parameter is named as itself, not as its parent object.
+    i.code === 'unrecognized_keys' && i.keys?.length
+      ? i.keys.map((k) => ({ field: [...i.path.map(String), k].join('.'), message: 'is not a known parameter' }))
+      : [{ field: i.path.map(String).join('.') || '(body)', message: i.message }],
+  );
 }

@@ -27,6 +27,8 @@ export interface AppDeps {
   /** New deliveries are committed: wake the workers. */
   notifyDeliveries: () => void;
   isDraining: () => boolean;
+  /** The network side's routes (src/network), when wired. */
+  network?: { routes(router: Router): void };
 }
 
 /** The Koa app with every collaborator injected; it never listens (main.ts and tests do). */
@@ -42,6 +44,7 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router } {
   postbackRoutes(router, { intake, ip: (ctx) => clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted) });
   adminRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, onRetry: deps.notifyDeliveries, now: deps.now });
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
+  deps.network?.routes(router);
   healthRoutes(router, { ledger: deps.ledger, isDraining: deps.isDraining });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));

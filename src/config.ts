@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PLATFORMS } from './clicks/click';
 import { CONVERSION_STATUSES } from './conversions/conversion';
+import { networkConfigSchema } from './network/config-schema';
 
 /**
  * One zod schema for the whole configuration: a YAML file with `${ENV}` references, plus a few
@@ -43,8 +44,12 @@ const sourceSchema = z.object({
   /** In direct mode, the platform when the postback does not name one with `platform=`. */
   platform: z.enum(PLATFORMS).optional(),
   params: sourceParamsSchema.default(sourceParamsSchema.parse({})),
-  /** Statuses that are forwarded; others are recorded only. */
-  forwardStatuses: z.array(z.enum(CONVERSION_STATUSES)).default(['approved', 'pending']),
+  /**
+   * Statuses that are forwarded; others are recorded only. Default: approved only — a pending
+   * conversion forwarded to an ad platform cannot be taken back if the network rejects it; it is
+   * forwarded when its approval arrives.
+   */
+  forwardStatuses: z.array(z.enum(CONVERSION_STATUSES)).default(['approved']),
   defaultCurrency: z.string().length(3).default('USD'),
 });
 
@@ -118,6 +123,8 @@ export const configSchema = z.object({
   links: z.array(linkSchema).default([]),
   sources: z.array(sourceSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
+  /** The network side: partner postbacks, deactivation, webhooks (src/network/config-schema.ts). */
+  network: networkConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

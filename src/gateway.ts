@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import KeyvRedis from '@keyv/redis';
 import { connectors } from '../connectors/index';
 import { createApp } from './app';
@@ -8,9 +8,10 @@ import type { AnyConnector } from './connector-kit/define';
 import { createHttpClient } from './connector-kit/http-client';
 import type { HttpClient } from './connector-kit/http-types';
 import { createRegistry } from './connector-kit/registry';
-import { resolveDestinations, staticDirectory } from './delivery/destinations';
+import { combineDirectories, resolveDestinations, staticDirectory } from './delivery/destinations';
 import { createDeliveryEngine } from './delivery/engine';
 import type { Logger } from './logger';
+import { openNetwork } from './network/index';
 import { GroupCommit } from './store/group-commit';
 import { migrate } from './store/migrations';
 import { openSqlite } from './store/sqlite';
@@ -47,10 +48,15 @@ export function openGateway(options: GatewayOptions) {
     }
   }
   const http = options.http ?? createHttpClient();
-  const engine = createDeliveryEngine({ ledger, destinations: staticDirectory(destinations), http, now, logger: logger.child({ component: 'delivery' }), options: config.delivery });
+  // The network side plugs its partner postbacks into the same engine (issue #4).
+  const network = openNetwork({ config, db, writer, ledger, registry, now, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
+  const engine = createDeliveryEngine({
+    ledger, destinations: combineDirectories(staticDirectory(destinations), network.directory), http, now, logger: logger.child({ component: 'delivery' }),
+    options: config.delivery, afterAttempts: network.afterAttempts,
+  });
   let draining = false;
   const { app, router } = createApp({
-    config, ledger, clicks, destinations, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining,
+    config, ledger, clicks, destinations, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining, network,
   });
 
   const purge = setInterval(() => {
@@ -63,27 +69,42 @@ export function openGateway(options: GatewayOptions) {
   if (options.startWorkers !== false) engine.start();
 
   let server: Server | null = null;
+  let closing: Promise<void> | undefined;
+  // Responses not sent yet. Once draining, they and every later one carry Connection: close;
+  // otherwise a client's keep-alive socket holds server.close() open (keepAliveTimeout, 65 s).
+  const unanswered = new Set<ServerResponse>();
   return {
-    app, router, ledger, clicks, engine, writer, registry, destinations, db,
+    app, router, ledger, clicks, engine, writer, registry, destinations, db, network,
     listen(port = config.server.port, host = config.server.host): Promise<Server> {
       return new Promise((resolve) => {
         server = app.listen(port, host, () => resolve(server as Server));
         server.keepAliveTimeout = 65_000;
+        server.prependListener('request', (_req, res: ServerResponse) => {
+          if (draining) return void res.setHeader('connection', 'close');
+          unanswered.add(res);
+          res.on('close', () => unanswered.delete(res));
+        });
       });
     },
-    /** SIGTERM: stop taking work, finish in-flight attempts, then close storage. */
-    async close(): Promise<void> {
-      draining = true;
-      clearInterval(purge);
-      const closing = server ? new Promise<void>((r) => server?.close(() => r())) : Promise.resolve();
-      server?.closeIdleConnections();
-      await engine.stop();
-      await closing;
-      await http.close();
-      await clicks.close();
-      await ledger.close();
+    /** SIGTERM: stop taking work, finish in-flight attempts, then close storage. Idempotent. */
+    close(): Promise<void> {
+      closing ??= shutdown();
+      return closing;
     },
   };
+  async function shutdown(): Promise<void> {
+    draining = true;
+    for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
+    clearInterval(purge);
+    const serverClosed = server ? new Promise<void>((r) => server?.close(() => r())) : Promise.resolve();
+    server?.closeIdleConnections();
+    await engine.stop();
+    await network.close();
+    await serverClosed;
+    await http.close();
+    await clicks.close();
+    await ledger.close();
+  }
 }
 export type Gateway = ReturnType<typeof openGateway>;
 

@@ -332,11 +332,11 @@ test('GET /v1/deliveries (paged, filtered) matches; POST /v1/deliveries/{id}/ret
   assert.equal(page.status, 200);
   const body = await conforms(page, 'GET', '/v1/deliveries');
   assert.equal(body.deliveries.length, 1);
-  assert.equal(typeof body.next_before, 'number');
+  assert.match(body.next_cursor, /^\d+\.[0-9a-f]{32}$/);
 
   const dead = await conforms(await fetch(`${gw.url}/v1/deliveries?status=dead`, { headers: adminHeaders }), 'GET', '/v1/deliveries');
   assert.equal(dead.deliveries.length, 1);
-  assert.equal(dead.next_before, null);
+  assert.equal(dead.next_cursor, null);
 
   const tooBig = await fetch(`${gw.url}/v1/deliveries?limit=501`, { headers: adminHeaders });
   assert.equal(tooBig.status, 400);

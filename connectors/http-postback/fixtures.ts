@@ -9,6 +9,16 @@ import {
 /** Fixed clock for tests: 2026-01-15T12:00:00Z. */
 export const FIXTURE_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 
+/**
+ * Valid settings and credentials for test/conformance.test.ts, which loads
+ * `connectors/<id>/fixtures.ts` of every registered connector and reads this export. The secret
+ * header and query value let it check that credentials are redacted from recorded requests.
+ */
+export const conformanceFixture = {
+  settings: { url: 'https://t.example/pb?cid={click_id}&p={payout}', method: 'POST', body: '{"id":"{dedup_key}"}' },
+  credentials: { headers: { Authorization: 'Bearer conformance-secret-token' }, query: { api_key: 'conformance-api-key-123' } },
+};
+
 /** A Google click with two platform ids (gclid wins), subs and a Meta cookie. */
 export function clickFixture(overrides: Partial<ClickRecord> = {}): ClickRecord {
   return {

@@ -44,13 +44,14 @@ const FBC_FORM = /^fb\.\d\.\d{10,}\..+$/;
 
 /**
  * fbc = fb.1.<click time ms>.<fbclid> (developers.facebook.com/docs/marketing-api/conversions-api/parameters/fbp-and-fbc).
- * A value already in that form — from the `_fbc` cookie, or an fbclid that a tracker already
- * wrapped — is kept as it is: wrapping it twice makes Meta drop the match.
+ * A value already in that form — an fbclid that a tracker already wrapped, or the `_fbc` cookie
+ * for this same fbclid — is kept as it is: wrapping it twice makes Meta drop the match. A cookie
+ * that carries an OLDER fbclid loses to the new one: a new fbclid means a new fbc.
  */
 export function buildFbc(fbclid: string | undefined, existing: string | undefined, clickMs: number): string | null {
-  if (existing && FBC_FORM.test(existing)) return existing;
+  if (fbclid && FBC_FORM.test(fbclid)) return fbclid;
+  if (existing && FBC_FORM.test(existing) && (!fbclid || existing.endsWith(`.${fbclid}`))) return existing;
   if (!fbclid) return null;
-  if (FBC_FORM.test(fbclid)) return fbclid;
   return `fb.1.${clickMs}.${fbclid}`;
 }
 

@@ -47,8 +47,9 @@ export function createIntake(deps: IntakeDeps) {
   for (const s of config.sources) if (s.allowIps.length > 0) allowLists.set(s.id, ipList(s.allowIps));
 
   /** Finds the source whose secret matches; every source is compared, so timing leaks nothing. */
-  function authenticate(req: IntakeRequest): SourceConfig {
+  function findSource(req: IntakeRequest): SourceConfig {
     const candidates = req.sourceId ? config.sources.filter((s) => s.id === req.sourceId) : config.sources;
+    if (req.sourceId && candidates.length === 0) throw new ApiError(404, 'UNKNOWN_SOURCE', `no source "${req.sourceId}" is configured`);
     let found: SourceConfig | undefined;
     for (const s of candidates) {
       const key = req.params[s.params.key];
@@ -58,11 +59,14 @@ export function createIntake(deps: IntakeDeps) {
       const anyKey = candidates.some((s) => req.params[s.params.key] !== undefined);
       throw new ApiError(401, 'UNAUTHORIZED', anyKey ? 'the key parameter does not match any source' : 'the key parameter is missing');
     }
-    const allow = allowLists.get(found.id);
-    if (allow && !(req.ip && ipMatches(allow, req.ip))) {
-      throw new ApiError(403, 'IP_NOT_ALLOWED', `postbacks for source "${found.id}" are not accepted from ${req.ip ?? 'an unknown address'}`);
-    }
     return found;
+  }
+
+  function checkIp(source: SourceConfig, ip: string | null): void {
+    const allow = allowLists.get(source.id);
+    if (allow && !(ip && ipMatches(allow, ip))) {
+      throw new ApiError(403, 'IP_NOT_ALLOWED', `postbacks for source "${source.id}" are not accepted from ${ip ?? 'an unknown address'}`);
+    }
   }
 
   async function matchClick(input: PostbackInput, source: SourceConfig, at: number): Promise<ClickRecord | null> {
@@ -83,8 +87,15 @@ export function createIntake(deps: IntakeDeps) {
   }
 
   async function receive(req: IntakeRequest): Promise<IntakeResult> {
-    const source = authenticate(req);
+    const source = findSource(req);
     const at = now();
+    try {
+      checkIp(source, req.ip);
+    } catch (err) {
+      // The source is known (its secret matched): record the refusal, it explains a silent network.
+      if (err instanceof ApiError) await recordRejection(source.id, err, req.params, source.params.key, at);
+      throw err;
+    }
     let input: PostbackInput;
     try {
       input = parsePostback(req.params, source);
@@ -115,6 +126,9 @@ export function createIntake(deps: IntakeDeps) {
     );
     if (result.deliveries.some((d) => d.status === 'pending')) deps.onDeliveries?.();
     const warnings = [...input.warnings];
+    if (result.duplicate && result.conversion.status !== conversion.status) {
+      warnings.push(`status "${conversion.status}" ignored: the conversion is already ${result.conversion.status}`);
+    }
     if (input.clickId && !click) warnings.push(`click id "${input.clickId}" matched no stored click (expired, mistyped, or not ours)`);
     return { ...result, warnings };
   }

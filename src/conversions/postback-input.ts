@@ -13,7 +13,7 @@ const MACRO_LEFTOVER = /(\{|%7b)[A-Za-z0-9_.\- ]{1,64}(\}|%7d)/i;
 
 const text = (max: number) =>
   z
-    .string({ error: (i) => (Array.isArray(i.input) ? 'given more than once' : 'must be a string') })
+    .string({ error: (i) => (i.input === undefined ? 'is required' : Array.isArray(i.input) ? 'given more than once' : 'must be a string') })
     .max(max, `longer than ${max} characters`)
     .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters');
 

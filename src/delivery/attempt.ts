@@ -76,13 +76,13 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
     if (outcome.ok) {
       return {
         deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'succeeded', nextAttemptAt: finishedAt, health: 'success',
-        attempt: { ...base, outcome: 'succeeded', errorKind: null, errorMessage: outcome.note ?? null, platformCode: null, nextStep: 'done', nextAttemptAt: null },
+        attempt: { ...base, outcome: 'succeeded', errorKind: null, errorMessage: null, platformCode: null, note: outcome.note ?? null, nextStep: 'done', nextAttemptAt: null },
       } satisfies AttemptResult;
     }
     const { error } = outcome;
     const policy = POLICY[error.kind];
     const message = redactText(error.message, dest.secrets, pii);
-    const failed = { ...base, outcome: 'failed' as const, errorKind: error.kind, errorMessage: message, platformCode: error.platformCode ?? null };
+    const failed = { ...base, outcome: 'failed' as const, errorKind: error.kind, errorMessage: message, platformCode: error.platformCode ?? null, note: null };
     const health = policy.countsTowardHealth ? 'failure' : 'neutral';
     if (policy.pausesDestination) {
       // The delivery waits for the destination to be fixed and resumed; it is not dead.

@@ -87,7 +87,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
     return {
       deliveryId, leaseOwner: owner, destinationId, status: 'dead', nextAttemptAt: t, health: 'neutral',
       attempt: { attempt, startedAt: t, durationMs: 0, request: null, responseStatus: null, responseBody: null, outcome: 'failed',
-        errorKind: 'config', errorMessage: message, platformCode: null, nextStep: 'dead', nextAttemptAt: null },
+        errorKind: 'config', errorMessage: message, platformCode: null, note: null, nextStep: 'dead', nextAttemptAt: null },
     };
   }
 

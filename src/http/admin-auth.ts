@@ -7,7 +7,8 @@ export function adminAuth(token: string) {
   const expected = createHash('sha256').update(token).digest();
   return async (ctx: Context, next: Next): Promise<void> => {
     const header = ctx.get('authorization');
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    // RFC 9110 §11.1: the scheme name is case-insensitive.
+    const given = /^bearer /i.test(header) ? header.slice(7).trim() : '';
     const ok = given !== '' && timingSafeEqual(createHash('sha256').update(given).digest(), expected);
     if (!ok) {
       ctx.set('WWW-Authenticate', 'Bearer');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
 import type { Config } from '../config';
 import type { ResolvedDestination } from '../delivery/destinations';
-import type { DeliveryRow, Ledger } from '../store/ledger';
+import type { DeliveryRow, Ledger, PageCursor } from '../store/ledger';
 import { adminAuth } from './admin-auth';
 import { conversionView, deliveryView, attemptView } from './views';
 
@@ -11,9 +11,22 @@ const listQuery = z.object({
   status: z.enum(['pending', 'succeeded', 'dead', 'cancelled']).optional(),
   destination: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.coerce.number().int().min(0).optional(),
-});
-const idParam = z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 lowercase hex characters');
+  /** `next_cursor` of the previous page. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}\.[0-9a-f]{32}$/, 'use the next_cursor value of the previous page')
+    .transform((c): PageCursor => {
+      const [at, id] = c.split('.') as [string, string];
+      return { at: Number(at), id };
+    })
+    .optional(),
+}).strict();
+const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 lowercase hex characters') });
+const destinationParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'not a destination id') });
+const cursorOf = (rows: Array<{ id: string }>, limit: number, at: (r: never) => number): string | null => {
+  const last = rows.at(-1);
+  return rows.length === limit && last ? `${at(last as never)}.${last.id}` : null;
+};
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
@@ -26,7 +39,7 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
   const auth = adminAuth(deps.config.admin.token);
 
   router.get('/v1/conversions/:id', auth, async (ctx) => {
-    const id = parse(idParam, ctx.params.id);
+    const { id } = parse(idParams, ctx.params);
     const conversion = await ledger.getConversion(id);
     if (!conversion) throw new ApiError(404, 'NOT_FOUND', `no conversion ${id}`);
     const deliveries = await ledger.listDeliveriesOf(id);
@@ -41,19 +54,22 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
     const q = parse(listQuery, ctx.query);
     const rows: DeliveryRow[] = await ledger.listDeliveries({
       limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.destination ? { destinationId: q.destination } : {}),
-      ...(q.before !== undefined ? { before: q.before } : {}),
+      ...(q.cursor ? { after: q.cursor } : {}),
     });
-    const last = rows.at(-1);
-    ctx.body = { deliveries: rows.map(deliveryView), next_before: rows.length === q.limit && last ? last.createdAt : null };
+    ctx.body = { deliveries: rows.map(deliveryView), next_cursor: cursorOf(rows, q.limit, (r: DeliveryRow) => r.createdAt) };
   });
 
   router.post('/v1/deliveries/:id/retry', auth, async (ctx) => {
-    const id = parse(idParam, ctx.params.id);
+    const { id } = parse(idParams, ctx.params);
     const existing = await ledger.getDelivery(id);
     if (!existing) throw new ApiError(404, 'NOT_FOUND', `no delivery ${id}`);
     const budget = destinations.get(existing.destinationId)?.config.maxAttempts ?? deps.config.delivery.maxAttempts;
     const row = await ledger.retryDelivery(id, now(), budget);
-    if (!row) throw new ApiError(409, 'NOT_RETRYABLE', `delivery ${id} has already succeeded`);
+    if (!row) {
+      throw new ApiError(409, 'NOT_RETRYABLE', existing.status === 'succeeded'
+        ? `delivery ${id} has already succeeded`
+        : `delivery ${id} is being sent right now; retry after this attempt is recorded`);
+    }
     deps.onRetry();
     ctx.status = 202;
     ctx.body = deliveryView(row);
@@ -73,7 +89,7 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
   });
 
   router.post('/v1/destinations/:id/resume', auth, async (ctx) => {
-    const id = ctx.params.id as string;
+    const { id } = parse(destinationParams, ctx.params);
     if (!destinations.has(id)) throw new ApiError(404, 'NOT_FOUND', `no destination "${id}" is configured`);
     const state = await ledger.resumeDestination(id, now());
     deps.onRetry();
@@ -81,9 +97,10 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
   });
 
   router.get('/v1/rejections', auth, async (ctx) => {
-    const q = parse(listQuery.pick({ limit: true, before: true }), ctx.query);
-    const rows = await ledger.listRejections(q.limit, q.before);
+    const q = parse(listQuery.pick({ limit: true, cursor: true }), ctx.query);
+    const rows = await ledger.listRejections(q.limit, q.cursor);
     ctx.body = {
+      next_cursor: cursorOf(rows, q.limit, (r: { receivedAt: number }) => r.receivedAt),
       rejections: rows.map((r) => ({ id: r.id, source: r.source, received_at: r.receivedAt, http_status: r.httpStatus, code: r.code, message: r.message, params: r.params })),
     };
   });

@@ -55,7 +55,7 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     await clicks.save(click);
     const passthrough = Object.entries(click.subs) as Array<[string, string]>;
     ctx.set('Cache-Control', 'no-store');
-    ctx.redirect(withParams(link.offerUrl, [...passthrough, ['sub5', click.id]]));
+    redirectExactly(ctx, withParams(link.offerUrl, [...passthrough, ['sub5', click.id]]));
   });
 
   // Direct links: a landing-page script registers the click without a redirect.
@@ -79,4 +79,17 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     ctx.status = 201;
     ctx.body = { click_id: click.id, platform: click.platform, fbc: click.fbc };
   });
+}
+
+/**
+ * Koa's ctx.redirect re-encodes the URL (o'brien → o%27brien), which can break a network's own
+ * signed offer links. Send the offer URL byte for byte when it is a valid header value; only a
+ * URL with raw non-ASCII characters goes through Koa's encoding.
+ */
+function redirectExactly(ctx: Context, url: string): void {
+  if (/[^\x21-\x7e]/.test(url)) return ctx.redirect(url);
+  ctx.status = 302;
+  ctx.set('Location', url);
+  ctx.type = 'text/plain';
+  ctx.body = `Redirecting to ${url}`;
 }

@@ -20,7 +20,7 @@ export function conversionView(c: ConversionRecord) {
 export function deliveryView(d: DeliveryRow) {
   return {
     id: d.id, conversion_id: d.conversionId, destination: d.destinationId, connector: d.connector, dedup_key: d.dedupKey,
-    status: d.status, attempts: d.attempts, max_attempts: d.maxAttempts, next_attempt_at: d.status === 'pending' ? d.nextAttemptAt : null,
+    status: d.status, attempt_count: d.attempts, max_attempts: d.maxAttempts, next_attempt_at: d.status === 'pending' ? d.nextAttemptAt : null,
     last_error: d.lastError, last_kind: d.lastKind, created_at: d.createdAt, updated_at: d.updatedAt,
   };
 }
@@ -28,7 +28,7 @@ export function deliveryView(d: DeliveryRow) {
 export function attemptView(a: AttemptRow) {
   return {
     attempt: a.attempt, started_at: a.startedAt, duration_ms: a.durationMs, request: a.request, response_status: a.responseStatus,
-    response_body: a.responseBody, outcome: a.outcome, error_kind: a.errorKind, error_message: a.errorMessage, platform_code: a.platformCode,
+    response_body: a.responseBody, outcome: a.outcome, error_kind: a.errorKind, error_message: a.errorMessage, platform_code: a.platformCode, note: a.note,
     next_step: a.nextStep, next_attempt_at: a.nextAttemptAt,
   };
 }

@@ -70,6 +70,7 @@ export function rowToAttempt(r: Row): AttemptRow {
     errorKind: strOrNull(r.error_kind),
     errorMessage: strOrNull(r.error_message),
     platformCode: strOrNull(r.platform_code),
+    note: strOrNull(r.note),
     nextStep: r.next_step as AttemptRow['nextStep'],
     nextAttemptAt: numOrNull(r.next_attempt_at),
   };

@@ -14,11 +14,14 @@ export const SQL = {
       next_attempt_at, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
     ON CONFLICT (conversion_id, destination_id) DO NOTHING`,
+  /** A conversion approved again after a rejection: its cancelled deliveries go out after all. */
+  reviveCancelledDelivery: `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?
+    WHERE conversion_id = ? AND destination_id = ? AND status = 'cancelled'`,
   cancelPendingDeliveries: `UPDATE deliveries SET status = 'cancelled', updated_at = ?
     WHERE conversion_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)`,
   deliveriesOf: `SELECT * FROM deliveries WHERE conversion_id = ? ORDER BY created_at, destination_id`,
   insertRejection: `INSERT INTO rejections (id, source, received_at, http_status, code, message, params) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  rejections: `SELECT * FROM rejections WHERE received_at < ? ORDER BY received_at DESC LIMIT ?`,
+  rejections: `SELECT * FROM rejections WHERE received_at < ? OR (received_at = ? AND id > ?) ORDER BY received_at DESC, id LIMIT ?`,
   claimDue: (held: number) => `UPDATE deliveries SET lease_owner = ?, lease_until = ?, updated_at = ?
     WHERE id IN (
       SELECT id FROM deliveries
@@ -29,15 +32,15 @@ export const SQL = {
       LIMIT ?)
     RETURNING *`,
   insertAttempt: `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, request, response_status, response_body,
-      outcome, error_kind, error_message, platform_code, next_step, next_attempt_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      outcome, error_kind, error_message, platform_code, note, next_step, next_attempt_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   finishDelivery: `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
       lease_until = NULL, last_error = ?, last_kind = ?, updated_at = ?
     WHERE id = ? AND lease_owner = ?`,
   release: `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?`,
   retryDelivery: `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, max_attempts = attempts + ?, lease_owner = NULL,
       lease_until = NULL, updated_at = ?
-    WHERE id = ? AND status IN ('dead', 'pending', 'cancelled')`,
+    WHERE id = ? AND status IN ('dead', 'pending', 'cancelled', 'skipped') AND (lease_until IS NULL OR lease_until <= ?)`,
   getDelivery: `SELECT * FROM deliveries WHERE id = ?`,
   healthSuccess: `INSERT INTO destination_state (destination_id, paused, consecutive_failures, last_success_at)
     VALUES (?, 0, 0, ?)

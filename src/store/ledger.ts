@@ -5,7 +5,7 @@ import type { PlatformRequest } from '../connector-kit/http-types';
  * The Ledger port: conversions, the outbox (deliveries), attempts, rejections and destination
  * state. Async everywhere so another engine (Postgres) can implement it with the same SQL.
  */
-export type DeliveryStatus = 'pending' | 'succeeded' | 'dead' | 'cancelled';
+export type DeliveryStatus = 'pending' | 'succeeded' | 'dead' | 'cancelled' | 'skipped'; // skipped: partner postback deactivated (src/network); replayable
 
 export interface DeliveryRow {
   id: string;
@@ -38,6 +38,8 @@ export interface AttemptRow {
   errorKind: string | null;
   errorMessage: string | null;
   platformCode: string | null;
+  /** The connector's remark on a success, e.g. Google "already recorded". */
+  note: string | null;
   /** done · retry · dead · paused */
   nextStep: 'done' | 'retry' | 'dead' | 'paused';
   nextAttemptAt: number | null;
@@ -108,8 +110,14 @@ export interface DeliveryQuery {
   status?: DeliveryStatus;
   destinationId?: string;
   limit: number;
-  /** Only rows created before this time (for paging, newest first). */
-  before?: number;
+  /** Paging, newest first: rows after this one in (created_at DESC, id) order. */
+  after?: PageCursor;
+}
+
+/** A position in a newest-first listing: the last row's time and id (ties broken by id). */
+export interface PageCursor {
+  at: number;
+  id: string;
 }
 
 export interface Ledger {
@@ -120,7 +128,7 @@ export interface Ledger {
   listDeliveriesOf(conversionId: string): Promise<DeliveryRow[]>;
   listAttempts(deliveryIds: string[]): Promise<AttemptRow[]>;
   listDeliveries(query: DeliveryQuery): Promise<DeliveryRow[]>;
-  listRejections(limit: number, before?: number): Promise<RejectionRow[]>;
+  listRejections(limit: number, after?: PageCursor): Promise<RejectionRow[]>;
   claimDue(args: { owner: string; now: number; leaseMs: number; limit: number; holdDestinations: string[] }): Promise<ClaimedDelivery[]>;
   completeAttempts(results: AttemptResult[], now: number): Promise<void>;
   /** Give a claimed delivery back untouched (shutdown, paused destination). */

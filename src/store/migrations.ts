@@ -75,6 +75,7 @@ export const MIGRATIONS: readonly Migration[] = [
         error_kind TEXT,
         error_message TEXT,
         platform_code TEXT,
+        note TEXT,
         next_step TEXT NOT NULL,
         next_attempt_at BIGINT
       );
@@ -101,6 +102,114 @@ export const MIGRATIONS: readonly Migration[] = [
         last_failure_at BIGINT,
         last_success_at BIGINT
       );
+    `,
+  },
+  {
+    version: 2,
+    name: 'network: offers, partners, partner postbacks, clicks, conversions, fires',
+    sql: `
+      CREATE TABLE network_sequences (
+        name TEXT PRIMARY KEY,
+        value BIGINT NOT NULL
+      );
+      INSERT INTO network_sequences (name, value) VALUES ('offer', 0), ('partner', 0), ('postback', 0), ('event', 0);
+
+      CREATE TABLE network_offers (
+        id BIGINT PRIMARY KEY,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        payout_type TEXT NOT NULL,
+        payout_amount TEXT NOT NULL,
+        revenue_type TEXT NOT NULL,
+        revenue_amount TEXT NOT NULL,
+        allow_duplicates INTEGER NOT NULL,
+        fire_postbacks INTEGER NOT NULL,
+        events TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE network_partners (
+        id BIGINT PRIMARY KEY,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE network_postbacks (
+        id BIGINT PRIMARY KEY,
+        partner_id BIGINT NOT NULL,
+        offer_id BIGINT NOT NULL,
+        level TEXT NOT NULL,
+        type TEXT NOT NULL,
+        delivery_method TEXT NOT NULL,
+        status TEXT NOT NULL,
+        postback_url TEXT,
+        http_method TEXT NOT NULL,
+        post_body TEXT,
+        post_content_type TEXT NOT NULL,
+        html_code TEXT,
+        description TEXT,
+        delay_ms INTEGER NOT NULL,
+        event_id BIGINT NOT NULL,
+        deactivated_reason TEXT,
+        deactivated_at BIGINT,
+        failure_streak TEXT NOT NULL,
+        last_failure_at BIGINT,
+        last_success_at BIGINT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX network_postbacks_partner ON network_postbacks (partner_id, type);
+      CREATE INDEX network_postbacks_offer ON network_postbacks (offer_id, type);
+
+      CREATE TABLE network_clicks (
+        transaction_id TEXT PRIMARY KEY,
+        offer_id BIGINT NOT NULL,
+        partner_id BIGINT NOT NULL,
+        source_id TEXT,
+        subs TEXT NOT NULL,
+        ip_hash TEXT,
+        is_unique INTEGER NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX network_clicks_session ON network_clicks (offer_id, partner_id, ip_hash, created_at);
+
+      CREATE TABLE network_conversions (
+        id TEXT PRIMARY KEY,
+        transaction_id TEXT NOT NULL,
+        offer_id BIGINT NOT NULL,
+        partner_id BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        event_id BIGINT NOT NULL,
+        event_name TEXT,
+        status TEXT NOT NULL,
+        payout TEXT,
+        revenue TEXT,
+        sale_amount TEXT,
+        currency TEXT NOT NULL,
+        order_id TEXT,
+        params TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX network_conversions_tx ON network_conversions (transaction_id, event_id);
+      CREATE INDEX network_conversions_created ON network_conversions (created_at);
+
+      CREATE TABLE network_fires (
+        delivery_id TEXT PRIMARY KEY REFERENCES deliveries (id),
+        postback_id BIGINT NOT NULL,
+        conversion_id TEXT NOT NULL,
+        transaction_id TEXT NOT NULL,
+        offer_id BIGINT NOT NULL,
+        partner_id BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX network_fires_created ON network_fires (created_at);
+      CREATE INDEX network_fires_postback ON network_fires (postback_id, created_at);
     `,
   },
 ];

@@ -46,7 +46,8 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
           return { conversion: c, duplicate: false, updated: false, deliveries: deliverySummary(c.id) };
         }
         const existing = rowToConversion(existingRow);
-        if (existing.status === c.status) {
+        // Same status, or a late `pending` after the network already decided: nothing changes.
+        if (existing.status === c.status || c.status === 'pending') {
           return { conversion: existing, duplicate: true, updated: false, deliveries: deliverySummary(existing.id) };
         }
         // A status change (pending → approved, approved → rejected…): update, then route again.
@@ -54,7 +55,10 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
         const changed: ConversionRecord = { ...existing, status: c.status, updatedAt: now };
         run(SQL.updateConversionStatus, changed.status, now, changed.id);
         const targets = write.route(changed);
-        if (targets.length > 0) insertDeliveries(changed, () => targets, now);
+        if (targets.length > 0) {
+          insertDeliveries(changed, () => targets, now);
+          for (const t of targets) run(SQL.reviveCancelledDelivery, now, now, changed.id, t.destinationId);
+        }
         else run(SQL.cancelPendingDeliveries, now, changed.id, now);
         return { conversion: changed, duplicate: false, updated: true, deliveries: deliverySummary(changed.id) };
       }),
@@ -87,12 +91,13 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
       const params: unknown[] = [];
       if (q.status) (where.push('status = ?'), params.push(q.status));
       if (q.destinationId) (where.push('destination_id = ?'), params.push(q.destinationId));
-      if (q.before !== undefined) (where.push('created_at < ?'), params.push(q.before));
+      if (q.after) (where.push('(created_at < ? OR (created_at = ? AND id > ?))'), params.push(q.after.at, q.after.at, q.after.id));
       const sql = `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
       return all(sql, ...params, q.limit).map(rowToDelivery);
     },
 
-    listRejections: async (limit, before = Number.MAX_SAFE_INTEGER) => all(SQL.rejections, before, limit).map(rowToRejection),
+    listRejections: async (limit, after) =>
+      all(SQL.rejections, after?.at ?? Number.MAX_SAFE_INTEGER, after?.at ?? Number.MAX_SAFE_INTEGER, after?.id ?? '', limit).map(rowToRejection),
 
     claimDue: ({ owner, now, leaseMs, limit, holdDestinations }) =>
       writer.run((): ClaimedDelivery[] => {
@@ -109,7 +114,7 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
         for (const r of results) {
           const a = r.attempt;
           run(SQL.insertAttempt, newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.request ? JSON.stringify(a.request) : null,
-            a.responseStatus, a.responseBody, a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.nextStep, a.nextAttemptAt);
+            a.responseStatus, a.responseBody, a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt);
           run(SQL.finishDelivery, r.status, r.nextAttemptAt, a.errorMessage, a.errorKind, now, r.deliveryId, r.leaseOwner);
           if (r.health === 'success') run(SQL.healthSuccess, r.destinationId, now);
           else if (r.health === 'failure') run(SQL.healthFailure, r.destinationId, now, now);
@@ -124,7 +129,7 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
 
     retryDelivery: (id, now, extraAttempts) =>
       writer.run((): DeliveryRow | null => {
-        const changed = run(SQL.retryDelivery, now, extraAttempts, now, id).changes;
+        const changed = run(SQL.retryDelivery, now, extraAttempts, now, id, now).changes;
         if (changed === 0) return null;
         return rowToDelivery(get(SQL.getDelivery, id) as Row);
       }),
@@ -139,7 +144,7 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
       }),
 
     countDeliveries: async () => {
-      const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, dead: 0, cancelled: 0 };
+      const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, dead: 0, cancelled: 0, skipped: 0 };
       for (const r of all(SQL.countDeliveries)) counts[r.status as DeliveryStatus] = Number(r.n);
       return counts;
     },

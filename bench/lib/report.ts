@@ -1,0 +1,42 @@
+import { fmtMs, fmtRps, fmtUs } from './format';
+import type { Measurement } from './load';
+import { med } from './rounds';
+
+/** Columns of an HTTP server comparison (redirect, intake, and any later server scenario). */
+export const SERVER_HEADER = [
+  'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server ELU', 'load-gen CPU', 'other CPU (max)', 'req/s per round', 'bad', 'ratio',
+];
+
+/** One row: medians over the runs, the per-round req/s, and the worst foreign CPU use seen. */
+export function serverRow(label: string, ms: Measurement[], ratio: string): Array<string | number> {
+  const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} %` : '–');
+  return [
+    label,
+    fmtRps(med(ms, (m) => m.rps)),
+    fmtMs(med(ms, (m) => m.p50)),
+    fmtMs(med(ms, (m) => m.p99)),
+    fmtUs(med(ms, (m) => m.serverCpuUsPerReq)),
+    med(ms, (m) => m.server.elu).toFixed(2),
+    pct(med(ms, (m) => m.machine?.loadgenPct ?? NaN)),
+    pct(Math.max(...ms.map((m) => (m.machine ? m.machine.otherPct + m.machine.stealPct : NaN)))),
+    ms.map((m) => fmtRps(m.rps)).join(' / '),
+    ms.reduce((s, m) => s + m.bad, 0),
+    ratio,
+  ];
+}
+
+export const SERVER_LEGEND =
+  'server ELU: event-loop utilisation of the server child (≈1 = its core is the limit). load-gen CPU: autocannon\'s process, % of one core ' +
+  '(≈100 % = the load generator, not the server, is the limit). other CPU: busy time of everything else on the machine plus VM steal, % of one core ' +
+  '(other engineers\' test runs; high values make that run unreliable).';
+
+/** A gateway run's group-commit figures (bench/servers/gateway.ts gauges), one line per run. */
+export function commitSummary(m: Measurement): string {
+  const e = m.server.extra;
+  const commits = Number(e.batches);
+  const jobs = Number(e.flushJobs);
+  const blocked = Number(e.flushMsTotal) / m.server.wallMs;
+  return `${fmtRps(commits)} commits for ${fmtRps(jobs)} writes (avg ${(jobs / commits).toFixed(1)}/commit, max ${e.maxBatch}); ` +
+    `flush (the batch's statements + COMMIT + fsync, on the event loop) p50 ${fmtMs(Number(e.flushMsP50))} ms, p99 ${fmtMs(Number(e.flushMsP99))} ms, ` +
+    `max ${fmtMs(Number(e.flushMsMax))} ms, ${fmtUs((1000 * Number(e.flushMsTotal)) / jobs)} µs per write; event loop blocked in flushes ${(100 * blocked).toFixed(0)} % of the window`;
+}

@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { BENCH_SECRET, SENT_OFFER } from '../servers/shared';
+import type { ChildServer } from './child';
+import type { LoadSpec } from './load';
+
+/** The click every redirect run sends: a Google click with two subs. */
+export const REDIRECT_PATH = '/c/demo?gclid=Cj0KCQ-bench-gclid-0123456789&sub1=campaign-7&sub2=adset-3';
+
+export const redirectSpec = (): LoadSpec => ({ path: REDIRECT_PATH, expectStatus: 302 });
+
+/** Stores one click through the redirect and returns its id (sub5). */
+export async function storeClick(server: ChildServer): Promise<string> {
+  const res = await fetch(`${server.url}/c/demo?gclid=Cj0KCQ-bench-gclid`, { redirect: 'manual' });
+  const location = res.headers.get('location');
+  const sub5 = location ? new URL(location).searchParams.get('sub5') : null;
+  if (res.status !== 302 || !sub5) throw new Error(`could not store a click: ${res.status} ${await res.text()}`);
+  return sub5;
+}
+
+/**
+ * Postbacks with a unique tx_id per request (a new conversion each time, never a duplicate) and
+ * the click id of a click stored beforehand (`clickId`; the bare baseline gets a made-up one).
+ */
+export function intakeSpec(clickId = '0123456789abcdef0123456789abcdef'): LoadSpec {
+  const prefix = `/postback?key=${BENCH_SECRET}&click_id=${clickId}&payout=12.50&offer_id=${SENT_OFFER}&tx_id=bench-${randomUUID().slice(0, 8)}-`;
+  let n = 0;
+  return { nextPath: () => `${prefix}${n++}`, expectStatus: 200 };
+}

@@ -1,0 +1,175 @@
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseConfig } from '../../src/config';
+import { openGateway, type Gateway } from '../../src/gateway';
+import { createLogger } from '../../src/logger';
+import { startServer, type ChildServer } from '../lib/child';
+import { fmtPct, fmtRps, fmtUs, table, verdict } from '../lib/format';
+import { interleave, med } from '../lib/rounds';
+import { progress } from '../lib/settings';
+
+/**
+ * Issue #4 target: the partner-postback dispatcher delivers ≥ 50 % of what a bare node:http
+ * keep-alive client sends to the same sink, in the same run. N conversions each fire one partner
+ * postback (GET with macros) to the node:http sink child (bench/servers/sink.ts, other core).
+ *
+ * - baseline: node:http + keep-alive Agent, IN_FLIGHT requests at a time, the same N GETs.
+ * - dispatcher: the real gateway in this process (SQLite file, synchronous=FULL, group commit).
+ *   N conversions are committed to the outbox first (engine stopped); the clock runs from
+ *   engine start until every delivery is recorded as succeeded: claim with lease, render,
+ *   SSRF guard, send, classify, attempt row, streak bookkeeping — end to end on the outbox.
+ * - dispatcher + intake: the engine runs while the N conversions are being registered
+ *   (conversion + network row + outbox row per commit), for the cost with intake in the loop.
+ */
+const N = Number(process.env.BENCH_DISPATCH_N ?? 20_000);
+const IN_FLIGHT = 32; // the engine's default delivery.concurrency
+const TARGET = 0.5;
+const URL_TEMPLATE = '/pb?tx={transaction_id}&cid={conversion_id}&p={payout}&s1={sub1}&o={offer_id}&a={affiliate_id}';
+
+interface Run {
+  rps: number;
+  cpuUsPerDelivery: number;
+  received: number;
+}
+
+async function bare(sink: ChildServer): Promise<Run> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  const get = (path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: sink.port, path, method: 'GET', agent }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  await sink.mark();
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < N) {
+      const i = next++;
+      await get(`/pb?tx=${i.toString(16).padStart(32, '0')}&cid=x&p=12.5&s1=camp&o=1&a=1`);
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  agent.destroy();
+  const stats = await sink.stats();
+  return { rps: N / seconds, cpuUsPerDelivery: (cpu.user + cpu.system) / N, received: Number(stats.extra.received) };
+}
+
+async function openBenchGateway(dir: string, sink: ChildServer, startWorkers: boolean): Promise<{ gw: Gateway; partnerId: number; offerId: number }> {
+  const config = parseConfig({
+    admin: { token: 'bench-admin-token-0123456789' },
+    storage: { sqlitePath: join(dir, 'dispatch.db'), synchronous: 'FULL' },
+    log: { level: 'silent' },
+    delivery: { concurrency: IN_FLIGHT },
+    network: { allowPrivateTargets: ['127.0.0.1'] },
+  });
+  const gw = openGateway({ config, logger: createLogger('silent'), startWorkers });
+  const offer = await gw.network.entities.createOffer({
+    name: 'bench', status: 'active', currency: 'USD', payout_type: 'cpa', payout_amount: '12.5', revenue_type: 'cpa', revenue_amount: '20',
+    allow_duplicates: false, fire_postbacks: true, events: [],
+  });
+  const partner = await gw.network.entities.createPartner({ name: 'bench', status: 'active' });
+  await gw.network.entities.createPostback({
+    partner_id: partner.id, offer_id: 0, level: 'global', type: 'conversion', delivery_method: 'postback', status: 'active',
+    postback_url: `${sink.url}${URL_TEMPLATE}`, http_method: 'GET', post_content_type: 'application/x-www-form-urlencoded', delay_ms: 0, event_id: 0,
+  });
+  return { gw, partnerId: partner.id, offerId: offer.id };
+}
+
+/** Clicks (not timed), returned as transaction ids. */
+async function clicks(gw: Gateway, offerId: number, partnerId: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < N; i += 1000) {
+    const batch = Array.from({ length: Math.min(1000, N - i) }, (_, j) =>
+      gw.network.store.recordClick({ offerId, partnerId, sourceId: 'bench', subs: { sub1: `camp-${i + j}` }, ipHash: null }, Date.now()));
+    out.push(...(await Promise.all(batch)).map((r) => r.click.transactionId));
+  }
+  return out;
+}
+
+async function register(gw: Gateway, txs: string[]): Promise<void> {
+  for (let i = 0; i < txs.length; i += 500) {
+    await Promise.all(txs.slice(i, i + 500).map((transaction_id) =>
+      gw.network.tracking.registerConversion({ transaction_id, event_id: 0, status: 'approved' })));
+  }
+}
+
+async function delivered(gw: Gateway): Promise<void> {
+  for (;;) {
+    const c = await gw.ledger.countDeliveries();
+    if (c.succeeded + c.dead >= N) {
+      if (c.dead > 0) throw new Error(`${c.dead} partner postbacks failed during the benchmark`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function dispatcher(sink: ChildServer, withIntake: boolean): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'closeloop-dispatch-'));
+  const { gw, offerId, partnerId } = await openBenchGateway(dir, sink, false);
+  try {
+    const txs = await clicks(gw, offerId, partnerId);
+    if (!withIntake) await register(gw, txs);
+    await sink.mark();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    gw.engine.start();
+    if (withIntake) await register(gw, txs);
+    await delivered(gw);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const stats = await sink.stats();
+    return { rps: N / seconds, cpuUsPerDelivery: (cpu.user + cpu.system) / N, received: Number(stats.extra.received) };
+  } finally {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<{ name: string; lines: string[] }> {
+  const sink = await startServer(new URL('../servers/sink.ts', import.meta.url), { label: 'sink' });
+  try {
+    progress(`dispatch: ${N} partner postbacks per run`);
+    const labels = { bare: 'bare node:http keep-alive', drain: 'dispatcher (outbox → partner)', intake: 'dispatcher + intake in the loop' };
+    const runs = await interleave<Run>([
+      { label: labels.bare, once: () => bare(sink) },
+      { label: labels.drain, once: () => dispatcher(sink, false) },
+      { label: labels.intake, once: () => dispatcher(sink, true) },
+    ]);
+    const base = runs.get(labels.bare) as Run[];
+    const baseRps = med(base, (r) => r.rps);
+    for (const [label, list] of runs) {
+      for (const r of list) if (r.received !== N) throw new Error(`${label}: the sink received ${r.received} of ${N} requests`);
+    }
+    const rows = [...runs].map(([label, list]) => {
+      const ratio = med(list, (r) => r.rps) / baseRps;
+      return [label, fmtRps(med(list, (r) => r.rps)), list.map((r) => fmtRps(r.rps)).join(' / '), fmtUs(med(list, (r) => r.cpuUsPerDelivery)),
+        label === labels.bare ? '100 %' : fmtPct(ratio), label === labels.drain ? verdict(ratio >= TARGET) : ''];
+    });
+    const ratio = med(runs.get(labels.drain) as Run[], (r) => r.rps) / baseRps;
+    return {
+      name: `Partner-postback dispatch: ${fmtPct(ratio)} of bare node:http (target ≥ ${fmtPct(TARGET)}) — ${verdict(ratio >= TARGET)}`,
+      lines: [
+        `${N} conversions, each firing one partner postback (GET, 6 macros) to the node:http sink child; ${IN_FLIGHT} in flight on both sides; median of rounds.`,
+        '',
+        ...table(['client', 'deliveries/s', 'rounds', 'CPU µs/delivery (this process)', 'vs bare', 'target ≥ 50 %'], rows),
+        '',
+        'The dispatcher row times the engine from start to the last recorded success over an outbox filled beforehand; the',
+        '"+ intake" row registers the conversions (conversion + network row + outbox row, group-committed) while it runs.',
+        'Both include SQLite with synchronous=FULL (one fsync per group commit), the SSRF guard and the streak bookkeeping.',
+      ],
+    };
+  } finally {
+    await sink.stop();
+  }
+}

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseConfig } from '../../src/config';
+import { openGateway } from '../../src/gateway';
+import { createLogger } from '../../src/logger';
+import { serveBench } from '../lib/child-side';
+import { BENCH_ADMIN_TOKEN, BENCH_SECRET, GATEWAY_VARIANTS, OFFER_URL, UNSENT_OFFER, type GatewayVariant } from './shared';
+
+/**
+ * The real gateway (src/gateway.ts: storage, group commit, Koa app, delivery engine) on a FRESH
+ * SQLite file in os.tmpdir() (ext4 here, so fsync is real) with synchronous=FULL, one link
+ * ("demo"), one tracked source ("net") and one http-postback destination ("tracker") whose URL
+ * points at 127.0.0.1:9 (discard; nothing is ever sent there). BENCH_GATEWAY_VARIANT picks what a
+ * postback writes:
+ *
+ *  no-delivery  The destination filters on an offer the bench never sends, so routing yields no
+ *               target. Per accepted postback, ONE committed transaction holds: the conversions
+ *               row (plus the duplicate check and the delivery summary read). The delivery
+ *               engine runs, as in production, but finds nothing to claim (one claim query per
+ *               250 ms poll).
+ *  held-outbox  No filters: every postback routes to "tracker". Per accepted postback, ONE
+ *               committed transaction holds: the conversions row AND one pending deliveries
+ *               (outbox) row. The delivery engine is NOT started (openGateway's startWorkers:
+ *               false), so deliveries stay pending and no CPU goes to sending. Note that
+ *               `enabled: false` would not do: routing skips disabled destinations, so no outbox
+ *               row would be written at all.
+ *
+ * Every click (GET /c/demo) writes one kv row (the click record, JSON) through the same group
+ * commit, whatever the variant.
+ */
+const variant = (process.env.BENCH_GATEWAY_VARIANT ?? 'no-delivery') as GatewayVariant;
+if (!GATEWAY_VARIANTS.includes(variant)) throw new Error(`BENCH_GATEWAY_VARIANT must be one of ${GATEWAY_VARIANTS.join(', ')}`);
+
+// Diagnosis only (bench/profile.ts): BENCH_SYNCHRONOUS=NORMAL drops the fsync per commit. The scenarios use FULL.
+const synchronous = process.env.BENCH_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
+const dir = mkdtempSync(join(tmpdir(), 'closeloop-bench-'));
+const config = parseConfig({
+  admin: { token: BENCH_ADMIN_TOKEN },
+  server: { host: '127.0.0.1', port: 0 },
+  storage: { sqlitePath: join(dir, 'bench.db'), synchronous, clickStore: 'sqlite' },
+  log: { level: 'warn' },
+  links: [{ id: 'demo', offerUrl: OFFER_URL }],
+  sources: [{ id: 'net', secret: BENCH_SECRET, mode: 'tracked' }],
+  destinations: [
+    {
+      id: 'tracker',
+      connector: 'http-postback',
+      settings: { url: 'http://127.0.0.1:9/postback?cid={click_id}&payout={payout}&txid={transaction_id}' },
+      filters: variant === 'no-delivery' ? { offers: [UNSENT_OFFER] } : {},
+      acceptUnmatched: true,
+    },
+  ],
+});
+
+const gw = openGateway({ config, logger: createLogger(config.log.level), startWorkers: variant !== 'held-outbox' });
+const server = await gw.listen(0, '127.0.0.1');
+
+// Time every group-commit flush: the batch's statements + COMMIT (+ fsync), all on this thread, blocking the event loop.
+const flushes: Array<[ms: number, jobs: number]> = [];
+const writer = gw.writer as unknown as { flush(): void; queue: unknown[] };
+const flush = writer.flush.bind(writer);
+writer.flush = () => {
+  const jobs = writer.queue.length;
+  const t = performance.now();
+  flush();
+  if (jobs > 0) flushes.push([performance.now() - t, jobs]);
+};
+
+const count = (table: string, where = ''): number =>
+  (gw.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where}`).get() as { n: number }).n;
+
+serveBench(server, {
+  counters: () => ({
+    batches: gw.writer.batches,
+    maxBatch: gw.writer.maxBatch,
+    kvRows: count('kv'),
+    conversionRows: count('conversions'),
+    deliveryRows: count('deliveries'),
+    pendingDeliveries: count('deliveries', "WHERE status = 'pending'"),
+    rejectionRows: count('rejections'),
+  }),
+  onMark: () => {
+    flushes.length = 0;
+  },
+  gauges: () => {
+    const ms = flushes.map(([t]) => t).sort((a, b) => a - b);
+    const total = ms.reduce((a, b) => a + b, 0);
+    const at = (p: number) => ms[Math.min(ms.length - 1, Math.max(0, Math.ceil(p * ms.length) - 1))] ?? 0;
+    return { flushMsTotal: total, flushMsP50: at(0.5), flushMsP99: at(0.99), flushMsMax: at(1), flushJobs: flushes.reduce((a, [, j]) => a + j, 0) };
+  },
+  close: async () => {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  },
+});

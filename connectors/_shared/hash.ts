@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Normalise-then-hash helpers for the personal data ad platforms match on. Every platform wants
+ * SHA-256 hex of a normalised value; they differ only in the normalisation, so that is an option
+ * here rather than a copy per connector (platforms.md §1.4 Meta, §3 TikTok, §4.3 Reddit).
+ */
+
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** A value that is already a SHA-256 hex digest (the advertiser hashed it): sent as is. */
+export function isSha256Hex(value: string): boolean {
+  return SHA256_HEX.test(value);
+}
+
+/**
+ * SHA-256 hex of `normalize(value)`; a value that already is a 64-hex digest passes through
+ * (lower-cased), as Meta's SDK does (platforms.md §1.4) — hashing a hash would never match.
+ * Returns null when normalisation finds nothing usable, so callers omit the field.
+ */
+export function hashValue(value: string | null | undefined, normalize: (v: string) => string | null = normalizeText): string | null {
+  if (value === null || value === undefined) return null;
+  const trimmed = value.trim();
+  if (isSha256Hex(trimmed)) return trimmed.toLowerCase();
+  const normalized = normalize(trimmed);
+  return normalized ? sha256Hex(normalized) : null;
+}
+
+/** Trim and lower-case: TikTok's and Meta's rule for external_id and free-text fields. */
+export function normalizeText(value: string): string | null {
+  const v = value.trim().toLowerCase();
+  return v === '' ? null : v;
+}
+
+export interface EmailOptions {
+  /**
+   * Reddit's canonical form (platforms.md §4.3): drop dots in the local part and anything from
+   * the first `+`, so `Jane.Doe+ads@x.com` → `janedoe@x.com`. Off by default: for other
+   * platforms the dots are significant.
+   */
+  canonical?: boolean;
+}
+
+/** Trim and lower-case; null when the text is not shaped like an address (one `@`, both sides). */
+export function normalizeEmail(value: string, options: EmailOptions = {}): string | null {
+  const v = value.trim().toLowerCase();
+  const at = v.lastIndexOf('@');
+  if (at <= 0 || at === v.length - 1 || /\s/.test(v) || v.indexOf('@') !== at) return null;
+  let local = v.slice(0, at);
+  const domain = v.slice(at + 1);
+  if (options.canonical) {
+    local = (local.split('+')[0] ?? '').replace(/\./g, '');
+    if (local === '') return null;
+  }
+  return `${local}@${domain}`;
+}
+
+export interface PhoneOptions {
+  /**
+   * Keep the leading `+` (E.164: TikTok, Reddit, Google). Meta wants digits only with the
+   * country code and no `+` (platforms.md §1.4), so it passes `plus: false`.
+   */
+  plus?: boolean;
+  /** Country calling code (e.g. '1', '+44') for numbers written nationally (`020 7946 0018`). */
+  defaultCountryCode?: string;
+}
+
+/**
+ * E.164-ish: digits with a leading `+`. Symbols, spaces and an extension (`x12`, `ext. 12`,
+ * `#12`) are dropped — Reddit wants the number "without extension" (platforms.md §4.3); `00` is
+ * read as the international prefix; a national number loses its trunk `0`s and gets
+ * `defaultCountryCode`. Returns null outside E.164's 7–15 digits.
+ */
+export function normalizePhone(value: string, options: PhoneOptions = {}): string | null {
+  const plus = options.plus ?? true;
+  const v = value.trim().replace(/\s*(?:ext\.?|extension|x|#|;ext=)\s*\d+$/i, '');
+  const international = v.startsWith('+') || /^\(?00/.test(v);
+  let digits = v.replace(/\D/g, '');
+  if (international) {
+    if (!v.startsWith('+')) digits = digits.replace(/^00/, '');
+  } else {
+    digits = digits.replace(/^0+/, '');
+    if (options.defaultCountryCode) digits = options.defaultCountryCode.replace(/\D/g, '') + digits;
+  }
+  digits = digits.replace(/^0+/, '');
+  if (digits.length < 7 || digits.length > 15) return null;
+  return plus ? `+${digits}` : digits;
+}
+
+export function hashEmail(value: string | null | undefined, options: EmailOptions = {}): string | null {
+  return hashValue(value, (v) => normalizeEmail(v, options));
+}
+
+export function hashPhone(value: string | null | undefined, options: PhoneOptions = {}): string | null {
+  return hashValue(value, (v) => normalizePhone(v, options));
+}

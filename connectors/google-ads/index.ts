@@ -1,0 +1,31 @@
+import { defineConnector } from '../../src/connector-kit';
+import { classifyUpload } from './classify';
+import { closeGoogleAdsClients, sendUpload } from './client';
+import { buildRequest, GOOGLE_ADS_API_VERSION, MAX_ROWS, validateItem } from './map';
+import { getAccessToken } from './oauth';
+import { googleAdsCredentialsSchema, googleAdsSettingsSchema } from './schema';
+
+export { closeGoogleAdsClients };
+
+/**
+ * Google Ads offline click conversions through google-ads-api (gRPC
+ * ConversionUploadService.UploadClickConversions, API v24). Closed to new adopters since
+ * 2026-06-15: accounts that get CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE must use the
+ * google-data-manager connector instead (README.md, platforms.md §2.0).
+ */
+export const googleAds = defineConnector({
+  id: 'google-ads',
+  displayName: 'Google Ads (click conversion upload)',
+  apiVersion: GOOGLE_ADS_API_VERSION,
+  settings: googleAdsSettingsSchema,
+  credentials: googleAdsCredentialsSchema,
+  limits: { maxBatch: MAX_ROWS, timeoutMs: 20_000 },
+  validate: (item) => validateItem(item),
+  build: buildRequest,
+  send: sendUpload,
+  classify: classifyUpload,
+  /** Refreshes the OAuth token: proves client_id, client_secret and refresh_token work together. */
+  async verify(io, ctx) {
+    await getAccessToken(io.http, ctx.settings.tokenUrl, ctx.credentials, ctx.now, io.timeoutMs);
+  },
+});

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { isValidTimeZone } from '../_shared/time';
+
+/** Hosts an unencrypted channel may talk to: a test fake or a local proxy, never the internet. */
+export const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * Google Ads customer ids are shown as `123-456-7890` in the UI and sent as 10 digits.
+ * https://developers.google.com/google-ads/api/docs/concepts/call-structure#cid
+ */
+export const customerIdSchema = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .transform((v) => String(v).replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^\d{10}$/, 'a Google Ads customer id has 10 digits (dashes allowed: 123-456-7890)'));
+
+export const numericIdSchema = (what: string) =>
+  z
+    .union([z.string().trim(), z.number().int().positive()])
+    .transform(String)
+    .pipe(z.string().regex(/^\d{1,20}$/, `${what} is the numeric id (digits only)`));
+
+/**
+ * OAuth token endpoint: https in production; plain http only to a loopback host (test fakes),
+ * so a refresh token never crosses a network unencrypted.
+ */
+export const tokenUrlSchema = z
+  .string()
+  .trim()
+  .default('https://oauth2.googleapis.com/token')
+  .refine(isSafeUrl, 'tokenUrl must be https:// (http:// only for 127.0.0.1 or localhost)');
+
+export function isSafeUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname));
+  } catch {
+    return false;
+  }
+}
+
+const endpointSchema = z
+  .object({
+    host: z.string().trim().min(1).default('googleads.googleapis.com'),
+    port: z.number().int().min(1).max(65_535).default(443),
+    /** Plain-text gRPC (no TLS): only for a fake on a loopback address. */
+    insecure: z.boolean().default(false),
+  })
+  .refine((e) => !e.insecure || LOOPBACK_HOSTS.has(e.host), {
+    message: 'endpoint.insecure is only allowed for 127.0.0.1, ::1 or localhost (the access token would travel in clear text)',
+    path: ['insecure'],
+  });
+
+export const googleAdsSettingsSchema = z.object({
+  /** The advertiser account that owns the conversion action (10 digits). */
+  customerId: customerIdSchema,
+  /** Numeric id of the conversion action (Goals → Conversions → the action → `ctId=` in the URL). */
+  conversionActionId: numericIdSchema('conversionActionId'),
+  /** Manager (MCC) account the OAuth user signs in through; sent as `login-customer-id`. */
+  loginCustomerId: customerIdSchema.optional(),
+  /**
+   * The account's time zone (Admin → Account settings), IANA name or fixed offset. Only changes
+   * how the time is written: the offset is always explicit, so Google never has to guess.
+   */
+  timeZone: z.string().trim().default('UTC').refine(isValidTimeZone, 'timeZone must be an IANA zone (Europe/Paris) or an offset (+02:00)'),
+  /** Send every upload with validate_only: Google checks it and records nothing. */
+  validateOnly: z.boolean().default(false),
+  /** Where the gRPC channel goes; tests point it at a fake on 127.0.0.1. */
+  endpoint: endpointSchema.default({ host: 'googleads.googleapis.com', port: 443, insecure: false }),
+  tokenUrl: tokenUrlSchema,
+});
+export type GoogleAdsSettings = z.infer<typeof googleAdsSettingsSchema>;
+
+const secret = (name: string) => z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`);
+
+/**
+ * OAuth2 "installed/web app" client + a refresh token with the `adwords` scope.
+ * `developer_token` is optional: Google ignores it since 2026-09-09 (platforms.md §2.0);
+ * it is still sent when present, for accounts on older API behaviour.
+ */
+export const googleAdsCredentialsSchema = z.object({
+  client_id: secret('client_id'),
+  client_secret: secret('client_secret'),
+  refresh_token: secret('refresh_token'),
+  developer_token: z.string().trim().min(1).optional(),
+});
+export type GoogleAdsCredentials = z.infer<typeof googleAdsCredentialsSchema>;
+
+/** What `build` puts in the body: UploadClickConversionsRequest, field names as in the proto. */
+export interface ClickConversionRow {
+  gclid?: string;
+  gbraid?: string;
+  wbraid?: string;
+  conversion_action: string;
+  conversion_date_time: string;
+  conversion_value?: number;
+  currency_code?: string;
+  order_id: string;
+}
+
+export interface UploadClickConversionsBody {
+  customer_id: string;
+  conversions: ClickConversionRow[];
+  partial_failure: true;
+  validate_only: boolean;
+}

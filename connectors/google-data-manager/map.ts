@@ -1,0 +1,65 @@
+import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
+import { rfc3339 } from '../_shared/time';
+import { conversionTimeMs, pickGoogleClickId, validateItem as validateGoogleClick } from '../google-ads/map';
+import type { DataManagerCredentials, DataManagerSettings, IngestEventsBody } from './schema';
+
+type Ctx = ConnectorContext<DataManagerSettings, DataManagerCredentials>;
+
+/**
+ * Google Ads offline click conversions through the Data Manager API:
+ * https://developers.google.com/data-manager/api/devguides/events/google-ads/offline
+ * https://developers.google.com/data-manager/api/reference/rest/v1/events/ingest
+ * The click id, value and time rules are Google Ads' own, shared with the google-ads connector:
+ * exactly one of gclid/gbraid/wbraid, and a time never before the click (clamped to click + 1 s).
+ */
+export const DATA_MANAGER_API_VERSION = 'v1';
+/** `events[]` takes at most 2000 events per request. */
+export const MAX_ROWS = 2000;
+
+/** Same per-item checks as google-ads: a conversion without a Google click id fails alone. */
+export const validateItem = validateGoogleClick;
+
+export function toEvent(item: DeliveryItem, settings: DataManagerSettings): IngestEventsBody['events'][number] {
+  const click = pickGoogleClickId(item);
+  if (!click) throw validateItem(item) ?? new DeliveryError('payload', 'no Google click id');
+  const value = decimalToNumber(item.conversion.payout);
+  const currency = normalizeCurrency(item.conversion.currency);
+  return {
+    eventTimestamp: rfc3339(conversionTimeMs(item)),
+    // Google de-duplicates on transactionId: the same on every retry of this delivery.
+    transactionId: item.dedupKey,
+    ...(value !== null && currency !== null ? { conversionValue: value, currency } : {}),
+    adIdentifiers: { [click.param]: click.value },
+    eventSource: settings.eventSource,
+  };
+}
+
+export function buildIngestBody(items: readonly DeliveryItem[], ctx: Ctx): IngestEventsBody {
+  const s = ctx.settings;
+  return {
+    destinations: [{
+      operatingAccount: { accountType: 'GOOGLE_ADS', accountId: s.operatingAccountId },
+      ...(s.loginAccountId ? { loginAccount: { accountType: 'GOOGLE_ADS' as const, accountId: s.loginAccountId } } : {}),
+      productDestinationId: s.conversionActionId,
+    }],
+    events: items.map((item) => toEvent(item, s)),
+    ...(s.consent && (s.consent.adUserData || s.consent.adPersonalization) ? { consent: s.consent } : {}),
+    validateOnly: s.validateOnly || ctx.test === true,
+  };
+}
+
+/**
+ * `POST {baseUrl}/v1/events:ingest`. The `authorization` header is added by `send` after the
+ * token refresh, so the request recorded with the attempt never holds a token.
+ */
+export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): PlatformRequest {
+  if (items.length === 0) throw new DeliveryError('payload', 'google-data-manager: nothing to send');
+  if (items.length > MAX_ROWS) throw new DeliveryError('payload', `google-data-manager: at most ${MAX_ROWS} conversions per request, got ${items.length}`);
+  return {
+    method: 'POST',
+    url: `${ctx.settings.baseUrl}/${DATA_MANAGER_API_VERSION}/events:ingest`,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(buildIngestBody(items, ctx)),
+  };
+}

@@ -1,0 +1,130 @@
+import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
+import { epochMillis, rfc3339 } from '../_shared/time';
+import { REDDIT_TRACKING_TYPES, type RedditCredentials, type RedditSettings, type RedditUser, type RedditV2Body, type RedditV3Body } from './schema';
+
+type Ctx = ConnectorContext<RedditSettings, RedditCredentials>;
+
+/** Reddit: "send within 7 days of the event" (platforms.md §4.2). */
+export const REDDIT_MAX_EVENT_AGE_MS = 7 * 86_400_000;
+
+/** v2 spelling → v3 spelling (PURCHASE, SIGN_UP, …), as in Reddit's v3 migration note. */
+const V3_TYPE: Record<string, string> = Object.fromEntries(
+  REDDIT_TRACKING_TYPES.map((t) => [t, t.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()]),
+);
+
+/** Our event → `{tracking_type, custom_event_name?}` in the spelling of the chosen version. */
+export function redditEventType(event: string, settings: Pick<RedditSettings, 'eventMap' | 'defaultEvent' | 'apiVersion'>): { tracking_type: string; custom_event_name?: string } {
+  const name = Object.hasOwn(settings.eventMap, event) ? (settings.eventMap[event] as string) : settings.defaultEvent;
+  // Accept either spelling in settings ("SignUp" or "SIGN_UP").
+  const v2 = REDDIT_TRACKING_TYPES.find((t) => t === name || V3_TYPE[t] === name);
+  if (!v2) return { tracking_type: settings.apiVersion === 'v3' ? 'CUSTOM' : 'Custom', custom_event_name: name };
+  return { tracking_type: settings.apiVersion === 'v3' ? (V3_TYPE[v2] as string) : v2 };
+}
+
+/** Rejects one item before batching: Reddit answers one invalid event with a 400 for the whole request. */
+export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null {
+  const c = item.conversion;
+  const click = c.click;
+  if (!normalizeCurrency(c.currency)) return new DeliveryError('payload', `currency "${c.currency}" is not an ISO 4217 code`);
+  if (c.payout !== null) {
+    const value = decimalToNumber(c.payout);
+    if (value === null) return new DeliveryError('payload', `payout "${c.payout}" is not a decimal number`);
+    if (value < 0) return new DeliveryError('payload', `payout ${c.payout} is negative`);
+  }
+  if (ctx.now - c.receivedAt > REDDIT_MAX_EVENT_AGE_MS) {
+    return new DeliveryError('payload', 'conversion is older than 7 days; Reddit only accepts events sent within 7 days');
+  }
+  const clickId = click?.platformClickIds.rdt_cid;
+  if (!clickId && ctx.settings.requireClickId) return new DeliveryError('payload', 'no rdt_cid on the click and requireClickId is set');
+  if (!clickId && !click?.ip && !click?.userAgent) {
+    return new DeliveryError('payload', 'nothing Reddit can match on: no rdt_cid, ip or user agent (conversion has no Reddit click)');
+  }
+  if (ctx.test && ctx.settings.apiVersion === 'v3' && !ctx.settings.testId) {
+    // v3 routes test events by test_id; without one a "test" would count as a live conversion.
+    return new DeliveryError('payload', 'a v3 test delivery needs settings.testId (Events Manager → Event Testing)');
+  }
+  return null;
+}
+
+function user(item: DeliveryItem): RedditUser {
+  const click = item.conversion.click;
+  const u: RedditUser = {};
+  if (click?.ip) u.ip_address = click.ip;
+  if (click?.userAgent) u.user_agent = click.userAgent;
+  return u;
+}
+
+function money(item: DeliveryItem): { currency?: string; value?: number } {
+  const value = decimalToNumber(item.conversion.payout);
+  // Value in currency units (dollars, not cents) — platforms.md §4.1.
+  return value === null ? {} : { currency: normalizeCurrency(item.conversion.currency) ?? item.conversion.currency, value };
+}
+
+export function v2Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV2Body {
+  return {
+    test_mode: ctx.test === true,
+    events: items.map((item) => {
+      const c = item.conversion;
+      const clickId = c.click?.platformClickIds.rdt_cid;
+      const { currency, value } = money(item);
+      return {
+        event_at: rfc3339(c.receivedAt),
+        event_type: redditEventType(c.event, ctx.settings),
+        ...(clickId ? { click_id: clickId } : {}),
+        // conversion_id is Reddit's de-duplication key (2-day window, platforms.md §4.3):
+        // identical on every retry, so a re-sent batch is not double counted.
+        event_metadata: { conversion_id: item.dedupKey, ...(currency ? { currency, value_decimal: value as number } : {}) },
+        user: user(item),
+      };
+    }),
+  };
+}
+
+export function v3Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV3Body {
+  const testId = ctx.test ? ctx.settings.testId : undefined;
+  return {
+    data: {
+      ...(testId ? { test_id: testId } : {}),
+      events: items.map((item) => {
+        const c = item.conversion;
+        const clickId = c.click?.platformClickIds.rdt_cid;
+        const landing = c.click?.landingUrl && /^https?:\/\//i.test(c.click.landingUrl) ? c.click.landingUrl : undefined;
+        const { currency, value } = money(item);
+        return {
+          event_at: epochMillis(c.receivedAt),
+          // action_source is required in v3. A landing page we recorded means the journey was on
+          // the web; a postback with no click (or a direct-mode click id) has no page: OTHER.
+          action_source: landing ? 'WEBSITE' : 'OTHER',
+          type: redditEventType(c.event, ctx.settings),
+          ...(clickId ? { click_id: clickId } : {}),
+          ...(landing ? { event_source_url: landing } : {}),
+          metadata: { conversion_id: item.dedupKey, ...(currency ? { currency, value } : {}) },
+          user: user(item),
+        };
+      }),
+    },
+  };
+}
+
+export function redditPath(settings: Pick<RedditSettings, 'apiVersion' | 'pixelId'>): string {
+  const id = encodeURIComponent(settings.pixelId);
+  return settings.apiVersion === 'v3' ? `/api/v3/pixels/${id}/conversion_events` : `/api/v2.0/conversions/events/${id}`;
+}
+
+/** Items → one request to the configured version only. Pure: depends on items and ctx. */
+export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): PlatformRequest {
+  if (items.length === 0) throw new DeliveryError('payload', 'Reddit: nothing to send');
+  const { settings, credentials } = ctx;
+  const body = settings.apiVersion === 'v3' ? v3Body(items, ctx) : v2Body(items, ctx);
+  return {
+    method: 'POST',
+    url: `${settings.baseUrl}${redditPath(settings)}`,
+    headers: {
+      authorization: `Bearer ${credentials.accessToken}`,
+      'content-type': 'application/json',
+      'user-agent': settings.userAgent,
+    },
+    body: JSON.stringify(body),
+  };
+}

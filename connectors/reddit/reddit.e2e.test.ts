@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DeliveryError, type HttpClient, type Outcome } from '../../src/connector-kit';
+import { createHttpClient } from '../../src/connector-kit/http-client';
+import { startRedditFake, type RedditFake, type RedditStep } from '../../test/fakes/reddit';
+import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
+import { RDT_CID, REDDIT_PIXEL, REDDIT_TOKEN, redditContext, redditConversion, redditItem } from './fixtures';
+import { reddit } from './index';
+
+/** The admin API's attempt records of the first delivery (`attempt_log`; `attempts` before it became a count). */
+const attemptLog = (detail: any): any[] => detail.deliveries[0].attempt_log ?? detail.deliveries[0].attempts;
+
+const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)';
+const FIXTURE_TIME = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+describe('reddit contract (real HttpClient → Reddit fake)', () => {
+  let fake: RedditFake;
+  let http: HttpClient;
+  before(async () => {
+    fake = await startRedditFake({ accessToken: REDDIT_TOKEN, pixelId: REDDIT_PIXEL, now: () => FIXTURE_TIME });
+    http = createHttpClient(); // its default user agent is generic: the connector must replace it
+  });
+  after(async () => {
+    await http.close();
+    await fake.close();
+  });
+
+  async function send(step: RedditStep | null, settings: Record<string, unknown> = {}, opts: { items?: number; timeoutMs?: number; test?: boolean } = {}): Promise<Outcome> {
+    if (step) fake.enqueue(step);
+    const items = Array.from({ length: opts.items ?? 1 }, (_, i) => redditItem(redditConversion({ transactionId: `tx-${i}` }), { dedupKey: `dk-r-${fake.requests.length}-${i}` }));
+    const ctx = redditContext({ baseUrl: fake.url, ...settings }, opts.test ? { test: true } : {});
+    const request = reddit.build(items, ctx);
+    try {
+      return reddit.classify(await http.send(request, { timeoutMs: opts.timeoutMs ?? 5000 }), request, items);
+    } catch (err) {
+      assert.ok(err instanceof DeliveryError);
+      return { ok: false, error: err };
+    }
+  }
+  const kindOf = (o: Outcome) => (Array.isArray(o) ? 'array' : o.ok ? 'ok' : o.error.kind);
+
+  for (const apiVersion of ['v3', 'v2'] as const) {
+    it(`${apiVersion}: a batch of 1,000 passes the fake’s checks and lands on the ${apiVersion} path`, async () => {
+      const before = fake.accepted.length;
+      assert.equal(kindOf(await send(null, { apiVersion }, { items: reddit.limits.maxBatch })), 'ok');
+      const got = fake.accepted.slice(before);
+      assert.equal(got.length, 1000);
+      assert.ok(got.every((e) => e.version === apiVersion && e.click_id === RDT_CID && e.value === 12.5 && e.currency === 'USD'));
+    });
+    it(`${apiVersion}: a test delivery is marked as a test`, async () => {
+      const before = fake.accepted.length;
+      assert.equal(kindOf(await send(null, { apiVersion, testId: 'evt-test-1' }, { test: true })), 'ok');
+      assert.equal(fake.accepted[before]?.test, true);
+    });
+  }
+
+  const cases: Array<[string, RedditStep | null, Record<string, unknown>, string]> = [
+    ['HTTP 500', { status: 500, body: '{"message":"service unavailable"}' }, {}, 'transient'],
+    ['HTTP 429 with Retry-After', { status: 429, headers: { 'retry-after': '1' }, body: '{}' }, {}, 'rate_limited'],
+    ['HTTP 400 none processed', { status: 400, body: '{"message":"There were 1 invalid conversion events. None were processed."}' }, {}, 'payload'],
+    ['HTTP 403', { status: 403, body: '{"message":"missing adsconversions scope"}' }, {}, 'auth'],
+    ['connection reset', { reset: true }, {}, 'transient'],
+    ['a generic User-Agent is rate-limited by the fake', null, { userAgent: 'closeloop/0.1' }, 'rate_limited'],
+    ['a wrong pixel is refused (403)', null, { pixelId: 'a2_other' }, 'auth'],
+  ];
+  for (const [name, step, settings, want] of cases) it(name, async () => assert.equal(kindOf(await send(step, settings)), want));
+
+  it('a timeout is transient', async () => {
+    const out = await send({ hang: true }, {}, { timeoutMs: 150 });
+    assert.ok(!Array.isArray(out) && !out.ok);
+    assert.equal(out.error.platformCode, 'TIMEOUT');
+  });
+
+  it('the fake refuses a v3 body on the v2 path (never mix versions)', async () => {
+    const items = [redditItem()];
+    const v3 = reddit.build(items, redditContext({ baseUrl: fake.url }));
+    const crossed = { ...v3, url: `${fake.url}/api/v2.0/conversions/events/${REDDIT_PIXEL}` };
+    assert.equal(kindOf(reddit.classify(await http.send(crossed, { timeoutMs: 2000 }), crossed, items)), 'payload');
+  });
+});
+
+for (const apiVersion of ['v3', 'v2'] as const) {
+  describe(`reddit ${apiVersion} end to end (gateway → Reddit fake)`, () => {
+    let fake: RedditFake;
+    let gw: TestGateway;
+    before(async () => {
+      fake = await startRedditFake({ accessToken: REDDIT_TOKEN, pixelId: REDDIT_PIXEL });
+      gw = await startTestGateway({
+        configOverrides: {
+          destinations: [{
+            id: 'rd', connector: 'reddit', filters: { platforms: ['reddit'] },
+            settings: { baseUrl: fake.url, apiVersion, pixelId: REDDIT_PIXEL, eventMap: { signup: 'SignUp' } },
+            credentials: { accessToken: REDDIT_TOKEN },
+          }],
+        },
+      });
+    });
+    after(async () => {
+      await gw.close();
+      await fake.close();
+    });
+
+    it('an rdt_cid click, then its postback, arrives with click id, value, currency and conversion_id = dedup key', async () => {
+      const clickId = await gw.click('demo', { rdt_cid: RDT_CID }, { 'user-agent': UA });
+      const pb = await gw.postback({ click_id: clickId, payout: '0.10', currency: 'GBP', tx_id: `tx-rd-${apiVersion}-1` });
+      const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
+      const [ev] = await fake.waitForAccepted(1);
+      assert.ok(ev);
+      assert.equal(ev.version, apiVersion);
+      assert.equal(ev.click_id, RDT_CID);
+      assert.equal(ev.value, 0.1);
+      assert.equal(ev.currency, 'GBP');
+      assert.equal(ev.tracking_type, apiVersion === 'v3' ? 'PURCHASE' : 'Purchase');
+      assert.equal(ev.user_agent, UA);
+      assert.equal(ev.test, false);
+      if (apiVersion === 'v3') assert.equal(ev.action_source, 'WEBSITE');
+      assert.equal(ev.conversion_id, detail.deliveries[0].dedup_key);
+      assert.ok(!JSON.stringify(detail).includes(REDDIT_TOKEN));
+    });
+
+    it('a retried delivery (500, then 429 with Retry-After: 0, then OK) carries the same conversion_id', async () => {
+      const clickId = await gw.click('demo', { rdt_cid: `${RDT_CID}-2` }, { 'user-agent': UA });
+      fake.enqueue({ status: 500, body: '{"message":"service unavailable"}' }, { status: 429, headers: { 'retry-after': '0' }, body: '{}' });
+      const before = fake.requests.length;
+      const pb = await gw.postback({ click_id: clickId, payout: '5', tx_id: `tx-rd-${apiVersion}-2`, event: 'signup' });
+      const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
+      assert.deepEqual(attemptLog(detail).map((a: { error_kind: string | null }) => a.error_kind), ['transient', 'rate_limited', null]);
+      const ids = fake.requests.slice(before).map((r) => {
+        const b = JSON.parse(r.body);
+        return apiVersion === 'v3' ? b.data.events[0].metadata.conversion_id : b.events[0].event_metadata.conversion_id;
+      });
+      assert.deepEqual(ids, Array(3).fill(detail.deliveries[0].dedup_key));
+      const got = fake.accepted.filter((e) => e.click_id === `${RDT_CID}-2`);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]?.tracking_type, apiVersion === 'v3' ? 'SIGN_UP' : 'SignUp');
+    });
+  });
+}

@@ -1,0 +1,103 @@
+import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
+import { unixSeconds } from '../_shared/time';
+import type { TiktokBody, TiktokCredentials, TiktokEvent, TiktokSettings } from './schema';
+
+type Ctx = ConnectorContext<TiktokSettings, TiktokCredentials>;
+
+export const TIKTOK_API_VERSION = 'v1.3';
+/** The trailing slash matters: without it TikTok does not route the call (platforms.md §3). */
+export const TIKTOK_TRACK_PATH = `/open_api/${TIKTOK_API_VERSION}/event/track/`;
+
+/**
+ * Oldest event we send. TikTok's reference does not state a limit; an integrator documents 28
+ * days (docs.amperity.com/operator/events_tiktok_ads.html, platforms.md §3), TikTok's longest
+ * click-through window. Older events fail alone in `validate` instead of in a batch.
+ */
+export const TIKTOK_MAX_EVENT_AGE_MS = 28 * 86_400_000;
+
+/** Our event name → TikTok's: the explicit map, else the default (CompletePayment). */
+export function tiktokEventName(event: string, settings: Pick<TiktokSettings, 'eventMap' | 'defaultEvent'>): string {
+  return Object.hasOwn(settings.eventMap, event) ? (settings.eventMap[event] as string) : settings.defaultEvent;
+}
+
+/**
+ * Rejects one item before it is batched: TikTok answers a bad event with a code for the whole
+ * request (40002), so a bad event found here cannot sink the others.
+ */
+export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null {
+  const c = item.conversion;
+  const click = c.click;
+  if (!normalizeCurrency(c.currency)) return new DeliveryError('payload', `currency "${c.currency}" is not an ISO 4217 code`);
+  if (c.payout !== null) {
+    const value = decimalToNumber(c.payout);
+    if (value === null) return new DeliveryError('payload', `payout "${c.payout}" is not a decimal number`);
+    if (value < 0) return new DeliveryError('payload', `payout ${c.payout} is negative; TikTok takes no refunds`);
+  }
+  if (ctx.now - c.receivedAt > TIKTOK_MAX_EVENT_AGE_MS) {
+    return new DeliveryError('payload', 'conversion is older than 28 days, beyond what TikTok attributes');
+  }
+  const ttclid = click?.platformClickIds.ttclid;
+  if (!ttclid && ctx.settings.requireTtclid) return new DeliveryError('payload', 'no ttclid on the click and requireTtclid is set');
+  // Without a click id TikTok matches on ip + user agent; with neither there is nothing to
+  // attribute, and sending would only count a conversion that can never be matched.
+  if (!ttclid && !click?.ip && !click?.userAgent) {
+    return new DeliveryError('payload', 'nothing TikTok can match on: no ttclid, ip or user agent (conversion has no TikTok click)');
+  }
+  if (ctx.test && !ctx.settings.testEventCode) {
+    // Without a code a "test" event would count as a live conversion.
+    return new DeliveryError('payload', 'a test delivery needs settings.testEventCode (Events Manager → Test Events)');
+  }
+  return null;
+}
+
+export function mapEvent(item: DeliveryItem, settings: TiktokSettings): TiktokEvent {
+  const c = item.conversion;
+  const click = c.click;
+  const user: TiktokEvent['user'] = {};
+  const ttclid = click?.platformClickIds.ttclid;
+  if (ttclid) user.ttclid = ttclid;
+  // ip and user agent go unhashed (platforms.md §3); they are what TikTok matches on without a ttclid.
+  if (click?.ip) user.ip = click.ip;
+  if (click?.userAgent) user.user_agent = click.userAgent;
+
+  const properties: TiktokEvent['properties'] = { order_id: c.transactionId };
+  const value = decimalToNumber(c.payout);
+  if (value !== null) {
+    properties.value = value;
+    properties.currency = normalizeCurrency(c.currency) ?? c.currency;
+  }
+
+  const event: TiktokEvent = {
+    event: tiktokEventName(c.event, settings),
+    event_time: unixSeconds(c.receivedAt),
+    // TikTok de-duplicates on event + event_id within 48 h (ads.tiktok.com/help/article/event-deduplication):
+    // the key is identical on every retry, so a re-sent batch is collapsed, never double counted.
+    event_id: item.dedupKey,
+    user,
+    properties,
+  };
+  if (click?.landingUrl && /^https?:\/\//i.test(click.landingUrl)) {
+    event.page = { url: click.landingUrl, ...(click.referrer ? { referrer: click.referrer } : {}) };
+  }
+  return event;
+}
+
+/** Items → one Events API 2.0 request. Pure: depends on items and ctx only. */
+export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): PlatformRequest {
+  if (items.length === 0) throw new DeliveryError('payload', 'TikTok: nothing to send');
+  const { settings, credentials } = ctx;
+  const testCode = (ctx.test || settings.testAllEvents) && settings.testEventCode ? settings.testEventCode : undefined;
+  const body: TiktokBody = {
+    event_source: 'web',
+    event_source_id: settings.pixelCode,
+    ...(testCode !== undefined ? { test_event_code: testCode } : {}),
+    data: items.map((item) => mapEvent(item, settings)),
+  };
+  return {
+    method: 'POST',
+    url: `${settings.baseUrl}${TIKTOK_TRACK_PATH}`,
+    headers: { 'access-token': credentials.accessToken, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,27 @@
+import type { ConnectorContext, DeliveryItem } from '../../src/connector-kit';
+import { conversionFixture, FIXTURE_NOW } from '../http-postback/fixtures';
+import { webhookCredentialsSchema, webhookSettingsSchema, type WebhookCredentials, type WebhookSettings } from './schema';
+
+export { FIXTURE_NOW };
+
+/** 32 bytes, base64: a valid but well-known test secret. */
+export const WEBHOOK_SECRET = `whsec_${Buffer.from('closeloop-webhook-test-secret-32b').toString('base64')}`;
+
+/** Valid settings and credentials for test/conformance.test.ts (one per connector, same name). */
+export const conformanceFixture = {
+  settings: { url: 'https://hooks.example.com/closeloop' },
+  credentials: { secret: WEBHOOK_SECRET },
+};
+
+export function webhookItem(overrides: Partial<DeliveryItem> = {}): DeliveryItem {
+  return { deliveryId: 'dlv_wh_01', dedupKey: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', attempt: 1, conversion: conversionFixture(), ...overrides };
+}
+
+export function webhookContext(settings: Record<string, unknown> = {}, now = FIXTURE_NOW): ConnectorContext<WebhookSettings, WebhookCredentials> {
+  return {
+    destinationId: 'dest_wh',
+    settings: webhookSettingsSchema.parse({ ...conformanceFixture.settings, ...settings }),
+    credentials: webhookCredentialsSchema.parse(conformanceFixture.credentials),
+    now,
+  };
+}

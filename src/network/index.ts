@@ -1,0 +1,103 @@
+import type Router from '@koa/router';
+import type { Logger } from 'pino';
+import { partnerPostback } from '../../connectors/partner-postback/index';
+import type { Config, DestinationConfig } from '../config';
+import { createRegistry, type ConnectorRegistry } from '../connector-kit/registry';
+import { resolveDestinations } from '../delivery/destinations';
+import type { GroupCommit } from '../store/group-commit';
+import type { Ledger } from '../store/ledger';
+import type { SqliteDb } from '../store/sqlite';
+import { networkAfterAttempts } from './after-attempts';
+import { createNetworkDirectory } from './directory';
+import { networkEntities } from './entities';
+import { webhookDestinationId } from './model';
+import { networkRoutes } from './routes';
+import { createSqliteNetworkStore } from './sqlite-network-store';
+import { createPartnerHttpClient } from './partner-http';
+import { createTargetPolicy } from './ssrf';
+import { networkTools } from './tools';
+import { networkTracking } from './tracking';
+import { NETWORK_WEBHOOK_CONNECTOR, networkWebhook } from './webhook-connector';
+
+export interface NetworkDeps {
+  config: Config;
+  db: SqliteDb;
+  writer: GroupCommit;
+  ledger: Ledger;
+  registry: ConnectorRegistry;
+  now: () => number;
+  logger: Logger;
+  /** Wake the delivery engine. */
+  notify: () => void;
+}
+
+/** Network webhooks → destinations of the network-webhook connector, validated like any other (a bad secret stops the boot). */
+function webhookDestinations(config: Config) {
+  const configs: DestinationConfig[] = [];
+  const targets: Array<{ destinationId: string; connector: string; event: (typeof config.network.webhooks)[number]['events'][number] }> = [];
+  for (const w of config.network.webhooks) {
+    for (const event of w.events) {
+      const id = webhookDestinationId(w.id, event);
+      configs.push({ id, connector: NETWORK_WEBHOOK_CONNECTOR, enabled: w.enabled, settings: { url: w.url }, credentials: { secret: w.secret }, filters: {}, acceptUnmatched: true });
+      if (w.enabled) targets.push({ destinationId: id, connector: NETWORK_WEBHOOK_CONNECTOR, event });
+    }
+  }
+  return { resolved: resolveDestinations(configs, createRegistry([networkWebhook])), targets };
+}
+
+/**
+ * The network side (issue #4): Everflow-style offers, partners and partner postbacks on the
+ * gateway's outbox. Returns what the gateway plugs in: a destination directory, the engine's
+ * afterAttempts hook, and the routes.
+ */
+export function openNetwork(deps: NetworkDeps) {
+  const net = deps.config.network;
+  const logger = deps.logger;
+  const policy = createTargetPolicy(net.allowPrivateTargets);
+  // Partner postbacks have their own client: the SSRF check runs at connect time (partner-http.ts).
+  const http = createPartnerHttpClient(policy, { maxSockets: Math.max(64, deps.config.delivery.concurrency) });
+  const webhooks = webhookDestinations(deps.config);
+  const maxAttempts = 1 + net.retries;
+  if (net.timeoutMs >= deps.config.delivery.leaseMs) {
+    logger.warn({ leaseMs: deps.config.delivery.leaseMs, timeoutMs: net.timeoutMs }, 'network.timeoutMs is not below delivery.leaseMs: a slow partner postback may be sent twice');
+  }
+  const store = createSqliteNetworkStore(deps.db, deps.writer, {
+    maxAttempts, webhookMaxAttempts: deps.config.delivery.maxAttempts, webhooks: webhooks.targets, clickSessionMs: net.clickSessionHours * 3_600_000,
+  });
+  const dir = createNetworkDirectory({
+    connector: deps.registry.get(partnerPostback.id) ?? partnerPostback, http, timeoutMs: net.timeoutMs, maxAttempts, webhooks: webhooks.resolved,
+  });
+  dir.load(store.livePostbacksNow());
+  // Other processes sharing the database change postbacks too (deactivation, the API).
+  const refresh = setInterval(() => {
+    try {
+      dir.load(store.livePostbacksNow());
+    } catch (err) {
+      logger.error({ err }, 'network postback refresh failed');
+    }
+  }, net.refreshMs);
+  refresh.unref();
+
+  const rule = { failures: net.deactivation.failures, windowMs: net.deactivation.windowHours * 3_600_000 };
+  const entities = networkEntities({ store, directory: dir, policy, now: deps.now, notify: deps.notify });
+  const tracking = networkTracking({
+    store, directory: dir, now: deps.now, networkId: net.networkId, verificationToken: net.verificationToken, notify: deps.notify,
+  });
+  const tools = networkTools({ store, ledger: deps.ledger, directory: dir, http, now: deps.now });
+
+  return {
+    store,
+    entities,
+    tracking,
+    directory: dir.directory,
+    afterAttempts: networkAfterAttempts({ store, directory: dir, rule, now: deps.now, logger, notify: deps.notify }),
+    routes(router: Router): void {
+      if (net.enabled) networkRoutes(router, { adminToken: deps.config.admin.token, entities, tracking, tools, now: deps.now });
+    },
+    async close(): Promise<void> {
+      clearInterval(refresh);
+      await http.close();
+    },
+  };
+}
+export type Network = ReturnType<typeof openNetwork>;

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { ApiError } from '../api-error';
+import type { ConversionRecord } from '../conversions/conversion';
+import { newId } from '../ids';
+import { conversionToRow as outboxToRow } from '../store/ledger-rows';
+import { SQL } from '../store/ledger-sql';
+import type { NetworkWebhookEvent } from './config-schema';
+import { buildConversion, cpcRecord, noticeRecord, outboxRecord, outboxStatus, type ConversionRequest } from './conversions';
+import { deactivationReason, nextStreak, type StreakRule } from './health';
+import { fireDecision, postbackMatches, type FireEvent } from './match';
+import { postbackDestinationId, type NetworkClick, type NetworkConversion, type NetworkConversionStatus, type Offer, type PartnerPostback } from './model';
+import type { ClickDraft, ClickResult, ConversionResult, FiredDelivery, PostbackOutcome } from './network-store';
+import { NSQL } from './network-sql';
+import { conversionToRow, rowToClick, rowToConversion, rowToOffer, rowToPartner, rowToPostback } from './rows';
+import type { SqlRunner } from './sql-runner';
+
+export interface DispatchSettings {
+  /** Partner postbacks: 1 + retries (seed 001: 5 retries make one failure). */
+  maxAttempts: number;
+  webhookMaxAttempts: number;
+  webhooks: ReadonlyArray<{ destinationId: string; connector: string; event: NetworkWebhookEvent }>;
+  clickSessionMs: number;
+}
+
+export const PARTNER_CONNECTOR = 'partner-postback';
+
+/** Stable per (outbox record, destination): identical on every retry and replay. */
+export function networkDedupKey(recordId: string, destinationId: string): string {
+  return createHash('sha256').update(`${recordId}\u0000${destinationId}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * The synchronous bodies of the network's write jobs. Each runs inside one group-commit job, so
+ * its reads see the same transaction its writes commit in.
+ */
+export function networkWrites(sql: SqlRunner, settings: DispatchSettings) {
+  const offer = (id: number): Offer | null => {
+    const r = sql.get(NSQL.getOffer, id);
+    return r ? rowToOffer(r) : null;
+  };
+
+  function enqueue(recordId: string, destinationId: string, connector: string, status: 'pending' | 'skipped', maxAttempts: number, at: number, now: number): string | null {
+    const r = sql.get(NSQL.insertDelivery, newId(), recordId, destinationId, connector, networkDedupKey(recordId, destinationId), status, maxAttempts, at, now, now);
+    return r ? String(r.id) : null;
+  }
+
+  /**
+   * Every matching postback fires (everflow.md §1.2); the delay is durable because it is the
+   * row's next_attempt_at. `ensureRecord` inserts the outbox record once, only if needed.
+   */
+  function firePostbacks(record: ConversionRecord, ensureRecord: () => void, ev: FireEvent, now: number): FiredDelivery[] {
+    const out: FiredDelivery[] = [];
+    for (const p of sql.all(NSQL.candidatePostbacks, ev.kind, ev.partnerId, ev.offerId).map(rowToPostback)) {
+      if (!postbackMatches(p, ev)) continue;
+      const decision = fireDecision(p);
+      if (decision === 'none') continue;
+      ensureRecord();
+      const destinationId = postbackDestinationId(p.id);
+      const status = decision === 'send' ? 'pending' : 'skipped';
+      const id = enqueue(record.id, destinationId, PARTNER_CONNECTOR, status, settings.maxAttempts, now + (status === 'pending' ? p.delayMs : 0), now);
+      if (!id) continue; // already made for this conversion (a second approval)
+      sql.run(NSQL.insertFire, id, p.id, record.id, record.transactionId, ev.offerId, ev.partnerId, ev.kind, now);
+      out.push({ id, destinationId, status });
+    }
+    return out;
+  }
+
+  function fireWebhooks(recordId: string, event: NetworkWebhookEvent, now: number): FiredDelivery[] {
+    const out: FiredDelivery[] = [];
+    for (const w of settings.webhooks) {
+      if (w.event !== event) continue;
+      const id = enqueue(recordId, w.destinationId, w.connector, 'pending', settings.webhookMaxAttempts, now, now);
+      if (id) out.push({ id, destinationId: w.destinationId, status: 'pending' });
+    }
+    return out;
+  }
+
+  /** everflow.md §1.2: the offer's and the event's "Fire Partner Postback" toggles gate partner postbacks. */
+  function fireConversion(c: NetworkConversion, now: number): FiredDelivery[] {
+    const o = offer(c.offerId);
+    const event = o?.events.find((e) => e.id === c.eventId) ?? null;
+    if (!o || !o.firePostbacks || (c.kind === 'event' && event && !event.firePostbacks)) return [];
+    const ev: FireEvent = { kind: c.kind, offerId: c.offerId, partnerId: c.partnerId, eventId: c.eventId };
+    return firePostbacks(outboxRecord(c), () => undefined, ev, now);
+  }
+
+  return {
+    nextId(name: 'offer' | 'partner' | 'postback' | 'event'): number {
+      return Number((sql.get(NSQL.nextId, name) as { value: unknown }).value);
+    },
+
+    recordClick(draft: ClickDraft, now: number): ClickResult {
+      const o = offer(draft.offerId);
+      const partnerRow = sql.get(NSQL.getPartner, draft.partnerId);
+      if (!o) throw new ApiError(404, 'UNKNOWN_OFFER', `no offer ${draft.offerId}`);
+      if (!partnerRow) throw new ApiError(404, 'UNKNOWN_PARTNER', `no partner ${draft.partnerId}`);
+      if (o.status !== 'active') throw new ApiError(422, 'OFFER_INACTIVE', `offer ${o.id} is inactive and takes no clicks`);
+      if (rowToPartner(partnerRow).status !== 'active') throw new ApiError(422, 'PARTNER_INACTIVE', `partner ${draft.partnerId} is inactive and takes no clicks`);
+      const unique = !draft.ipHash || !sql.get(NSQL.recentClick, draft.offerId, draft.partnerId, draft.ipHash, now - settings.clickSessionMs);
+      const click: NetworkClick = {
+        transactionId: newId(), offerId: draft.offerId, partnerId: draft.partnerId, sourceId: draft.sourceId, subs: draft.subs, isUnique: unique, createdAt: now,
+      };
+      sql.run(NSQL.insertClick, click.transactionId, click.offerId, click.partnerId, click.sourceId, JSON.stringify(click.subs), draft.ipHash, unique ? 1 : 0, now);
+      // everflow.md §1.1: cpc postbacks fire on every unique *payable* click of a CPC offer.
+      const payable = unique && o.payoutType === 'cpc';
+      if (!payable || !o.firePostbacks) return { click, payable, deliveries: [] };
+      const record = cpcRecord(newId(), click, o, now);
+      let inserted = false;
+      const ensure = () => {
+        if (!inserted) sql.run(SQL.insertConversion, ...outboxToRow(record));
+        inserted = true;
+      };
+      const deliveries = firePostbacks(record, ensure, { kind: 'cpc', offerId: o.id, partnerId: click.partnerId, eventId: 0 }, now);
+      return { click, payable, deliveries };
+    },
+
+    recordConversion(req: ConversionRequest, now: number): ConversionResult {
+      const clickRow = sql.get(NSQL.getClick, req.transactionId);
+      if (!clickRow) throw new ApiError(404, 'UNKNOWN_TRANSACTION', `transaction_id ${req.transactionId} matches no click (Everflow error 12, invalid transaction id)`);
+      const click = rowToClick(clickRow);
+      const o = offer(click.offerId);
+      if (!o) throw new ApiError(404, 'UNKNOWN_OFFER', `the click's offer ${click.offerId} no longer exists`);
+      const event = req.eventId === 0 ? null : (o.events.find((e) => e.id === req.eventId) ?? null);
+      if (req.eventId !== 0 && !event) throw new ApiError(422, 'UNKNOWN_EVENT', `offer ${o.id} has no event ${req.eventId}`, [{ field: 'event_id', message: 'not an event of the offer' }]);
+      // everflow.md §7: a second conversion (or the same event) on one transaction is a duplicate (error 8) unless the offer allows it.
+      if (!o.allowDuplicates && sql.get(NSQL.priorConversion, req.transactionId, req.eventId)) {
+        throw new ApiError(409, 'DUPLICATE_CONVERSION', `transaction ${req.transactionId} already has this ${event ? `event ${event.id}` : 'conversion'} (Everflow error 8); the offer does not allow duplicates`, { everflow_code: 8 });
+      }
+      const c = buildConversion(newId(), click, o, event, req, now);
+      sql.run(NSQL.insertConversion, ...conversionToRow(c));
+      sql.run(SQL.insertConversion, ...outboxToRow(outboxRecord(c)));
+      // everflow.md §6: only approved conversions fire; a pending one fires when approved.
+      const deliveries = c.status === 'approved' ? fireConversion(c, now) : [];
+      deliveries.push(...fireWebhooks(c.id, c.kind === 'event' ? 'event.registered' : 'conversion.registered', now));
+      return { conversion: c, deliveries };
+    },
+
+    setConversionStatus(id: string, status: NetworkConversionStatus, now: number): ConversionResult | null {
+      const r = sql.get(NSQL.getConversion, id);
+      if (!r) return null;
+      const before = rowToConversion(r);
+      if (before.status === status) return { conversion: before, deliveries: [] };
+      const c: NetworkConversion = { ...before, status, updatedAt: now };
+      sql.run(NSQL.setConversionStatus, status, now, id);
+      sql.run(SQL.updateConversionStatus, outboxStatus(status), now, id);
+      if (status === 'approved') return { conversion: c, deliveries: fireConversion(c, now) };
+      // Rejected after approval: what has not gone out yet (a delay) is not sent any more.
+      sql.run(NSQL.cancelPendingOf, now, id, now);
+      return { conversion: c, deliveries: [] };
+    },
+
+    applyOutcomes(outcomes: readonly PostbackOutcome[], now: number, rule: StreakRule): { deactivated: PartnerPostback[]; clean: number[] } {
+      const deactivated: PartnerPostback[] = [];
+      const clean = new Set<number>();
+      for (const o of outcomes) {
+        const r = sql.get(NSQL.getPostback, o.postbackId);
+        if (!r) continue;
+        const p = rowToPostback(r);
+        // Only an active server postback counts: HTML pixels never (seed 001), and an outcome
+        // that lands after the postback was switched off changes nothing, except that a retry
+        // scheduled by an attempt in flight at that moment is parked as skipped like the rest.
+        if (p.deliveryMethod !== 'postback' || p.status !== 'active') {
+          if (o.outcome === 'retry') sql.run(NSQL.skipPending, now, postbackDestinationId(p.id), now);
+          continue;
+        }
+        if (o.outcome === 'retry') continue;
+        // A success on a clean streak changes nothing but last_success_at: refresh it at most once a
+        // second, so a busy healthy postback does not cost a write per delivery.
+        if (o.outcome === 'success' && p.failureStreak.length === 0 && p.lastSuccessAt !== null && now - p.lastSuccessAt < 1000) {
+          clean.add(p.id);
+          continue;
+        }
+        const step = nextStreak(p.failureStreak, o.outcome, now, rule);
+        if (!step.deactivate) {
+          sql.run(NSQL.setStreak, JSON.stringify(step.streak), o.outcome === 'failure' ? now : null, o.outcome === 'success' ? now : null, p.id);
+          if (step.streak.length === 0) clean.add(p.id);
+          else clean.delete(p.id);
+          continue;
+        }
+        clean.delete(p.id);
+        const reason = deactivationReason(step.streak, rule, o.error);
+        sql.run(NSQL.setPostbackStatus, 'deactivated', reason, now, now, p.id);
+        sql.run(NSQL.setStreak, '[]', now, null, p.id);
+        sql.run(NSQL.skipPending, now, postbackDestinationId(p.id), now);
+        deactivated.push({ ...p, status: 'deactivated', deactivatedReason: reason, deactivatedAt: now, failureStreak: [], lastFailureAt: now, updatedAt: now });
+        if (settings.webhooks.some((w) => w.event === 'postback.deactivated')) {
+          const params: Record<string, string> = {
+            postback_id: String(p.id), partner_id: String(p.partnerId), offer_id: String(p.offerId), level: p.level, type: p.type,
+            reason, deactivated_at: String(now),
+          };
+          const notice = noticeRecord(newId(), postbackDestinationId(p.id), 'postback.deactivated', params, now);
+          sql.run(SQL.insertConversion, ...outboxToRow(notice));
+          fireWebhooks(notice.id, 'postback.deactivated', now);
+        }
+      }
+      return { deactivated, clean: [...clean] };
+    },
+  };
+}
+export type NetworkWrites = ReturnType<typeof networkWrites>;

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { GroupCommit } from './group-commit';
+import { openSqlite } from './sqlite';
+
+const dir = mkdtempSync(join(tmpdir(), 'closeloop-gc-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function open(name: string) {
+  const db = openSqlite(join(dir, name), 'FULL');
+  db.exec('CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
+  return db;
+}
+
+test('every write queued in one tick commits in one transaction; a failing job rejects alone', async () => {
+  const path = 'batch.db';
+  const db = open(path);
+  const writer = new GroupCommit(db);
+  const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+  const results = await Promise.allSettled([
+    writer.run(() => insert.run('a', 1).changes),
+    writer.run(() => {
+      insert.run('b', 2); // written, then rolled back with its savepoint
+      insert.run('a', 99); // UNIQUE violation
+    }),
+    writer.run(() => {
+      throw new Error('job failed');
+    }),
+    writer.run(() => insert.run('c', 3).changes),
+    writer.run(() => (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n),
+  ]);
+  assert.equal(writer.batches, 1, 'one transaction for the whole tick');
+  assert.equal(writer.maxBatch, 5);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+  assert.equal((results[0] as PromiseFulfilledResult<number>).value, 1);
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+  assert.match(String((results[2] as PromiseRejectedResult).reason), /job failed/);
+  assert.equal((results[4] as PromiseFulfilledResult<number>).value, 2, 'a later job sees earlier jobs of the same batch, not the rolled-back one');
+
+  // The next tick is a new transaction.
+  await writer.run(() => insert.run('d', 4));
+  assert.equal(writer.batches, 2);
+  db.close();
+
+  // Reopening the file: the committed rows are there, the failed job left nothing.
+  const again = open(path);
+  assert.deepEqual(again.prepare('SELECT k, v FROM t ORDER BY k').all(), [{ k: 'a', v: 1 }, { k: 'c', v: 3 }, { k: 'd', v: 4 }]);
+  again.close();
+});
+
+test('a promise settles only after its commit; flush() runs what is queued', async () => {
+  const db = open('flush.db');
+  const writer = new GroupCommit(db);
+  let settled = false;
+  const p = writer.run(() => db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('x', 1)).then(() => {
+    settled = true;
+  });
+  assert.equal(settled, false);
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 0, 'nothing written before the tick');
+  writer.flush();
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 1);
+  await p;
+  assert.equal(settled, true);
+  assert.equal(writer.batches, 1);
+  writer.flush(); // nothing queued: no empty transaction
+  assert.equal(writer.batches, 1);
+  await new Promise((r) => setImmediate(r)); // the scheduled flush finds an empty queue
+  assert.equal(writer.batches, 1);
+  db.close();
+});
+
+test('when the commit itself fails, every job of the batch rejects and nothing is stored', async () => {
+  const db = open('commit-fail.db');
+  const writer = new GroupCommit(db);
+  const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+  // A deferred foreign key fails at COMMIT, not at the statement.
+  db.exec('PRAGMA foreign_keys = ON; CREATE TABLE child (id INTEGER PRIMARY KEY, parent TEXT REFERENCES t (k) DEFERRABLE INITIALLY DEFERRED)');
+  const results = await Promise.allSettled([
+    writer.run(() => insert.run('ok', 1)),
+    writer.run(() => db.prepare('INSERT INTO child (id, parent) VALUES (1, ?)').run('missing')),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 0);
+  // The writer keeps working afterwards.
+  await writer.run(() => insert.run('later', 2));
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 1);
+  db.close();
+});

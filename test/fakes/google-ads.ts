@@ -1,0 +1,236 @@
+import * as grpc from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import protobuf from 'protobufjs';
+import { createTokenEndpoint, type OAuthClient } from './google-data-manager';
+import { startFakeServer } from '../helpers/fake-server';
+
+/**
+ * Google Ads ConversionUploadService on 127.0.0.1:0: a grpc-js server built from google-ads-node's
+ * own protos.json (platforms.md §2.5), plus an OAuth token endpoint over HTTP. It checks requests
+ * as Google documents them (v24 conversion_upload_service.proto, §2.1) and can be scripted to
+ * answer with partial failures, RPC errors carrying the googleadsfailure-bin trailer, or outages.
+ */
+
+const require = createRequire(import.meta.url);
+const V = 'google.ads.googleads.v24';
+export const FAILURE_TRAILER = `${V}.errors.googleadsfailure-bin`;
+const PATH = `/${V}.services.ConversionUploadService/UploadClickConversions`;
+
+let root: protobuf.Root | undefined;
+function types() {
+  root ??= protobuf.Root.fromJSON(require('google-ads-node/build/protos/protos.json'));
+  return {
+    Req: root.lookupType(`${V}.services.UploadClickConversionsRequest`),
+    Res: root.lookupType(`${V}.services.UploadClickConversionsResponse`),
+    Failure: root.lookupType(`${V}.errors.GoogleAdsFailure`),
+  };
+}
+
+/** One Google Ads error: `type` is the ErrorCode oneof field, `code` its enum value name. */
+export interface FakeAdsError {
+  type: string;
+  code: string;
+  message?: string;
+  /** Row of `conversions`, when the error concerns one. */
+  index?: number;
+  /** QuotaErrorDetails.retry_delay, seconds. */
+  retryDelayS?: number;
+}
+
+export type FakeStep =
+  | { rowErrors: FakeAdsError[] }
+  | { rpcError: { status: grpc.status; errors?: FakeAdsError[]; message?: string } }
+  | { delayMs: number };
+
+export interface RecordedCall {
+  request: any;
+  metadata: Record<string, string>;
+  /** What the fake answered: 'ok' (maybe with row errors) or a gRPC status name. */
+  answer: string;
+}
+
+export interface AcceptedConversion {
+  row: any;
+  customerId: string;
+  metadata: Record<string, string>;
+}
+
+export function encodeFailure(errors: readonly FakeAdsError[]): Buffer {
+  const { Failure } = types();
+  const obj = {
+    errors: errors.map((e) => ({
+      error_code: { [e.type]: e.code },
+      message: e.message ?? e.code,
+      ...(e.index !== undefined ? { location: { field_path_elements: [{ field_name: 'conversions', index: e.index }] } } : {}),
+      ...(e.retryDelayS !== undefined ? { details: { quota_error_details: { retry_delay: { seconds: e.retryDelayS } } } } : {}),
+    })),
+  };
+  return Buffer.from(Failure.encode(Failure.fromObject(obj)).finish());
+}
+
+const DATE_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d$/;
+const ACTION = /^customers\/\d{10}\/conversionActions\/\d+$/;
+
+/** Row checks Google makes (and `order_id`, which this project always sends). */
+function rowErrors(rows: any[], seenOrders: Set<string>): FakeAdsError[] {
+  const out: FakeAdsError[] = [];
+  const inRequest = new Set<string>();
+  rows.forEach((r, index) => {
+    const err = (type: string, code: string, message: string) => out.push({ type, code, message, index });
+    const ids = ['gclid', 'gbraid', 'wbraid'].filter((k) => typeof r[k] === 'string' && r[k] !== '');
+    // Google's own message for gbraid+wbraid; a gclid with a braid is refused the same way here.
+    if (ids.length > 1) err('conversion_upload_error', 'GBRAID_WBRAID_BOTH_SET', `only one of gclid, gbraid, wbraid may be set (got ${ids.join(', ')})`);
+    if (ids.length === 0) err('field_error', 'REQUIRED', 'one of gclid, gbraid, wbraid is required');
+    if (!DATE_TIME.test(String(r.conversion_date_time ?? ''))) {
+      err('date_error', 'INVALID_STRING_DATE_TIME_SECONDS_WITH_OFFSET', `conversion_date_time "${r.conversion_date_time}" is not yyyy-mm-dd hh:mm:ss+|-hh:mm`);
+    }
+    if (!ACTION.test(String(r.conversion_action ?? ''))) err('request_error', 'RESOURCE_NAME_MALFORMED', `conversion_action "${r.conversion_action}" is malformed`);
+    if (r.currency_code !== undefined && !/^[A-Z]{3}$/.test(r.currency_code)) err('conversion_upload_error', 'UNKNOWN', 'currency_code must be ISO 4217');
+    const order = typeof r.order_id === 'string' && r.order_id !== '' ? `${r.conversion_action}|${r.order_id}` : null;
+    if (!order) err('field_error', 'REQUIRED', 'order_id is required by this fake (Closeloop always sends its de-duplication key)');
+    else if (inRequest.has(order)) err('conversion_upload_error', 'DUPLICATE_ORDER_ID', 'Imported events include multiple conversions with the same order ID');
+    else if (seenOrders.has(order)) err('conversion_upload_error', 'ORDER_ID_ALREADY_IN_USE', 'The imported event includes an order ID that was previously recorded');
+    if (order) inRequest.add(order);
+  });
+  return out;
+}
+
+export interface GoogleAdsFakeOptions {
+  /** OAuth client the token endpoint accepts; the gRPC side then requires one of its tokens. */
+  oauth: OAuthClient;
+}
+
+export async function startGoogleAdsFake(options: GoogleAdsFakeOptions) {
+  const { Req, Res } = types();
+  const token = createTokenEndpoint({ scope: 'https://www.googleapis.com/auth/adwords', ...options.oauth });
+  const http = await startFakeServer((req) => token.handle(req));
+  const calls: RecordedCall[] = [];
+  const accepted: AcceptedConversion[] = [];
+  const seenOrders = new Set<string>();
+  const script: FakeStep[] = [];
+
+  const server = new grpc.Server();
+  const definition = {
+    path: PATH, requestStream: false, responseStream: false,
+    requestSerialize: (o: any) => Buffer.from(Req.encode(Req.fromObject(o)).finish()),
+    requestDeserialize: (b: Buffer) => Req.toObject(Req.decode(b), { longs: String, enums: String, defaults: false }),
+    responseSerialize: (o: any) => Buffer.from(Res.encode(Res.fromObject(o)).finish()),
+    responseDeserialize: (b: Buffer) => Res.toObject(Res.decode(b)),
+  };
+  server.addService({ UploadClickConversions: definition } as grpc.ServiceDefinition, {
+    UploadClickConversions: async (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+      const metadata: Record<string, string> = {};
+      for (const [k, v] of Object.entries(call.metadata.getMap())) metadata[k] = String(v);
+      const rec: RecordedCall = { request: call.request, metadata, answer: 'ok' };
+      calls.push(rec);
+      const fail = (status: grpc.status, errors: FakeAdsError[], message = errors[0]?.message ?? grpc.status[status]) => {
+        rec.answer = grpc.status[status];
+        const md = new grpc.Metadata();
+        md.set('request-id', `fake-req-${calls.length}`);
+        if (errors.length > 0) md.set(FAILURE_TRAILER, encodeFailure(errors));
+        callback({ code: status, details: message, metadata: md });
+      };
+      const bearer = /^Bearer (.+)$/.exec(metadata.authorization ?? '')?.[1];
+      if (!bearer || !token.issued.includes(bearer)) {
+        return fail(grpc.status.UNAUTHENTICATED, [{ type: 'authentication_error', code: 'OAUTH_TOKEN_INVALID', message: 'OAuth token in the header is not valid.' }]);
+      }
+      const step = script.shift();
+      if (step && 'delayMs' in step) await new Promise((r) => setTimeout(r, step.delayMs));
+      if (step && 'rpcError' in step) return fail(step.rpcError.status, step.rpcError.errors ?? [], step.rpcError.message);
+      const req = call.request;
+      if (!/^\d{10}$/.test(String(req.customer_id ?? ''))) {
+        return fail(grpc.status.INVALID_ARGUMENT, [{ type: 'request_error', code: 'INVALID_CUSTOMER_ID', message: 'customer_id must be 10 digits' }]);
+      }
+      if (req.partial_failure !== true) {
+        return fail(grpc.status.INVALID_ARGUMENT, [{ type: 'partial_failure_error', code: 'PARTIAL_FAILURE_MODE_REQUIRED', message: 'partial_failure must be true' }]);
+      }
+      const rows: any[] = req.conversions ?? [];
+      if (rows.length === 0 || rows.length > 2000) {
+        return fail(grpc.status.INVALID_ARGUMENT, [{ type: 'conversion_upload_error', code: 'TOO_MANY_CONVERSIONS_IN_REQUEST', message: 'Upload fewer than 2001 events in a single request.' }]);
+      }
+      const errors = [...rowErrors(rows, seenOrders), ...(step && 'rowErrors' in step ? step.rowErrors : [])];
+      const failed = new Set(errors.map((e) => e.index));
+      const validateOnly = req.validate_only === true;
+      const results = rows.map((r, i) => {
+        if (failed.has(i)) return {};
+        if (!validateOnly) {
+          seenOrders.add(`${r.conversion_action}|${r.order_id}`);
+          accepted.push({ row: r, customerId: req.customer_id, metadata });
+        }
+        const id = ['gclid', 'gbraid', 'wbraid'].find((k) => r[k]) as string;
+        return { [id]: r[id], conversion_action: r.conversion_action, conversion_date_time: r.conversion_date_time };
+      });
+      const response: any = validateOnly ? {} : { results };
+      if (errors.length > 0) {
+        response.partial_failure_error = {
+          code: grpc.status.INVALID_ARGUMENT,
+          message: `${errors[0]?.message ?? ''}, at conversions[${errors[0]?.index ?? 0}]`,
+          details: [{ type_url: `type.googleapis.com/${V}.errors.GoogleAdsFailure`, value: encodeFailure(errors) }],
+        };
+      }
+      callback(null, response);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    host: '127.0.0.1',
+    port,
+    tokenUrl: `${http.url}/token`,
+    token,
+    calls,
+    /** Conversions Google would have recorded (not validate_only, no error on the row). */
+    accepted,
+    next(step: FakeStep): void {
+      script.push(step);
+    },
+    async waitForCalls(n: number, timeoutMs = 10_000): Promise<RecordedCall[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (calls.length < n) {
+        if (Date.now() > deadline) throw new Error(`google-ads fake got ${calls.length} calls, expected ${n}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return calls;
+    },
+    async close(): Promise<void> {
+      server.forceShutdown();
+      await http.close();
+    },
+  };
+}
+export type GoogleAdsFake = Awaited<ReturnType<typeof startGoogleAdsFake>>;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * Records every outgoing TCP connection of this process and refuses any that is not to a
+ * loopback address (the socket errors instead of connecting): a test that calls it proves no
+ * byte went to googleapis.com or to the GCE metadata server (169.254.169.254,
+ * metadata.google.internal). grpc-js, undici and fetch all connect through net.Socket.
+ */
+export function guardLoopbackOnly() {
+  const seen: string[] = [];
+  const blocked: string[] = [];
+  const proto = net.Socket.prototype as unknown as { connect: (...args: unknown[]) => net.Socket };
+  const original = proto.connect;
+  proto.connect = function guarded(this: net.Socket, ...args: unknown[]) {
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const opts = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as { host?: unknown; path?: unknown };
+    if (typeof opts.path === 'string') return original.apply(this, args); // unix socket: local by definition
+    const host = typeof opts.host === 'string' ? opts.host.replace(/^\[|\]$/g, '') : 'localhost';
+    seen.push(host);
+    if (LOOPBACK.has(host)) return original.apply(this, args);
+    blocked.push(host);
+    process.nextTick(() => this.destroy(new Error(`test guard: blocked a connection to ${host}`)));
+    return this;
+  };
+  return {
+    seen,
+    blocked,
+    restore(): void {
+      proto.connect = original;
+    },
+  };
+}
