@@ -101,6 +101,7 @@ export function openGateway(options: GatewayOptions) {
     await engine.stop();
     await network.close();
     await serverClosed;
+    await Promise.allSettled(registry.all().map((c) => c.close?.()));
     await http.close();
     await clicks.close();
     await ledger.close();

@@ -1,7 +1,7 @@
 import { DeliveryError, type ConnectorContext, type ConnectorIo, type PlatformRequest, type PlatformResponse } from '../../src/connector-kit';
 import { GRPC_HTTP_STATUS, GRPC_STATUS_NAMES, type GoogleAdsErrorEntry } from './errors';
 import { UPLOAD_SERVICE } from './map';
-import { forgetAccessToken, getAccessToken } from './oauth';
+import { forgetAccessToken, getAccessToken } from '../_shared/google-oauth';
 import type { GoogleAdsCredentials, GoogleAdsSettings, UploadClickConversionsBody } from './schema';
 
 /**

@@ -6,7 +6,7 @@ import { createHttpClient } from '../../src/connector-kit/http-client';
 import { guardLoopbackOnly, startGoogleAdsFake, type GoogleAdsFake } from '../../test/fakes/google-ads';
 import { clickFixture, contextFixture, conversionFixture, itemFixture } from './fixtures';
 import { closeGoogleAdsClients, googleAds } from './index';
-import { clearAccessTokens } from './oauth';
+import { clearAccessTokens } from '../_shared/google-oauth';
 
 const OAUTH = { clientId: 'cid-123.apps.googleusercontent.com', clientSecret: 'GOCSPX-contract-secret', refreshToken: '1//contract-refresh-token' };
 const CREDS = { client_id: OAUTH.clientId, client_secret: OAUTH.clientSecret, refresh_token: OAUTH.refreshToken };

@@ -6,7 +6,8 @@ import { connectors } from '../index';
 import { CODE_RULES, errorForEntry, errorForGrpc, ruleFor } from './errors';
 import { clickFixture, contextFixture, conversionFixture, FIXTURE_NOW, itemFixture } from './fixtures';
 import { googleAds } from './index';
-import { buildRequest, conversionTimeMs, pickGoogleClickId, validateItem } from './map';
+import { conversionTimeMs, pickGoogleClickId, validateGoogleItem as validateItem } from '../_shared/google';
+import { buildRequest } from './map';
 import { googleAdsCredentialsSchema, googleAdsSettingsSchema } from './schema';
 
 const withIds = (ids: Record<string, string>) => itemFixture(conversionFixture({ click: clickFixture({ platformClickIds: ids }) }));

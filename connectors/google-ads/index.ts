@@ -1,8 +1,9 @@
 import { defineConnector } from '../../src/connector-kit';
 import { classifyUpload } from './classify';
 import { closeGoogleAdsClients, sendUpload } from './client';
-import { buildRequest, GOOGLE_ADS_API_VERSION, MAX_ROWS, validateItem } from './map';
-import { getAccessToken } from './oauth';
+import { validateGoogleItem } from '../_shared/google';
+import { buildRequest, GOOGLE_ADS_API_VERSION, MAX_ROWS } from './map';
+import { getAccessToken } from '../_shared/google-oauth';
 import { googleAdsCredentialsSchema, googleAdsSettingsSchema } from './schema';
 
 export { closeGoogleAdsClients };
@@ -20,7 +21,7 @@ export const googleAds = defineConnector({
   settings: googleAdsSettingsSchema,
   credentials: googleAdsCredentialsSchema,
   limits: { maxBatch: MAX_ROWS, timeoutMs: 20_000 },
-  validate: (item) => validateItem(item),
+  validate: (item) => validateGoogleItem(item),
   build: buildRequest,
   send: sendUpload,
   classify: classifyUpload,
@@ -28,4 +29,6 @@ export const googleAds = defineConnector({
   async verify(io, ctx) {
     await getAccessToken(io.http, ctx.settings.tokenUrl, ctx.credentials, ctx.now, io.timeoutMs);
   },
+  // The gRPC channels are shared per endpoint; the gateway closes them at shutdown.
+  close: closeGoogleAdsClients,
 });

@@ -1,5 +1,6 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
+import { conversionTimeMs, pickGoogleClickId, validateGoogleItem } from '../_shared/google';
 import { googleDateTime } from '../_shared/time';
 import type { ClickConversionRow, GoogleAdsCredentials, GoogleAdsSettings, UploadClickConversionsBody } from './schema';
 
@@ -12,59 +13,13 @@ export const UPLOAD_METHOD = 'UploadClickConversions';
 /** TOO_MANY_CONVERSIONS_IN_REQUEST: "Upload fewer than 2001 events in a single request". */
 export const MAX_ROWS = 2000;
 
-/** Google's three click ids, in the order we prefer them. */
-export const GOOGLE_CLICK_PARAMS = ['gclid', 'gbraid', 'wbraid'] as const;
-export type GoogleClickParam = (typeof GOOGLE_CLICK_PARAMS)[number];
-
-/**
- * Exactly one click id per conversion: Google rejects gbraid together with wbraid
- * (GBRAID_WBRAID_BOTH_SET) and a gclid with either. When a landing URL carried several, gclid
- * wins (it identifies the click itself; the braids are aggregated iOS identifiers).
- * https://developers.google.com/google-ads/api/docs/conversions/upload-clicks
- */
-export function pickGoogleClickId(item: DeliveryItem): { param: GoogleClickParam; value: string } | null {
-  const ids = item.conversion.click?.platformClickIds ?? {};
-  for (const param of GOOGLE_CLICK_PARAMS) {
-    const value = ids[param]?.trim();
-    if (value) return { param, value };
-  }
-  return null;
-}
-
-/**
- * When the conversion happened: when its postback reached us (stable across retries, unlike
- * ctx.now). Google rejects a conversion dated before its click (CONVERSION_PRECEDES_EVENT), which
- * happens when a network stamps time loosely or in direct mode, where the "click" is recorded at
- * postback time; such conversions are moved to one second after the click.
- */
-export function conversionTimeMs(item: DeliveryItem): number {
-  const { receivedAt, click } = item.conversion;
-  return click ? Math.max(receivedAt, click.createdAt + 1000) : receivedAt;
-}
-
-/** Per-item checks that must not sink the other conversions of a batch. */
-export function validateItem(item: DeliveryItem): DeliveryError | null {
-  if (!pickGoogleClickId(item)) {
-    const why = item.conversion.click ? 'the click carried no gclid, gbraid or wbraid' : 'the conversion matched no click';
-    return new DeliveryError('payload', `no Google click id: ${why}`, { platformCode: 'NO_CLICK_ID' });
-  }
-  const { payout, currency } = item.conversion;
-  if (payout !== null && decimalToNumber(payout) === null) {
-    return new DeliveryError('payload', `payout "${payout}" is not a decimal number`, { platformCode: 'INVALID_VALUE' });
-  }
-  if (payout !== null && normalizeCurrency(currency) === null) {
-    return new DeliveryError('payload', `currency "${currency}" is not an ISO 4217 code`, { platformCode: 'INVALID_CURRENCY' });
-  }
-  return null;
-}
-
 export function conversionActionName(settings: GoogleAdsSettings): string {
   return `customers/${settings.customerId}/conversionActions/${settings.conversionActionId}`;
 }
 
 export function toClickConversion(item: DeliveryItem, settings: GoogleAdsSettings): ClickConversionRow {
   const click = pickGoogleClickId(item);
-  if (!click) throw validateItem(item) ?? new DeliveryError('payload', 'no Google click id');
+  if (!click) throw validateGoogleItem(item) ?? new DeliveryError('payload', 'no Google click id');
   const value = decimalToNumber(item.conversion.payout);
   const currency = normalizeCurrency(item.conversion.currency);
   return {

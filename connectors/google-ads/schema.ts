@@ -1,42 +1,6 @@
 import { z } from 'zod';
+import { customerIdSchema, LOOPBACK_HOSTS, numericIdSchema, tokenUrlSchema } from '../_shared/google';
 import { isValidTimeZone } from '../_shared/time';
-
-/** Hosts an unencrypted channel may talk to: a test fake or a local proxy, never the internet. */
-export const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-/**
- * Google Ads customer ids are shown as `123-456-7890` in the UI and sent as 10 digits.
- * https://developers.google.com/google-ads/api/docs/concepts/call-structure#cid
- */
-export const customerIdSchema = z
-  .union([z.string(), z.number().int().nonnegative()])
-  .transform((v) => String(v).replace(/[\s-]/g, ''))
-  .pipe(z.string().regex(/^\d{10}$/, 'a Google Ads customer id has 10 digits (dashes allowed: 123-456-7890)'));
-
-export const numericIdSchema = (what: string) =>
-  z
-    .union([z.string().trim(), z.number().int().positive()])
-    .transform(String)
-    .pipe(z.string().regex(/^\d{1,20}$/, `${what} is the numeric id (digits only)`));
-
-/**
- * OAuth token endpoint: https in production; plain http only to a loopback host (test fakes),
- * so a refresh token never crosses a network unencrypted.
- */
-export const tokenUrlSchema = z
-  .string()
-  .trim()
-  .default('https://oauth2.googleapis.com/token')
-  .refine(isSafeUrl, 'tokenUrl must be https:// (http:// only for 127.0.0.1 or localhost)');
-
-export function isSafeUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname));
-  } catch {
-    return false;
-  }
-}
 
 const endpointSchema = z
   .object({

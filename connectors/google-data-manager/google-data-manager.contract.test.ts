@@ -4,7 +4,7 @@ import { DeliveryError, type DeliveryItem, type ItemOutcome, type PlatformReques
 import { createHttpClient } from '../../src/connector-kit/http-client';
 import { guardLoopbackOnly } from '../../test/fakes/google-ads';
 import { ADWORDS_SCOPE, startDataManagerFake, type DataManagerFake } from '../../test/fakes/google-data-manager';
-import { clearAccessTokens } from '../google-ads/oauth';
+import { clearAccessTokens } from '../_shared/google-oauth';
 import { clickFixture, contextFixture, conversionFixture, itemFixture } from './fixtures';
 import { googleDataManager as dm } from './index';
 

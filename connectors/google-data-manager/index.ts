@@ -1,5 +1,5 @@
 import { defineConnector } from '../../src/connector-kit';
-import { forgetAccessToken, getAccessToken } from '../google-ads/oauth';
+import { forgetAccessToken, getAccessToken } from '../_shared/google-oauth';
 import { classifyIngest } from './errors';
 import { buildRequest, DATA_MANAGER_API_VERSION, MAX_ROWS, validateItem } from './map';
 import { dataManagerCredentialsSchema, dataManagerSettingsSchema } from './schema';

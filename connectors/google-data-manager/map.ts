@@ -1,7 +1,7 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { rfc3339 } from '../_shared/time';
-import { conversionTimeMs, pickGoogleClickId, validateItem as validateGoogleClick } from '../google-ads/map';
+import { conversionTimeMs, pickGoogleClickId, validateGoogleItem as validateGoogleClick } from '../_shared/google';
 import type { DataManagerCredentials, DataManagerSettings, IngestEventsBody } from './schema';
 
 type Ctx = ConnectorContext<DataManagerSettings, DataManagerCredentials>;

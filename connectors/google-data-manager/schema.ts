@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerIdSchema, isSafeUrl, numericIdSchema, tokenUrlSchema } from '../google-ads/schema';
+import { customerIdSchema, isSafeUrl, numericIdSchema, tokenUrlSchema } from '../_shared/google';
 
 /** Data Manager event sources. https://developers.google.com/data-manager/api/reference/rest/v1/EventSource */
 export const EVENT_SOURCES = ['WEB', 'APP', 'IN_STORE', 'PHONE', 'OTHER'] as const;

@@ -66,6 +66,8 @@ export interface Connector<S extends z.ZodType = z.ZodType, C extends z.ZodType 
   classify(response: PlatformResponse, request: PlatformRequest, items: readonly DeliveryItem[]): Outcome;
   /** Cheap credential check for "test connection". */
   verify?(io: ConnectorIo, ctx: ConnectorContext<z.infer<S>, z.infer<C>>): Promise<void>;
+  /** Release what `send` keeps between calls (gRPC channels); called once at shutdown. */
+  close?(): Promise<void>;
 }
 
 /** Identity with inference: gives `build`/`classify` their settings and credential types. */

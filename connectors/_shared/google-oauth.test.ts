@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { DeliveryError, type HttpClient, type PlatformRequest, type PlatformResponse } from '../../src/connector-kit';
-import { clearAccessTokens, forgetAccessToken, getAccessToken } from './oauth';
+import { clearAccessTokens, forgetAccessToken, getAccessToken } from './google-oauth';
 
 const URL_ = 'http://127.0.0.1:9/token';
 const CREDS = { client_id: 'cid.apps.googleusercontent.com', client_secret: 'GOCSPX-unit-secret', refresh_token: '1//unit-refresh-token' };
