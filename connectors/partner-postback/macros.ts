@@ -48,6 +48,8 @@ export type PartnerMacroValues = Record<PartnerMacro, string | null>;
 
 /** Aliases read another macro's value (everflow.md §2: support both payout spellings). */
 const ALIASES: Partial<Record<PartnerMacro, PartnerMacro>> = { payout_amount: 'payout' };
+/** [macro, the param it reads], computed once. */
+const SOURCES = PARTNER_MACROS.map((name) => [name, ALIASES[name] ?? name] as const);
 
 /**
  * The macro values of one conversion. The network side stores every value the macros need in
@@ -56,8 +58,7 @@ const ALIASES: Partial<Record<PartnerMacro, PartnerMacro>> = { payout_amount: 'p
  */
 export function partnerMacroValues(params: Readonly<Record<string, string>>): PartnerMacroValues {
   const out = {} as PartnerMacroValues;
-  for (const name of PARTNER_MACROS) {
-    const from = ALIASES[name] ?? name;
+  for (const [name, from] of SOURCES) {
     const v = params[from];
     out[name] = v === undefined || v === '' ? null : v;
   }

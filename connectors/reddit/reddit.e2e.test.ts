@@ -91,6 +91,11 @@ for (const apiVersion of ['v3', 'v2'] as const) {
             id: 'rd', connector: 'reddit', filters: { platforms: ['reddit'] },
             settings: { baseUrl: fake.url, apiVersion, pixelId: REDDIT_PIXEL, eventMap: { signup: 'SignUp' } },
             credentials: { accessToken: REDDIT_TOKEN },
+          }, {
+            // Only for POST /v1/destinations/:id/test: the filter matches no real conversion.
+            id: 'rd-test', connector: 'reddit', filters: { events: ['never'] },
+            settings: { baseUrl: fake.url, apiVersion, pixelId: REDDIT_PIXEL, testId: 'evt-test-7' },
+            credentials: { accessToken: REDDIT_TOKEN },
           }],
         },
       });
@@ -133,6 +138,19 @@ for (const apiVersion of ['v3', 'v2'] as const) {
       const got = fake.accepted.filter((e) => e.click_id === `${RDT_CID}-2`);
       assert.equal(got.length, 1);
       assert.equal(got[0]?.tracking_type, apiVersion === 'v3' ? 'SIGN_UP' : 'SignUp');
+    });
+
+    it('"test destination" is marked as a test event', async () => {
+      const before = fake.accepted.length;
+      const res = await gw.admin('/v1/destinations/rd-test/test', { method: 'POST', body: '{}' });
+      assert.equal(res.body.ok, true, JSON.stringify(res.body));
+      assert.equal(fake.accepted[before]?.test, true);
+      if (apiVersion === 'v3') {
+        const refused = await gw.admin('/v1/destinations/rd/test', { method: 'POST', body: '{}' });
+        assert.equal(refused.body.ok, false);
+        assert.match(JSON.stringify(refused.body), /testId/);
+        assert.equal(fake.accepted.length, before + 1, 'nothing sent without a test id');
+      }
     });
   });
 }

@@ -94,6 +94,11 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
           id: 'tt', connector: 'tiktok', filters: { platforms: ['tiktok'] },
           settings: { baseUrl: fake.url, pixelCode: TIKTOK_PIXEL, eventMap: { lead: 'SubmitForm' } },
           credentials: { accessToken: TIKTOK_TOKEN },
+        }, {
+          // Only for POST /v1/destinations/:id/test: the filter matches no real conversion.
+          id: 'tt-test', connector: 'tiktok', filters: { events: ['never'] },
+          settings: { baseUrl: fake.url, pixelCode: TIKTOK_PIXEL, testEventCode: 'TEST42' },
+          credentials: { accessToken: TIKTOK_TOKEN },
         }],
       },
     });
@@ -138,5 +143,17 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
     const accepted = fake.accepted.filter((e) => e.order_id === 'tx-tt-e2e-2');
     assert.equal(accepted.length, 1);
     assert.equal(accepted[0]?.event, 'SubmitForm');
+  });
+
+  it('"test destination" sends test_event_code, and refuses without one instead of counting live', async () => {
+    const before = fake.accepted.length;
+    const ok = await gw.admin('/v1/destinations/tt-test/test', { method: 'POST', body: JSON.stringify({ payout: '2.00' }) });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.ok, true, JSON.stringify(ok.body));
+    assert.equal(fake.accepted[before]?.test_event_code, 'TEST42');
+    const refused = await gw.admin('/v1/destinations/tt/test', { method: 'POST', body: '{}' });
+    assert.equal(refused.body.ok, false);
+    assert.match(JSON.stringify(refused.body), /testEventCode/);
+    assert.equal(fake.accepted.length, before + 1, 'nothing sent without a test code');
   });
 });

@@ -3,6 +3,7 @@ import { DeliveryError, POLICY, toDeliveryError } from '../connector-kit/deliver
 import type { HttpClient, PlatformRequest, PlatformResponse } from '../connector-kit/http-types';
 import { redactRequest, redactText } from '../connector-kit/redact';
 import type { AttemptResult, ClaimedDelivery } from '../store/ledger';
+import { newId } from '../ids';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import type { ResolvedDestination } from './destinations';
 
@@ -65,12 +66,14 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
   const pii = claimed.flatMap(({ conversion }) => [conversion.click?.ip, conversion.click?.userAgent]).filter((v): v is string => !!v);
   const recordedRequest = request ? redactRequest(request, dest.secrets, pii) : null;
   const recordedBody = response ? redactText(response.body.slice(0, RESPONSE_BODY_KEPT), dest.secrets, pii) : null;
+  // One id for the one request of this batch: the ledger stores its text once for every item.
+  const exchangeId = request ? newId() : null;
 
   return claimed.map(({ delivery }) => {
     const outcome = outcomes.get(delivery.id) as ItemOutcome;
     const attempt = delivery.attempts + 1;
     const base = {
-      attempt, startedAt, durationMs: response?.durationMs ?? finishedAt - startedAt, request: recordedRequest,
+      attempt, startedAt, durationMs: response?.durationMs ?? finishedAt - startedAt, exchangeId, request: recordedRequest,
       responseStatus: response?.status ?? null, responseBody: recordedBody,
     };
     if (outcome.ok) {

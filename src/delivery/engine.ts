@@ -86,7 +86,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
     const message = `destination "${destinationId}" is no longer configured`;
     return {
       deliveryId, leaseOwner: owner, destinationId, status: 'dead', nextAttemptAt: t, health: 'neutral',
-      attempt: { attempt, startedAt: t, durationMs: 0, request: null, responseStatus: null, responseBody: null, outcome: 'failed',
+      attempt: { attempt, startedAt: t, durationMs: 0, exchangeId: null, request: null, responseStatus: null, responseBody: null, outcome: 'failed',
         errorKind: 'config', errorMessage: message, platformCode: null, note: null, nextStep: 'dead', nextAttemptAt: null },
     };
   }

@@ -31,9 +31,13 @@ export const SQL = {
       ORDER BY next_attempt_at
       LIMIT ?)
     RETURNING *`,
-  insertAttempt: `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, request, response_status, response_body,
+  insertExchange: `INSERT INTO exchanges (id, request, response_status, response_body) VALUES (?, ?, ?, ?)`,
+  insertAttempt: `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id,
       outcome, error_kind, error_message, platform_code, note, next_step, next_attempt_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  attemptsOf: (n: number) => `SELECT a.*, e.request, e.response_status, e.response_body
+    FROM attempts a LEFT JOIN exchanges e ON e.id = a.exchange_id
+    WHERE a.delivery_id IN (${Array(n).fill('?').join(', ')}) ORDER BY a.delivery_id, a.attempt`,
   finishDelivery: `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
       lease_until = NULL, last_error = ?, last_kind = ?, updated_at = ?
     WHERE id = ? AND lease_owner = ?`,

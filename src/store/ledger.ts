@@ -75,7 +75,8 @@ export interface ClaimedDelivery {
 export interface AttemptResult {
   deliveryId: string;
   leaseOwner: string;
-  attempt: Omit<AttemptRow, 'id' | 'deliveryId'>;
+  /** `exchangeId`: the one HTTP request this attempt was part of (shared by a batch), or null if none was sent. */
+  attempt: Omit<AttemptRow, 'id' | 'deliveryId'> & { exchangeId: string | null };
   /** The delivery's new state. */
   status: DeliveryStatus;
   nextAttemptAt: number;

@@ -62,15 +62,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
       CREATE INDEX deliveries_destination ON deliveries (destination_id, status);
 
+      -- One row per HTTP request. A batch of N deliveries is ONE request: its (redacted) text is
+      -- stored once here and the N attempts point at it, so storage grows with the batch, not
+      -- with its square.
+      CREATE TABLE exchanges (
+        id TEXT PRIMARY KEY,
+        request TEXT,
+        response_status INTEGER,
+        response_body TEXT
+      );
+
       CREATE TABLE attempts (
         id TEXT PRIMARY KEY,
         delivery_id TEXT NOT NULL REFERENCES deliveries (id),
         attempt INTEGER NOT NULL,
         started_at BIGINT NOT NULL,
         duration_ms INTEGER NOT NULL,
-        request TEXT,
-        response_status INTEGER,
-        response_body TEXT,
+        exchange_id TEXT REFERENCES exchanges (id),
         outcome TEXT NOT NULL,
         error_kind TEXT,
         error_message TEXT,

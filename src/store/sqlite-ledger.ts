@@ -82,8 +82,7 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
 
     listAttempts: async (ids) => {
       if (ids.length === 0) return [];
-      const sql = `SELECT * FROM attempts WHERE delivery_id IN (${ids.map(() => '?').join(', ')}) ORDER BY delivery_id, attempt`;
-      return (db.prepare(sql).all(...ids) as Row[]).map(rowToAttempt);
+      return (db.prepare(SQL.attemptsOf(ids.length)).all(...ids) as Row[]).map(rowToAttempt);
     },
 
     listDeliveries: async (q: DeliveryQuery) => {
@@ -111,10 +110,15 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
 
     completeAttempts: (results, now) =>
       writer.run(() => {
+        const stored = new Set<string>();
         for (const r of results) {
           const a = r.attempt;
-          run(SQL.insertAttempt, newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.request ? JSON.stringify(a.request) : null,
-            a.responseStatus, a.responseBody, a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt);
+          if (a.exchangeId && !stored.has(a.exchangeId)) {
+            stored.add(a.exchangeId);
+            run(SQL.insertExchange, a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody);
+          }
+          run(SQL.insertAttempt, newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.exchangeId,
+            a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt);
           run(SQL.finishDelivery, r.status, r.nextAttemptAt, a.errorMessage, a.errorKind, now, r.deliveryId, r.leaseOwner);
           if (r.health === 'success') run(SQL.healthSuccess, r.destinationId, now);
           else if (r.health === 'failure') run(SQL.healthFailure, r.destinationId, now, now);

@@ -28,6 +28,8 @@ export interface TiktokFakeOptions {
   maxAgeMs?: number;
   now?: () => number;
   script?: TiktokStep[];
+  /** Added to every answer, as a real platform's round trip would be (benchmarks). */
+  latencyMs?: number;
 }
 
 export interface TiktokAccepted {
@@ -67,7 +69,8 @@ export async function startTiktokFake(options: TiktokFakeOptions) {
   function handle(req: RecordedRequest): FakeReply {
     const step = script.shift() ?? 'ok';
     const reply = respond(req, step);
-    return step !== 'ok' && 'delayMs' in step ? { ...reply, delayMs: step.delayMs } : reply;
+    const delayMs = (step !== 'ok' && 'delayMs' in step ? step.delayMs : 0) + (options.latencyMs ?? 0);
+    return delayMs > 0 ? { ...reply, delayMs } : reply;
   }
 
   function respond(req: RecordedRequest, step: TiktokStep): FakeReply {
