@@ -96,7 +96,10 @@ export const configSchema = z.object({
   storage: z
     .object({
       sqlitePath: z.string().default('./data/closeloop.db'),
-      /** FULL: every commit is fsynced (group commit keeps it fast). NORMAL: safe against a crashed process, not a lost machine. */
+      /**
+       * FULL: no write is acknowledged before its WAL is fsynced (one fdatasync per group commit,
+       * off the event loop). NORMAL: safe against a crashed process, not against a lost machine.
+       */
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
       /** Click store: 'sqlite' (same file) or a redis:// URL. */
       clickStore: z.string().default('sqlite'),

@@ -14,7 +14,7 @@ import type { Logger } from './logger';
 import { openNetwork } from './network/index';
 import { GroupCommit } from './store/group-commit';
 import { migrate } from './store/migrations';
-import { openSqlite } from './store/sqlite';
+import { openSqlite, walToSync } from './store/sqlite';
 import { SqliteKeyvAdapter } from './store/sqlite-keyv-adapter';
 import { createSqliteLedger } from './store/sqlite-ledger';
 
@@ -32,9 +32,9 @@ export interface GatewayOptions {
 export function openGateway(options: GatewayOptions) {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
-  const db = openSqlite(config.storage.sqlitePath, config.storage.synchronous);
+  const db = openSqlite(config.storage.sqlitePath);
   migrate(db, now());
-  const writer = new GroupCommit(db);
+  const writer = new GroupCommit(db, { syncWal: walToSync(config.storage.sqlitePath, config.storage.synchronous) });
   const ledger = createSqliteLedger(db, writer);
   const clicks = openClickStore(config, db, writer, now);
   const registry = createRegistry(options.connectors ?? (connectors as readonly AnyConnector[]));

@@ -240,7 +240,7 @@ test('kill -9 with deliveries in flight, restart: every answered postback arrive
   assert.deepEqual(pending.deliveries, [], 'no delivery is left pending');
   const sample = await admin(second, '/v1/deliveries?status=succeeded&limit=500');
   assert.equal(sample.deliveries.length, 500);
-  for (const d of sample.deliveries) assert.ok(d.attempts >= 1 && d.dedup_key.length === 32);
+  for (const d of sample.deliveries) assert.ok(d.attempt_count >= 1 && d.dedup_key.length === 32);
 
   const t2 = Date.now();
   second.proc.kill('SIGTERM');

@@ -7,7 +7,7 @@ import { postbackDestinationId, postbackIdOf, type PartnerPostback } from './mod
 export interface NetworkDirectoryOptions {
   /** connectors/partner-postback. */
   connector: AnyConnector;
-  /** The SSRF-guarded client (ssrf.ts); partner postbacks never use the plain one. */
+  /** The partner client (partner-http.ts): the SSRF check at connect time; partner postbacks never use the engine's client. */
   http: HttpClient;
   timeoutMs: number;
   maxAttempts: number;
@@ -24,7 +24,7 @@ export function createNetworkDirectory(options: NetworkDirectoryOptions) {
   const postbacks = new Map<number, PartnerPostback>();
   const resolved = new Map<number, ResolvedDestination>();
   let held: string[] = [];
-  // The connector's own send is replaced by the guarded client; build/classify stay the connector's.
+  // The connector sends through the partner client; build/classify stay the connector's.
   const connector: AnyConnector = {
     ...options.connector,
     limits: { maxBatch: 1, timeoutMs: options.timeoutMs },

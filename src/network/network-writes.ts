@@ -124,7 +124,7 @@ export function networkWrites(sql: SqlRunner, settings: DispatchSettings) {
       if (req.eventId !== 0 && !event) throw new ApiError(422, 'UNKNOWN_EVENT', `offer ${o.id} has no event ${req.eventId}`, [{ field: 'event_id', message: 'not an event of the offer' }]);
       // everflow.md §7: a second conversion (or the same event) on one transaction is a duplicate (error 8) unless the offer allows it.
       if (!o.allowDuplicates && sql.get(NSQL.priorConversion, req.transactionId, req.eventId)) {
-        throw new ApiError(409, 'DUPLICATE_CONVERSION', `transaction ${req.transactionId} already has this ${event ? `event ${event.id}` : 'conversion'} (Everflow error 8); the offer does not allow duplicates`, { everflow_code: 8 });
+        throw new ApiError(409, 'DUPLICATE_CONVERSION', `transaction ${req.transactionId} already has this ${event ? `event ${event.id}` : 'conversion'} (Everflow error 8); the offer does not allow duplicates`, [{ field: 'transaction_id', message: 'duplicate conversion (Everflow error 8)' }]);
       }
       const c = buildConversion(newId(), click, o, event, req, now);
       sql.run(NSQL.insertConversion, ...conversionToRow(c));

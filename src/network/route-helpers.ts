@@ -11,13 +11,13 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, code: 
 
 export function intId(value: unknown, what: string): number {
   const text = String(value ?? '');
-  if (!/^[1-9]\d{0,9}$/.test(text)) throw new ApiError(400, 'INVALID_ID', `${what} ids are positive integers`);
+  if (!/^[1-9]\d{0,9}$/.test(text)) throw new ApiError(400, 'INVALID_REQUEST', `${what} ids are positive integers`);
   return Number(text);
 }
 
 export function hexId(value: unknown, what: string): string {
   const text = String(value ?? '');
-  if (!/^[0-9a-f]{32}$/.test(text)) throw new ApiError(400, 'INVALID_ID', `${what} ids are 32 lowercase hex characters`);
+  if (!/^[0-9a-f]{32}$/.test(text)) throw new ApiError(400, 'INVALID_REQUEST', `${what} ids are 32 lowercase hex characters`);
   return text;
 }
 

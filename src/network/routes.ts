@@ -96,7 +96,7 @@ export function networkRoutes(router: Router, deps: NetworkRouteDeps): void {
     const id = intId(ctx.params.id, 'postback');
     const input = parseWith(enableInput, body(ctx), 'INVALID_REQUEST', 'request');
     const result = notFound(await entities.enablePostback(id, input.replay_skipped), 'postback', id);
-    ctx.body = { ...postbackView(result.postback), replayed: result.replayed };
+    ctx.body = { postback: postbackView(result.postback), replayed: result.replayed };
   });
   router.post('/v1/network/postbacks/:id/test', auth, parseBody, async (ctx) => {
     const id = intId(ctx.params.id, 'postback');

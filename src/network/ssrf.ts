@@ -67,10 +67,22 @@ export function createTargetPolicy(allow: readonly string[], resolve: (host: str
   };
   const why = (host: string, address: string) =>
     `the host ${host} is or resolves to ${address}, a loopback/private/link-local/metadata address (network.allowPrivateTargets opens it)`;
+  // The answer per address never changes (the lists are fixed at boot): remember it, so a busy
+  // partner costs one BlockList walk per address, not one per request. Bounded: cleared when full.
+  const verdicts = new Map<string, boolean>();
+  const blockedHere = (address: string): boolean => {
+    let v = verdicts.get(address);
+    if (v === undefined) {
+      if (verdicts.size >= 10_000) verdicts.clear();
+      v = isBlockedAddress(address) && !allowedIp(address);
+      verdicts.set(address, v);
+    }
+    return v;
+  };
   return {
     refuse(host, address) {
-      if (hosts.has(host.toLowerCase())) return null;
-      return isBlockedAddress(address) && !allowedIp(address) ? why(host, address) : null;
+      if (hosts.size > 0 && hosts.has(host.toLowerCase())) return null;
+      return blockedHere(address) ? why(host, address) : null;
     },
     async check(url) {
       let host: string;
@@ -90,7 +102,7 @@ export function createTargetPolicy(allow: readonly string[], resolve: (host: str
           return { ok: false, why: 'unresolvable', reason: `the host ${host} does not resolve (${(err as { code?: string }).code ?? 'DNS error'})` };
         }
       }
-      const bad = addresses.find((a) => isBlockedAddress(a) && !allowedIp(a));
+      const bad = addresses.find(blockedHere);
       return bad ? { ok: false, why: 'private', reason: why(host, bad) } : { ok: true };
     },
   };

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { GroupCommit } from './group-commit';
-import { openSqlite } from './sqlite';
+import { openSqlite, walToSync } from './sqlite';
 
 const dir = mkdtempSync(join(tmpdir(), 'closeloop-gc-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function open(name: string) {
-  const db = openSqlite(join(dir, name), 'FULL');
+  const db = openSqlite(join(dir, name));
   db.exec('CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
   return db;
 }
@@ -87,5 +87,35 @@ test('when the commit itself fails, every job of the batch rejects and nothing i
   // The writer keeps working afterwards.
   await writer.run(() => insert.run('later', 2));
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 1);
+  db.close();
+});
+
+test('with syncWal, callers are answered only after the WAL is fdatasynced, off the event loop; drain waits', async () => {
+  const path = join(dir, 'synced.db');
+  const db = open('synced.db');
+  const writer = new GroupCommit(db, { syncWal: walToSync(path, 'FULL') });
+  const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+  let settled = false;
+  const p = writer.run(() => insert.run('s1', 1)).then(() => {
+    settled = true;
+  });
+  writer.flush();
+  // Committed (visible to this connection) but not acknowledged: the sync runs on the thread pool.
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 1);
+  assert.equal(settled, false, 'not answered in the same tick as the commit');
+  await p;
+  assert.equal(settled, true);
+  const late = writer.run(() => insert.run('s2', 2));
+  await writer.drain();
+  await late;
+  db.close();
+  assert.equal(walToSync(':memory:', 'FULL'), null);
+  assert.equal(walToSync(path, 'NORMAL'), null);
+});
+
+test('a WAL that cannot be opened fails the batch loudly instead of answering unsynced', async () => {
+  const db = open('nowal.db');
+  const writer = new GroupCommit(db, { syncWal: join(dir, 'no-such-dir', 'x-wal') });
+  await assert.rejects(writer.run(() => db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('w', 1)), /ENOENT/);
   db.close();
 });

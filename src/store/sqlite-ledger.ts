@@ -158,7 +158,7 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
     },
 
     close: async () => {
-      writer.flush();
+      await writer.drain();
       db.close();
     },
   };

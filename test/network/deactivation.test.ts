@@ -91,9 +91,10 @@ describe('failure and deactivation (seed 001)', () => {
 
     // Manual re-enable (seed 001) with replay of what was skipped.
     const enabled = await g.ok('POST', `/v1/network/postbacks/${s.pb.id}/enable`, { replay_skipped: true });
-    assert.equal(enabled.status, 'active');
+    assert.equal(enabled.postback.status, 'active');
     assert.equal(enabled.replayed, 1);
-    assert.equal(enabled.consecutive_failures, 0);
+    assert.equal(enabled.postback.consecutive_failures, 0);
+    assert.equal(enabled.postback.deactivated_reason, null);
     await g.until(async () => (await g.ok('GET', `/v1/network/conversions/${c.conversion_id}`)).deliveries[0].status === 'succeeded', 'the replay');
     assert.equal(partner.requests.length, before + 1);
   });

@@ -66,7 +66,7 @@ describe('isBlockedAddress', () => {
   for (const ip of allowed) it(`${ip} is allowed`, () => assert.equal(isBlockedAddress(ip), false));
 });
 
-describe('target policy and guarded client', () => {
+describe('target policy and the partner client', () => {
   const resolver = async (host: string) => ({ 'rebind.example': ['93.184.215.14', '10.0.0.5'], 'ok.example': ['93.184.215.14'] })[host] ?? [];
   it('refuses a host when ANY of its addresses is private', async () => {
     const policy = createTargetPolicy([], resolver);
