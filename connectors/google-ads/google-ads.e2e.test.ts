@@ -12,8 +12,8 @@ const DATE_TIME = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)([+-]\d\d:\d\d)$/;
 // The first upload loads google-ads-api (~10 MB of generated code): seconds on a busy machine.
 const FIRST_UPLOAD_MS = 30_000;
 
-/** A delivery's attempt records (`attempt_log` in the admin API; `attempts` in older builds). */
-const attemptLog = (d: { attempt_log?: any[]; attempts?: unknown }): any[] => d.attempt_log ?? (Array.isArray(d.attempts) ? d.attempts : []);
+/** A delivery's attempt records, as GET /v1/conversions/:id lists them. */
+const attemptLog = (d: { attempts: any[] }): any[] => d.attempts;
 
 let guard: ReturnType<typeof guardLoopbackOnly>;
 let fake: GoogleAdsFake;
@@ -96,7 +96,7 @@ test('"test destination" uploads with validate_only and nothing is recorded; "ve
   const accepted = fake.accepted.length;
   const res = await gw.admin('/v1/destinations/gads/test', { method: 'POST', body: JSON.stringify({ payout: '3.50' }) });
   assert.equal(res.body.ok, true, JSON.stringify(res.body));
-  assert.equal(res.body.note ?? res.body.error_message, 'validate_only: checked by Google, nothing recorded');
+  assert.equal(res.body.note, 'validate_only: checked by Google, nothing recorded');
   assert.equal(JSON.parse(res.body.request.body).validate_only, true);
   assert.equal(fake.calls.at(-1)?.request.validate_only, true);
   assert.equal(fake.accepted.length, accepted);

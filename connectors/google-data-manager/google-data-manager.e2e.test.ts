@@ -8,8 +8,8 @@ import { startTestGateway, waitForDeliveries, type TestGateway } from '../../tes
 
 const OAUTH = { clientId: 'dm-e2e.apps.googleusercontent.com', clientSecret: 'GOCSPX-dm-e2e-secret', refreshToken: '1//dm-e2e-refresh-token' };
 
-/** A delivery's attempt records (`attempt_log` in the admin API; `attempts` in older builds). */
-const attemptLog = (d: { attempt_log?: any[]; attempts?: unknown }): any[] => d.attempt_log ?? (Array.isArray(d.attempts) ? d.attempts : []);
+/** A delivery's attempt records, as GET /v1/conversions/:id lists them. */
+const attemptLog = (d: { attempts: any[] }): any[] => d.attempts;
 
 let guard: ReturnType<typeof guardLoopbackOnly>;
 let fake: DataManagerFake;
@@ -59,7 +59,7 @@ test('a gclid click and its postback are ingested with value, currency, transact
   const ingest = fake.ingests.find((i) => i.body?.events?.includes(sent.event));
   assert.deepEqual(ingest?.body.destinations, [{ operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1234567890' }, productDestinationId: '777' }]);
   const first = attemptLog(detail.deliveries[0])[0];
-  assert.match(first.note ?? first.error_message ?? '', /^requestId req-/);
+  assert.match(first.note ?? '', /^requestId req-/);
   const everything = JSON.stringify(detail);
   for (const secret of [OAUTH.clientSecret, OAUTH.refreshToken, ...fake.token.issued]) assert.ok(!everything.includes(secret), 'no secret in the record');
 });

@@ -7,8 +7,8 @@ import { startTestGateway, waitForDeliveries, type TestGateway } from '../../tes
 import { RDT_CID, REDDIT_PIXEL, REDDIT_TOKEN, redditContext, redditConversion, redditItem } from './fixtures';
 import { reddit } from './index';
 
-/** The admin API's attempt records of the first delivery (`attempt_log`; `attempts` before it became a count). */
-const attemptLog = (detail: any): any[] => detail.deliveries[0].attempt_log ?? detail.deliveries[0].attempts;
+/** The admin API's attempt records of the first delivery. */
+const attemptLog = (detail: any): any[] => detail.deliveries[0].attempts;
 
 const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)';
 const FIXTURE_TIME = Date.UTC(2026, 0, 15, 12, 0, 0);

@@ -54,7 +54,8 @@ test('a delivery retried after a lost append answer does not add a second row', 
   assert.equal(fake.stats.appends, appends + 1, 'the retry found the row and did not append');
   const attempts = detail.deliveries[0].attempts.map((a: any) => [a.outcome, a.error_kind]);
   assert.deepEqual(attempts, [['failed', 'transient'], ['succeeded', null]]);
-  assert.match(detail.deliveries[0].attempts[1].error_message, /already in the sheet/);
+  assert.match(detail.deliveries[0].attempts[1].note, /already in the sheet/);
+  assert.equal(detail.deliveries[0].attempts[1].error_message, null);
 });
 
 test('"test destination" appends one visibly marked row; verify checks key, share and tab', async () => {

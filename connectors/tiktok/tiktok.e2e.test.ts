@@ -7,8 +7,8 @@ import { startTestGateway, waitForDeliveries, type TestGateway } from '../../tes
 import { TIKTOK_PIXEL, TIKTOK_TOKEN, TTCLID, tiktokContext, tiktokConversion, tiktokItem } from './fixtures';
 import { tiktok } from './index';
 
-/** The admin API's attempt records of the first delivery (`attempt_log`; `attempts` before it became a count). */
-const attemptLog = (detail: any): any[] => detail.deliveries[0].attempt_log ?? detail.deliveries[0].attempts;
+/** The admin API's attempt records of the first delivery. */
+const attemptLog = (detail: any): any[] => detail.deliveries[0].attempts;
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)';
 

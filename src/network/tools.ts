@@ -106,8 +106,8 @@ export function networkTools(deps: ToolDeps) {
         return {
           delivery_id: r.deliveryId, postback_id: r.postbackId, conversion_id: r.conversionId, transaction_id: r.transactionId,
           offer_id: r.offerId, partner_id: r.partnerId, type: r.kind, fired_at: r.createdAt, result: resultOf(r.status), delivery_status: r.status,
-          attempts: r.attempts, next_attempt_at: r.status === 'pending' ? r.nextAttemptAt : null, debug: last ? debugOf(last) : null,
-          ...(withAttempts ? { attempt_log: list.map(debugOf) } : {}),
+          attempt_count: r.attempts, next_attempt_at: r.status === 'pending' ? r.nextAttemptAt : null, debug: last ? debugOf(last) : null,
+          ...(withAttempts ? { attempts: list.map(debugOf) } : {}),
         };
       });
     },

@@ -46,8 +46,8 @@ describe('failure and deactivation (seed 001)', () => {
     const report = await g.ok('GET', `/v1/network/reports/postbacks?postback_id=${s.pb.id}&include=attempts`);
     assert.equal(report.rows.length, 1);
     assert.equal(report.rows[0].result, 'failure');
-    assert.equal(report.rows[0].attempts, 6);
-    assert.deepEqual(report.rows[0].attempt_log.map((a: { attempt: number }) => a.attempt), [1, 2, 3, 4, 5, 6]);
+    assert.equal(report.rows[0].attempt_count, 6);
+    assert.deepEqual(report.rows[0].attempts.map((a: { attempt: number }) => a.attempt), [1, 2, 3, 4, 5, 6]);
     assert.equal(report.rows[0].debug.http_status, 503);
   });
 
