@@ -10,7 +10,8 @@ import { BENCH_ADMIN_TOKEN, BENCH_SECRET, GATEWAY_VARIANTS, OFFER_URL, UNSENT_OF
 
 /**
  * The real gateway (src/gateway.ts: storage, group commit, Koa app, delivery engine) on a FRESH
- * SQLite file in os.tmpdir() (ext4 here, so fsync is real) with synchronous=FULL, one link
+ * SQLite file in os.tmpdir() (ext4 here, so fsync is real) with storage.synchronous=FULL (every
+ * acknowledged write is on disk; src/store/group-commit.ts says how), one link
  * ("demo"), one tracked source ("net") and one http-postback destination ("tracker") whose URL
  * points at 127.0.0.1:9 (discard; nothing is ever sent there). BENCH_GATEWAY_VARIANT picks what a
  * postback writes:
@@ -33,7 +34,7 @@ import { BENCH_ADMIN_TOKEN, BENCH_SECRET, GATEWAY_VARIANTS, OFFER_URL, UNSENT_OF
 const variant = (process.env.BENCH_GATEWAY_VARIANT ?? 'no-delivery') as GatewayVariant;
 if (!GATEWAY_VARIANTS.includes(variant)) throw new Error(`BENCH_GATEWAY_VARIANT must be one of ${GATEWAY_VARIANTS.join(', ')}`);
 
-// Diagnosis only (bench/profile.ts): BENCH_SYNCHRONOUS=NORMAL drops the fsync per commit. The scenarios use FULL.
+// Diagnosis only (bench/profile.ts): BENCH_SYNCHRONOUS=NORMAL drops the per-commit sync. The scenarios use FULL.
 const synchronous = process.env.BENCH_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
 const dir = mkdtempSync(join(tmpdir(), 'closeloop-bench-'));
 const config = parseConfig({
@@ -57,7 +58,8 @@ const config = parseConfig({
 const gw = openGateway({ config, logger: createLogger(config.log.level), startWorkers: variant !== 'held-outbox' });
 const server = await gw.listen(0, '127.0.0.1');
 
-// Time every group-commit flush: the batch's statements + COMMIT (+ fsync), all on this thread, blocking the event loop.
+// Time every group-commit flush() on the event loop: the batch's statements and COMMIT, plus any sync done inline
+// (none since the WAL fdatasync moved to the thread pool; the answers then wait for it off the loop).
 const flushes: Array<[ms: number, jobs: number]> = [];
 const writer = gw.writer as unknown as { flush(): void; queue: unknown[] };
 const flush = writer.flush.bind(writer);

@@ -100,9 +100,12 @@ export function createDeliveryEngine(deps: EngineDeps) {
   }
 
   async function loop(): Promise<void> {
+    // Claim in rounds of at least a quarter of the slots while requests are in flight: claiming
+    // every time ONE slot frees up would cost a claim statement per delivery on a busy outbox.
+    const minClaim = Math.max(1, Math.ceil(options.concurrency / 4));
     while (!stopping) {
       const free = options.concurrency - inFlight.size;
-      if (free <= 0) {
+      if (free <= 0 || (free < minClaim && inFlight.size > 0)) {
         await idle(options.pollMs);
         continue;
       }

@@ -8,6 +8,7 @@ import { CONVERSION_COLUMNS } from './ledger-rows';
 export const SQL = {
   findConversion: `SELECT ${CONVERSION_COLUMNS} FROM conversions WHERE source = ? AND transaction_id = ? AND event = ?`,
   getConversion: `SELECT ${CONVERSION_COLUMNS} FROM conversions WHERE id = ?`,
+  conversionsByIds: (n: number) => `SELECT ${CONVERSION_COLUMNS} FROM conversions WHERE id IN (${Array(n).fill('?').join(', ')})`,
   insertConversion: `INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   updateConversionStatus: `UPDATE conversions SET status = ?, updated_at = ? WHERE id = ?`,
   insertDelivery: `INSERT INTO deliveries (id, conversion_id, destination_id, connector, dedup_key, status, attempts, max_attempts,

@@ -24,6 +24,9 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
   const get = (sql: string, ...params: unknown[]) => stmt(sql).get(...params) as Row | undefined;
   const run = (sql: string, ...params: unknown[]) => stmt(sql).run(...params);
 
+  /** Destinations this process last saw succeed (no failure since), and when it wrote that. */
+  const healthyAt = new Map<string, number>();
+
   const deliverySummary = (conversionId: string) =>
     all(SQL.deliveriesOf, conversionId).map((r) => ({
       id: String(r.id), destinationId: String(r.destination_id), status: r.status as DeliveryStatus,
@@ -101,11 +104,12 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
     claimDue: ({ owner, now, leaseMs, limit, holdDestinations }) =>
       writer.run((): ClaimedDelivery[] => {
         const rows = all(SQL.claimDue(holdDestinations.length), owner, now + leaseMs, now, now, now, ...holdDestinations, limit);
-        return rows.map((r) => {
-          const delivery = rowToDelivery(r);
-          const conversion = rowToConversion(get(SQL.getConversion, delivery.conversionId) as Row);
-          return { delivery, conversion };
-        });
+        if (rows.length === 0) return [];
+        const deliveries = rows.map(rowToDelivery);
+        // One query for the claimed rows' conversions, not one per row.
+        const ids = [...new Set(deliveries.map((d) => d.conversionId))];
+        const conversions = new Map(all(SQL.conversionsByIds(ids.length), ...ids).map((r) => [String(r.id), rowToConversion(r)]));
+        return deliveries.map((delivery) => ({ delivery, conversion: conversions.get(delivery.conversionId) as ConversionRecord }));
       }),
 
     completeAttempts: (results, now) =>
@@ -120,9 +124,22 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
           run(SQL.insertAttempt, newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.exchangeId,
             a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt);
           run(SQL.finishDelivery, r.status, r.nextAttemptAt, a.errorMessage, a.errorKind, now, r.deliveryId, r.leaseOwner);
-          if (r.health === 'success') run(SQL.healthSuccess, r.destinationId, now);
-          else if (r.health === 'failure') run(SQL.healthFailure, r.destinationId, now, now);
-          if (r.pause) run(SQL.pause, r.destinationId, r.pause.reason, now);
+          if (r.health === 'success') {
+            // A healthy destination's success changes nothing but last_success_at: write it at most
+            // once a second instead of on every delivery (it is the hot path of a busy destination).
+            const last = healthyAt.get(r.destinationId);
+            if (last === undefined || now - last >= 1000) {
+              run(SQL.healthSuccess, r.destinationId, now);
+              healthyAt.set(r.destinationId, now);
+            }
+          } else if (r.health === 'failure') {
+            healthyAt.delete(r.destinationId);
+            run(SQL.healthFailure, r.destinationId, now, now);
+          }
+          if (r.pause) {
+            healthyAt.delete(r.destinationId);
+            run(SQL.pause, r.destinationId, r.pause.reason, now);
+          }
         }
       }),
 
