@@ -14,6 +14,7 @@ import type { Logger } from './logger';
 import { openNetwork } from './network/index';
 import { GroupCommit } from './store/group-commit';
 import { migrate } from './store/migrations';
+import { startCheckpointer } from './store/checkpointer';
 import { openSqlite, walToSync } from './store/sqlite';
 import { SqliteKeyvAdapter } from './store/sqlite-keyv-adapter';
 import { createSqliteLedger } from './store/sqlite-ledger';
@@ -35,6 +36,7 @@ export function openGateway(options: GatewayOptions) {
   const db = openSqlite(config.storage.sqlitePath);
   migrate(db, now());
   const writer = new GroupCommit(db, { syncWal: walToSync(config.storage.sqlitePath, config.storage.synchronous) });
+  const checkpointer = startCheckpointer(db, config.storage.sqlitePath, 250, (message) => logger.error({ message }, 'WAL checkpoint failed'));
   const ledger = createSqliteLedger(db, writer);
   const clicks = openClickStore(config, db, writer, now);
   const registry = createRegistry(options.connectors ?? (connectors as readonly AnyConnector[]));
@@ -104,6 +106,7 @@ export function openGateway(options: GatewayOptions) {
     await Promise.allSettled(registry.all().map((c) => c.close?.()));
     await http.close();
     await clicks.close();
+    await checkpointer?.stop();
     await ledger.close();
   }
 }

@@ -35,15 +35,15 @@ export type IntakeResult = PostbackResult & { warnings: string[] };
 const DIRECT_PARAM: Record<Platform, PlatformClickParam> = { google: 'gclid', meta: 'fbclid', tiktok: 'ttclid', reddit: 'rdt_cid' };
 
 /** Hash both sides to a fixed length, so the comparison's time says nothing about the secret. */
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+function sameSecret(given: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(given), expected);
 }
 
 export function createIntake(deps: IntakeDeps) {
   const { config, ledger, clicks, now } = deps;
   const allowLists = new Map<string, BlockList>();
+  const secretDigests = new Map(config.sources.map((s) => [s.id, digest(s.secret)]));
   for (const s of config.sources) if (s.allowIps.length > 0) allowLists.set(s.id, ipList(s.allowIps));
 
   /** Finds the source whose secret matches; every source is compared, so timing leaks nothing. */
@@ -53,7 +53,7 @@ export function createIntake(deps: IntakeDeps) {
     let found: SourceConfig | undefined;
     for (const s of candidates) {
       const key = req.params[s.params.key];
-      if (typeof key === 'string' && sameSecret(key, s.secret) && !found) found = s;
+      if (typeof key === 'string' && sameSecret(key, secretDigests.get(s.id) as Buffer) && !found) found = s;
     }
     if (!found) {
       const anyKey = candidates.some((s) => req.params[s.params.key] !== undefined);

@@ -33,9 +33,14 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
     }));
 
   function insertDeliveries(conversion: ConversionRecord, route: (c: ConversionRecord) => ReturnType<Parameters<Ledger['recordPostback']>[0]['route']>, now: number) {
+    const inserted: Array<{ id: string; destinationId: string; status: DeliveryStatus }> = [];
     for (const t of route(conversion)) {
-      run(SQL.insertDelivery, newId(), conversion.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now);
+      const id = newId();
+      if (run(SQL.insertDelivery, id, conversion.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now).changes > 0) {
+        inserted.push({ id, destinationId: t.destinationId, status: 'pending' });
+      }
     }
+    return inserted;
   }
 
   return {
@@ -45,8 +50,9 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
         const existingRow = get(SQL.findConversion, c.source, c.transactionId, c.event);
         if (!existingRow) {
           run(SQL.insertConversion, ...conversionToRow(c));
-          insertDeliveries(c, write.route, now);
-          return { conversion: c, duplicate: false, updated: false, deliveries: deliverySummary(c.id) };
+          // A new conversion has exactly the deliveries just inserted: no need to read them back.
+          const deliveries = insertDeliveries(c, write.route, now).sort((a, b) => (a.destinationId < b.destinationId ? -1 : 1));
+          return { conversion: c, duplicate: false, updated: false, deliveries };
         }
         const existing = rowToConversion(existingRow);
         // Same status, or a late `pending` after the network already decided: nothing changes.
