@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connectors } from '../connectors/index';
-import { clickFixture, conversionFixture } from '../connectors/http-postback/fixtures';
+import { clickFixture, conversionFixture } from '../connectors/_shared/test-fixtures';
 import {
   DELIVERY_ERROR_KINDS,
   DeliveryError,

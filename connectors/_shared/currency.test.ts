@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { currencyDigits, decimalToNumber, isCurrency, normalizeCurrency } from './currency';
+import { currencyDigits, decimalToNumber, isCurrency, normalizeCurrency, payoutError } from './currency';
 
 describe('normalizeCurrency', () => {
   const cases: Array<[unknown, string | null]> = [
@@ -53,4 +53,23 @@ describe('decimalToNumber', () => {
     [undefined, null],
   ];
   for (const [input, want] of cases) it(`${JSON.stringify(input)} → ${want}`, () => assert.equal(decimalToNumber(input as string), want));
+});
+
+describe('payoutError', () => {
+  const cases: Array<[string, string | null, string | null]> = [
+    ['USD', '12.50', null],
+    ['usd', '0', null],
+    ['EUR', null, null],
+    ['XYZ', '12.50', 'currency "XYZ" is not an ISO 4217 code'],
+    ['XYZ', null, 'currency "XYZ" is not an ISO 4217 code'],
+    ['USD', '1e3', 'payout "1e3" is not a decimal number'],
+    ['USD', '-1', 'payout -1 is negative; no refunds'],
+  ];
+  for (const [currency, payout, want] of cases) {
+    it(`${currency} ${JSON.stringify(payout)} → ${want ?? 'ok'}`, () => {
+      const error = payoutError({ currency, payout }, '; no refunds');
+      assert.equal(error?.message ?? null, want);
+      if (error) assert.equal(error.kind, 'payload');
+    });
+  }
 });

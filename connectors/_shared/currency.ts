@@ -1,3 +1,5 @@
+import { DeliveryError, type ConversionRecord } from '../../src/connector-kit';
+
 /**
  * Currency helpers. Every platform takes an ISO 4217 code; Meta's SDK throws on an unknown one
  * inside execute() (platforms.md §1.4), so connectors check it in `validate` and fail only that
@@ -35,4 +37,17 @@ export function decimalToNumber(value: string | null | undefined): number | null
   if (!DECIMAL.test(v)) return null;
   const n = Number(v);
   return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The value checks of platforms that take the payout as a JSON number beside its currency and
+ * accept no negative value (TikTok, Reddit). Run in `validate`, so one bad conversion fails alone
+ * instead of sinking its batch. `negativeNote` ends the negative-payout message.
+ */
+export function payoutError(c: Pick<ConversionRecord, 'currency' | 'payout'>, negativeNote = ''): DeliveryError | null {
+  if (!normalizeCurrency(c.currency)) return new DeliveryError('payload', `currency "${c.currency}" is not an ISO 4217 code`);
+  if (c.payout === null) return null;
+  const value = decimalToNumber(c.payout);
+  if (value === null) return new DeliveryError('payload', `payout "${c.payout}" is not a decimal number`);
+  return value < 0 ? new DeliveryError('payload', `payout ${c.payout} is negative${negativeNote}`) : null;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { DeliveryError, kindForStatus, parseRetryAfter, type HttpClient } from '../../src/connector-kit';
+import { DeliveryError, kindForStatus, parseRetryAfter, type ConnectorIo, type HttpClient } from '../../src/connector-kit';
+import { parseJsonObject } from './json';
 
 /**
  * Google's OAuth2 refresh-token grant, done through the kit's HttpClient (so tests point it at a
@@ -58,6 +59,11 @@ export async function getAccessToken(http: HttpClient, tokenUrl: string, creds: 
   return fresh.accessToken;
 }
 
+/** `verify` of the Google connectors: one refresh proves client_id, client_secret and refresh_token work together. */
+export async function verifyRefreshToken(io: ConnectorIo, ctx: { settings: { tokenUrl: string }; credentials: RefreshTokenCredentials; now: number }): Promise<void> {
+  await getAccessToken(io.http, ctx.settings.tokenUrl, ctx.credentials, ctx.now, io.timeoutMs);
+}
+
 /** Drop a cached token the API refused (401), so the next attempt refreshes. */
 export function forgetAccessToken(tokenUrl: string, creds: RefreshTokenCredentials): void {
   cache.delete(keyOf(tokenUrl, creds));
@@ -80,7 +86,7 @@ async function refresh(http: HttpClient, tokenUrl: string, creds: RefreshTokenCr
     { method: 'POST', url: tokenUrl, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body },
     { timeoutMs },
   );
-  const json = safeJson(res.body);
+  const json = parseJsonObject(res.body);
   if (res.status >= 200 && res.status < 300) {
     const ok = tokenAnswer.safeParse(json);
     if (!ok.success) throw new DeliveryError('transient', `OAuth token endpoint answered ${res.status} without an access_token`, { status: res.status, platformCode: 'TOKEN_RESPONSE' });
@@ -100,12 +106,4 @@ async function refresh(http: HttpClient, tokenUrl: string, creds: RefreshTokenCr
     platformCode: code ?? `TOKEN_HTTP_${res.status}`,
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeliveryError, errorForResponse, type DeliveryItem, type ItemOutcome, type Outcome, type PlatformRequest, type PlatformResponse } from '../../src/connector-kit';
+import { parseJsonObject } from '../_shared/json';
 import { decisive, errorForEntry, errorForGrpc, type GoogleAdsErrorEntry } from './errors';
 
 /**
@@ -27,7 +28,7 @@ const rpcErrorSchema = z.object({
 });
 
 export function classifyUpload(response: PlatformResponse, request: PlatformRequest, items: readonly DeliveryItem[]): Outcome {
-  const json = safeJson(response.body);
+  const json = parseJsonObject(response.body);
   if (response.status === 200) {
     const parsed = okBodySchema.safeParse(json);
     // Re-sending is safe (order_id makes a repeat "already in use"), so an unreadable answer retries.
@@ -77,14 +78,5 @@ function fail(kind: 'transient', message: string): ItemOutcome {
 }
 
 function validateOnly(request: PlatformRequest): boolean {
-  const body = safeJson(request.body ?? '') as { validate_only?: unknown } | undefined;
-  return body?.validate_only === true;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(request.body ?? '')?.validate_only === true;
 }

@@ -3,7 +3,7 @@ import { classifyUpload } from './classify';
 import { closeGoogleAdsClients, sendUpload } from './client';
 import { validateGoogleItem } from '../_shared/google';
 import { buildRequest, GOOGLE_ADS_API_VERSION, MAX_ROWS } from './map';
-import { getAccessToken } from '../_shared/google-oauth';
+import { verifyRefreshToken } from '../_shared/google-oauth';
 import { googleAdsCredentialsSchema, googleAdsSettingsSchema } from './schema';
 
 export { closeGoogleAdsClients };
@@ -25,10 +25,7 @@ export const googleAds = defineConnector({
   build: buildRequest,
   send: sendUpload,
   classify: classifyUpload,
-  /** Refreshes the OAuth token: proves client_id, client_secret and refresh_token work together. */
-  async verify(io, ctx) {
-    await getAccessToken(io.http, ctx.settings.tokenUrl, ctx.credentials, ctx.now, io.timeoutMs);
-  },
+  verify: verifyRefreshToken,
   // The gRPC channels are shared per endpoint; the gateway closes them at shutdown.
   close: closeGoogleAdsClients,
 });

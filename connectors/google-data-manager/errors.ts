@@ -10,6 +10,7 @@ import {
   type PlatformRequest,
   type PlatformResponse,
 } from '../../src/connector-kit';
+import { parseJsonObject } from '../_shared/json';
 
 /**
  * Data Manager answers with the standard Google error model: `{error: {code, message, status,
@@ -62,13 +63,7 @@ export interface GoogleApiError {
 }
 
 export function parseGoogleError(body: string): GoogleApiError | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return null;
-  }
-  const parsed = errorSchema.safeParse(json);
+  const parsed = errorSchema.safeParse(parseJsonObject(body));
   if (!parsed.success) return null;
   const { message, status, details } = parsed.data.error;
   const info = details.find((d) => String(d['@type'] ?? '').endsWith('google.rpc.ErrorInfo'));
@@ -135,10 +130,6 @@ function violationReason(violations: GoogleApiError['violations'], index: number
 }
 
 function readRequestId(body: string): string | null {
-  try {
-    const id = (JSON.parse(body) as { requestId?: unknown } | null)?.requestId;
-    return typeof id === 'string' && id !== '' ? id : null;
-  } catch {
-    return null;
-  }
+  const id = parseJsonObject(body)?.requestId;
+  return typeof id === 'string' && id !== '' ? id : null;
 }

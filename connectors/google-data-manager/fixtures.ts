@@ -1,5 +1,6 @@
 import type { ConnectorContext } from '../../src/connector-kit';
-import { FIXTURE_NOW } from '../google-ads/fixtures';
+import { schemaContext } from '../_shared/test-fixtures';
+import { CONFORMANCE_OAUTH_CREDENTIALS, OAUTH_CREDENTIALS } from '../google-ads/fixtures';
 import { dataManagerCredentialsSchema, dataManagerSettingsSchema, type DataManagerCredentials, type DataManagerSettings } from './schema';
 
 // Click, conversion and item records are Google Ads' own: reuse them.
@@ -17,11 +18,7 @@ export const conformanceFixture = {
     loginAccountId: '1112223333',
     conversionActionId: '987654321',
   },
-  credentials: {
-    client_id: 'conformance-client-id.apps.googleusercontent.com',
-    client_secret: 'conformance-client-secret-XYZ',
-    refresh_token: '1//conformance-refresh-token',
-  },
+  credentials: CONFORMANCE_OAUTH_CREDENTIALS,
 };
 
 export function contextFixture(
@@ -29,11 +26,11 @@ export function contextFixture(
   credentials: Record<string, unknown> = {},
   extra: { test?: boolean } = {},
 ): ConnectorContext<DataManagerSettings, DataManagerCredentials> {
-  return {
-    destinationId: 'dest_dm',
-    settings: dataManagerSettingsSchema.parse({ operatingAccountId: '1234567890', conversionActionId: '555', ...settings }),
-    credentials: dataManagerCredentialsSchema.parse({ client_id: 'cid.apps.googleusercontent.com', client_secret: 'csecret-123', refresh_token: '1//refresh-abc', ...credentials }),
-    now: FIXTURE_NOW,
-    ...extra,
-  };
+  return schemaContext(
+    'dest_dm',
+    { settings: dataManagerSettingsSchema, credentials: dataManagerCredentialsSchema },
+    { operatingAccountId: '1234567890', conversionActionId: '555', ...settings },
+    { ...OAUTH_CREDENTIALS, ...credentials },
+    extra,
+  );
 }

@@ -1,5 +1,5 @@
 import { defineConnector } from '../../src/connector-kit';
-import { forgetAccessToken, getAccessToken } from '../_shared/google-oauth';
+import { forgetAccessToken, getAccessToken, verifyRefreshToken } from '../_shared/google-oauth';
 import { classifyIngest } from './errors';
 import { buildRequest, DATA_MANAGER_API_VERSION, MAX_ROWS, validateItem } from './map';
 import { dataManagerCredentialsSchema, dataManagerSettingsSchema } from './schema';
@@ -27,8 +27,5 @@ export const googleDataManager = defineConnector({
     return response;
   },
   classify: classifyIngest,
-  /** Refreshes the OAuth token: proves client_id, client_secret and refresh_token work together. */
-  async verify(io, ctx) {
-    await getAccessToken(io.http, ctx.settings.tokenUrl, ctx.credentials, ctx.now, io.timeoutMs);
-  },
+  verify: verifyRefreshToken,
 });

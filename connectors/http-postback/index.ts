@@ -1,4 +1,4 @@
-import { defineConnector, errorForResponse } from '../../src/connector-kit';
+import { defineConnector, outcomeForStatus } from '../../src/connector-kit';
 import { buildRequest } from './map';
 import { httpPostbackCredentialsSchema, httpPostbackSettingsSchema } from './schema';
 
@@ -16,11 +16,8 @@ export const httpPostback = defineConnector({
   // A postback URL carries one conversion; receivers have no batch format.
   limits: { maxBatch: 1, timeoutMs: 10_000 },
   build: buildRequest,
-  classify(response) {
-    // The status is the whole story here: any 2xx (204 included) is a success, as Everflow
-    // counts it (seed 001); the kit maps the rest (429 → rate_limited with Retry-After, 5xx →
-    // transient, 401/403 → auth, 404 → config, other 4xx → payload).
-    const error = errorForResponse(response, 'postback URL');
-    return error ? { ok: false, error } : { ok: true };
-  },
+  // The status is the whole story here: any 2xx (204 included) is a success, as Everflow
+  // counts it (seed 001); the kit maps the rest (429 → rate_limited with Retry-After, 5xx →
+  // transient, 401/403 → auth, 404 → config, other 4xx → payload).
+  classify: (response) => outcomeForStatus(response, 'postback URL'),
 });

@@ -1,4 +1,5 @@
 import { kindForStatus, POLICY, type DeliveryErrorKind } from '../../src/connector-kit';
+import { parseJsonObject } from '../_shared/json';
 
 /**
  * Graph API error codes → our kinds. Source: developers.facebook.com/docs/graph-api/guides/error-handling
@@ -88,14 +89,8 @@ export function metaPlatformCode(error: MetaGraphError): string | undefined {
  * Null when nothing names exactly one event in range.
  */
 export function blamedEventIndex(error: MetaGraphError, batchSize: number): number | null {
-  let data = error.error_data;
-  if (typeof data === 'string') {
-    try {
-      data = JSON.parse(data);
-    } catch {
-      /* not JSON: scanned as text below */
-    }
-  }
+  // error_data may arrive as a JSON string; anything else that is a string is scanned as text below.
+  const data = typeof error.error_data === 'string' ? (parseJsonObject(error.error_data) ?? error.error_data) : error.error_data;
   const fromData = data && typeof data === 'object' ? (data as { event_index?: unknown }).event_index : undefined;
   if (typeof fromData === 'number' && Number.isInteger(fromData)) return fromData >= 0 && fromData < batchSize ? fromData : null;
   const text = [error.error_user_msg, error.message, typeof data === 'string' ? data : ''].join(' ');

@@ -9,6 +9,7 @@ import {
   type Outcome,
   type PlatformResponse,
 } from '../../src/connector-kit';
+import { parseJsonObject } from '../_shared/json';
 import { blamedEventIndex, metaPlatformCode, metaVerdict, type MetaGraphError } from './errors';
 import { buildEventsRequest, validateItem } from './map';
 import { META_API_VERSION, META_MAX_BATCH, metaCredentialsSchema, metaSettingsSchema } from './schema';
@@ -31,18 +32,9 @@ export function disableSdkCrashReporter(): void {
 }
 disableSdkCrashReporter();
 
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** A non-2xx Graph answer → one DeliveryError (body `{error:{…}}` first, the status otherwise). */
 export function graphError(res: PlatformResponse): { error: DeliveryError; graph: MetaGraphError | null } {
-  const graph = parseJson(res.body)?.error;
+  const graph = parseJsonObject(res.body)?.error;
   if (!graph || typeof graph !== 'object') {
     return { error: errorForResponse(res, 'Meta') ?? new DeliveryError('transient', `Meta answered HTTP ${res.status} without an error body`, { status: res.status }), graph: null };
   }
@@ -70,7 +62,7 @@ export function graphError(res: PlatformResponse): { error: DeliveryError; graph
  */
 export function classifyResponse(res: PlatformResponse, items: readonly DeliveryItem[]): Outcome {
   if (res.status >= 200 && res.status < 300) {
-    const body = parseJson(res.body);
+    const body = parseJsonObject(res.body);
     const received = body?.events_received;
     if (received === items.length) {
       const trace = typeof body?.fbtrace_id === 'string' ? ` fbtrace_id ${body.fbtrace_id}` : '';

@@ -1,4 +1,5 @@
 import { DeliveryError, kindForStatus, parseRetryAfter, type DeliveryErrorKind, type Outcome, type PlatformResponse } from '../../src/connector-kit';
+import { parseJsonObject } from '../_shared/json';
 
 /**
  * Reddit's Conversions API has no error codes of its own: the HTTP status is the verdict and
@@ -55,15 +56,11 @@ export function classifyReddit(res: PlatformResponse, itemCount: number): Outcom
 
 /** `{message}`, `{error: {message}}`, `{data: {message}}`, `{error: "…"}` or plain text. */
 function readMessage(body: string): string {
-  let text = body;
-  try {
-    const o = JSON.parse(body) as Record<string, unknown> | null;
-    const pick = (v: unknown): string | undefined =>
-      typeof v === 'string' ? v : v && typeof v === 'object' ? pick((v as Record<string, unknown>).message) : undefined;
-    text = (o && typeof o === 'object' && (pick(o.message) ?? pick(o.error) ?? pick(o.data) ?? pick(o.reason))) || body;
-  } catch {
-    // not JSON: keep the text (HTML error pages are cut below)
-  }
+  const pick = (v: unknown): string | undefined =>
+    typeof v === 'string' ? v : v && typeof v === 'object' ? pick((v as Record<string, unknown>).message) : undefined;
+  const o = parseJsonObject(body);
+  // Not JSON: keep the text (HTML error pages are cut below).
+  const text = (o && (pick(o.message) ?? pick(o.error) ?? pick(o.data) ?? pick(o.reason))) || body;
   const t = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   return t.length > 200 ? `${t.slice(0, 200)}…` : t;
 }

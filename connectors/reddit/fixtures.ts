@@ -1,5 +1,5 @@
 import type { ConnectorContext, ConversionRecord, DeliveryItem } from '../../src/connector-kit';
-import { clickFixture, conversionFixture, FIXTURE_NOW } from '../http-postback/fixtures';
+import { conversionFixture, FIXTURE_NOW, itemFixture, platformClickFixture, schemaContext } from '../_shared/test-fixtures';
 import { redditCredentialsSchema, redditSettingsSchema, type RedditCredentials, type RedditSettings } from './schema';
 
 export { FIXTURE_NOW };
@@ -16,33 +16,22 @@ export const conformanceFixture = {
 
 /** A Reddit click (rdt_cid) with ip, user agent and landing page. */
 export function redditConversion(overrides: Partial<ConversionRecord> = {}): ConversionRecord {
-  return conversionFixture({
-    click: clickFixture({
-      platform: 'reddit',
-      platformClickParam: 'rdt_cid',
-      platformClickId: RDT_CID,
-      platformClickIds: { rdt_cid: RDT_CID },
-      landingUrl: `https://shop.example/landing?rdt_cid=${RDT_CID}`,
-      fbc: null,
-      fbp: null,
-    }),
-    ...overrides,
-  });
+  return conversionFixture({ click: platformClickFixture('reddit', 'rdt_cid', RDT_CID), ...overrides });
 }
 
 export function redditItem(conversion: ConversionRecord = redditConversion(), overrides: Partial<DeliveryItem> = {}): DeliveryItem {
-  return { deliveryId: 'dlv_rd_01', dedupKey: 'dk_rd_conv_01', attempt: 1, conversion, ...overrides };
+  return itemFixture(conversion, { deliveryId: 'dlv_rd_01', dedupKey: 'dk_rd_conv_01', ...overrides });
 }
 
 export function redditContext(
   settings: Record<string, unknown> = {},
-  extra: Partial<ConnectorContext<RedditSettings, RedditCredentials>> = {},
+  extra: Partial<Pick<ConnectorContext<RedditSettings, RedditCredentials>, 'now' | 'test'>> = {},
 ): ConnectorContext<RedditSettings, RedditCredentials> {
-  return {
-    destinationId: 'dest_rd',
-    settings: redditSettingsSchema.parse({ ...conformanceFixture.settings, ...settings }),
-    credentials: redditCredentialsSchema.parse(conformanceFixture.credentials),
-    now: FIXTURE_NOW,
-    ...extra,
-  };
+  return schemaContext(
+    'dest_rd',
+    { settings: redditSettingsSchema, credentials: redditCredentialsSchema },
+    { ...conformanceFixture.settings, ...settings },
+    conformanceFixture.credentials,
+    extra,
+  );
 }

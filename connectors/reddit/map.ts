@@ -1,5 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
-import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
+import { decimalToNumber, normalizeCurrency, payoutError } from '../_shared/currency';
 import { epochMillis, rfc3339 } from '../_shared/time';
 import { REDDIT_TRACKING_TYPES, type RedditCredentials, type RedditSettings, type RedditUser, type RedditV2Body, type RedditV3Body } from './schema';
 
@@ -26,12 +26,8 @@ export function redditEventType(event: string, settings: Pick<RedditSettings, 'e
 export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null {
   const c = item.conversion;
   const click = c.click;
-  if (!normalizeCurrency(c.currency)) return new DeliveryError('payload', `currency "${c.currency}" is not an ISO 4217 code`);
-  if (c.payout !== null) {
-    const value = decimalToNumber(c.payout);
-    if (value === null) return new DeliveryError('payload', `payout "${c.payout}" is not a decimal number`);
-    if (value < 0) return new DeliveryError('payload', `payout ${c.payout} is negative`);
-  }
+  const valueError = payoutError(c);
+  if (valueError) return valueError;
   if (ctx.now - c.receivedAt > REDDIT_MAX_EVENT_AGE_MS) {
     return new DeliveryError('payload', 'conversion is older than 7 days; Reddit only accepts events sent within 7 days');
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeliveryError, type PlatformResponse } from '../../src/connector-kit';
 import { createRegistry } from '../../src/connector-kit/registry';
-import { clickFixture } from '../http-postback/fixtures';
+import { clickFixture } from '../_shared/test-fixtures';
 import { connectors } from '../index';
 import { REDDIT_STATUS, redditKind } from './errors';
 import { FIXTURE_NOW, RDT_CID, REDDIT_PIXEL, REDDIT_TOKEN, redditContext, redditConversion, redditItem } from './fixtures';

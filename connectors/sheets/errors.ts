@@ -1,4 +1,5 @@
 import { DeliveryError, kindForStatus, parseRetryAfter, type DeliveryErrorKind, type PlatformResponse } from '../../src/connector-kit';
+import { parseJsonObject } from '../_shared/json';
 
 /**
  * Google API errors → our kinds. Sheets answers `{error: {code, message, status}}` where
@@ -50,15 +51,6 @@ export const TOKEN_ERRORS: Readonly<Record<string, SheetsVerdict>> = {
   invalid_scope: { kind: 'config', meaning: 'the spreadsheets scope was refused' },
 };
 
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 function clip(text: string): string {
   const t = text.replace(/\s+/g, ' ').trim();
   return t.length > 300 ? `${t.slice(0, 300)}…` : t;
@@ -71,7 +63,7 @@ const retryAfter = (res: PlatformResponse) => {
 
 /** A non-2xx Sheets answer → DeliveryError. */
 export function sheetsError(res: PlatformResponse): DeliveryError {
-  const raw = parseJson(res.body)?.error;
+  const raw = parseJsonObject(res.body)?.error;
   const error = raw && typeof raw === 'object' ? (raw as GoogleApiError) : null;
   const verdict = sheetsVerdict(res.status, error);
   const detail = error?.message ? clip(error.message) : clip(res.body) || 'no body';
@@ -85,7 +77,7 @@ export function sheetsError(res: PlatformResponse): DeliveryError {
 
 /** A non-2xx token endpoint answer → DeliveryError. */
 export function tokenError(res: PlatformResponse): DeliveryError {
-  const body = parseJson(res.body);
+  const body = parseJsonObject(res.body);
   const code = typeof body?.error === 'string' ? body.error : undefined;
   const verdict = (code ? TOKEN_ERRORS[code] : undefined) ?? { kind: kindForStatus(res.status) ?? 'transient', meaning: 'token request failed' };
   const description = typeof body?.error_description === 'string' ? `: ${clip(body.error_description)}` : '';

@@ -1,11 +1,12 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { ClickRecord, ConnectorContext, ConversionRecord, DeliveryItem } from '../../src/connector-kit';
+import * as shared from '../_shared/test-fixtures';
 import { sheetsCredentialsSchema, sheetsSettingsSchema, type SheetsCredentials, type SheetsSettings } from './schema';
 
-/** Fixed clock for tests: 2026-01-15T12:00:00Z. */
-export const FIXTURE_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+export const FIXTURE_NOW = shared.FIXTURE_NOW;
 export const SPREADSHEET_ID = '1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abc';
 export const CLIENT_EMAIL = 'closeloop-writer@test-project.iam.gserviceaccount.com';
+const CLICK_ID = 'b123456789abcdef0123456789abcdef';
 
 let keys: { privateKeyPem: string; publicKey: KeyObject } | null = null;
 /**
@@ -33,48 +34,26 @@ export function keyFileFixture(tokenUri = 'https://oauth2.googleapis.com/token',
   };
 }
 
+/** A Google click whose sub1 is a formula: a cell written as-is would run it (CSV/formula injection). */
 export function clickFixture(overrides: Partial<ClickRecord> = {}): ClickRecord {
-  return {
-    id: 'b123456789abcdef0123456789abcdef',
+  return shared.platformClickFixture('google', 'gclid', shared.FIXTURE_GCLID, {
+    id: CLICK_ID,
     link: 'partner-a',
-    platform: 'google',
-    platformClickParam: 'gclid',
-    platformClickId: 'Cj0KCQ-gclid',
-    platformClickIds: { gclid: 'Cj0KCQ-gclid' },
     ip: '203.0.113.9',
     userAgent: 'Mozilla/5.0',
     referrer: null,
-    landingUrl: 'https://go.example/c/partner-a?gclid=Cj0KCQ-gclid',
+    landingUrl: `https://go.example/c/partner-a?gclid=${shared.FIXTURE_GCLID}`,
     subs: { sub1: '=HYPERLINK("http://evil.example","click me")', sub2: 'adset 3' },
-    fbp: null,
-    fbc: null,
-    createdAt: FIXTURE_NOW - 3_600_000,
     ...overrides,
-  };
+  });
 }
 
 export function conversionFixture(overrides: Partial<ConversionRecord> = {}): ConversionRecord {
-  return {
-    id: 'conv_s1',
-    source: 'organic-partner',
-    transactionId: 'tx-sheet-1',
-    event: 'conversion',
-    status: 'approved',
-    payout: '12.50',
-    currency: 'USD',
-    offerId: '42',
-    clickId: 'b123456789abcdef0123456789abcdef',
-    matched: true,
-    click: clickFixture(),
-    params: { sub3: 'from-postback' },
-    receivedAt: FIXTURE_NOW - 60_000,
-    updatedAt: FIXTURE_NOW - 60_000,
-    ...overrides,
-  };
+  return shared.conversionFixture({ id: 'conv_s1', source: 'organic-partner', transactionId: 'tx-sheet-1', clickId: CLICK_ID, click: clickFixture(), ...overrides });
 }
 
 export function itemFixture(conversion: ConversionRecord = conversionFixture(), overrides: Partial<DeliveryItem> = {}): DeliveryItem {
-  return { deliveryId: 'dlv_s1', dedupKey: 'aaaabbbbccccddddeeeeffff00001111', attempt: 1, conversion, ...overrides };
+  return shared.itemFixture(conversion, { deliveryId: 'dlv_s1', dedupKey: 'aaaabbbbccccddddeeeeffff00001111', ...overrides });
 }
 
 export function contextFixture(
@@ -82,12 +61,13 @@ export function contextFixture(
   credentials: Record<string, unknown> = keyFileFixture(),
   now = FIXTURE_NOW,
 ): ConnectorContext<SheetsSettings, SheetsCredentials> {
-  return {
-    destinationId: 'dest_sheets',
-    settings: sheetsSettingsSchema.parse({ spreadsheetId: SPREADSHEET_ID, ...settings }),
-    credentials: sheetsCredentialsSchema.parse(credentials),
-    now,
-  };
+  return shared.schemaContext(
+    'dest_sheets',
+    { settings: sheetsSettingsSchema, credentials: sheetsCredentialsSchema },
+    { spreadsheetId: SPREADSHEET_ID, ...settings },
+    credentials,
+    { now },
+  );
 }
 
 /** For test/conformance.test.ts: valid settings and credentials, as a user would configure them. */

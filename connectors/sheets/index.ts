@@ -9,6 +9,7 @@ import {
   type PlatformRequest,
   type PlatformResponse,
 } from '../../src/connector-kit';
+import { parseJsonObject } from '../_shared/json';
 import { sheetsError } from './errors';
 import { buildAppendRequest, dedupColumn, gridProbeUrl, lastRowOf, spreadsheetUrl, windowUrl } from './map';
 import { DEDUP_MAX_READS, DEDUP_READ_ROWS, sheetsCredentialsSchema, sheetsSettingsSchema, type AppendBody, type SheetsCredentials, type SheetsSettings } from './schema';
@@ -40,14 +41,6 @@ function authorizedCaller(io: ConnectorIo, ctx: Ctx, deadline: AbortSignal): Cal
   };
 }
 
-function parseJson(text: string): any {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * dedup_key values of at least the newest `dedupWindowRows` rows: one probe for the grid size,
  * then reads of DEDUP_READ_ROWS rows upward from the bottom (empty rows come back as nothing).
@@ -56,7 +49,7 @@ async function recentKeys(call: Call, s: SheetsSettings, column: string): Promis
   const accept = { accept: 'application/json' };
   const probe = await call({ method: 'GET', url: gridProbeUrl(s, column), headers: accept });
   if (probe.status < 200 || probe.status >= 300) throw sheetsError(probe);
-  const rows = lastRowOf(String(parseJson(probe.body)?.range ?? ''));
+  const rows = lastRowOf(String(parseJsonObject(probe.body)?.range ?? ''));
   if (rows === null) throw new DeliveryError('transient', `Google Sheets answered the grid probe without a range: ${probe.body.slice(0, 200)}`);
   const keys = new Set<string>();
   let last = rows;
@@ -64,12 +57,13 @@ async function recentKeys(call: Call, s: SheetsSettings, column: string): Promis
     const first = Math.max(1, last - DEDUP_READ_ROWS + 1);
     const res = await call({ method: 'GET', url: windowUrl(s, column, first, last), headers: accept });
     if (res.status < 200 || res.status >= 300) throw sheetsError(res);
-    const body = parseJson(res.body);
+    const body = parseJsonObject(res.body);
     if (body === null) {
       // Cut at the HTTP client's capture limit: long text in the dedup_key column.
       throw new DeliveryError('config', `the dedup_key column (${column}) holds more text than one read can carry: clear stray text from that column`);
     }
-    for (const v of (body.values?.[0] ?? []) as unknown[]) if (v !== '' && v !== null && v !== undefined) keys.add(String(v));
+    const column0 = (body.values as unknown[][] | undefined)?.[0] ?? [];
+    for (const v of column0) if (v !== '' && v !== null && v !== undefined) keys.add(String(v));
     last = first - 1;
   }
   return keys;
@@ -106,10 +100,10 @@ export function classifyAppend(res: PlatformResponse, items: readonly DeliveryIt
   if (expected === 0) return already;
   let appended: ItemOutcome;
   if (res.status >= 200 && res.status < 300) {
-    const updates = parseJson(res.body)?.updates;
+    const updates = parseJsonObject(res.body)?.updates as { updatedRows?: unknown; updatedRange?: unknown } | undefined;
     const rows = updates?.updatedRows;
     appended = rows === expected
-      ? { ok: true, note: `appended at ${String(updates.updatedRange ?? '?')}` }
+      ? { ok: true, note: `appended at ${String(updates?.updatedRange ?? '?')}` }
       : { ok: false, error: new DeliveryError('transient', `Google Sheets reported ${typeof rows === 'number' ? rows : 'no'} rows appended, expected ${expected}; retrying (the duplicate check skips rows that landed)`, { status: res.status }) };
   } else {
     appended = { ok: false, error: sheetsError(res) };
@@ -140,7 +134,8 @@ export const sheets = defineConnector({
     const call = authorizedCaller(io, ctx, AbortSignal.timeout(io.timeoutMs));
     const res = await call({ method: 'GET', url: spreadsheetUrl(ctx.settings), headers: { accept: 'application/json' } });
     if (res.status < 200 || res.status >= 300) throw sheetsError(res);
-    const titles: string[] = (parseJson(res.body)?.sheets ?? []).map((s: any) => String(s?.properties?.title ?? ''));
+    const tabs = parseJsonObject(res.body)?.sheets;
+    const titles = (Array.isArray(tabs) ? tabs : []).map((s: { properties?: { title?: unknown } } | null) => String(s?.properties?.title ?? ''));
     if (!titles.includes(ctx.settings.sheetName)) {
       throw new DeliveryError('config', `the spreadsheet has no tab "${ctx.settings.sheetName}" (tabs: ${titles.join(', ') || 'none'})`);
     }

@@ -1,5 +1,6 @@
 import { createHash, sign } from 'node:crypto';
 import { DeliveryError, type ConnectorIo } from '../../src/connector-kit';
+import { parseJsonObject } from '../_shared/json';
 import { tokenError } from './errors';
 import { SHEETS_SCOPE, type SheetsCredentials } from './schema';
 
@@ -42,15 +43,6 @@ export function signAssertion(key: SheetsCredentials, nowMs: number): string {
   return `${input}.${base64url(sign('RSA-SHA256', Buffer.from(input), key.private_key))}`;
 }
 
-function parseTokenBody(text: string): { access_token?: unknown; expires_in?: unknown } | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === 'object' ? v : null;
-  } catch {
-    return null;
-  }
-}
-
 async function fetchToken(io: ConnectorIo, key: SheetsCredentials, nowMs: number, signal?: AbortSignal): Promise<CachedToken> {
   const body = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: signAssertion(key, nowMs) });
   const res = await io.http.send(
@@ -58,7 +50,7 @@ async function fetchToken(io: ConnectorIo, key: SheetsCredentials, nowMs: number
     { timeoutMs: io.timeoutMs, ...(signal ? { signal } : {}) },
   );
   if (res.status < 200 || res.status >= 300) throw tokenError(res);
-  const parsed = parseTokenBody(res.body);
+  const parsed = parseJsonObject(res.body);
   if (typeof parsed?.access_token !== 'string' || parsed.access_token === '') {
     throw new DeliveryError('transient', `Google token endpoint answered HTTP ${res.status} without an access_token`, { status: res.status });
   }

@@ -8,6 +8,7 @@ import {
   type Outcome,
   type PlatformResponse,
 } from '../../src/connector-kit';
+import { parseJsonObject } from '../_shared/json';
 
 /**
  * TikTok's own response codes → our kinds. TikTok answers HTTP 200 for most errors and puts the
@@ -95,15 +96,8 @@ interface Envelope {
 }
 
 function parseEnvelope(body: string): Envelope | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return null;
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-  const o = parsed as Record<string, unknown>;
-  if (typeof o.code !== 'number' || !Number.isInteger(o.code)) return null;
+  const o = parseJsonObject(body);
+  if (typeof o?.code !== 'number' || !Number.isInteger(o.code)) return null;
   return { code: o.code, message: typeof o.message === 'string' ? o.message : '', data: o.data };
 }
 

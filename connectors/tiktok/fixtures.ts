@@ -1,5 +1,5 @@
 import type { ConnectorContext, ConversionRecord, DeliveryItem } from '../../src/connector-kit';
-import { clickFixture, conversionFixture, FIXTURE_NOW } from '../http-postback/fixtures';
+import { conversionFixture, FIXTURE_NOW, itemFixture, platformClickFixture, schemaContext } from '../_shared/test-fixtures';
 import { tiktokCredentialsSchema, tiktokSettingsSchema, type TiktokCredentials, type TiktokSettings } from './schema';
 
 export { FIXTURE_NOW };
@@ -16,33 +16,22 @@ export const conformanceFixture = {
 
 /** A TikTok click (ttclid) with ip, user agent and landing page. */
 export function tiktokConversion(overrides: Partial<ConversionRecord> = {}): ConversionRecord {
-  return conversionFixture({
-    click: clickFixture({
-      platform: 'tiktok',
-      platformClickParam: 'ttclid',
-      platformClickId: TTCLID,
-      platformClickIds: { ttclid: TTCLID },
-      landingUrl: `https://shop.example/landing?ttclid=${TTCLID}`,
-      fbc: null,
-      fbp: null,
-    }),
-    ...overrides,
-  });
+  return conversionFixture({ click: platformClickFixture('tiktok', 'ttclid', TTCLID), ...overrides });
 }
 
 export function tiktokItem(conversion: ConversionRecord = tiktokConversion(), overrides: Partial<DeliveryItem> = {}): DeliveryItem {
-  return { deliveryId: 'dlv_tt_01', dedupKey: 'dk_tt_conv_01', attempt: 1, conversion, ...overrides };
+  return itemFixture(conversion, { deliveryId: 'dlv_tt_01', dedupKey: 'dk_tt_conv_01', ...overrides });
 }
 
 export function tiktokContext(
   settings: Record<string, unknown> = {},
-  extra: Partial<ConnectorContext<TiktokSettings, TiktokCredentials>> = {},
+  extra: Partial<Pick<ConnectorContext<TiktokSettings, TiktokCredentials>, 'now' | 'test'>> = {},
 ): ConnectorContext<TiktokSettings, TiktokCredentials> {
-  return {
-    destinationId: 'dest_tt',
-    settings: tiktokSettingsSchema.parse({ ...conformanceFixture.settings, ...settings }),
-    credentials: tiktokCredentialsSchema.parse(conformanceFixture.credentials),
-    now: FIXTURE_NOW,
-    ...extra,
-  };
+  return schemaContext(
+    'dest_tt',
+    { settings: tiktokSettingsSchema, credentials: tiktokCredentialsSchema },
+    { ...conformanceFixture.settings, ...settings },
+    conformanceFixture.credentials,
+    extra,
+  );
 }

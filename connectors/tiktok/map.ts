@@ -1,5 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
-import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
+import { decimalToNumber, normalizeCurrency, payoutError } from '../_shared/currency';
 import { unixSeconds } from '../_shared/time';
 import type { TiktokBody, TiktokCredentials, TiktokEvent, TiktokSettings } from './schema';
 
@@ -28,12 +28,8 @@ export function tiktokEventName(event: string, settings: Pick<TiktokSettings, 'e
 export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null {
   const c = item.conversion;
   const click = c.click;
-  if (!normalizeCurrency(c.currency)) return new DeliveryError('payload', `currency "${c.currency}" is not an ISO 4217 code`);
-  if (c.payout !== null) {
-    const value = decimalToNumber(c.payout);
-    if (value === null) return new DeliveryError('payload', `payout "${c.payout}" is not a decimal number`);
-    if (value < 0) return new DeliveryError('payload', `payout ${c.payout} is negative; TikTok takes no refunds`);
-  }
+  const valueError = payoutError(c, '; TikTok takes no refunds');
+  if (valueError) return valueError;
   if (ctx.now - c.receivedAt > TIKTOK_MAX_EVENT_AGE_MS) {
     return new DeliveryError('payload', 'conversion is older than 28 days, beyond what TikTok attributes');
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeliveryError, type ItemOutcome, type PlatformResponse } from '../../src/connector-kit';
 import { createRegistry } from '../../src/connector-kit/registry';
-import { clickFixture } from '../http-postback/fixtures';
+import { clickFixture } from '../_shared/test-fixtures';
 import { connectors } from '../index';
 import { tiktokVerdict, TIKTOK_CODES } from './errors';
 import { FIXTURE_NOW, TIKTOK_PIXEL, TIKTOK_TOKEN, TTCLID, tiktokContext, tiktokConversion, tiktokItem } from './fixtures';

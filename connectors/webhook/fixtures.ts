@@ -1,5 +1,5 @@
 import type { ConnectorContext, DeliveryItem } from '../../src/connector-kit';
-import { conversionFixture, FIXTURE_NOW } from '../http-postback/fixtures';
+import { conversionFixture, FIXTURE_NOW, itemFixture, schemaContext } from '../_shared/test-fixtures';
 import { webhookCredentialsSchema, webhookSettingsSchema, type WebhookCredentials, type WebhookSettings } from './schema';
 
 export { FIXTURE_NOW };
@@ -14,14 +14,15 @@ export const conformanceFixture = {
 };
 
 export function webhookItem(overrides: Partial<DeliveryItem> = {}): DeliveryItem {
-  return { deliveryId: 'dlv_wh_01', dedupKey: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', attempt: 1, conversion: conversionFixture(), ...overrides };
+  return itemFixture(conversionFixture(), { deliveryId: 'dlv_wh_01', dedupKey: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', ...overrides });
 }
 
 export function webhookContext(settings: Record<string, unknown> = {}, now = FIXTURE_NOW): ConnectorContext<WebhookSettings, WebhookCredentials> {
-  return {
-    destinationId: 'dest_wh',
-    settings: webhookSettingsSchema.parse({ ...conformanceFixture.settings, ...settings }),
-    credentials: webhookCredentialsSchema.parse(conformanceFixture.credentials),
-    now,
-  };
+  return schemaContext(
+    'dest_wh',
+    { settings: webhookSettingsSchema, credentials: webhookCredentialsSchema },
+    { ...conformanceFixture.settings, ...settings },
+    conformanceFixture.credentials,
+    { now },
+  );
 }

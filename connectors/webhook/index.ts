@@ -1,4 +1,4 @@
-import { defineConnector, errorForResponse } from '../../src/connector-kit';
+import { defineConnector, outcomeForStatus } from '../../src/connector-kit';
 import { buildRequest } from './map';
 import { webhookCredentialsSchema, webhookSettingsSchema } from './schema';
 
@@ -19,10 +19,7 @@ export const webhook = defineConnector({
   // One event per message, as Standard Webhooks receivers expect (the id is the event's).
   limits: { maxBatch: 1, timeoutMs: 10_000 },
   build: buildRequest,
-  classify(response) {
-    // Any 2xx acknowledges; the kit reads the rest (410 Gone → config: the receiver asks us to
-    // stop, which pauses the destination, as the spec recommends for 410).
-    const error = errorForResponse(response, 'webhook receiver');
-    return error ? { ok: false, error } : { ok: true };
-  },
+  // Any 2xx acknowledges; the kit reads the rest (410 Gone → config: the receiver asks us to
+  // stop, which pauses the destination, as the spec recommends for 410).
+  classify: (response) => outcomeForStatus(response, 'webhook receiver'),
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorForResponse, kindForStatus, parseRetryAfter } from './classify-http';
+import { errorForResponse, kindForStatus, outcomeForStatus, parseRetryAfter } from './classify-http';
 import type { DeliveryErrorKind } from './delivery-error';
 
 describe('kindForStatus', () => {
@@ -72,4 +72,19 @@ describe('errorForResponse', () => {
     assert.equal(err?.message, `destination answered HTTP 400: ${'x'.repeat(200)}…`);
     assert.equal(err?.retryAfterMs, undefined);
   });
+});
+
+describe('outcomeForStatus', () => {
+  const res = (status: number) => ({ status, headers: {}, body: 'nope', durationMs: 1 });
+  const cases: Array<[number, string | null]> = [[200, null], [204, null], [410, 'config'], [429, 'rate_limited'], [503, 'transient'], [422, 'payload']];
+  for (const [status, kind] of cases) {
+    it(`${status} → ${kind ?? 'ok'}`, () => {
+      const outcome = outcomeForStatus(res(status), 'receiver');
+      assert.equal(outcome.ok, kind === null);
+      if (!outcome.ok) {
+        assert.equal(outcome.error.kind, kind);
+        assert.equal(outcome.error.message, `receiver answered HTTP ${status}: nope`);
+      }
+    });
+  }
 });

@@ -1,4 +1,5 @@
 import { DeliveryError, type DeliveryErrorKind } from './delivery-error';
+import type { ItemOutcome } from './define';
 import type { PlatformResponse } from './http-types';
 
 /**
@@ -25,6 +26,12 @@ export function errorForResponse(res: PlatformResponse, label = 'destination'): 
     status: res.status,
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });
+}
+
+/** The whole outcome when the status is the whole story: any 2xx succeeds, the rest as `errorForResponse`. */
+export function outcomeForStatus(res: PlatformResponse, label = 'destination'): ItemOutcome {
+  const error = errorForResponse(res, label);
+  return error ? { ok: false, error } : { ok: true };
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

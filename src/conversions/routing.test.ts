@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conversionFixture, clickFixture } from '../../connectors/http-postback/fixtures';
+import { conversionFixture, clickFixture } from '../../connectors/_shared/test-fixtures';
 import { parseConfig, type DestinationConfig, type SourceConfig } from '../config';
 import type { ConversionRecord } from './conversion';
 import { dedupKey, matchesFilters, route } from './routing';

@@ -4,6 +4,7 @@ import type { ConversionRecord } from '../conversions/conversion';
 import { newId } from '../ids';
 import { conversionToRow as outboxToRow } from '../store/ledger-rows';
 import { SQL } from '../store/ledger-sql';
+import type { SqlRunner } from '../store/sqlite';
 import type { NetworkWebhookEvent } from './config-schema';
 import { buildConversion, cpcRecord, noticeRecord, outboxRecord, outboxStatus, type ConversionRequest } from './conversions';
 import { deactivationReason, nextStreak, type StreakRule } from './health';
@@ -12,7 +13,6 @@ import { postbackDestinationId, type NetworkClick, type NetworkConversion, type 
 import type { ClickDraft, ClickResult, ConversionResult, FiredDelivery, PostbackOutcome } from './network-store';
 import { NSQL } from './network-sql';
 import { conversionToRow, rowToClick, rowToConversion, rowToOffer, rowToPartner, rowToPostback } from './rows';
-import type { SqlRunner } from './sql-runner';
 
 export interface DispatchSettings {
   /** Partner postbacks: 1 + retries (seed 001: 5 retries make one failure). */

@@ -26,65 +26,73 @@ const listFilter = z.object({
   status: z.enum(POSTBACK_STATUSES).optional(),
 });
 
+const body = (ctx: { request: { body?: unknown } }) => bodyRecord(ctx.request.body);
+type Auth = ReturnType<typeof adminAuth>;
+
+/** One entity's collection: its name (singular, as in paths, list keys and messages) and store calls. */
+interface EntitySpec<T, S extends z.ZodType> {
+  name: 'offer' | 'partner' | 'postback';
+  input: S;
+  /** Error code for a body that fails `input`. */
+  code: string;
+  view: (entity: T) => unknown;
+  list: (query: unknown) => Promise<T[]>;
+  create: (input: z.infer<S>) => Promise<T>;
+  get: (id: number) => Promise<T | null>;
+  replace: (id: number, input: z.infer<S>) => Promise<T | null>;
+}
+
+/**
+ * List, create, read and replace: offers, partners and postbacks share this REST shape
+ * (everflow.md §1.1: PUT is a full replacement — omitted fields fall back to their defaults).
+ */
+function entityRoutes<T, S extends z.ZodType>(router: Router, auth: Auth, spec: EntitySpec<T, S>): void {
+  const path = `/v1/network/${spec.name}s`;
+  const parse = (ctx: { request: { body?: unknown } }) => parseWith(spec.input, body(ctx), spec.code, spec.name);
+  router.get(path, auth, async (ctx) => {
+    ctx.body = { [`${spec.name}s`]: (await spec.list(ctx.query)).map(spec.view) };
+  });
+  router.post(path, auth, parseBody, async (ctx) => {
+    const entity = await spec.create(parse(ctx));
+    ctx.status = 201;
+    ctx.body = spec.view(entity);
+  });
+  router.get(`${path}/:id`, auth, async (ctx) => {
+    const id = intId(ctx.params.id, spec.name);
+    ctx.body = spec.view(notFound(await spec.get(id), spec.name, id));
+  });
+  router.put(`${path}/:id`, auth, parseBody, async (ctx) => {
+    const id = intId(ctx.params.id, spec.name);
+    ctx.body = spec.view(notFound(await spec.replace(id, parse(ctx)), spec.name, id));
+  });
+}
+
 /** /v1/network/… (admin bearer token) and the advertiser S2S postback on GET /. */
 export function networkRoutes(router: Router, deps: NetworkRouteDeps): void {
   const auth = adminAuth(deps.adminToken);
   const { entities } = deps;
-  const body = (ctx: { request: { body?: unknown } }) => bodyRecord(ctx.request.body);
 
-  router.get('/v1/network/offers', auth, async (ctx) => {
-    ctx.body = { offers: (await entities.listOffers()).map(offerView) };
+  entityRoutes(router, auth, {
+    name: 'offer', input: offerInput, code: 'INVALID_OFFER', view: offerView,
+    list: () => entities.listOffers(), create: entities.createOffer, get: entities.getOffer, replace: entities.replaceOffer,
   });
-  router.post('/v1/network/offers', auth, parseBody, async (ctx) => {
-    const offer = await entities.createOffer(parseWith(offerInput, body(ctx), 'INVALID_OFFER', 'offer'));
-    ctx.status = 201;
-    ctx.body = offerView(offer);
+  entityRoutes(router, auth, {
+    name: 'partner', input: partnerInput, code: 'INVALID_PARTNER', view: partnerView,
+    list: () => entities.listPartners(), create: entities.createPartner, get: entities.getPartner, replace: entities.replacePartner,
   });
-  router.get('/v1/network/offers/:id', auth, async (ctx) => {
-    const id = intId(ctx.params.id, 'offer');
-    ctx.body = offerView(notFound(await entities.getOffer(id), 'offer', id));
-  });
-  router.put('/v1/network/offers/:id', auth, parseBody, async (ctx) => {
-    const id = intId(ctx.params.id, 'offer');
-    ctx.body = offerView(notFound(await entities.replaceOffer(id, parseWith(offerInput, body(ctx), 'INVALID_OFFER', 'offer')), 'offer', id));
-  });
-
-  router.get('/v1/network/partners', auth, async (ctx) => {
-    ctx.body = { partners: (await entities.listPartners()).map(partnerView) };
-  });
-  router.post('/v1/network/partners', auth, parseBody, async (ctx) => {
-    const partner = await entities.createPartner(parseWith(partnerInput, body(ctx), 'INVALID_PARTNER', 'partner'));
-    ctx.status = 201;
-    ctx.body = partnerView(partner);
-  });
-  router.get('/v1/network/partners/:id', auth, async (ctx) => {
-    const id = intId(ctx.params.id, 'partner');
-    ctx.body = partnerView(notFound(await entities.getPartner(id), 'partner', id));
-  });
-  router.put('/v1/network/partners/:id', auth, parseBody, async (ctx) => {
-    const id = intId(ctx.params.id, 'partner');
-    ctx.body = partnerView(notFound(await entities.replacePartner(id, parseWith(partnerInput, body(ctx), 'INVALID_PARTNER', 'partner')), 'partner', id));
-  });
-
-  router.get('/v1/network/postbacks', auth, async (ctx) => {
-    const q = parseWith(listFilter, ctx.query, 'INVALID_REQUEST', 'query');
-    ctx.body = { postbacks: (await entities.listPostbacks({ offerId: q.offer_id, partnerId: q.partner_id, status: q.status })).map(postbackView) };
-  });
-  router.post('/v1/network/postbacks', auth, parseBody, async (ctx) => {
-    const postback = await entities.createPostback(parseWith(postbackInput, body(ctx), 'INVALID_POSTBACK', 'postback'));
-    ctx.status = 201;
-    ctx.body = postbackView(postback);
-  });
-  router.get('/v1/network/postbacks/:id', auth, async (ctx) => {
-    const id = intId(ctx.params.id, 'postback');
-    const p = await entities.getPostback(id);
-    ctx.body = postbackView(notFound(p && p.status !== 'deleted' ? p : null, 'postback', id));
-  });
-  // everflow.md §1.1: PUT is a full replacement — omitted fields fall back to their defaults.
-  router.put('/v1/network/postbacks/:id', auth, parseBody, async (ctx) => {
-    const id = intId(ctx.params.id, 'postback');
-    const input = parseWith(postbackInput, body(ctx), 'INVALID_POSTBACK', 'postback');
-    ctx.body = postbackView(notFound(await entities.replacePostback(id, input), 'postback', id));
+  entityRoutes(router, auth, {
+    name: 'postback', input: postbackInput, code: 'INVALID_POSTBACK', view: postbackView,
+    list: (query) => {
+      const q = parseWith(listFilter, query, 'INVALID_REQUEST', 'query');
+      return entities.listPostbacks({ offerId: q.offer_id, partnerId: q.partner_id, status: q.status });
+    },
+    create: entities.createPostback,
+    // Deleting only marks a postback deleted in the store; to the API it is gone.
+    get: async (id) => {
+      const p = await entities.getPostback(id);
+      return p && p.status !== 'deleted' ? p : null;
+    },
+    replace: entities.replacePostback,
   });
   router.delete('/v1/network/postbacks/:id', auth, async (ctx) => {
     const id = intId(ctx.params.id, 'postback');

@@ -1,12 +1,11 @@
 import type { GroupCommit } from '../store/group-commit';
 import type { DeliveryStatus } from '../store/ledger';
-import type { SqliteDb } from '../store/sqlite';
+import { sqlRunner, type SqliteDb } from '../store/sqlite';
 import { postbackDestinationId, type Offer, type Partner, type PartnerPostback, type PostbackFields } from './model';
 import { networkWrites, type DispatchSettings } from './network-writes';
 import type { NetworkStore, OfferDraft, ReportRow } from './network-store';
 import { NSQL } from './network-sql';
 import { offerToRow, rowToClick, rowToConversion, rowToOffer, rowToPartner, rowToPostback } from './rows';
-import { sqlRunner } from './sql-runner';
 
 /** The network store on the embedded SQLite file: reads run directly, writes are group-commit jobs. */
 export function createSqliteNetworkStore(db: SqliteDb, writer: GroupCommit, settings: DispatchSettings): NetworkStore & { livePostbacksNow(): PartnerPostback[] } {

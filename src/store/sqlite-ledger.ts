@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { ConversionRecord } from '../conversions/conversion';
 import { newId } from '../ids';
 import type { GroupCommit } from './group-commit';
@@ -7,22 +6,11 @@ import {
   conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToRejection, type Row,
 } from './ledger-rows';
 import { SQL } from './ledger-sql';
-import type { SqliteDb } from './sqlite';
+import { sqlRunner, type SqliteDb } from './sqlite';
 
 /** The Ledger on the embedded SQLite file. Reads run directly; every write goes through group commit. */
 export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
-  const cache = new Map<string, Statement>();
-  const stmt = (sql: string): Statement => {
-    let s = cache.get(sql);
-    if (!s) {
-      s = db.prepare(sql);
-      cache.set(sql, s);
-    }
-    return s;
-  };
-  const all = (sql: string, ...params: unknown[]) => stmt(sql).all(...params) as Row[];
-  const get = (sql: string, ...params: unknown[]) => stmt(sql).get(...params) as Row | undefined;
-  const run = (sql: string, ...params: unknown[]) => stmt(sql).run(...params);
+  const { all, get, run } = sqlRunner(db);
 
   /** Destinations this process last saw succeed (no failure since), and when it wrote that. */
   const healthyAt = new Map<string, number>();

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
+import type { Row } from './ledger-rows';
 
 export type SqliteDb = Database.Database;
 
@@ -23,4 +24,31 @@ export function openSqlite(path: string): SqliteDb {
 /** The WAL to sync for durable commits, or null (in-memory databases have none). */
 export function walToSync(path: string, synchronous: 'FULL' | 'NORMAL'): string | null {
   return synchronous === 'FULL' && path !== ':memory:' ? `${path}-wal` : null;
+}
+
+/**
+ * Statements over one SQLite handle, each SQL text prepared once and reused: preparing is the
+ * costly part of a small query, and the ledger and network store run the same few texts all day.
+ */
+export interface SqlRunner {
+  all(sql: string, ...params: unknown[]): Row[];
+  get(sql: string, ...params: unknown[]): Row | undefined;
+  run(sql: string, ...params: unknown[]): { changes: number };
+}
+
+export function sqlRunner(db: SqliteDb): SqlRunner {
+  const cache = new Map<string, Statement>();
+  const stmt = (sql: string): Statement => {
+    let s = cache.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+  return {
+    all: (sql, ...params) => stmt(sql).all(...params) as Row[],
+    get: (sql, ...params) => stmt(sql).get(...params) as Row | undefined,
+    run: (sql, ...params) => ({ changes: stmt(sql).run(...params).changes }),
+  };
 }

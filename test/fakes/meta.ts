@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { startFakeServer, type FakeReply, type RecordedRequest } from '../helpers/fake-server';
+import { jsonReply as json, startFakeServer, type FakeReply, type RecordedRequest } from '../helpers/fake-server';
+import { acceptLog, transportReply, type TransportStep } from './scripted';
 
 /**
  * A fake Meta Graph API on 127.0.0.1:0 for the Conversions API: POST /v24.0/:pixel/events and
@@ -21,9 +22,7 @@ export interface GraphErrorSpec {
 
 export type MetaScript =
   | { graphError: GraphErrorSpec; status?: number }
-  | { status: number; body?: string; headers?: Record<string, string> }
-  | { reset: true }
-  | { hang: true }
+  | Exclude<TransportStep, { delayMs: number }>
   /** Validate and record as usual, but report this many events received. */
   | { eventsReceived: number };
 
@@ -58,10 +57,9 @@ export function graphErrorReply(spec: GraphErrorSpec, status = 400): FakeReply {
     is_transient: spec.isTransient ?? false,
     fbtrace_id: `A${randomBytes(8).toString('hex')}`,
   };
-  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error }) };
+  return json(status, { error });
 }
 
-const json = (status: number, body: unknown): FakeReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const bad = (message: string, userMsg?: string) => graphErrorReply({ code: 100, message, ...(userMsg ? { userMsg } : {}) });
 
 /** The first problem Meta would report for event `i`, or null. */
@@ -91,7 +89,8 @@ export async function startMetaFake(options: MetaFakeOptions) {
   const version = options.version ?? 'v24.0';
   const now = options.now ?? Date.now;
   const scripted: MetaScript[] = [];
-  const accepted: AcceptedEvent[] = [];
+  const log = acceptLog<AcceptedEvent>('meta fake', 20);
+  const { accepted } = log;
 
   const tokenOf = (req: RecordedRequest, body: any): string | undefined => {
     const auth = req.headers.authorization;
@@ -117,9 +116,9 @@ export async function startMetaFake(options: MetaFakeOptions) {
 
     const next = scripted.shift();
     if (next && 'graphError' in next) return graphErrorReply(next.graphError, next.status ?? 400);
-    if (next && 'reset' in next) return { reset: true };
-    if (next && 'hang' in next) return { hang: true };
-    if (next && 'status' in next) return { status: next.status, headers: next.headers ?? { 'content-type': 'text/html' }, body: next.body ?? '' };
+    // Meta's edge answers HTML when the request never reaches Graph.
+    const transport = transportReply(next, 'text/html');
+    if (transport) return transport;
 
     let body: any;
     try {
@@ -160,14 +159,7 @@ export async function startMetaFake(options: MetaFakeOptions) {
       scripted.push(...replies);
     },
     waitFor: server.waitFor,
-    async waitForEvents(n: number, timeoutMs = 10_000): Promise<AcceptedEvent[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (accepted.length < n) {
-        if (Date.now() > deadline) throw new Error(`meta fake accepted ${accepted.length} events, expected ${n}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return accepted;
-    },
+    waitForEvents: log.waitForAccepted,
     close: server.close,
   };
 }

@@ -1,4 +1,5 @@
-import { startFakeServer, type FakeReply, type RecordedRequest } from '../helpers/fake-server';
+import { jsonReply as json, type FakeReply, type RecordedRequest } from '../helpers/fake-server';
+import { acceptLog, isObj, serveScripted, type Obj, type TransportStep } from './scripted';
 
 /**
  * A fake Reddit Conversions API (v2.0 and v3) on 127.0.0.1:0 that checks requests the way
@@ -8,12 +9,7 @@ import { startFakeServer, type FakeReply, type RecordedRequest } from '../helper
  * days, single events only in v3 Event Testing. One invalid event refuses the whole request
  * ("None were processed"), as Reddit does. A script injects documented failures.
  */
-export type RedditStep =
-  | 'ok'
-  | { status: number; body?: string; headers?: Record<string, string> }
-  | { reset: true }
-  | { hang: true }
-  | { delayMs: number };
+export type RedditStep = 'ok' | TransportStep;
 
 export interface RedditFakeOptions {
   accessToken: string;
@@ -45,30 +41,13 @@ const ACTION_SOURCES = ['WEBSITE', 'APP', 'OTHER', 'PHYSICAL_STORE'];
 /** What Reddit treats as "generic": library defaults, and our HTTP client's default. */
 const GENERIC_UA = /^(?:$|node|undici|axios|got|python-requests|curl|go-http-client|java|okhttp|closeloop\/0\.1$)/i;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): FakeReply => ({
-  status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
-});
 
 export async function startRedditFake(options: RedditFakeOptions) {
-  const script = [...(options.script ?? [])];
   const maxBatch = options.maxBatch ?? 1000;
   const maxAgeMs = options.maxAgeMs ?? 7 * 86_400_000;
   const now = options.now ?? Date.now;
-  const accepted: RedditAccepted[] = [];
-  const rejections: string[] = [];
-
-  function handle(req: RecordedRequest): FakeReply {
-    const step = script.shift() ?? 'ok';
-    if (step !== 'ok') {
-      if ('reset' in step) return { reset: true };
-      if ('hang' in step) return { hang: true };
-      if ('status' in step) return { status: step.status, headers: step.headers ?? { 'content-type': 'application/json' }, body: step.body ?? '' };
-    }
-    const reply = respond(req);
-    return step !== 'ok' && 'delayMs' in step ? { ...reply, delayMs: step.delayMs } : reply;
-  }
+  const log = acceptLog<RedditAccepted>('Reddit fake');
+  const { accepted, rejections } = log;
 
   function respond(req: RecordedRequest): FakeReply {
     const v2 = /^\/api\/v2\.0\/conversions\/events\/([^/]+)$/.exec(req.path);
@@ -172,22 +151,7 @@ export async function startRedditFake(options: RedditFakeOptions) {
     return p;
   }
 
-  const server = await startFakeServer(handle);
-  return {
-    url: server.url,
-    requests: server.requests,
-    accepted,
-    rejections,
-    enqueue: (...steps: RedditStep[]) => void script.push(...steps),
-    async waitForAccepted(n: number, timeoutMs = 10_000): Promise<RedditAccepted[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (accepted.length < n) {
-        if (Date.now() > deadline) throw new Error(`Reddit fake accepted ${accepted.length} events, expected ${n}; rejections: ${rejections.slice(-3).join(' | ')}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return accepted;
-    },
-    close: () => server.close(),
-  };
+  // Reddit's edge answers JSON even for errors it returns before the API.
+  return serveScripted<TransportStep, RedditAccepted>(log, { script: options.script, contentType: 'application/json', respond });
 }
 export type RedditFake = Awaited<ReturnType<typeof startRedditFake>>;

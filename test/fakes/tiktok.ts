@@ -1,4 +1,5 @@
-import { startFakeServer, type FakeReply, type RecordedRequest } from '../helpers/fake-server';
+import { jsonReply, type FakeReply, type RecordedRequest } from '../helpers/fake-server';
+import { acceptLog, isObj, serveScripted, type Obj, type Step, type TransportStep } from './scripted';
 
 /**
  * A fake TikTok Events API 2.0 on 127.0.0.1:0 that checks requests the way TikTok does
@@ -14,10 +15,9 @@ export type TiktokStep =
   /** 20001: these event_ids fail, the rest are accepted. */
   | { partial: string[] }
   /** A transport-level answer: the request never reached TikTok's API logic. */
-  | { status: number; body?: string; headers?: Record<string, string> }
-  | { reset: true }
-  | { hang: true }
-  | { delayMs: number };
+  | TransportStep;
+
+type Scripted = Exclude<TiktokStep, 'ok'>;
 
 export interface TiktokFakeOptions {
   accessToken: string;
@@ -48,38 +48,20 @@ export interface TiktokAccepted {
 
 export const TIKTOK_FAKE_PATH = '/open_api/v1.3/event/track/';
 const HEX64 = /^[0-9a-f]{64}$/;
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 
 export async function startTiktokFake(options: TiktokFakeOptions) {
-  const script = [...(options.script ?? [])];
   const maxBatch = options.maxBatch ?? 1000;
   const maxAgeMs = options.maxAgeMs ?? 28 * 86_400_000;
   const now = options.now ?? Date.now;
-  const accepted: TiktokAccepted[] = [];
-  const rejections: string[] = [];
+  const log = acceptLog<TiktokAccepted>('TikTok fake');
+  const { accepted, rejections } = log;
   let seq = 0;
 
-  const answer = (code: number, message: string, data: unknown = {}): FakeReply => ({
-    status: 200,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code, message, request_id: `fake-${++seq}`, data }),
-  });
+  const answer = (code: number, message: string, data: unknown = {}): FakeReply =>
+    jsonReply(200, { code, message, request_id: `fake-${++seq}`, data });
 
-  function handle(req: RecordedRequest): FakeReply {
-    const step = script.shift() ?? 'ok';
-    const reply = respond(req, step);
-    const delayMs = (step !== 'ok' && 'delayMs' in step ? step.delayMs : 0) + (options.latencyMs ?? 0);
-    return delayMs > 0 ? { ...reply, delayMs } : reply;
-  }
-
-  function respond(req: RecordedRequest, step: TiktokStep): FakeReply {
-    if (step !== 'ok') {
-      if ('reset' in step) return { reset: true };
-      if ('hang' in step) return { hang: true };
-      if ('status' in step) return { status: step.status, headers: step.headers ?? { 'content-type': 'text/plain' }, body: step.body ?? '' };
-      if ('code' in step) return answer(step.code, step.message ?? `scripted ${step.code}`, step.data ?? {});
-    }
+  function respond(req: RecordedRequest, step: Step<Scripted>): FakeReply {
+    if (step !== 'ok' && 'code' in step) return answer(step.code, step.message ?? `scripted ${step.code}`, step.data ?? {});
     // Outside the API logic: wrong path or method is an HTTP error, not a code.
     if (req.method !== 'POST' || req.path !== TIKTOK_FAKE_PATH) return { status: 404, body: '404 page not found' };
     const token = req.headers['access-token'];
@@ -157,26 +139,6 @@ export async function startTiktokFake(options: TiktokFakeOptions) {
     return p;
   }
 
-  const server = await startFakeServer(handle);
-
-  return {
-    url: server.url,
-    requests: server.requests,
-    accepted,
-    /** Why requests were refused (validation), for assertions and debugging. */
-    rejections,
-    /** Adds steps to the end of the script. */
-    enqueue: (...steps: TiktokStep[]) => void script.push(...steps),
-    /** Resolves once at least `n` events were accepted. */
-    async waitForAccepted(n: number, timeoutMs = 10_000): Promise<TiktokAccepted[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (accepted.length < n) {
-        if (Date.now() > deadline) throw new Error(`TikTok fake accepted ${accepted.length} events, expected ${n}; rejections: ${rejections.slice(-3).join(' | ')}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return accepted;
-    },
-    close: () => server.close(),
-  };
+  return serveScripted<Scripted, TiktokAccepted>(log, { script: options.script, contentType: 'text/plain', latencyMs: options.latencyMs, respond });
 }
 export type TiktokFake = Awaited<ReturnType<typeof startTiktokFake>>;

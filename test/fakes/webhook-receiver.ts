@@ -1,5 +1,6 @@
 import { verifyWebhookSignature } from '../../connectors/webhook/sign';
-import { startFakeServer, type FakeReply, type RecordedRequest } from '../helpers/fake-server';
+import { jsonReply, type FakeReply, type RecordedRequest } from '../helpers/fake-server';
+import { acceptLog, serveScripted, type TransportStep } from './scripted';
 
 /**
  * A Standard Webhooks receiver on 127.0.0.1:0 that does what a careful receiver does: verifies
@@ -7,12 +8,7 @@ import { startFakeServer, type FakeReply, type RecordedRequest } from '../helper
  * `id` equals the `webhook-id` header, and de-duplicates on that id (a repeat is acknowledged
  * but not recorded twice). A script injects failures.
  */
-export type WebhookStep =
-  | 'ok'
-  | { status: number; body?: string; headers?: Record<string, string> }
-  | { reset: true }
-  | { hang: true }
-  | { delayMs: number };
+export type WebhookStep = 'ok' | TransportStep;
 
 export interface WebhookReceiverOptions {
   secret: string;
@@ -29,28 +25,16 @@ export interface WebhookAccepted {
 }
 
 export async function startWebhookReceiver(options: WebhookReceiverOptions) {
-  const script = [...(options.script ?? [])];
   const now = options.now ?? Date.now;
-  const accepted: WebhookAccepted[] = [];
-  const rejections: string[] = [];
+  const log = acceptLog<WebhookAccepted>('webhook receiver');
+  const { accepted, rejections } = log;
   /** Every delivery of an id, retries included: ids that arrived more than once were retried. */
   const seen = new Map<string, number>();
 
   const refuse = (status: number, reason: string): FakeReply => {
     rejections.push(reason);
-    return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: reason }) };
+    return jsonReply(status, { error: reason });
   };
-
-  function handle(req: RecordedRequest): FakeReply {
-    const step = script.shift() ?? 'ok';
-    if (step !== 'ok') {
-      if ('reset' in step) return { reset: true };
-      if ('hang' in step) return { hang: true };
-      if ('status' in step) return { status: step.status, headers: step.headers ?? { 'content-type': 'text/plain' }, body: step.body ?? '' };
-    }
-    const reply = respond(req);
-    return step !== 'ok' && 'delayMs' in step ? { ...reply, delayMs: step.delayMs } : reply;
-  }
 
   function respond(req: RecordedRequest): FakeReply {
     if (req.method !== 'POST') return refuse(405, 'POST only');
@@ -75,23 +59,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions) {
     return { status: 204 };
   }
 
-  const server = await startFakeServer(handle);
-  return {
-    url: server.url,
-    requests: server.requests,
-    accepted,
-    rejections,
-    seen,
-    enqueue: (...steps: WebhookStep[]) => void script.push(...steps),
-    async waitForAccepted(n: number, timeoutMs = 10_000): Promise<WebhookAccepted[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (accepted.length < n) {
-        if (Date.now() > deadline) throw new Error(`webhook receiver accepted ${accepted.length}, expected ${n}; rejections: ${rejections.slice(-3).join(' | ')}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return accepted;
-    },
-    close: () => server.close(),
-  };
+  const fake = await serveScripted<TransportStep, WebhookAccepted>(log, { script: options.script, contentType: 'text/plain', respond });
+  return { ...fake, seen };
 }
 export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;

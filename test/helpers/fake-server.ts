@@ -22,6 +22,11 @@ export interface FakeReply {
   delayMs?: number;
 }
 
+/** A JSON answer, as most platform APIs give. */
+export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): FakeReply {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
 export type FakeHandler = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>;
 
 /** An HTTP server on 127.0.0.1:0 that records every request and answers as told. */
