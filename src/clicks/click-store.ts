@@ -17,7 +17,15 @@ export interface KeyvClickStoreOptions {
 }
 
 export function createKeyvClickStore(options: KeyvClickStoreOptions): ClickStore {
-  const keyv = new Keyv<ClickRecord>({ store: options.store, namespace: 'click', ttl: options.ttlMs });
+  const keyv = new Keyv<ClickRecord>({
+    store: options.store,
+    namespace: 'click',
+    ttl: options.ttlMs,
+    // A click record is plain JSON (strings, numbers, null). keyv's default serializer walks every
+    // value with a reviver for Buffers and BigInts: 5 % of an intake request's CPU in the profile.
+    serialize: (data) => JSON.stringify(data),
+    deserialize: (text) => JSON.parse(text),
+  });
   // A store failure must surface on the request that caused it, not as an unhandled 'error' event.
   keyv.on('error', () => {});
   return {
