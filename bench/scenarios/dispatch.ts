@@ -126,20 +126,25 @@ async function dispatcher(sink: ChildServer, withIntake: boolean): Promise<Run> 
   try {
     const txs = await clicks(gw, offerId, partnerId);
     if (!withIntake) await register(gw, txs);
-    await sink.mark();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    gw.engine.start();
-    if (withIntake) await register(gw, txs);
-    await delivered(gw);
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const stats = await sink.stats();
-    return { rps: N / seconds, cpuUsPerDelivery: (cpu.user + cpu.system) / N, received: Number(stats.extra.received) };
+    return await drain(gw, sink, withIntake ? () => register(gw, txs) : undefined);
   } finally {
     await gw.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Starts the engine (and `during`, e.g. intake) and times it until all N deliveries are recorded. */
+async function drain(gw: Gateway, sink: ChildServer, during?: () => Promise<void>): Promise<Run> {
+  await sink.mark();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  gw.engine.start();
+  if (during) await during();
+  await delivered(gw);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const stats = await sink.stats();
+  return { rps: N / seconds, cpuUsPerDelivery: (cpu.user + cpu.system) / N, received: Number(stats.extra.received) };
 }
 
 /** The core engine alone: N outbox rows of the static http-postback destination, drained. */
@@ -156,15 +161,7 @@ async function ceiling(sink: ChildServer): Promise<Run> {
         return gw.ledger.recordPostback({ conversion, route: (c) => [{ destinationId: 'tracker', connector: 'http-postback', dedupKey: c.id, maxAttempts: 6 }] }, at);
       }));
     }
-    await sink.mark();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    gw.engine.start();
-    await delivered(gw);
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const stats = await sink.stats();
-    return { rps: N / seconds, cpuUsPerDelivery: (cpu.user + cpu.system) / N, received: Number(stats.extra.received) };
+    return await drain(gw, sink);
   } finally {
     await gw.close();
     rmSync(dir, { recursive: true, force: true });
