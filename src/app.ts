@@ -1,9 +1,9 @@
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Context } from 'koa';
 import type { ClickStore } from './clicks/click-store';
 import type { Config } from './config';
 import { createIntake } from './conversions/intake';
-import type { ResolvedDestination } from './delivery/destinations';
+import type { DestinationDirectory } from './delivery/destinations';
 import { adminRoutes } from './http/admin-routes';
 import { clickRoutes } from './http/click-routes';
 import { clientIp, ipList } from './http/client-ip';
@@ -19,7 +19,8 @@ export interface AppDeps {
   config: Config;
   ledger: Ledger;
   clicks: ClickStore;
-  destinations: Map<string, ResolvedDestination>;
+  /** Every destination the engine delivers to (configured ones and partner postbacks). */
+  destinations: DestinationDirectory;
   /** Outbound client, for the destination test tool. */
   http: HttpClient;
   logger: Logger;
@@ -37,11 +38,13 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router } {
   const app = new Koa();
   const router = new Router();
   const trusted = config.server.trustedProxies.length > 0 ? ipList(config.server.trustedProxies) : null;
+  // One reading of the visitor's address for every route (trusted proxies only: client-ip.ts).
+  const ip = (ctx: Context) => clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted);
   const intake = createIntake({ config, ledger: deps.ledger, clicks: deps.clicks, now: deps.now, onDeliveries: deps.notifyDeliveries });
 
   app.use(errorHandler(deps.logger));
-  clickRoutes(router, { config, clicks: deps.clicks, now: deps.now });
-  postbackRoutes(router, { intake, ip: (ctx) => clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted) });
+  clickRoutes(router, { config, clicks: deps.clicks, now: deps.now, ip });
+  postbackRoutes(router, { intake, ip });
   adminRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, onRetry: deps.notifyDeliveries, now: deps.now });
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
   deps.network?.routes(router);

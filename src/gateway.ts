@@ -52,13 +52,15 @@ export function openGateway(options: GatewayOptions) {
   const http = options.http ?? createHttpClient();
   // The network side plugs its partner postbacks into the same engine (issue #4).
   const network = openNetwork({ config, db, writer, ledger, registry, now, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
+  // One lookup for every destination, configured or partner postback: the engine and the admin routes share it.
+  const directory = combineDirectories(staticDirectory(destinations), network.directory);
   const engine = createDeliveryEngine({
-    ledger, destinations: combineDirectories(staticDirectory(destinations), network.directory), http, now, logger: logger.child({ component: 'delivery' }),
+    ledger, destinations: directory, http, now, logger: logger.child({ component: 'delivery' }),
     options: config.delivery, afterAttempts: network.afterAttempts,
   });
   let draining = false;
   const { app, router } = createApp({
-    config, ledger, clicks, destinations, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining, network,
+    config, ledger, clicks, destinations: directory, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining, network,
   });
 
   const purge = setInterval(() => {

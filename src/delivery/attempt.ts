@@ -1,7 +1,7 @@
 import type { ConnectorContext, DeliveryItem, ItemOutcome } from '../connector-kit/define';
 import { DeliveryError, POLICY, toDeliveryError } from '../connector-kit/delivery-error';
 import type { HttpClient, PlatformRequest, PlatformResponse } from '../connector-kit/http-types';
-import { redactRequest, redactText } from '../connector-kit/redact';
+import { createRedactor } from '../connector-kit/redact';
 import type { AttemptResult, ClaimedDelivery } from '../store/ledger';
 import { newId } from '../ids';
 import { backoffDelay, type BackoffOptions } from './backoff';
@@ -64,8 +64,11 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
 
   const finishedAt = deps.now();
   const pii = claimed.flatMap(({ conversion }) => [conversion.click?.ip, conversion.click?.userAgent]).filter((v): v is string => !!v);
-  const recordedRequest = request ? redactRequest(request, dest.secrets, pii) : null;
-  const recordedBody = response ? redactText(response.body.slice(0, RESPONSE_BODY_KEPT), dest.secrets, pii) : null;
+  const redact = createRedactor(dest.secrets, pii);
+  const recordedRequest = request ? redact.request(request) : null;
+  const recordedBody = response ? redact.text(response.body.slice(0, RESPONSE_BODY_KEPT)) : null;
+  // A batch that fails usually fails as one error shared by every item: redact it once.
+  const redactedMessages = new Map<DeliveryError, string>();
   // One id for the one request of this batch: the ledger stores its text once for every item.
   const exchangeId = request ? newId() : null;
 
@@ -84,7 +87,8 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
     }
     const { error } = outcome;
     const policy = POLICY[error.kind];
-    const message = redactText(error.message, dest.secrets, pii);
+    let message = redactedMessages.get(error);
+    if (message === undefined) redactedMessages.set(error, (message = redact.text(error.message)));
     const failed = { ...base, outcome: 'failed' as const, errorKind: error.kind, errorMessage: message, platformCode: error.platformCode ?? null, note: null };
     const health = policy.countsTowardHealth ? 'failure' : 'neutral';
     if (policy.pausesDestination) {

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
 import type { Config } from '../config';
-import type { ResolvedDestination } from '../delivery/destinations';
+import type { DestinationDirectory } from '../delivery/destinations';
 import type { DeliveryRow, Ledger, PageCursor } from '../store/ledger';
 import { adminAuth } from './admin-auth';
 import { conversionView, deliveryView, attemptView } from './views';
@@ -23,10 +23,11 @@ const listQuery = z.object({
 }).strict();
 const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 lowercase hex characters') });
 const destinationParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'not a destination id') });
-const cursorOf = (rows: Array<{ id: string }>, limit: number, at: (r: never) => number): string | null => {
+/** The cursor after a full page: its last row's time and id; null when the page is not full. */
+function cursorOf<R extends { id: string }>(rows: R[], limit: number, at: (r: R) => number): string | null {
   const last = rows.at(-1);
-  return rows.length === limit && last ? `${at(last as never)}.${last.id}` : null;
-};
+  return rows.length === limit && last ? `${at(last)}.${last.id}` : null;
+}
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
@@ -34,7 +35,7 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   return r.data;
 }
 
-export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledger; destinations: Map<string, ResolvedDestination>; onRetry: () => void; now: () => number }): void {
+export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledger; destinations: DestinationDirectory; onRetry: () => void; now: () => number }): void {
   const { ledger, destinations, now } = deps;
   const auth = adminAuth(deps.config.admin.token);
 
@@ -56,7 +57,7 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
       limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.destination ? { destinationId: q.destination } : {}),
       ...(q.cursor ? { after: q.cursor } : {}),
     });
-    ctx.body = { deliveries: rows.map(deliveryView), next_cursor: cursorOf(rows, q.limit, (r: DeliveryRow) => r.createdAt) };
+    ctx.body = { deliveries: rows.map(deliveryView), next_cursor: cursorOf(rows, q.limit, (r) => r.createdAt) };
   });
 
   router.post('/v1/deliveries/:id/retry', auth, async (ctx) => {
@@ -90,7 +91,7 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
 
   router.post('/v1/destinations/:id/resume', auth, async (ctx) => {
     const { id } = parse(destinationParams, ctx.params);
-    if (!destinations.has(id)) throw new ApiError(404, 'NOT_FOUND', `no destination "${id}" is configured`);
+    if (!destinations.get(id)) throw new ApiError(404, 'NOT_FOUND', `no destination "${id}" is configured`);
     const state = await ledger.resumeDestination(id, now());
     deps.onRetry();
     ctx.body = { id, paused: state?.paused ?? false };
@@ -100,7 +101,7 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
     const q = parse(listQuery.pick({ limit: true, cursor: true }), ctx.query);
     const rows = await ledger.listRejections(q.limit, q.cursor);
     ctx.body = {
-      next_cursor: cursorOf(rows, q.limit, (r: { receivedAt: number }) => r.receivedAt),
+      next_cursor: cursorOf(rows, q.limit, (r) => r.receivedAt),
       rejections: rows.map((r) => ({ id: r.id, source: r.source, received_at: r.receivedAt, http_status: r.httpStatus, code: r.code, message: r.message, params: r.params })),
     };
   });

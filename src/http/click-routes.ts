@@ -8,7 +8,6 @@ import type { ClickStore } from '../clicks/click-store';
 import { withParams } from '../clicks/offer-url';
 import type { Config } from '../config';
 import { parseBody, bodyRecord } from './body';
-import { clientIp, ipList } from './client-ip';
 
 const MAX_HEADER_KEPT = 1024;
 const clip = (v: string | undefined, max: number): string | null => (v ? v.slice(0, max) : null);
@@ -19,16 +18,15 @@ const registerSchema = clickInputSchema.extend({
   referrer: z.string().max(4096).optional(),
 });
 
-export function clickRoutes(router: Router, deps: { config: Config; clicks: ClickStore; now: () => number }): void {
+export function clickRoutes(router: Router, deps: { config: Config; clicks: ClickStore; now: () => number; ip: (ctx: Context) => string | null }): void {
   const { config, clicks, now } = deps;
   const links = new Map(config.links.map((l) => [l.id, l]));
-  const trusted = config.server.trustedProxies.length > 0 ? ipList(config.server.trustedProxies) : null;
   const origins = new Set(config.server.corsOrigins);
 
   const facts = (ctx: Context, link: string | null, input: ClickFacts['input']): ClickFacts => ({
     link,
     input,
-    ip: clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted),
+    ip: deps.ip(ctx),
     userAgent: clip(ctx.get('user-agent'), MAX_HEADER_KEPT),
     referrer: clip(ctx.get('referer'), 4096),
     // Koa 3's ctx.origin is the Origin request header, not this server's origin.

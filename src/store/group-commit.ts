@@ -38,7 +38,7 @@ export class GroupCommit {
   batches = 0;
 
   constructor(
-    private readonly db: SqliteDb,
+    db: SqliteDb,
     private readonly options: GroupCommitOptions = {},
   ) {
     this.one = db.transaction((job: Job) => job.run());

@@ -51,6 +51,21 @@ describe('failure and deactivation (seed 001)', () => {
     assert.equal(report.rows[0].debug.http_status, 503);
   });
 
+  it('a manual retry of a dead partner postback gets the postback\'s budget (1 + 5), through the shared destination lookup', async () => {
+    const s = await setup();
+    partner.fail(503);
+    const click = await g.click({ offer_id: s.offer.id, partner_id: s.partner.id });
+    const c = await g.convert({ transaction_id: click.transaction_id });
+    const [dead] = await g.settled(c.conversion_id);
+    assert.equal(dead?.status, 'dead');
+    const retried = await g.api('POST', `/v1/deliveries/${dead?.id}/retry`);
+    assert.equal(retried.status, 202);
+    assert.equal(retried.body.max_attempts, 6 + 6, 'six more attempts, not delivery.maxAttempts');
+    // The admin resume route knows partner-postback destinations too (404 only for unknown ids).
+    assert.equal((await g.api('POST', `/v1/destinations/${retried.body.destination}/resume`)).status, 200);
+    assert.equal((await g.api('POST', '/v1/destinations/pp-999999/resume')).status, 404);
+  });
+
   it('a 4xx and a reset socket are failures too; a 204 is a success', async () => {
     const s = await setup();
     partner.next({ status: 404 }, 'reset', { status: 400 }, { status: 302 }, { status: 410 });
