@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PLATFORMS } from './clicks/click';
 import { CONVERSION_STATUSES } from './conversions/conversion';
+import { allowEntryProblem } from './connector-kit/outbound-guard';
 import { networkConfigSchema } from './network/config-schema';
 
 /**
@@ -126,6 +127,21 @@ export const configSchema = z.object({
   links: z.array(linkSchema).default([]),
   sources: z.array(sourceSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
+  /** Every outbound request: destinations, partner postbacks, webhooks (src/connector-kit/outbound-guard.ts). */
+  outbound: z
+    .object({
+      /**
+       * CIDRs, addresses or host names outbound requests may reach although they are loopback,
+       * private or link-local (refused by default). Metadata addresses stay refused regardless.
+       */
+      allowPrivateTargets: z
+        .array(z.string().superRefine((entry, ctx) => {
+          const problem = allowEntryProblem(entry);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }))
+        .default([]),
+    })
+    .prefault({}),
   /** The network side: partner postbacks, deactivation, webhooks (src/network/config-schema.ts). */
   network: networkConfigSchema.prefault({}),
 });

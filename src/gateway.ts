@@ -10,6 +10,7 @@ import type { HttpClient } from './connector-kit/http-types';
 import { createRegistry } from './connector-kit/registry';
 import { combineDirectories, resolveDestinations, staticDirectory } from './delivery/destinations';
 import { createDeliveryEngine } from './delivery/engine';
+import { prepareOutbound } from './delivery/outbound-boot';
 import type { Logger } from './logger';
 import { openNetwork } from './network/index';
 import { GroupCommit } from './store/group-commit';
@@ -49,9 +50,11 @@ export function openGateway(options: GatewayOptions) {
         'delivery.leaseMs is shorter than a connector timeout: slow attempts may be sent twice (same de-duplication key)');
     }
   }
-  const http = options.http ?? createHttpClient();
+  // One SSRF guard for every outbound request; private configured targets stop the boot here.
+  const guard = prepareOutbound(config, destinations.values(), logger);
+  const http = options.http ?? createHttpClient({ guard });
   // The network side plugs its partner postbacks into the same engine (issue #4).
-  const network = openNetwork({ config, db, writer, ledger, registry, now, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
+  const network = openNetwork({ config, db, writer, ledger, registry, now, guard, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
   // One lookup for every destination, configured or partner postback: the engine and the admin routes share it.
   const directory = combineDirectories(staticDirectory(destinations), network.directory);
   const engine = createDeliveryEngine({

@@ -200,6 +200,9 @@ export function urlHost(url: string): string | null {
   }
 }
 
+/** "the host x resolves to 10.0.0.5, which is a private address …" */
+const resolvesTo = (name: string, reason: string) => `the host ${name} resolves to ${reason.replace(/^(\S+(?: \([^)]*\))?) is /, '$1, which is ')}`;
+
 export interface OutboundGuard {
   readonly allow: AllowList;
   /** At connect time, per resolved address: null = allowed, otherwise why not. */
@@ -231,10 +234,10 @@ export function createOutboundGuard(allow: AllowList | readonly string[] = EMPTY
       if (list.hosts.has(name)) {
         // An allow-listed name may be private, never metadata.
         const c = classifyTarget(address, list);
-        return c.range === 'metadata' ? `the host ${name} resolves to ${c.reason}` : null;
+        return c.range === 'metadata' ? resolvesTo(name, c.reason) : null;
       }
       const why = refuseAddress(address);
-      return why === null ? null : name === normalHost(address) ? why : `the host ${name} resolves to ${why}`;
+      return why === null ? null : name === normalHost(address) ? why : resolvesTo(name, why);
     },
     async checkHost(host) {
       const name = normalHost(host);
@@ -249,12 +252,12 @@ export function createOutboundGuard(allow: AllowList | readonly string[] = EMPTY
       const classes = addresses.map((a) => classifyTarget(a, list));
       if (list.hosts.has(name)) {
         const meta = classes.find((c) => c.range === 'metadata');
-        if (meta) return { allowed: false, reason: `the host ${name} resolves to ${meta.reason}`, addresses: classes, why: 'private' };
+        if (meta) return { allowed: false, reason: resolvesTo(name, meta.reason), addresses: classes, why: 'private' };
         return { allowed: true, reason: `${name} is allowed by ${ALLOW_KEY} (${name})`, addresses: classes };
       }
       // ANY private address refuses the host: the connect may pick any of them.
       const bad = classes.find((c) => !c.allowed);
-      if (bad) return { allowed: false, reason: `the host ${name} resolves to ${bad.reason}`, addresses: classes, why: 'private' };
+      if (bad) return { allowed: false, reason: resolvesTo(name, bad.reason), addresses: classes, why: 'private' };
       return { allowed: true, reason: `the host ${name} resolves to public addresses only (${addresses.join(', ')})`, addresses: classes };
     },
     async checkUrl(url) {

@@ -36,7 +36,7 @@ export function createRedactor(secrets: readonly string[], pii: readonly string[
       for (const [k, v] of Object.entries(req.headers)) headers[k] = SECRET_HEADERS.has(k.toLowerCase()) ? REDACTED : mask(v);
       return {
         method: req.method,
-        url: mask(req.url),
+        url: redactUrlCredentials(mask(req.url)),
         headers,
         ...(req.body !== undefined ? { body: mask(req.body) } : {}),
       };
@@ -75,4 +75,56 @@ export function secretValues(credentials: unknown): string[] {
   };
   walk(credentials);
   return out;
+}
+
+/**
+ * Query-parameter names that carry a credential when one is pasted into a URL instead of
+ * `credentials` (issue 7 item 10): token, key, api_key, apikey, secret, access_token, password,
+ * sig, signature, … with the usual prefixes. Matched by name, so the value goes whatever it is.
+ */
+const CREDENTIAL_PARAM =
+  /^(?:(?:api|access|auth|client|private|secret|session|app|account|partner|user|security|refresh|id|shared|hmac|x)[_-]?)?(?:key|token|secret|password|passwd|pwd|pass|sig|signature|auth)$|^(?:apikey|apitoken|authtoken|authorization)$/i;
+
+export function isCredentialParam(name: string): boolean {
+  return CREDENTIAL_PARAM.test(name);
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/** The credential-looking query parameters of a URL (or URL template), values decoded. */
+export function credentialParams(url: string): Array<{ name: string; value: string }> {
+  const q = url.indexOf('?');
+  if (q === -1) return [];
+  const hash = url.indexOf('#', q);
+  const out: Array<{ name: string; value: string }> = [];
+  for (const pair of url.slice(q + 1, hash === -1 ? undefined : hash).split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = decode(pair.slice(0, eq));
+    if (isCredentialParam(name)) out.push({ name, value: decode(pair.slice(eq + 1)) });
+  }
+  return out;
+}
+
+/** Those values in a URL's text become [redacted]; every other byte stays as it was. */
+export function redactUrlCredentials(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const hash = url.indexOf('#', q);
+  const end = hash === -1 ? url.length : hash;
+  const query = url
+    .slice(q + 1, end)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq > 0 && pair.length > eq + 1 && isCredentialParam(decode(pair.slice(0, eq))) ? `${pair.slice(0, eq + 1)}${REDACTED}` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, q + 1)}${query}${url.slice(end)}`;
 }

@@ -1,7 +1,7 @@
 import type { ConnectorContext, DeliveryItem, ItemOutcome } from '../connector-kit/define';
 import { DeliveryError, POLICY, toDeliveryError } from '../connector-kit/delivery-error';
 import type { HttpClient, PlatformRequest, PlatformResponse } from '../connector-kit/http-types';
-import { createRedactor } from '../connector-kit/redact';
+import { createRedactor, credentialParams } from '../connector-kit/redact';
 import type { AttemptResult, ClaimedDelivery } from '../store/ledger';
 import { newId } from '../ids';
 import { backoffDelay, type BackoffOptions } from './backoff';
@@ -64,13 +64,19 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
 
   const finishedAt = deps.now();
   const pii = claimed.flatMap(({ conversion }) => [conversion.click?.ip, conversion.click?.userAgent]).filter((v): v is string => !!v);
-  const redact = createRedactor(dest.secrets, pii);
+  // A credential pasted into the URL (token=, api_key=…) is redacted like a configured one.
+  const urlSecrets = request ? credentialParams(request.url).map((p) => p.value) : [];
+  const redact = createRedactor(urlSecrets.length > 0 ? [...dest.secrets, ...urlSecrets] : dest.secrets, pii);
   const recordedRequest = request ? redact.request(request) : null;
   const recordedBody = response ? redact.text(response.body.slice(0, RESPONSE_BODY_KEPT)) : null;
   // A batch that fails usually fails as one error shared by every item: redact it once.
   const redactedMessages = new Map<DeliveryError, string>();
   // One id for the one request of this batch: the ledger stores its text once for every item.
   const exchangeId = request ? newId() : null;
+  // Redirects are never followed (the guard would be bypassed, and a moved receiver needs a
+  // person): the attempt shows where it pointed, so the console can say what to change.
+  const location = response && response.status >= 300 && response.status < 400 ? response.headers.location : undefined;
+  const redirectNote = location ? `Location: ${redact.request({ method: 'GET', url: location, headers: {} }).url}` : null;
 
   return claimed.map(({ delivery }) => {
     const outcome = outcomes.get(delivery.id) as ItemOutcome;
@@ -82,14 +88,14 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
     if (outcome.ok) {
       return {
         deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'succeeded', nextAttemptAt: finishedAt, health: 'success',
-        attempt: { ...base, outcome: 'succeeded', errorKind: null, errorMessage: null, platformCode: null, note: outcome.note ?? null, nextStep: 'done', nextAttemptAt: null },
+        attempt: { ...base, outcome: 'succeeded', errorKind: null, errorMessage: null, platformCode: null, note: outcome.note ?? redirectNote, nextStep: 'done', nextAttemptAt: null },
       } satisfies AttemptResult;
     }
     const { error } = outcome;
     const policy = POLICY[error.kind];
     let message = redactedMessages.get(error);
     if (message === undefined) redactedMessages.set(error, (message = redact.text(error.message)));
-    const failed = { ...base, outcome: 'failed' as const, errorKind: error.kind, errorMessage: message, platformCode: error.platformCode ?? null, note: null };
+    const failed = { ...base, outcome: 'failed' as const, errorKind: error.kind, errorMessage: message, platformCode: error.platformCode ?? null, note: redirectNote };
     const health = policy.countsTowardHealth ? 'failure' : 'neutral';
     if (policy.pausesDestination) {
       // The delivery waits for the destination to be fixed and resumed; it is not dead.

@@ -7,7 +7,7 @@ import { postbackDestinationId, postbackIdOf, type PartnerPostback } from './mod
 export interface NetworkDirectoryOptions {
   /** connectors/partner-postback. */
   connector: AnyConnector;
-  /** The partner client (partner-http.ts): the SSRF check at connect time; partner postbacks never use the engine's client. */
+  /** The partner pool (createHttpClient with the gateway's guard): the SSRF check at connect time. */
   http: HttpClient;
   timeoutMs: number;
   maxAttempts: number;

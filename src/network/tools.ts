@@ -35,7 +35,7 @@ export interface ToolDeps {
   store: NetworkStore;
   ledger: Ledger;
   directory: NetworkDirectory;
-  /** The partner client (partner-http.ts): a test fire obeys the same target rules as a real one. */
+  /** The partner pool (same guard as every request): a test fire obeys the same target rules as a real one. */
   http: HttpClient;
   now: () => number;
 }
