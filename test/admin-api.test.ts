@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createHttpClient } from '../src/connector-kit/http-client';
+import { loopbackHttpClient } from './helpers/loopback-http';
 import type { HttpClient } from '../src/connector-kit/http-types';
 import { testClock } from './helpers/clock';
 import { startFakeServer } from './helpers/fake-server';
@@ -16,7 +16,7 @@ import { ADMIN_TOKEN, SOURCE_SECRET, startTestGateway, testConfig, type TestGate
  * (as SIGTERM does) and then the harness's close() to delete the temp directory, which closes again.
  */
 function reclosableHttp(): HttpClient {
-  const client = createHttpClient();
+  const client = loopbackHttpClient();
   let closed: Promise<void> | null = null;
   return { send: client.send, close: () => (closed ??= client.close()) };
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { DeliveryError, type PlatformRequest, type PlatformResponse } from '../../src/connector-kit';
-import { createHttpClient } from '../../src/connector-kit/http-client';
+import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { createRegistry } from '../../src/connector-kit/registry';
 import { connectors } from '../index';
 import { clickFixture, contextFixture, conversionFixture, FIXTURE_NOW, itemFixture } from './fixtures';
@@ -264,7 +264,7 @@ describe('http-postback contract (real HttpClient → fake receiver)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const client = createHttpClient();
+    const client = loopbackHttpClient();
     try {
       const item = itemFixture(conversionFixture({ click: clickFixture({ subs: { sub1: 'a b&c=ü' } }) }));
       const ctx = contextFixture(
