@@ -27,6 +27,12 @@ export const httpPostbackSettingsSchema = z.object({
   contentType: z.enum(HTTP_POSTBACK_CONTENT_TYPES).default('application/json'),
   /** Static, non-secret headers. Secrets belong in credentials.headers, which are redacted. */
   headers: z.record(headerName, headerValue).optional(),
+  /**
+   * Header that carries the delivery's de-duplication key (the same on every retry and after a
+   * crash), so the receiver can drop re-sends (issue 7 item 18; the header of the IETF
+   * draft-ietf-httpapi-idempotency-key-header). `false` sends none.
+   */
+  idempotencyHeader: z.union([headerName, z.literal(false)]).default('Idempotency-Key'),
 });
 export type HttpPostbackSettings = z.infer<typeof httpPostbackSettingsSchema>;
 
