@@ -36,7 +36,7 @@ export function createRedactor(secrets: readonly string[], pii: readonly string[
       for (const [k, v] of Object.entries(req.headers)) headers[k] = SECRET_HEADERS.has(k.toLowerCase()) ? REDACTED : mask(v);
       return {
         method: req.method,
-        url: redactUrlCredentials(mask(req.url)),
+        url: mask(req.url),
         headers,
         ...(req.body !== undefined ? { body: mask(req.body) } : {}),
       };
@@ -97,12 +97,18 @@ function decode(text: string): string {
   }
 }
 
-/** The credential-looking query parameters of a URL (or URL template), values decoded. */
+/**
+ * The credential-looking query parameters of a URL (or URL template), values decoded; a password
+ * in the userinfo (`https://user:pass@host/`) is reported as the parameter "password".
+ */
 export function credentialParams(url: string): Array<{ name: string; value: string }> {
-  const q = url.indexOf('?');
-  if (q === -1) return [];
-  const hash = url.indexOf('#', q);
   const out: Array<{ name: string; value: string }> = [];
+  const userinfo = /^https?:\/\/([^/?#@]*)@/i.exec(url)?.[1];
+  const colon = userinfo?.indexOf(':') ?? -1;
+  if (userinfo && colon !== -1) out.push({ name: 'password', value: decode(userinfo.slice(colon + 1)) });
+  const q = url.indexOf('?');
+  if (q === -1) return out;
+  const hash = url.indexOf('#', q);
   for (const pair of url.slice(q + 1, hash === -1 ? undefined : hash).split('&')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) continue;
@@ -112,19 +118,18 @@ export function credentialParams(url: string): Array<{ name: string; value: stri
   return out;
 }
 
-/** Those values in a URL's text become [redacted]; every other byte stays as it was. */
-export function redactUrlCredentials(url: string): string {
-  const q = url.indexOf('?');
-  if (q === -1) return url;
-  const hash = url.indexOf('#', q);
-  const end = hash === -1 ? url.length : hash;
-  const query = url
-    .slice(q + 1, end)
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      return eq > 0 && pair.length > eq + 1 && isCredentialParam(decode(pair.slice(0, eq))) ? `${pair.slice(0, eq + 1)}${REDACTED}` : pair;
-    })
-    .join('&');
-  return `${url.slice(0, q + 1)}${query}${url.slice(end)}`;
+/**
+ * The values of credentials pasted into the URLs of a destination's settings (`?token=abc…`),
+ * to redact like configured credentials. A macro (`key={dedup_key}`) is not a pasted secret.
+ */
+export function urlSecretValues(settings: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') {
+      if (/^https?:\/\//i.test(v.trim())) for (const p of credentialParams(v)) if (p.value !== '' && !/^\{[A-Za-z0-9_]+\}$/.test(p.value)) out.push(p.value);
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(settings);
+  return out;
 }

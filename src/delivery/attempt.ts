@@ -1,7 +1,7 @@
 import type { ConnectorContext, DeliveryItem, ItemOutcome } from '../connector-kit/define';
 import { DeliveryError, POLICY, toDeliveryError } from '../connector-kit/delivery-error';
 import type { HttpClient, PlatformRequest, PlatformResponse } from '../connector-kit/http-types';
-import { createRedactor, credentialParams } from '../connector-kit/redact';
+import { createRedactor } from '../connector-kit/redact';
 import type { AttemptResult, ClaimedDelivery } from '../store/ledger';
 import { newId } from '../ids';
 import { backoffDelay, type BackoffOptions } from './backoff';
@@ -64,9 +64,7 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
 
   const finishedAt = deps.now();
   const pii = claimed.flatMap(({ conversion }) => [conversion.click?.ip, conversion.click?.userAgent]).filter((v): v is string => !!v);
-  // A credential pasted into the URL (token=, api_key=…) is redacted like a configured one.
-  const urlSecrets = request ? credentialParams(request.url).map((p) => p.value) : [];
-  const redact = createRedactor(urlSecrets.length > 0 ? [...dest.secrets, ...urlSecrets] : dest.secrets, pii);
+  const redact = createRedactor(dest.secrets, pii);
   const recordedRequest = request ? redact.request(request) : null;
   const recordedBody = response ? redact.text(response.body.slice(0, RESPONSE_BODY_KEPT)) : null;
   // A batch that fails usually fails as one error shared by every item: redact it once.
