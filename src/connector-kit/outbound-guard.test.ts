@@ -56,6 +56,7 @@ describe('classifyTarget: what every outbound request may connect to (issue 7 it
       assert.equal(classifyTarget(ip, ['0.0.0.0/0', '::/0']).allowed, false, ip);
     }
     assert.equal(classifyTarget('192.168.1.1', allow).allowed, false);
+    assert.equal(classifyTarget('10.0.0.1', ['::ffff:10.0.0.1']).allowed, true, 'a mapped entry opens its IPv4');
   });
 
   it('checks allow-list entries', () => {

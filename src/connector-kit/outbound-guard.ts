@@ -69,7 +69,8 @@ export function parseAllowList(entries: readonly string[]): AllowList {
     if (problem) throw new TypeError(`${ALLOW_KEY}: ${problem}`);
     if (entry.includes('/')) nets.push({ entry, range: ipaddr.parseCIDR(entry) });
     else if (ipaddr.isValid(entry)) {
-      const a = ipaddr.parse(entry);
+      // ipaddr.process: an entry written as ::ffff:10.0.0.1 opens 10.0.0.1, the address it stands for.
+      const a = ipaddr.process(entry);
       nets.push({ entry, range: [a, a.kind() === 'ipv4' ? 32 : 128] });
     } else hosts.add(normalHost(entry));
   }
