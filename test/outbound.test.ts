@@ -6,6 +6,8 @@ import { openGateway } from '../src/gateway';
 import { createLogger } from '../src/logger';
 import { startFakeServer, type FakeServer } from './helpers/fake-server';
 import { startTestGateway, testConfig, waitForDeliveries, type TestGateway } from './helpers/gateway';
+import { startFakePartner } from './fakes/partner';
+import { seedClick, startNetworkGateway } from './network/harness';
 
 /** Boots a gateway (no workers) and returns the error it refused to start with, or its warnings. */
 function boot(overrides: Record<string, unknown>): { error: Error | null; warnings: string[] } {
@@ -155,6 +157,29 @@ describe('a refused target at send time is a config failure, not transient (issu
       assert.match(JSON.stringify(dest), /paused/);
     } finally {
       await g.close();
+    }
+  });
+});
+
+describe('a token in a partner postback URL (issue 7 item 10)', () => {
+  it('reaches the partner but is redacted from the report and the test tool', async () => {
+    const partner = await startFakePartner({ status: 500, body: 'bad token partner-token-789' });
+    const g = await startNetworkGateway({ network: { retries: 0 } });
+    try {
+      const { offer, partner: p, transactionId } = await seedClick(g);
+      const pb = await g.postback({ level: 'specific', partner_id: p.id, offer_id: offer.id, postback_url: `${partner.url}/pb?token=partner-token-789&tx={transaction_id}` });
+      const c = await g.convert({ transaction_id: transactionId });
+      await g.settled(c.conversion_id);
+      assert.equal(partner.on('/pb')[0]?.query.get('token'), 'partner-token-789');
+      const report = await g.ok('GET', `/v1/network/reports/postbacks?offer_id=${offer.id}&attempts=true`);
+      const tool = await g.ok('POST', `/v1/network/postbacks/${pb.id}/test`, { params: {} });
+      for (const answer of [report, tool]) assert.doesNotMatch(JSON.stringify(answer), /partner-token-789/);
+      assert.match(report.rows[0].debug.url, /token=\[redacted\]&tx=/);
+      assert.match(tool.debug.url, /token=\[redacted\]/);
+      assert.match(tool.debug.response_body, /bad token \[redacted\]/);
+    } finally {
+      await g.close();
+      await partner.close();
     }
   });
 });
