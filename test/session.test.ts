@@ -59,7 +59,7 @@ describe('console session', () => {
   it('refuses a wrong token with 401 and sets no cookie', async () => {
     const { res, cookies } = await signIn('not-the-admin-token-at-all');
     assert.equal(res.status, 401);
-    assert.equal((await res.json()).error.code, 'UNAUTHORIZED');
+    assert.equal(((await res.json()) as any).error.code, 'UNAUTHORIZED');
     assert.deepEqual(Object.keys(cookies), []);
     const bad = await fetch(`${g.url}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(bad.status, 400);
@@ -73,7 +73,7 @@ describe('console session', () => {
     assert.equal((await call('/v1/session', { cookie })).status, 200);
     const missing = await call('/v1/destinations/none/resume', { method: 'POST', cookie });
     assert.equal(missing.status, 403);
-    assert.equal((await missing.json()).error.code, 'CSRF');
+    assert.equal(((await missing.json()) as any).error.code, 'CSRF');
     assert.equal((await call('/v1/destinations/none/resume', { method: 'POST', cookie, csrf: 'x'.repeat(43) })).status, 403);
     // A CSRF value from another session does not pass either.
     const other = (await signIn()).cookies.closeloop_csrf?.value ?? '';
@@ -104,7 +104,7 @@ describe('console session', () => {
     assert.match(cookiesOf(out).closeloop_session?.attrs ?? '', /max-age=0|expires=thu, 01 jan 1970/);
     const after = await call('/v1/deliveries', { cookie });
     assert.equal(after.status, 401, 'a replayed cookie no longer works');
-    assert.match((await after.json()).error.message, /sign in again/);
+    assert.match(((await after.json()) as any).error.message, /sign in again/);
   });
 
   it('a session expires', () => {
@@ -144,7 +144,7 @@ describe('console files (/ui)', () => {
     const res = await fetch(`${url}/ui/`);
     assert.equal(res.status, 503);
     assert.ok(res.headers.get('retry-after'));
-    assert.match((await res.json()).error.message, /npm run build:ui/);
+    assert.match(((await res.json()) as any).error.message, /npm run build:ui/);
   });
 
   it('serves hashed assets immutable, index.html no-cache with a strict CSP, and index.html for client routes', async () => {
