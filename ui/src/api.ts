@@ -50,7 +50,8 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   if (!res.ok) {
     const e = json?.error;
     if (res.status === 401 && path !== '/v1/session') listeners.forEach((fn) => fn());
-    if (res.status === 404 && !e) throw new ApiFailure(404, 'NOT_FOUND', `${method} ${path.split('?')[0]} is not available on this gateway`);
+    // The route itself is missing: an older gateway than this console.
+    if (res.status === 404 && (!e || /^no route for /.test(e.message ?? ''))) throw new ApiFailure(404, 'NO_ROUTE', `this gateway has no ${method} ${path.split('?')[0]} (it is older than the console)`);
     throw new ApiFailure(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (text.slice(0, 200) || res.statusText), Array.isArray(e?.details) ? e.details : []);
   }
   return json as T;

@@ -23,7 +23,7 @@ export function useDoctor(url: string, kind: 'inbound' | 'outbound' | 'pixel', c
     const t = setTimeout(() => {
       post<{ ok: boolean; findings: Finding[] }>('/v1/doctor', { url, kind, context: JSON.parse(ctx) }).then(
         (r) => live && setState({ findings: r.findings, error: null }),
-        (e: Error) => live && setState({ findings: null, error: e instanceof ApiFailure && e.status === 404 ? 'The postback doctor is not available on this gateway.' : e.message }),
+        (e: Error) => live && setState({ findings: null, error: e instanceof ApiFailure && e.code === 'NO_ROUTE' ? 'The postback doctor is not available on this gateway.' : e.message }),
       );
     }, 300);
     return () => {

@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import { get, post } from '../api';
 import { Empty, ErrorBox, KeyValues } from '../components/ui';
 import { useAction, useLoad } from '../use-load';
@@ -19,6 +20,7 @@ interface LinkJson {
 }
 
 function SourceCard({ s }: { s: SourceJson }) {
+  const [fields, setFields] = useState<Record<string, string>>({});
   const secret = useAction<{ secret: string }>();
   const sample = useAction<Record<string, unknown>>();
   const url = secret.result ? s.postback_url.replace('{secret}', encodeURIComponent(secret.result.secret)) : s.postback_url;
@@ -35,8 +37,13 @@ function SourceCard({ s }: { s: SourceJson }) {
         ) : (
           <button type="button" class="ghost" disabled={secret.busy} onClick={() => secret.run(() => get(`/v1/sources/${s.id}/secret`))}>Show the secret</button>
         )}
-        <button type="button" disabled={sample.busy} onClick={() => sample.run(() => post(`/v1/sources/${s.id}/sample`, {}))}>Fire a sample postback</button>
       </div>
+      <form class="filters inline" onSubmit={(e) => { e.preventDefault(); void sample.run(() => post(`/v1/sources/${s.id}/sample`, Object.fromEntries(Object.entries(fields).filter(([, v]) => v)))); }}>
+        {([['click_id', 'Click id (optional)'], ['tx_id', 'Transaction id (optional)'], ['payout', 'Payout (optional)']] as const).map(([k, l]) => (
+          <label key={k}>{l}<input name={k} value={fields[k] ?? ''} onInput={(e) => setFields({ ...fields, [k]: (e.target as HTMLInputElement).value })} /></label>
+        ))}
+        <div class="actions"><button type="submit" disabled={sample.busy}>Fire a sample postback</button></div>
+      </form>
       <ErrorBox error={secret.error || sample.error} />
       {sample.result ? (
         <div class="notice ok" role="status">

@@ -29,17 +29,19 @@ export function NetworkReportPage() {
     JSON.stringify(applied) + (before.at(-1) ?? ''),
   );
   const deactivated = useLoad(() => get<{ postbacks: PostbackJson[] }>('/v1/network/postbacks', { status: 'deactivated' }), 'd');
+  // Re-enabled here: keep the card (and the test fire's answer) until the page is left.
+  const [back, setBack] = useState<Record<number, boolean>>({});
   const input = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value }) });
   const rows = report.data?.rows ?? [];
   return (
     <section>
       <h1>Postback report</h1>
       {(deactivated.data?.postbacks ?? []).map((p) => (
-        <div key={p.id} class="notice bad deactivated" data-postback={p.id}>
-          <strong>Postback {p.id} is deactivated</strong> (<Time ms={p.deactivated_at} />): {p.deactivated_reason}.
+        <div key={p.id} class={`notice ${back[p.id] ? 'ok' : 'bad'} deactivated`} data-postback={p.id}>
+          <strong>Postback {p.id} {back[p.id] ? 'is active again' : 'is deactivated'}</strong> (deactivated <Time ms={p.deactivated_at} />: {p.deactivated_reason}).
           <div class="muted small"><code>{p.postback_url ?? p.html_code}</code></div>
           <button type="button" class="ghost" onClick={() => { setBefore([]); setForm({ ...form, postback_id: String(p.id), status: 'failure' }); setQuery({ ...applied, postback_id: String(p.id), status: 'failure' }); }}>Show the failures that caused it</button>
-          <ReEnable postbackId={p.id} onDone={() => { deactivated.reload(); report.reload(); }} />
+          <ReEnable postbackId={p.id} onDone={() => { setBack({ ...back, [p.id]: true }); report.reload(); }} />
         </div>
       ))}
       <form class="filters" onSubmit={(e) => { e.preventDefault(); setBefore([]); setQuery(form); }}>

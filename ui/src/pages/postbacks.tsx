@@ -33,7 +33,7 @@ export function PostbacksPage() {
       return await get<Page>('/v1/postbacks', q);
     } catch (err) {
       // A gateway without the merged list still has its refusals.
-      if (!(err instanceof ApiFailure && err.status === 404 && err.code === 'NOT_FOUND' && !/no /.test(err.message))) throw err;
+      if (!(err instanceof ApiFailure && err.code === 'NO_ROUTE')) throw err;
       const r = await get<{ rejections: Omit<PostbackJson, 'outcome' | 'conversion_id'>[]; next_cursor: string | null }>('/v1/rejections', { cursor, limit: 50 });
       return { postbacks: r.rejections.map((x) => ({ ...x, outcome: 'rejected' as const, conversion_id: null })), next_cursor: r.next_cursor, fallback: true };
     }
