@@ -10,6 +10,8 @@ import { csrfCookie, ensureUiBuilt, go, launch, openPage, pageErrors, sees, shot
  * has today (sign-in, deliveries, destinations, the network side). The seed-001 story on the
  * console's new API routes is in story.test.ts.
  */
+/** The page's globals used inside page.evaluate (the test's tsconfig has no DOM types). */
+declare const document: { cookie: string; documentElement: { scrollWidth: number } };
 let browser: Browser;
 let cg: ConsoleGateway;
 
@@ -58,7 +60,7 @@ describe('console (browser)', () => {
     await signIn(page, cg.g.url);
     const bare = await page.evaluate(async () => {
       const r = await fetch('/v1/destinations/tracker/resume', { method: 'POST' });
-      return { status: r.status, body: await r.json() };
+      return { status: r.status, body: (await r.json()) as { error: { code: string } } };
     });
     assert.equal(bare.status, 403);
     assert.equal(bare.body.error.code, 'CSRF');
@@ -93,6 +95,9 @@ describe('console (browser)', () => {
     await waitForDeliveries(cg.g, id, 'succeeded');
     await go(page, cg.g.url, `/conversions/${id}`);
     await sees(page, 'View Debug Info — attempt 2: 200');
+    await page.getByText('View Debug Info — attempt 1: 400').click();
+    await sees(page, 'missing parameter: campaign');
+    await shot(page, 'conversion-debug-info');
     await context.close();
   });
 

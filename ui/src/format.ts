@@ -10,6 +10,7 @@ export function ago(ms: number | null | undefined, now = Date.now()): string {
   const s = Math.round((now - ms) / 1000);
   const future = s < 0;
   const a = Math.abs(s);
+  if (a < 5) return future ? 'in a moment' : 'just now';
   const text = a < 60 ? `${a} s` : a < 3600 ? `${Math.round(a / 60)} min` : a < 86_400 ? `${Math.round(a / 3600)} h` : `${Math.round(a / 86_400)} d`;
   return future ? `in ${text}` : `${text} ago`;
 }

@@ -76,7 +76,7 @@ export function ConversionDetailPage({ id }: { id: string }) {
         <li class="step">
           <div class="step-head"><h3>Postback from {c.source}</h3> <Badge value={c.status} /> <Time ms={c.received_at} /></div>
           <KeyValues data={{ 'transaction id': c.transaction_id, event: c.event, payout: c.payout ? `${c.payout} ${c.currency}` : '—', offer: c.offer_id ?? '—', matched: c.matched ? 'yes' : 'no' }} />
-          <h4>Exact parameters received</h4>
+          <h4>Other parameters received</h4>
           <KeyValues data={c.params} />
           {c.warnings?.length ? (
             <div class="warnings">
