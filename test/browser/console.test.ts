@@ -201,6 +201,32 @@ describe('console (browser)', () => {
     await context.close();
   });
 
+  it('offers & partners: create, edit and disable from the page', async () => {
+    const { context, page } = await openPage(browser);
+    await signIn(page, cg.g.url);
+    await go(page, cg.g.url, '/network/offers');
+    await page.getByLabel('Name').first().fill('Summer CPA');
+    await page.getByLabel('Payout').first().fill('7.25');
+    await page.getByRole('button', { name: 'Create offer' }).click();
+    const row = page.locator('tr', { hasText: 'Summer CPA' });
+    await row.waitFor();
+    assert.match(await row.textContent() ?? '', /7\.25 USD/);
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await row.locator('input[name="payout_amount"]').fill('8.5');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await page.locator('tr', { hasText: '8.5 USD' }).waitFor();
+    await page.locator('tr', { hasText: 'Summer CPA' }).getByRole('button', { name: 'Disable' }).click();
+    await page.locator('tr', { hasText: 'Summer CPA' }).getByText('inactive').waitFor();
+    const offers = (await cg.g.admin('/v1/network/offers')).body.offers as Array<{ name: string; status: string; payout_amount: string }>;
+    assert.deepEqual(offers.filter((o) => o.name === 'Summer CPA').map((o) => [o.status, o.payout_amount]), [['inactive', '8.5']]);
+    // A refusal from the API is shown as it was given.
+    await page.getByRole('button', { name: 'Create partner' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.textContent() ?? '', /400 INVALID_PARTNER.*name/s);
+    await context.close();
+  });
+
   it('is readable on a phone: the menu folds away and tables scroll', async () => {
     const { context, page } = await openPage(browser, { width: 390, height: 844 });
     await signIn(page, cg.g.url);

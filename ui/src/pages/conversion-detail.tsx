@@ -1,5 +1,4 @@
-import { post } from '../api';
-import { get } from '../api';
+import { get, post } from '../api';
 import { AttemptDebug, type AttemptJson } from '../components/debug-info';
 import { Badge, ErrorBox, KeyValues, Link, Time } from '../components/ui';
 import { KIND_WORDS, when } from '../format';
@@ -52,6 +51,9 @@ function Delivery({ d, onChange }: { d: Detail['deliveries'][number]; onChange: 
 /** The whole loop of one conversion: click → postback → each delivery → every attempt. */
 export function ConversionDetailPage({ id }: { id: string }) {
   const { data: c, error, reload } = useLoad(() => get<Detail>(`/v1/conversions/${encodeURIComponent(id)}`), id);
+  // The stored click itself (GET /v1/clicks/:id) adds how long it is kept; the rest is on the conversion.
+  const clickId = c?.click?.id ?? '';
+  const stored = useLoad(() => (clickId ? get<{ expires_at: number | null }>(`/v1/clicks/${clickId}`).catch(() => null) : Promise.resolve(null)), clickId);
   if (error && !c) return <section><h1>Conversion</h1><ErrorBox error={error} title="Could not load this conversion" /><Link to="/conversions">Back to conversions</Link></section>;
   if (!c) return <p class="loading">Loading…</p>;
   return (
@@ -68,6 +70,7 @@ export function ConversionDetailPage({ id }: { id: string }) {
             <KeyValues data={{
               'click id': c.click.id, link: c.click.link, platform: c.click.platform ?? '—', [c.click.platform_click_param ?? 'platform click id']: c.click.platform_click_id ?? '—',
               ...(c.click.fbc ? { fbc: c.click.fbc } : {}), 'landing URL': c.click.landing_url ?? '—', ...c.click.subs, when: when(c.click.created_at),
+              ...(stored.data?.expires_at ? { 'kept until': when(stored.data.expires_at) } : {}),
             }} />
           ) : (
             <p class="muted">{c.click_id ? `No stored click matches click id ${c.click_id} (expired, or never captured: check the link puts the click id into sub5).` : 'The postback carried no click id.'}</p>

@@ -10,7 +10,9 @@ export interface PartnerJson { id: number; name: string; status: string }
 const offerBody = (o: OfferJson, changes: Partial<OfferJson>) => {
   const { id: _id, ...rest } = { ...o, ...changes } as OfferJson & { created_at?: number; updated_at?: number };
   const { created_at: _c, updated_at: _u, ...fields } = rest;
-  return fields;
+  // The API shows an event's missing amounts as null; its input omits them.
+  const events = fields.events.map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== null)));
+  return { ...fields, events };
 };
 
 function NameForm({ label, fields, onSave }: { label: string; fields: Array<[string, string]>; onSave: (values: Record<string, string>) => Promise<unknown> }) {
@@ -37,6 +39,23 @@ function Toggle({ status, onSet }: { status: string; onSet: (s: string) => Promi
   );
 }
 
+/** Edit in place: the row's fields, saved with PUT (a full replacement built by `body`). */
+function Edit({ fields, initial, onSave }: { fields: Array<[string, string]>; initial: Record<string, string>; onSave: (values: Record<string, string>) => Promise<unknown> }) {
+  const [open, setOpen] = useState(false);
+  const [values, setValues] = useState(initial);
+  const save = useAction();
+  if (!open) return <button type="button" class="ghost" onClick={() => { setValues(initial); setOpen(true); }}>Edit</button>;
+  return (
+    <form class="filters inline" onSubmit={async (e) => { e.preventDefault(); if (await save.run(() => onSave(values))) setOpen(false); }}>
+      {fields.map(([k, l]) => (
+        <label key={k}>{l}<input name={k} value={values[k] ?? ''} onInput={(e) => setValues({ ...values, [k]: (e.target as HTMLInputElement).value })} /></label>
+      ))}
+      <div class="actions"><button type="submit" disabled={save.busy}>Save</button><button type="button" class="ghost" onClick={() => setOpen(false)}>Cancel</button></div>
+      <ErrorBox error={save.error} />
+    </form>
+  );
+}
+
 export function NetworkOffersPage() {
   const offers = useLoad(() => get<{ offers: OfferJson[] }>('/v1/network/offers'), 'o');
   const partners = useLoad(() => get<{ partners: PartnerJson[] }>('/v1/network/partners'), 'p');
@@ -57,7 +76,11 @@ export function NetworkOffersPage() {
                 <tr key={o.id}>
                   <td>{o.id}</td><td>{o.name}</td><td><Badge value={o.status} /></td><td>{o.payout_amount} {o.currency} ({o.payout_type})</td><td>{o.revenue_amount}</td>
                   <td>{o.events.map((e) => e.name).join(', ') || '—'}</td>
-                  <td><Toggle status={o.status} onSet={(s) => put(`/v1/network/offers/${o.id}`, offerBody(o, { status: s })).then(offers.reload)} /></td>
+                  <td>
+                    <Toggle status={o.status} onSet={(s) => put(`/v1/network/offers/${o.id}`, offerBody(o, { status: s })).then(offers.reload)} />
+                    <Edit fields={[['name', 'Name'], ['payout_amount', 'Payout'], ['revenue_amount', 'Revenue']]} initial={{ name: o.name, payout_amount: o.payout_amount, revenue_amount: o.revenue_amount }}
+                      onSave={(v) => put(`/v1/network/offers/${o.id}`, offerBody(o, v as Partial<OfferJson>)).then(offers.reload)} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -76,7 +99,10 @@ export function NetworkOffersPage() {
               {partners.data.partners.map((p) => (
                 <tr key={p.id}>
                   <td>{p.id}</td><td>{p.name}</td><td><Badge value={p.status} /></td>
-                  <td><Toggle status={p.status} onSet={(s) => put(`/v1/network/partners/${p.id}`, { name: p.name, status: s }).then(partners.reload)} /></td>
+                  <td>
+                    <Toggle status={p.status} onSet={(s) => put(`/v1/network/partners/${p.id}`, { name: p.name, status: s }).then(partners.reload)} />
+                    <Edit fields={[['name', 'Name']]} initial={{ name: p.name }} onSave={(v) => put(`/v1/network/partners/${p.id}`, { name: v.name, status: p.status }).then(partners.reload)} />
+                  </td>
                 </tr>
               ))}
             </tbody>

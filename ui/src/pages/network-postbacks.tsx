@@ -11,6 +11,8 @@ import type { OfferJson, PartnerJson } from './network-offers';
 function Row({ p, names, onEdit, onChange }: { p: PostbackJson; names: (p: PostbackJson) => string; onEdit: () => void; onChange: () => void }) {
   const test = useAction<{ debug?: NetDebug; html?: string; request_body?: string | null }>();
   const act = useAction();
+  // Re-enabled from this card: keep the answer of the test fire in view.
+  const [reenabled, setReenabled] = useState(false);
   return (
     <article class={`card pb ${p.status}`} data-postback={p.id}>
       <div class="title-row">
@@ -21,11 +23,11 @@ function Row({ p, names, onEdit, onChange }: { p: PostbackJson; names: (p: Postb
       <p class="muted small">
         {p.level} · fires on {p.type}{p.delay_ms ? ` · delayed ${p.delay_ms} ms` : ''} · last success <Time ms={p.last_success_at} /> · {p.consecutive_failures} failures in a row
       </p>
-      {p.status === 'deactivated' ? (
-        <div class="notice bad">
-          <strong>Deactivated</strong> <Time ms={p.deactivated_at} />: {p.deactivated_reason}.{' '}
+      {p.status === 'deactivated' || reenabled ? (
+        <div class={`notice ${reenabled ? 'ok' : 'bad'}`}>
+          {reenabled ? <strong>Active again. </strong> : <><strong>Deactivated</strong> <Time ms={p.deactivated_at} />: {p.deactivated_reason}.{' '}</>}
           <Link to={`/network/report?postback_id=${p.id}&status=failure`}>See the failures that caused it</Link>
-          <ReEnable postbackId={p.id} onDone={onChange} />
+          <ReEnable postbackId={p.id} onDone={() => { setReenabled(true); onChange(); }} />
         </div>
       ) : null}
       <div class="actions">

@@ -38,7 +38,7 @@ export function NetworkReportPage() {
       <h1>Postback report</h1>
       {(deactivated.data?.postbacks ?? []).map((p) => (
         <div key={p.id} class={`notice ${back[p.id] ? 'ok' : 'bad'} deactivated`} data-postback={p.id}>
-          <strong>Postback {p.id} {back[p.id] ? 'is active again' : 'is deactivated'}</strong> (deactivated <Time ms={p.deactivated_at} />: {p.deactivated_reason}).
+          <strong>Postback {p.id} {back[p.id] ? 'is active again' : 'is deactivated'}</strong>{back[p.id] ? null : <> (<Time ms={p.deactivated_at} />): {p.deactivated_reason}.</>}
           <div class="muted small"><code>{p.postback_url ?? p.html_code}</code></div>
           <button type="button" class="ghost" onClick={() => { setBefore([]); setForm({ ...form, postback_id: String(p.id), status: 'failure' }); setQuery({ ...applied, postback_id: String(p.id), status: 'failure' }); }}>Show the failures that caused it</button>
           <ReEnable postbackId={p.id} onDone={() => { setBack({ ...back, [p.id]: true }); report.reload(); }} />
