@@ -167,6 +167,13 @@ describe('console files (/ui)', () => {
     assert.equal((await fetch(`${url}/ui/..%2f..%2fetc%2fpasswd`)).status, 200, 'a path outside ui/dist is the SPA page, never the file');
     assert.doesNotMatch(await (await fetch(`${url}/ui/assets/..%2f..%2f..%2fpackage.json`)).text(), /"name"/);
     assert.equal(await (await fetch(`${url}/other`)).text(), 'api', 'other paths pass through');
+    assert.equal((await fetch(`${url}/ui/%E0%A4%A`)).status, 400);
+    assert.equal((await fetch(`${url}/ui/`, { method: 'POST' })).status, 405);
+    const big = `console.log(${JSON.stringify('x'.repeat(5000))})`;
+    writeFileSync(join(dir, 'assets', 'big-abc123.js'), big);
+    const gz = await fetch(`${url}/ui/assets/big-abc123.js`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers.get('content-encoding'), 'gzip');
+    assert.equal(await gz.text(), big);
     const redirect = await fetch(`${url}/ui`, { redirect: 'manual' });
     assert.equal(redirect.status, 302);
   });

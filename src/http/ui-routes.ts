@@ -82,7 +82,12 @@ export function uiRoutes(options: { dir?: string } = {}): Middleware {
       ctx.set('Retry-After', '60');
       throw new ApiError(503, 'UI_NOT_BUILT', 'the console is not built: run `npm run build:ui` (npm ci does it through the prepare script), then reload');
     }
-    const rel = normalize(decodeURIComponent(ctx.path.slice('/ui/'.length)));
+    let rel: string;
+    try {
+      rel = normalize(decodeURIComponent(ctx.path.slice('/ui/'.length)));
+    } catch {
+      throw new ApiError(400, 'INVALID_REQUEST', 'the path is not valid percent-encoding');
+    }
     const file = join(dir, rel);
     const inside = file.startsWith(dir.endsWith(sep) ? dir : dir + sep) && !rel.startsWith('..');
     if (rel.startsWith(`assets${sep}`)) {

@@ -55,7 +55,8 @@ export async function openPage(browser: Browser, viewport = { width: 1280, heigh
   // Nothing but the gateway on 127.0.0.1: a request elsewhere (CDN, fonts) is a bug.
   await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  // Generous: the suite shares two cores with other work.
+  page.setDefaultTimeout(20_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
@@ -84,7 +85,7 @@ export async function go(page: Page, baseUrl: string, path: string): Promise<voi
 }
 
 /** Waits until the page shows `text` and returns that element's whole text. */
-export async function sees(page: Page, text: string | RegExp, timeout = 10_000): Promise<string> {
+export async function sees(page: Page, text: string | RegExp, timeout = 20_000): Promise<string> {
   const loc = page.getByText(text).first();
   await loc.waitFor({ state: 'visible', timeout });
   return (await loc.textContent()) ?? '';
@@ -103,7 +104,7 @@ export async function csrfCookie(context: BrowserContext): Promise<string> {
 }
 
 /** Polls `check` until it returns a value (not undefined/false). */
-export async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 8_000): Promise<T> {
+export async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
