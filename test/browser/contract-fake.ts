@@ -54,6 +54,32 @@ export function mountContractFake(g: TestGateway): void {
     ctx.status = res.status;
     ctx.body = await res.json();
   });
+  router.get('/v1/stats', auth, (ctx) => {
+    const to = Date.now();
+    const from = to - 86_400_000;
+    const bucket = 3_600_000;
+    const n = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+    const received = n('SELECT count(*) AS n FROM conversions WHERE received_at >= ?', from);
+    const rejected = n('SELECT count(*) AS n FROM rejections WHERE received_at >= ?', from);
+    const matched = n('SELECT count(*) AS n FROM conversions WHERE received_at >= ? AND matched = 1', from);
+    const byDest = db.prepare('SELECT destination_id AS d, status AS s, count(*) AS n FROM deliveries WHERE created_at >= ? GROUP BY 1, 2').all(from) as Array<{ d: string; s: string; n: number }>;
+    const dests = [...new Set(byDest.map((r) => r.d))];
+    const series = db.prepare(`SELECT d.destination_id AS destination, (a.started_at - ?) / ? AS b, sum(a.outcome = 'succeeded') AS ok, sum(a.outcome = 'failed') AS bad
+      FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.started_at >= ? GROUP BY 1, 2`).all(from, bucket, from) as Array<{ destination: string; b: number; ok: number; bad: number }>;
+    const failed = series.reduce((a, r) => a + r.bad, 0);
+    const total = series.reduce((a, r) => a + r.ok + r.bad, 0);
+    ctx.body = {
+      window: '24h', from, to, bucket_ms: bucket, clicks: n('SELECT count(*) AS n FROM conversions WHERE click_id IS NOT NULL AND received_at >= ?', from),
+      postbacks: { received: received + rejected, accepted: received, duplicate: 0, rejected }, matched_pct: received ? matched / received : 0,
+      rejected_by_code: Object.fromEntries((db.prepare('SELECT code, count(*) AS n FROM rejections WHERE received_at >= ? GROUP BY 1').all(from) as Array<{ code: string; n: number }>).map((r) => [r.code, r.n])),
+      deliveries: dests.map((d) => {
+        const c = (s: string) => byDest.find((r) => r.d === d && r.s === s)?.n ?? 0;
+        return { destination: d, pending: c('pending'), succeeded: c('succeeded'), dead: c('dead'), cancelled: c('cancelled'), skipped: c('skipped') };
+      }),
+      failure_rate: total ? failed / total : 0, outbox: { depth: n(`SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`), oldest_pending_age_ms: null },
+      series: series.map((r) => ({ t: from + Math.floor(r.b) * bucket, destination: r.destination, conversions: r.ok, failures: r.bad })),
+    };
+  });
   router.post('/v1/doctor', auth, parseBody, (ctx) => {
     const url = String((ctx.request.body as { url?: string }).url ?? '');
     const known = new Set<string>(PARTNER_MACROS);

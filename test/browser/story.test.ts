@@ -9,11 +9,11 @@ import { ensureUiBuilt, go, launch, openPage, sees, shot, signIn, until } from '
 /**
  * Seed 001 through the console, on the API routes of issue 8 (CONTRACT.md): GET /v1/conversions
  * and POST /v1/deliveries/retry (h4-api), GET /v1/sources, POST /v1/sources/:id/sample and
- * POST /v1/doctor (h5-doctor). Skipped, naming what is missing, on a gateway without them;
+ * POST /v1/doctor (h5-doctor), GET /v1/stats (h4-api). Skipped, naming what is missing, on a gateway without them;
  * CLOSELOOP_CONSOLE_FAKE=1 stands in a test-only fake for the missing ones (development only).
  */
 const NEEDED: Array<[string, string]> = [
-  ['GET', '/v1/conversions'], ['POST', '/v1/deliveries/retry'], ['GET', '/v1/sources'], ['POST', '/v1/sources/__probe__/sample'], ['POST', '/v1/doctor'],
+  ['GET', '/v1/conversions'], ['POST', '/v1/deliveries/retry'], ['GET', '/v1/sources'], ['POST', '/v1/sources/__probe__/sample'], ['POST', '/v1/doctor'], ['GET', '/v1/stats'],
 ];
 let browser: Browser;
 let cg: ConsoleGateway;
@@ -117,6 +117,26 @@ describe('seed 001 through the console (needs the h4-api and h5-doctor routes)',
     await openConversion('tx-seed-002');
     await seesAfterRefresh(/View Debug Info — attempt \d: 200/);
     await shot(page, 'story-retried');
+  });
+
+  it('the overview shows the day: postbacks, refusals by reason, deliveries per destination, and both charts', async (t) => {
+    if (missing.length) return t.skip(`this gateway lacks ${missing.join(', ')}`);
+    // One refused postback: its macro arrived unfilled.
+    await fetch(`${cg.g.url}/postback?key=test-source-secret-0123456789&click_id={Sub5}&payout=1&tx_id=tx-seed-003`);
+    await go(page, cg.g.url, '/');
+    const stats = page.locator('.stats');
+    await stats.getByText('postbacks received').waitFor();
+    assert.match(await page.locator('.reasons').textContent() ?? '', /1 ×/, 'the refusal, by reason');
+    const table = await page.locator('table', { hasText: 'destination' }).first().textContent();
+    assert.match(table ?? '', /tracker/);
+    assert.equal(await page.locator('figure.chart > svg').count(), 2, 'conversions and failures over time');
+    assert.ok((await page.locator('figure.chart').first().locator('svg[role="img"] rect').count()) >= 1);
+    await page.getByRole('tab', { name: 'Last 7 days' }).click();
+    await page.waitForURL(/window=7d/);
+    await stats.getByText('postbacks received').waitFor();
+    await page.getByRole('tab', { name: 'Last 24 hours' }).click();
+    await stats.getByText('postbacks received').waitFor();
+    await shot(page, 'story-overview');
   });
 
   it('the doctor flags {Sub5} as the user types the partner postback URL, with the fix', async (t) => {

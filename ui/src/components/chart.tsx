@@ -53,8 +53,8 @@ export function StackedColumns({ points, bucketMs, from, to, title, empty }: { p
                 </g>
               );
             })}
-            {[0, Math.floor(buckets / 2), buckets - 1].map((i) => (
-              <text key={i} x={pad + i * bw} y={H + 14} class="tick">{label(i)}</text>
+            {([[0, 'start'], [Math.floor(buckets / 2), 'middle'], [buckets - 1, 'end']] as const).map(([i, anchor]) => (
+              <text key={i} x={anchor === 'end' ? W : pad + i * bw + (anchor === 'middle' ? bw / 2 : 0)} y={H + 14} class="tick" text-anchor={anchor}>{label(i)}</text>
             ))}
           </svg>
           <ul class="legend">
