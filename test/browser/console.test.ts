@@ -52,6 +52,15 @@ describe('console (browser)', () => {
     const status = await page.evaluate(async () => (await fetch('/v1/deliveries')).status);
     assert.equal(status, 401);
     assert.deepEqual(pageErrors(page), [], 'no script error or CSP violation');
+    // The CSP is enforced: an injected inline script does not run.
+    await page.evaluate(() => {
+      const d = (globalThis as any).document;
+      const s = d.createElement('script');
+      s.textContent = 'globalThis.__inlineRan = true';
+      d.body.appendChild(s);
+    });
+    assert.equal(await page.evaluate(() => (globalThis as any).__inlineRan ?? false), false);
+    await until(async () => pageErrors(page).some((e) => /Content Security Policy/.test(e)), 'the CSP violation report');
     await context.close();
   });
 
@@ -109,7 +118,7 @@ describe('console (browser)', () => {
     await signIn(page, cg.g.url);
     await go(page, cg.g.url, '/destinations');
     const card = page.locator('[data-destination="tracker"]');
-    await card.getByText('paused', { exact: true }).waitFor();
+    await card.locator('.title-row .badge', { hasText: /^paused$/ }).waitFor();
     assert.match(await card.textContent() ?? '', /auth: .*401/);
     await shot(page, 'destinations-paused');
     cg.tracker.answer({ status: 200, body: 'ok' });
@@ -121,7 +130,7 @@ describe('console (browser)', () => {
     await card.getByRole('button', { name: 'Verify credentials' }).click();
     await card.getByText(/no cheap credential check/).waitFor();
     await card.getByRole('button', { name: 'Resume' }).click();
-    await card.getByText('ok', { exact: true }).waitFor();
+    await card.locator('.title-row .badge', { hasText: /^ok$/ }).waitFor();
     assert.equal((await cg.g.admin('/v1/destinations')).body.destinations[0].paused, false);
     await shot(page, 'destinations-tested');
     await context.close();
@@ -163,6 +172,7 @@ describe('console (browser)', () => {
     await page.getByText('View Debug Info').first().click();
     await sees(page, /^Attempt 1/);
     await shot(page, 'network-report');
+    assert.deepEqual(pageErrors(page), [], 'no script error or CSP violation');
     await context.close();
   });
 
@@ -198,6 +208,7 @@ describe('console (browser)', () => {
     await sees(page, 'Re-enabled after a successful test fire');
     assert.equal((await cg.g.admin(`/v1/network/postbacks/${pb.id}`)).body.status, 'active');
     await shot(page, 'network-reenabled');
+    assert.deepEqual(pageErrors(page), [], 'no script error or CSP violation');
     await context.close();
   });
 

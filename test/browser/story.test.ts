@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { waitForDeliveries } from '../helpers/gateway';
 import { hasRoute, mountContractFake } from './contract-fake';
 import { startConsoleGateway, type ConsoleGateway } from './console-gateway';
-import { ensureUiBuilt, go, launch, openPage, sees, shot, signIn, until } from './harness';
+import { ensureUiBuilt, go, launch, openPage, pageErrors, sees, shot, signIn, until } from './harness';
 
 /**
  * Seed 001 through the console, on the API routes of issue 8 (CONTRACT.md): GET /v1/conversions
@@ -137,6 +137,7 @@ describe('seed 001 through the console (needs the h4-api and h5-doctor routes)',
     await page.getByRole('tab', { name: 'Last 24 hours' }).click();
     await stats.getByText('postbacks received').waitFor();
     await shot(page, 'story-overview');
+    assert.deepEqual(pageErrors(page), [], 'no script error or CSP violation');
   });
 
   it('the doctor flags {Sub5} as the user types the partner postback URL, with the fix', async (t) => {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get, post } from '../api';
-import { Empty, ErrorBox, KeyValues } from '../components/ui';
+import { Empty, ErrorBox, KeyValues, Link } from '../components/ui';
 import { useAction, useLoad } from '../use-load';
 
 interface SourceJson {
@@ -27,7 +27,7 @@ function SourceCard({ s }: { s: SourceJson }) {
   return (
     <article class="card" data-source={s.id}>
       <h2>Source {s.id}</h2>
-      <p class="muted">{s.mode === 'direct' ? `direct: the postback carries the ${s.platform ?? 'platform'}'s own click id` : 'tracked: the postback carries the click id Closeloop gave the click'}</p>
+      <p class="muted">{s.mode === 'direct' ? `direct: the postback carries the ad platform's own click id${s.platform ? ` (${s.platform})` : ''}` : 'tracked: the postback carries the click id Closeloop gave the click'}</p>
       <h4>Paste this URL into the network's postback settings</h4>
       <pre class="code paste">{url}</pre>
       <p class="muted small">Keep the {'{ }'} macros exactly as they are and do not URL-encode them: the network fills them in when it fires.</p>
@@ -48,6 +48,7 @@ function SourceCard({ s }: { s: SourceJson }) {
       {sample.result ? (
         <div class="notice ok" role="status">
           The gateway answered: <KeyValues data={sample.result} />
+          {typeof sample.result.conversion_id === 'string' ? <Link to={`/conversions/${sample.result.conversion_id}`}>Open the conversion</Link> : null}
         </div>
       ) : null}
       <details>
