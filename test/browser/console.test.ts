@@ -212,6 +212,23 @@ describe('console (browser)', () => {
     await context.close();
   });
 
+  it('postbacks received: a refused postback shows the reason in plain words, what to fix, and the exact parameters', async () => {
+    const res = await fetch(`${cg.g.url}/postback?key=test-source-secret-0123456789&click_id={Sub5}&payout=12.50&tx_id=tx-refused-1`);
+    assert.equal(res.status, 422);
+    const { context, page } = await openPage(browser);
+    await signIn(page, cg.g.url);
+    await go(page, cg.g.url, '/postbacks');
+    const card = page.locator('article.postback', { hasText: 'refused 422' }).first();
+    await card.waitFor();
+    const text = await card.textContent() ?? '';
+    assert.match(text, /What to fix:.*\{sub5\}, not \{Sub5\}/);
+    await card.getByText('Exact parameters').click();
+    assert.match(await card.locator('table.kv').textContent() ?? '', /tx_id\s*tx-refused-1/);
+    assert.doesNotMatch(await card.locator('table.kv').textContent() ?? '', /test-source-secret/, 'the key is never kept');
+    await shot(page, 'postbacks-refused');
+    await context.close();
+  });
+
   it('offers & partners: create, edit and disable from the page', async () => {
     const { context, page } = await openPage(browser);
     await signIn(page, cg.g.url);
