@@ -11,6 +11,8 @@ import { destinationTestRoutes } from './http/destination-test-routes';
 import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { postbackRoutes } from './http/postback-routes';
+import { sessionRoutes } from './http/session-routes';
+import { uiRoutes } from './http/ui-routes';
 import type { HttpClient } from './connector-kit/http-types';
 import type { Logger } from './logger';
 import type { Ledger } from './store/ledger';
@@ -49,6 +51,8 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router } {
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
   deps.network?.routes(router);
   healthRoutes(router, { ledger: deps.ledger, isDraining: deps.isDraining });
+  sessionRoutes(router, { config });
+  app.use(uiRoutes());
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   // Koa would print every error to stderr; the error handler has already logged what matters.
