@@ -8,7 +8,9 @@ import type { ClickStore } from '../clicks/click-store';
 import type { Config, SourceConfig } from '../config';
 import { ipList, ipMatches } from '../http/client-ip';
 import { newId } from '../ids';
+import type { Logger } from '../logger';
 import type { Ledger, PostbackResult } from '../store/ledger';
+import { createAuthFailures } from './auth-failures';
 import { BASE_EVENT, type ConversionRecord } from './conversion';
 import { parsePostback, type PostbackInput } from './postback-input';
 import { route } from './routing';
@@ -20,6 +22,8 @@ export interface IntakeDeps {
   now: () => number;
   /** Called after a commit that created deliveries, so workers start at once instead of at the next poll. */
   onDeliveries?: () => void;
+  /** Refused keys are logged here, rate-limited (auth-failures.ts). */
+  logger?: Logger;
 }
 
 export interface IntakeRequest {
@@ -42,22 +46,27 @@ function sameSecret(given: string, expected: Buffer): boolean {
 
 export function createIntake(deps: IntakeDeps) {
   const { config, ledger, clicks, now } = deps;
+  const authFailures = createAuthFailures(deps.logger, now);
   const allowLists = new Map<string, BlockList>();
   const secretDigests = new Map(config.sources.map((s) => [s.id, digest(s.secret)]));
   for (const s of config.sources) if (s.allowIps.length > 0) allowLists.set(s.id, ipList(s.allowIps));
 
-  /** Finds the source whose secret matches; every source is compared, so timing leaks nothing. */
+  /**
+   * Finds the source whose secret matches; every source is compared, so timing leaks nothing.
+   * An unknown /postback/:source, a missing key and a wrong key all answer the same 401, so
+   * source ids cannot be enumerated; the reason goes to the (rate-limited) log instead.
+   */
   function findSource(req: IntakeRequest): SourceConfig {
-    const candidates = req.sourceId ? config.sources.filter((s) => s.id === req.sourceId) : config.sources;
-    if (req.sourceId && candidates.length === 0) throw new ApiError(404, 'UNKNOWN_SOURCE', `no source "${req.sourceId}" is configured`);
+    const candidates = req.sourceId !== undefined ? config.sources.filter((s) => s.id === req.sourceId) : config.sources;
     let found: SourceConfig | undefined;
     for (const s of candidates) {
       const key = req.params[s.params.key];
       if (typeof key === 'string' && sameSecret(key, secretDigests.get(s.id) as Buffer) && !found) found = s;
     }
     if (!found) {
-      const anyKey = candidates.some((s) => req.params[s.params.key] !== undefined);
-      throw new ApiError(401, 'UNAUTHORIZED', anyKey ? 'the key parameter does not match any source' : 'the key parameter is missing');
+      const reason = candidates.length === 0 ? 'unknown_source' : candidates.some((s) => req.params[s.params.key] !== undefined) ? 'wrong_key' : 'missing_key';
+      authFailures.record(reason, req.sourceId);
+      throw new ApiError(401, 'UNAUTHORIZED', 'the key parameter is missing or does not match');
     }
     return found;
   }
@@ -142,6 +151,6 @@ export function createIntake(deps: IntakeDeps) {
     await ledger.recordRejection({ id: newId(), source: sourceId, receivedAt: at, httpStatus: err.status, code: err.code, message: err.message, params: kept });
   }
 
-  return { receive };
+  return { receive, authFailures: authFailures.counts };
 }
 export type Intake = ReturnType<typeof createIntake>;
