@@ -32,6 +32,9 @@ const sourceParamsSchema = z.object({
   key: z.string().default('key'),
 });
 
+const names = z.array(z.string().min(1).max(64)).optional();
+const personalFieldsSchema = z.object({ email: names, phone: names, ip: names, firstName: names, lastName: names, externalId: names });
+
 const sourceSchema = z.object({
   id,
   /** Shared secret the network sends as the `key` parameter. */
@@ -53,6 +56,14 @@ const sourceSchema = z.object({
    */
   forwardStatuses: z.array(z.enum(CONVERSION_STATUSES)).default(['approved']),
   defaultCurrency: z.string().length(3).default('USD'),
+  /**
+   * Parameter names that carry personal data, added to the defaults (src/privacy/identifiers.ts:
+   * email/em/e_mail…, phone/ph/tel…, ip/user_ip…, first_name/fn, last_name/ln, external_id).
+   * They are hashed at intake and never stored raw.
+   */
+  personalFields: personalFieldsSchema.prefault({}),
+  /** Country calling code for phones this network sends without one (e.g. '1', '+44'); without it such phones are dropped. */
+  phoneCountryCode: z.string().regex(/^\+?[1-9]\d{0,3}$/, "a country calling code such as '1' or '+44'").optional(),
 });
 
 const filtersSchema = z.object({
@@ -88,6 +99,11 @@ export const configSchema = z.object({
       port: z.number().int().min(0).max(65535).default(8080),
       /** Base URL users reach us at; used for printed links and landing URLs. */
       publicUrl: httpUrl.optional(),
+      /**
+       * Without publicUrl: Host header values believed when building a click's landing URL
+       * (loopback names always are). Any other Host gives a click without a landing URL.
+       */
+      allowedHosts: z.array(z.string()).default([]),
       /** Peers whose X-Forwarded-For is believed (IPs or CIDRs). */
       trustedProxies: z.array(z.string()).default([]),
       /** CORS origins allowed to call POST /v1/clicks. */

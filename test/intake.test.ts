@@ -141,9 +141,12 @@ describe('bad input', () => {
         { name: 'currency XYZ', s: { query: `${k}&tx_id=bad-5&currency=XYZ` }, status: 400, code: 'INVALID_POSTBACK', field: 'currency', tx: 'bad-5' },
         { name: 'tx_id of 10 kB', s: { query: `${k}&tx_id=${'t'.repeat(10_240)}` }, status: 400, code: 'INVALID_POSTBACK', field: 'tx_id' },
         { name: 'repeated tx_id', s: { query: `${k}&tx_id=a&tx_id=b` }, status: 400, code: 'INVALID_POSTBACK', field: 'tx_id', tx: 'a' },
-        { name: 'control character in tx_id', s: { query: `${k}&tx_id=bad-6%01` }, status: 400, code: 'INVALID_POSTBACK', field: 'tx_id' },
-        { name: 'newline in a sub', s: { query: `${k}&tx_id=bad-7&sub1=a%0D%0Ab` }, status: 400, code: 'INVALID_POSTBACK', field: 'sub1', tx: 'bad-7' },
-        { name: 'NUL in click_id', s: { query: `${k}&tx_id=bad-8&click_id=%00` }, status: 400, code: 'INVALID_POSTBACK', field: 'click_id', tx: 'bad-8' },
+        { name: 'control character in tx_id', s: { query: `${k}&tx_id=bad-6%01` }, status: 422, code: 'INVALID_CHARACTERS', field: 'tx_id' },
+        { name: 'CR LF in an extra parameter', s: { query: `${k}&tx_id=bad-6b&sub1=a%0D%0Ab` }, status: 422, code: 'INVALID_CHARACTERS', field: 'sub1', tx: 'bad-6b' },
+        { name: 'NUL in a parameter name', s: { query: `${k}&tx_id=bad-6c&su%00b=1` }, status: 422, code: 'INVALID_CHARACTERS', field: 'su\\u0000b', tx: 'bad-6c' },
+        { name: 'lone surrogate in a JSON value', s: { method: 'POST', type: 'application/json', body: `{"key":"${SOURCE_SECRET}","tx_id":"bad-6d","sub2":"a\\ud800b"}` }, status: 422, code: 'INVALID_CHARACTERS', field: 'sub2', tx: 'bad-6d' },
+        { name: 'newline in a sub', s: { query: `${k}&tx_id=bad-7&sub1=a%0Ab` }, status: 422, code: 'INVALID_CHARACTERS', field: 'sub1', tx: 'bad-7' },
+        { name: 'NUL in click_id', s: { query: `${k}&tx_id=bad-8&click_id=%00` }, status: 422, code: 'INVALID_CHARACTERS', field: 'click_id', tx: 'bad-8' },
         { name: 'macro {sub5} in click_id', s: { query: `${k}&tx_id=bad-9&click_id={sub5}` }, status: 422, code: 'UNSUBSTITUTED_MACRO', field: 'click_id', tx: 'bad-9' },
         { name: 'macro {Sub5} in click_id', s: { query: `${k}&tx_id=bad-10&click_id=%7BSub5%7D` }, status: 422, code: 'UNSUBSTITUTED_MACRO', field: 'click_id', tx: 'bad-10' },
         { name: 'still-encoded %7Bsub5%7D in click_id', s: { query: `${k}&tx_id=bad-11&click_id=%257Bsub5%257D` }, status: 422, code: 'UNSUBSTITUTED_MACRO', field: 'click_id', tx: 'bad-11' },
@@ -186,7 +189,7 @@ describe('bad input', () => {
       const rejections = await g.admin('/v1/rejections');
       assert.equal(rejections.status, 200);
       const codes = rejections.body.rejections.map((r: { code: string }) => r.code);
-      const expected = cases.filter((c) => c.code === 'INVALID_POSTBACK' || c.code === 'UNSUBSTITUTED_MACRO').length;
+      const expected = cases.filter((c) => ['INVALID_POSTBACK', 'UNSUBSTITUTED_MACRO', 'INVALID_CHARACTERS'].includes(c.code)).length;
       assert.equal(codes.length, expected);
       assert.equal(codes.filter((c: string) => c === 'UNSUBSTITUTED_MACRO').length, 5);
       const macro = rejections.body.rejections.find((r: { params: Record<string, string> }) => r.params.tx_id === 'bad-9');
@@ -194,6 +197,11 @@ describe('bad input', () => {
       assert.equal(macro.source, 'net');
       assert.equal(macro.params.click_id, '{sub5}');
       assert.ok(!JSON.stringify(rejections.body).includes(SOURCE_SECRET), 'the key is never recorded');
+      for (const r of rejections.body.rejections as Array<{ message: string; params: Record<string, string> }>) {
+        for (const text of [r.message, ...Object.keys(r.params), ...Object.values(r.params)]) {
+          assert.doesNotMatch(text, /[\u0000-\u001f\ud800-\udfff]/, `no raw control character or lone surrogate is kept: ${JSON.stringify(text)}`);
+        }
+      }
 
       const health = await fetch(`${g.url}/healthz`);
       assert.equal(health.status, 200);
