@@ -55,23 +55,22 @@ export function redactPersonal<T>(params: Record<string, T>, index: ReadonlyMap<
  */
 export function stripPersonalQuery(url: string | null, index: ReadonlyMap<string, PersonalKind>): string | null {
   if (url === null) return null;
-  const q = url.indexOf('?');
-  if (q === -1) return url;
-  const hashAt = url.indexOf('#', q);
-  const query = url.slice(q + 1, hashAt === -1 ? undefined : hashAt);
+  const hashAt = url.indexOf('#');
   const fragment = hashAt === -1 ? '' : url.slice(hashAt);
+  const beforeFragment = hashAt === -1 ? url : url.slice(0, hashAt);
+  const q = beforeFragment.indexOf('?');
+  const base = q === -1 ? beforeFragment : beforeFragment.slice(0, q);
   // Work on the raw pairs, so the kept ones stay byte for byte as they came (a signed URL keeps its signature).
-  const kept = query.split('&').filter((pair) => {
-    if (pair === '') return false;
-    const rawName = pair.split('=')[0] as string;
-    let name: string;
-    try {
-      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
-    } catch {
-      name = rawName;
-    }
-    return !personalKindOf(index, name);
-  });
-  const cleanFragment = fragment && /[=@]/.test(fragment) ? '' : fragment;
-  return `${url.slice(0, q)}${kept.length > 0 ? `?${kept.join('&')}` : ''}${cleanFragment}`;
+  const kept = (q === -1 ? [] : beforeFragment.slice(q + 1).split('&')).filter((pair) => pair !== '' && !personalKindOf(index, pairName(pair)));
+  const cleanFragment = /[=@]/.test(fragment) ? '' : fragment;
+  return `${base}${kept.length > 0 ? `?${kept.join('&')}` : ''}${cleanFragment}`;
+}
+
+function pairName(pair: string): string {
+  const raw = pair.split('=')[0] as string;
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
 }
