@@ -34,3 +34,15 @@ describe('bind guard', () => {
     for (const h of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1']) assert.ok(!isLoopbackHost(h), h);
   });
 });
+
+test('gateway.listen refuses a non-loopback address with an example secret, before opening a socket', async () => {
+  const { openGateway } = await import('../src/gateway');
+  const { createLogger } = await import('../src/logger');
+  const config = example({ CLOSELOOP_DB: ':memory:', CLOSELOOP_ADMIN_TOKEN: 'a-real-admin-token-9f8e7d6c', CLOSELOOP_DIRECT_SECRET: 'another-real-secret-4d5e6f' });
+  const gw = openGateway({ config, logger: createLogger('silent'), startWorkers: false });
+  try {
+    assert.throws(() => gw.listen(0, '0.0.0.0'), (err: ConfigError) => err.problems.length === 1 && /sources\.0\.secret: source "everflow"/.test(err.problems[0] as string));
+  } finally {
+    await gw.close();
+  }
+});
