@@ -160,6 +160,9 @@ describe('GET /c/:link', () => {
     const body = (await res.json()) as any;
     assert.equal(body.error.code, 'UNKNOWN_LINK');
     assert.match(body.error.message, /nope/);
+    // The link id is the caller's text: its control characters are never echoed raw.
+    const nasty = (await (await fetch(`${gw.url}/c/a%0D%0Ab%00`, { redirect: 'manual' })).json()) as any;
+    assert.equal(nasty.error.message, 'no link "a\\u000d\\u000ab\\u0000" is configured');
 
     const fb = await fetch(`${untrusted.url}/c/nope?gclid=x`, { redirect: 'manual' });
     assert.equal(fb.status, 302);

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
 import { buildClick, clickInputSchema, clickPersonalIndex, type ClickFacts } from '../clicks/capture';
-import { assertCleanText } from '../text-guard';
+import { assertCleanText, printable } from '../text-guard';
 import type { ClickStore } from '../clicks/click-store';
 import { withParams } from '../clicks/offer-url';
 import type { Config } from '../config';
@@ -43,7 +43,7 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     const link = links.get(ctx.params.link as string);
     if (!link) {
       if (config.clicks.fallbackUrl) return ctx.redirect(config.clicks.fallbackUrl);
-      throw new ApiError(404, 'UNKNOWN_LINK', `no link "${ctx.params.link}" is configured`);
+      throw new ApiError(404, 'UNKNOWN_LINK', `no link "${printable(String(ctx.params.link))}" is configured`);
     }
     assertCleanText(ctx.query);
     const parsed = clickInputSchema.safeParse(ctx.query);
