@@ -9,6 +9,7 @@ const EMAIL = 'Jane.Doe@Example.com';
 const PHONE = '+1 (650) 555-1212';
 const IP = '198.51.100.23';
 const RAW = [EMAIL, EMAIL.toLowerCase(), 'jane.doe%40example.com', '555-1212', '6505551212', IP, 'Jane', 'Doe', 'cust-778'];
+const EXT_SECRET = 'ext-source-secret-0123456789';
 const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
 let fake: FakeServer;
@@ -17,7 +18,10 @@ before(async () => {
   fake = await startFakeServer();
   gw = await startTestGateway({
     configOverrides: {
-      sources: [{ id: 'net', secret: SOURCE_SECRET, personalFields: { externalId: ['customer'] } }],
+      sources: [
+        { id: 'net', secret: SOURCE_SECRET, personalFields: { externalId: ['customer'] } },
+        { id: 'ext', secret: EXT_SECRET, params: { clickId: 'external_id' } },
+      ],
       destinations: [
         { id: 'tracker', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?tx={tx_id}&s1={sub1}` } },
         { id: 'hook', connector: 'webhook', acceptUnmatched: true, settings: { url: `${fake.url}/hook` }, credentials: { secret: WEBHOOK_SECRET } },
@@ -86,6 +90,15 @@ describe('personal data in postbacks', () => {
     const stored = await gw.gw.ledger.getConversion(res.body.conversion_id);
     assert.deepEqual(stored?.identifiers, {});
     assertNoRaw(JSON.stringify(stored), 'the conversion');
+  });
+
+  test('a parameter the source maps (its click id named external_id) is not taken for personal data', async () => {
+    const res = await fetch(`${gw.url}/postback/ext?key=${EXT_SECRET}&tx_id=pii-4&external_id=${'a'.repeat(32)}`);
+    const body = (await res.json()) as any;
+    assert.equal(res.status, 200);
+    const stored = await gw.gw.ledger.getConversion(body.conversion_id);
+    assert.equal(stored?.clickId, 'a'.repeat(32));
+    assert.deepEqual(stored?.identifiers, {});
   });
 });
 

@@ -53,7 +53,7 @@ function sameSecret(given: string, expected: Buffer): boolean {
 export function createIntake(deps: IntakeDeps) {
   const { config, ledger, clicks, now } = deps;
   const authFailures = createAuthFailures(deps.logger, now);
-  const personalIndex = new Map(config.sources.map((s) => [s.id, personalNameIndex({ names: s.personalFields })]));
+  const personalIndex = new Map(config.sources.map((s) => [s.id, personalNameIndex({ names: s.personalFields, exclude: Object.values(s.params) })]));
   const allowLists = new Map<string, BlockList>();
   const secretDigests = new Map(config.sources.map((s) => [s.id, digest(s.secret)]));
   for (const s of config.sources) if (s.allowIps.length > 0) allowLists.set(s.id, ipList(s.allowIps));

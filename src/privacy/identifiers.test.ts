@@ -62,6 +62,11 @@ describe('personal parameters', () => {
     }
     for (const n of ['sub1', 'payout', 'tx_id', 'click_id', 'offer_id']) assert.equal(personalKindOf(index, n), undefined, n);
   });
+  it('a source\'s own mapped parameter is never personal (its click id may be called external_id)', () => {
+    const own = personalNameIndex({ exclude: ['external_id', 'key'] });
+    assert.equal(personalKindOf(own, 'external_id'), undefined);
+    assert.equal(personalKindOf(own, 'email'), 'email');
+  });
   it('splitPersonal takes them out of the parameters; the first of a kind wins', () => {
     const r = splitPersonal({ sub1: 'a', email: 'A@b.com', em: 'other@b.com', user_ip: '192.0.2.1', ph: ['+15551234567', '+15550000000'] }, index);
     assert.deepEqual(r.params, { sub1: 'a' });

@@ -57,6 +57,8 @@ export interface PersonalFieldsConfig {
   names?: Partial<Record<PersonalKind, readonly string[]>> | undefined;
   /** Country calling code for phones written without one (e.g. '1', '+44'). */
   phoneCountryCode?: string | undefined;
+  /** Names that are never personal here: the source's own mapped parameters (its click id may well be `external_id`). */
+  exclude?: readonly string[] | undefined;
 }
 
 const squash = (name: string) => name.toLowerCase().replace(/[-_.]/g, '');
@@ -67,6 +69,7 @@ export function personalNameIndex(config: PersonalFieldsConfig = {}): Map<string
   for (const kind of PERSONAL_KINDS) {
     for (const n of [...DEFAULT_PERSONAL_NAMES[kind], ...(config.names?.[kind] ?? [])]) index.set(squash(n), kind);
   }
+  for (const n of config.exclude ?? []) index.delete(squash(n));
   return index;
 }
 
