@@ -42,7 +42,7 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router } {
   const trusted = config.server.trustedProxies.length > 0 ? ipList(config.server.trustedProxies) : null;
   // One reading of the visitor's address for every route (trusted proxies only: client-ip.ts).
   const ip = (ctx: Context) => clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted);
-  const intake = createIntake({ config, ledger: deps.ledger, clicks: deps.clicks, now: deps.now, onDeliveries: deps.notifyDeliveries });
+  const intake = createIntake({ config, ledger: deps.ledger, clicks: deps.clicks, now: deps.now, onDeliveries: deps.notifyDeliveries, logger: deps.logger });
 
   app.use(errorHandler(deps.logger));
   clickRoutes(router, { config, clicks: deps.clicks, now: deps.now, ip });

@@ -1,7 +1,8 @@
-import type { Server, ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import KeyvRedis from '@keyv/redis';
 import { connectors } from '../connectors/index';
 import { createApp } from './app';
+import { assertSafeBind } from './bind-guard';
 import { createKeyvClickStore, type ClickStore } from './clicks/click-store';
 import type { Config } from './config';
 import type { AnyConnector } from './connector-kit/define';
@@ -12,6 +13,7 @@ import { combineDirectories, resolveDestinations, staticDirectory } from './deli
 import { createDeliveryEngine } from './delivery/engine';
 import { prepareOutbound } from './delivery/outbound-boot';
 import type { Logger } from './logger';
+import { serverOptions } from './http/server-options';
 import { openNetwork } from './network/index';
 import { GroupCommit } from './store/group-commit';
 import { migrate } from './store/migrations';
@@ -83,8 +85,9 @@ export function openGateway(options: GatewayOptions) {
   return {
     app, router, ledger, clicks, engine, writer, registry, destinations, db, network,
     listen(port = config.server.port, host = config.server.host): Promise<Server> {
+      assertSafeBind(config, host);
       return new Promise((resolve) => {
-        server = app.listen(port, host, () => resolve(server as Server));
+        server = createServer(serverOptions(config), app.callback()).listen(port, host, () => resolve(server as Server));
         server.keepAliveTimeout = 65_000;
         server.prependListener('request', (_req, res: ServerResponse) => {
           if (draining) return void res.setHeader('connection', 'close');

@@ -1,11 +1,13 @@
-import { loadConfig } from './config';
+import { assertSafeBind } from './bind-guard';
+import { ConfigError, loadConfig } from './config';
 import { openGateway } from './gateway';
 import { createLogger } from './logger';
 
 // Thin entry: config → gateway → listen; SIGTERM/SIGINT drain.
-const { config, path } = loadConfig();
+const { config, path } = exitOnConfigError(loadConfig);
+exitOnConfigError(() => assertSafeBind(config));
 const logger = createLogger(config.log.level);
-const gateway = openGateway({ config, logger });
+const gateway = exitOnConfigError(() => openGateway({ config, logger }));
 const server = await gateway.listen();
 const address = server.address();
 const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -39,4 +41,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       },
     );
   });
+}
+
+/** A config problem prints as `path: problem — fix` lines and exits 1, never as a stack trace. */
+function exitOnConfigError<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`closeloop: ${err.problems.length === 1 ? 'the configuration has a problem' : 'the configuration has problems'}:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    process.exit(1);
+  }
 }

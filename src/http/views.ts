@@ -13,7 +13,10 @@ export function conversionView(c: ConversionRecord) {
       ? { id: c.click.id, link: c.click.link, platform: c.click.platform, platform_click_param: c.click.platformClickParam,
           platform_click_id: c.click.platformClickId, fbc: c.click.fbc, landing_url: c.click.landingUrl, subs: c.click.subs, created_at: c.click.createdAt }
       : null,
-    params: c.params, received_at: c.receivedAt, updated_at: c.updatedAt,
+    params: c.params,
+    // Which hashed identifiers exist, not the hashes: a hash of an email is still personal data.
+    identifiers: Object.keys(c.identifiers ?? {}), warnings: c.warnings ?? [],
+    received_at: c.receivedAt, updated_at: c.updatedAt,
   };
 }
 

@@ -3,6 +3,9 @@ import { amountSchema } from './amounts';
 import { AMOUNT_TYPES, DELIVERY_METHODS, ENTITY_STATUSES, POSTBACK_LEVELS, POSTBACK_TYPES, type PostbackFields } from './model';
 
 /** API bodies of the network side, validated with zod; every rule failure names its field. */
+
+/** Fields whose values are multi-line by nature: tab, LF and CR are allowed there, no other control character (src/text-guard.ts). */
+export const MULTILINE_FIELDS: ReadonlySet<string> = new Set(['html_code', 'post_body', 'description']);
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const currency = z
   .string()

@@ -12,10 +12,11 @@ export function conversionToRow(c: ConversionRecord): unknown[] {
   return [
     c.id, c.source, c.transactionId, c.event, c.status, c.payout, c.currency, c.offerId, c.clickId,
     c.matched ? 1 : 0, c.click ? JSON.stringify(c.click) : null, JSON.stringify(c.params), c.receivedAt, c.updatedAt,
+    JSON.stringify(c.identifiers ?? {}), JSON.stringify(c.warnings ?? []),
   ];
 }
 export const CONVERSION_COLUMNS =
-  'id, source, transaction_id, event, status, payout, currency, offer_id, click_id, matched, click, params, received_at, updated_at';
+  'id, source, transaction_id, event, status, payout, currency, offer_id, click_id, matched, click, params, received_at, updated_at, identifiers, warnings';
 
 export function rowToConversion(r: Row): ConversionRecord {
   return {
@@ -31,6 +32,8 @@ export function rowToConversion(r: Row): ConversionRecord {
     matched: num(r.matched) === 1,
     click: r.click ? JSON.parse(String(r.click)) : null,
     params: JSON.parse(String(r.params)),
+    identifiers: r.identifiers ? JSON.parse(String(r.identifiers)) : {},
+    warnings: r.warnings ? JSON.parse(String(r.warnings)) : [],
     receivedAt: num(r.received_at),
     updatedAt: num(r.updated_at),
   };

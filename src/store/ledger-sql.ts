@@ -9,8 +9,10 @@ export const SQL = {
   findConversion: `SELECT ${CONVERSION_COLUMNS} FROM conversions WHERE source = ? AND transaction_id = ? AND event = ?`,
   getConversion: `SELECT ${CONVERSION_COLUMNS} FROM conversions WHERE id = ?`,
   conversionsByIds: (n: number) => `SELECT ${CONVERSION_COLUMNS} FROM conversions WHERE id IN (${Array(n).fill('?').join(', ')})`,
-  insertConversion: `INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertConversion: `INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES (${CONVERSION_COLUMNS.split(',').map(() => '?').join(', ')})`,
   updateConversionStatus: `UPDATE conversions SET status = ?, updated_at = ? WHERE id = ?`,
+  conversionWarnings: `SELECT warnings FROM conversions WHERE id = ?`,
+  setConversionWarnings: `UPDATE conversions SET warnings = ? WHERE id = ?`,
   insertDelivery: `INSERT INTO deliveries (id, conversion_id, destination_id, connector, dedup_key, status, attempts, max_attempts,
       next_attempt_at, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)

@@ -124,6 +124,8 @@ export interface PageCursor {
 export interface Ledger {
   recordPostback(write: PostbackWrite, now: number): Promise<PostbackResult>;
   recordRejection(rejection: RejectionRow): Promise<void>;
+  /** Append warnings to a stored conversion (a repeat with another payout, a late reject…); capped, duplicates dropped. */
+  addConversionWarnings(conversionId: string, warnings: string[]): Promise<void>;
   getConversion(id: string): Promise<ConversionRecord | null>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
   listDeliveriesOf(conversionId: string): Promise<DeliveryRow[]>;

@@ -220,6 +220,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX network_fires_postback ON network_fires (postback_id, created_at);
     `,
   },
+  {
+    // Issue 7 items 6 and 16. Numbered apart from migrations other work adds alongside (versions need not be contiguous).
+    version: 20,
+    name: 'conversions: hashed personal identifiers and warnings',
+    sql: `
+      ALTER TABLE conversions ADD COLUMN identifiers TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE conversions ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 export function migrate(db: SqliteDb, now = Date.now()): number[] {

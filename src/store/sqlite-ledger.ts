@@ -1,4 +1,5 @@
 import type { ConversionRecord } from '../conversions/conversion';
+import { newWarnings } from '../conversions/warnings';
 import { newId } from '../ids';
 import type { GroupCommit } from './group-commit';
 import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult } from './ledger';
@@ -63,6 +64,16 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
     recordRejection: (r) =>
       writer.run(() => {
         run(SQL.insertRejection, r.id, r.source, r.receivedAt, r.httpStatus, r.code, r.message, JSON.stringify(r.params));
+      }),
+
+    addConversionWarnings: (id, warnings) =>
+      writer.run(() => {
+        // Read and write in the one writer, so two repeats arriving together both keep theirs.
+        const r = get(SQL.conversionWarnings, id);
+        if (!r) return;
+        const stored: string[] = r.warnings ? JSON.parse(String(r.warnings)) : [];
+        const added = newWarnings(stored, warnings);
+        if (added.length > 0) run(SQL.setConversionWarnings, JSON.stringify([...stored, ...added]), id);
       }),
 
     getConversion: async (id) => {
