@@ -12,6 +12,7 @@ import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { postbackRoutes } from './http/postback-routes';
 import type { HttpClient } from './connector-kit/http-types';
+import type { ReadinessReport } from './health/readiness';
 import type { Logger } from './logger';
 import type { Ledger } from './store/ledger';
 
@@ -28,6 +29,8 @@ export interface AppDeps {
   /** New deliveries are committed: wake the workers. */
   notifyDeliveries: () => void;
   isDraining: () => boolean;
+  /** /readyz: the click store and the ledger checked now (src/health/readiness.ts). */
+  readiness: () => Promise<ReadinessReport>;
   /** The network side's routes (src/network), when wired. */
   network?: { routes(router: Router): void };
 }
@@ -48,7 +51,7 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router } {
   adminRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, onRetry: deps.notifyDeliveries, now: deps.now });
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
   deps.network?.routes(router);
-  healthRoutes(router, { ledger: deps.ledger, isDraining: deps.isDraining });
+  healthRoutes(router, { readiness: deps.readiness, isDraining: deps.isDraining });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   // Koa would print every error to stderr; the error handler has already logged what matters.

@@ -90,8 +90,10 @@ export const configSchema = z.object({
       trustedProxies: z.array(z.string()).default([]),
       /** CORS origins allowed to call POST /v1/clicks. */
       corsOrigins: z.array(z.string()).default([]),
+      /** SIGTERM: drain for at most this long, then close what is left and exit, whatever hangs. */
+      shutdownTimeoutMs: z.number().int().min(1_000).max(600_000).default(10_000),
     })
-    .default({ host: '0.0.0.0', port: 8080, trustedProxies: [], corsOrigins: [] }),
+    .default({ host: '0.0.0.0', port: 8080, trustedProxies: [], corsOrigins: [], shutdownTimeoutMs: 10_000 }),
   admin: z.object({ token: z.string().min(16, 'the admin token needs at least 16 characters') }),
   storage: z
     .object({
@@ -103,8 +105,10 @@ export const configSchema = z.object({
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
       /** Click store: 'sqlite' (same file) or a redis:// URL. */
       clickStore: z.string().default('sqlite'),
+      /** Every click-store command answers or fails within this time (a redis:// store's outage costs no more). */
+      clickStoreTimeoutMs: z.number().int().min(10).max(10_000).default(500),
     })
-    .default({ sqlitePath: './data/closeloop.db', synchronous: 'FULL', clickStore: 'sqlite' }),
+    .default({ sqlitePath: './data/closeloop.db', synchronous: 'FULL', clickStore: 'sqlite', clickStoreTimeoutMs: 500 }),
   clicks: z
     .object({
       attributionWindowDays: z.number().positive().max(400).default(30),
