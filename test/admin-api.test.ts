@@ -243,7 +243,7 @@ describe('health', () => {
     await new Promise<void>((r) => side.listen(0, '127.0.0.1', r));
     const sideUrl = `http://127.0.0.1:${(side.address() as AddressInfo).port}`;
     try {
-      assert.equal((await (await fetch(`${sideUrl}/readyz`)).json()).status, 'ready');
+      assert.equal(((await (await fetch(`${sideUrl}/readyz`)).json()) as { status: string }).status, 'ready');
       await g.postback({ tx_id: 'drain-1' });
       await fake.waitFor(1); // an attempt is in flight: close() has to wait for it
       const closing = g.gw.close();
