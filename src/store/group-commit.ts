@@ -49,6 +49,11 @@ export class GroupCommit {
   private readonly one: (job: Job) => unknown;
   private walFd: number | null = null;
   private readonly syncing = new Set<Promise<void>>();
+  /**
+   * Test seam: runs inside each batch's transaction, after its jobs; a throw fails the batch as a
+   * full disk would at COMMIT (nothing of it stored). Tests of the HTTP answers set it; nothing else.
+   */
+  beforeCommit: (() => void) | null = null;
   /** For the benchmark report. */
   maxBatch = 0;
   batches = 0;
@@ -71,6 +76,7 @@ export class GroupCommit {
           job.error = err;
         }
       }
+      this.beforeCommit?.();
     });
     this.batch = (jobs) => batch.immediate(jobs);
   }
