@@ -150,8 +150,13 @@ export function openGateway(options: GatewayOptions) {
       logger.warn({ graceMs, openResponses: unanswered.size }, 'shutdown: drain took too long; closing the remaining connections');
       server?.closeAllConnections();
     }
-    await Promise.allSettled(registry.all().map((c) => c.close?.()));
-    await http.close();
+    // After a timed-out drain, an attempt may still be in flight: its lease expires and another
+    // process (or the restart) sends it again under the same de-duplication key. Closing the HTTP
+    // pools would wait for it, so past the deadline each close gets a bounded moment only.
+    const bounded = (p: Promise<unknown> | undefined) =>
+      drained ? p : Promise.race([p, new Promise((r) => setTimeout(r, 300).unref())]);
+    await Promise.allSettled(registry.all().map((c) => bounded(c.close?.())));
+    await bounded(http.close());
     await clicks.close().catch((err) => logger.warn({ err }, 'shutdown: click store close failed'));
     await checkpointer?.stop();
     await ledger.close();

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from '@keyv/redis';
+import { stringify } from 'yaml';
+import { startChildGateway } from './helpers/child-gateway';
+import { startFakeServer } from './helpers/fake-server';
 import { startTestGateway, testConfig, SOURCE_SECRET, type TestGateway } from './helpers/gateway';
 import { startProxy, startRedis, type CuttableProxy, type RedisChild } from './helpers/redis-child';
 
@@ -235,6 +238,50 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
     } finally {
       await proxy.restore();
       await g.close();
+    }
+  });
+
+  test('SIGTERM with an attempt hanging at the destination and postbacks pending on a hung Redis: the process exits within server.shutdownTimeoutMs', { timeout: 60_000 }, async () => {
+    const fake = await startFakeServer((req) => ({ status: 200, body: 'ok', delayMs: req.query.get('tx') === 'slow' ? 9_000 : 0 }));
+    const dir = mkdtempSync(join(tmpdir(), 'closeloop-faults-term-'));
+    dirs.push(dir);
+    const configPath = join(dir, 'closeloop.yaml');
+    const shutdownTimeoutMs = 3_000;
+    writeFileSync(configPath, stringify({
+      server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs },
+      admin: { token: 'faults-admin-token-0123456789' },
+      storage: { sqlitePath: join(dir, 'term.db'), synchronous: 'FULL', clickStore: proxy.url, clickStoreTimeoutMs: TIMEOUT_MS },
+      delivery: { concurrency: 4, pollMs: 20, leaseMs: 30_000, maxAttempts: 3 },
+      log: { level: 'warn' },
+      links: [{ id: 'demo', offerUrl: 'https://offer.example.com/lp' }],
+      sources: [{ id: 'net', secret: SOURCE_SECRET }],
+      destinations: [{ id: 'tracker', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?tx={transaction_id}` } }],
+    }));
+    const child = await startChildGateway(configPath);
+    try {
+      const res = await fetch(`${child.base}/c/demo?gclid=term`, { redirect: 'manual' });
+      const clickId = new URL(res.headers.get('location') as string).searchParams.get('sub5') as string;
+      const slow = await fetch(`${child.base}/postback?${new URLSearchParams({ key: SOURCE_SECRET, tx_id: 'slow' })}`);
+      assert.equal(slow.status, 200);
+      await fake.waitFor(1); // the 9 s attempt is in flight: a drain would wait for it
+      proxy.blackhole();
+      const pending = Array.from({ length: 10 }, (_, n) =>
+        fetch(`${child.base}/postback?${new URLSearchParams({ key: SOURCE_SECRET, tx_id: `term-${n}`, click_id: clickId })}`).then((r) => r.status, () => 'closed'),
+      );
+      await sleep(50);
+      const t0 = Date.now();
+      child.proc.kill('SIGTERM');
+      const code = await Promise.race([child.exited, sleep(shutdownTimeoutMs + 5_000).then(() => 'still running')]);
+      const ms = Date.now() - t0;
+      assert.notEqual(code, 'still running', `no exit after SIGTERM:\n${child.output()}`);
+      assert.ok(ms <= shutdownTimeoutMs + 1_000, `exited in ${ms} ms (deadline ${shutdownTimeoutMs} ms):\n${child.output()}`);
+      for (const status of await Promise.all(pending)) assert.ok(status === 503 || status === 'closed', `a pending postback answered ${status}`);
+      console.log(`SIGTERM with a hung Redis and a 9 s attempt in flight: exit ${code} after ${ms} ms (deadline ${shutdownTimeoutMs} ms)`);
+    } finally {
+      if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
+      await child.exited;
+      await proxy.restore();
+      await fake.close();
     }
   });
 });

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
+import { startChildGateway, type ChildGateway } from './helpers/child-gateway';
 import { startFakeServer, type FakeServer } from './helpers/fake-server';
-import { freePort } from './helpers/redis-child';
 
 /**
  * Two gateway processes on one SQLite file (documented as supported; issue 7 item 5). With
@@ -18,13 +16,12 @@ import { freePort } from './helpers/redis-child';
  * one delivery attempt per conversion.
  */
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN_TOKEN = 'multi-admin-token-0123456789';
 const SECRET = 'multi-source-secret-0123456789';
 const DISTINCT = 2_500;
 const SENT_TO_BOTH = 500;
 
-const children: Array<{ proc: ChildProcess; exited: Promise<number | null> }> = [];
+const children: ChildGateway[] = [];
 const fakes: FakeServer[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'closeloop-multi-'));
 after(async () => {
@@ -35,35 +32,6 @@ after(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startChild(configPath: string): Promise<{ base: string; proc: ChildProcess; exited: Promise<number | null>; output: () => string }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, CLOSELOOP_CONFIG: configPath, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let tail = '';
-  const keep = (b: Buffer) => {
-    tail = (tail + b.toString('utf8')).slice(-8_000);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  const child = { base: `http://127.0.0.1:${port}`, proc, exited, output: () => tail };
-  children.push(child);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`gateway exited during startup:\n${tail}`);
-    try {
-      if ((await fetch(`${child.base}/readyz`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`gateway did not get ready within 30 s:\n${tail}`);
-    await sleep(50);
-  }
-}
 
 test('two gateway processes on one SQLite file: no "database is locked", one conversion per tx id, no delivery attempted twice', { timeout: 120_000 }, async () => {
   const fake = await startFakeServer(() => ({ status: 200, body: 'ok' }));
@@ -80,8 +48,10 @@ test('two gateway processes on one SQLite file: no "database is locked", one con
     destinations: [{ id: 'tracker', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?key={dedup_key}&tx={transaction_id}` } }],
   }));
   // One after the other: the second process finds the schema migrated.
-  const a = await startChild(configPath);
-  const b = await startChild(configPath);
+  const a = await startChildGateway(configPath);
+  children.push(a);
+  const b = await startChildGateway(configPath);
+  children.push(b);
 
   const txs = Array.from({ length: DISTINCT }, (_, i) => `mp-${String(i).padStart(5, '0')}`);
   // Every tx goes to one process (alternating); the first SENT_TO_BOTH go to the other as well,
