@@ -193,6 +193,7 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
       await until('the spool moved into Redis', 20_000, () => spooled(g) === 0);
       await until('/readyz ready again', 10_000, async () => (await fetch(`${g.url}/readyz`)).status === 200);
       for (const id of during) assert.equal(await inRedis(id), true, `click ${id} is in Redis`);
+      await sleep(1_100); // the network re-sends later (Retry-After); reads skip Redis for 1 s after a failure
       // The network re-sends the refused postbacks; every spooled click matches from Redis now.
       for (const tx of refused) {
         const pb = await postback(g, { tx_id: tx, click_id: before.clickId as string });
