@@ -61,7 +61,6 @@ export function openGateway(options: GatewayOptions) {
         },
       ],
       Math.max(1_000, config.storage.clickStoreTimeoutMs * 2),
-      () => health.snapshot(),
     );
   const registry = createRegistry(options.connectors ?? (connectors as readonly AnyConnector[]));
   const destinations = resolveDestinations(config.destinations, registry);

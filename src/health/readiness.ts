@@ -1,4 +1,3 @@
-import type { DependencySnapshot } from './monitor';
 import { errorMessage } from './monitor';
 
 /** One thing the gateway needs to take a click and a postback now. */
@@ -12,7 +11,6 @@ export interface ReadinessReport {
   /** The names of the failing checks, for the body of a 503. */
   failing: string[];
   checks: Record<string, { ok: boolean; ms: number; error?: string }>;
-  dependencies: DependencySnapshot[];
 }
 
 /**
@@ -22,7 +20,6 @@ export interface ReadinessReport {
 export async function checkReadiness(
   checks: readonly ReadinessCheck[],
   timeoutMs: number,
-  dependencies: () => DependencySnapshot[] = () => [],
 ): Promise<ReadinessReport> {
   const results = await Promise.all(
     checks.map(async (c) => {
@@ -44,7 +41,7 @@ export async function checkReadiness(
     }),
   );
   const failing = results.filter(([, r]) => !r.ok).map(([name]) => name);
-  return { ready: failing.length === 0, failing, checks: Object.fromEntries(results), dependencies: dependencies() };
+  return { ready: failing.length === 0, failing, checks: Object.fromEntries(results) };
 }
 
 /**
