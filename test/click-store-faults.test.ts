@@ -129,6 +129,9 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
       assert.deepEqual((await g.admin('/v1/rejections')).body.rejections, [], 'no rejection recorded: the network is meant to retry');
       const reads = counters(g, 'click_store_reads');
       assert.ok(reads && reads.failures >= 1 && reads.episodes === 1, JSON.stringify(reads));
+      const ready = await fetch(`${g.url}/readyz`);
+      assert.equal(ready.status, 503, 'a click store that refuses reads cannot take a postback: not ready');
+      assert.deepEqual(((await ready.json()) as any).failing, ['click_store']);
 
       await control.sendCommand(['ACL', 'SETUSER', 'default', '+@all']);
       await sleep(1_100); // past the read breaker

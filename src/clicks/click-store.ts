@@ -8,7 +8,7 @@ export interface ClickStore {
   save(click: ClickRecord, ttlMs?: number): Promise<void>;
   /** undefined: no such click. A store that cannot answer rejects; it never pretends a miss. */
   get(clickId: string): Promise<ClickRecord | undefined>;
-  /** Rejects unless the store answers now (readiness). */
+  /** Rejects unless the store answers a read now (readiness). */
   ping(): Promise<void>;
   /** Really deletes expired clicks (engines with native expiry return 0). */
   purgeExpired(): Promise<number>;
@@ -98,7 +98,8 @@ export function createRedisClickStore(url: string, options: { ttlMs: number; tim
     store: store as unknown as KeyvStoreAdapter,
     ttlMs: options.ttlMs,
     timeoutMs: options.timeoutMs,
-    ping: () => client.ping(),
+    // Readiness probes with a real read (GET of a key that does not exist), not PING: a Redis
+    // that answers PING but refuses reads cannot match a postback.
     close: async () => {
       if (!client.isOpen) return;
       // quit() waits for Redis; a dead one must not hold the shutdown.

@@ -6,7 +6,7 @@ export function healthRoutes(router: Router, deps: { readiness: () => Promise<Re
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  // Readiness: can this process take a click and a postback now? The click store answers a ping
+  // Readiness: can this process take a click and a postback now? The click store answers a read
   // and the ledger takes a real write (src/health/readiness.ts); the failing parts are named.
   // 503 takes us out of the load balancer, as does draining after SIGTERM.
   router.get('/readyz', async (ctx) => {
