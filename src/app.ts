@@ -14,6 +14,7 @@ import { postbackRoutes } from './http/postback-routes';
 import { sessionRoutes } from './http/session-routes';
 import { uiRoutes } from './http/ui-routes';
 import type { HttpClient } from './connector-kit/http-types';
+import type { ReadinessReport } from './health/readiness';
 import type { Logger } from './logger';
 import type { Ledger } from './store/ledger';
 
@@ -30,6 +31,8 @@ export interface AppDeps {
   /** New deliveries are committed: wake the workers. */
   notifyDeliveries: () => void;
   isDraining: () => boolean;
+  /** /readyz: the click store and the ledger checked now (src/health/readiness.ts). */
+  readiness: () => Promise<ReadinessReport>;
   /** The network side's routes (src/network), when wired. */
   network?: { routes(router: Router): void };
 }
@@ -50,7 +53,7 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router } {
   adminRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, onRetry: deps.notifyDeliveries, now: deps.now });
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
   deps.network?.routes(router);
-  healthRoutes(router, { ledger: deps.ledger, isDraining: deps.isDraining });
+  healthRoutes(router, { readiness: deps.readiness, isDraining: deps.isDraining });
   sessionRoutes(router, { config });
   app.use(uiRoutes());
   app.use(router.routes());

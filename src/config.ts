@@ -117,6 +117,8 @@ export const configSchema = z.object({
       requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
       /** The same for the request headers alone (nodejs.org/api/http.html#serverheaderstimeout); at most requestTimeoutMs. */
       headersTimeoutMs: z.number().int().min(1000).max(600_000).default(10_000),
+      /** SIGTERM: drain for at most this long, then close what is left and exit, whatever hangs. */
+      shutdownTimeoutMs: z.number().int().min(1_000).max(600_000).default(10_000),
     })
     .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, { message: 'must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] })
     .prefault({}),
@@ -131,8 +133,10 @@ export const configSchema = z.object({
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
       /** Click store: 'sqlite' (same file) or a redis:// URL. */
       clickStore: z.string().default('sqlite'),
+      /** Every click-store command answers or fails within this time (a redis:// store's outage costs no more). */
+      clickStoreTimeoutMs: z.number().int().min(10).max(10_000).default(500),
     })
-    .default({ sqlitePath: './data/closeloop.db', synchronous: 'FULL', clickStore: 'sqlite' }),
+    .default({ sqlitePath: './data/closeloop.db', synchronous: 'FULL', clickStore: 'sqlite', clickStoreTimeoutMs: 500 }),
   clicks: z
     .object({
       attributionWindowDays: z.number().positive().max(400).default(30),

@@ -32,7 +32,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining');
+    logger.info({ signal, deadlineMs: config.server.shutdownTimeoutMs }, 'draining');
+    // The gateway drains within the deadline; this is the backstop if something still hangs
+    // (a dead disk's fsync, a driver that ignores its timeout): exit anyway, non-zero.
+    setTimeout(() => {
+      logger.error({ deadlineMs: config.server.shutdownTimeoutMs }, 'shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.server.shutdownTimeoutMs).unref();
     gateway.close().then(
       () => process.exit(0),
       (err) => {

@@ -230,7 +230,8 @@ describe('health', () => {
     assert.deepEqual(h.body, { status: 'ok' });
     const r = await call('/readyz');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { status: 'ready' });
+    assert.equal(r.body.status, 'ready');
+    assert.deepEqual(Object.keys(r.body.checks).sort(), ['click_store', 'ledger']);
   });
 
   test('/readyz is 503 draining once close() has begun, while /healthz stays 200', async () => {
@@ -243,7 +244,7 @@ describe('health', () => {
     await new Promise<void>((r) => side.listen(0, '127.0.0.1', r));
     const sideUrl = `http://127.0.0.1:${(side.address() as AddressInfo).port}`;
     try {
-      assert.deepEqual(await (await fetch(`${sideUrl}/readyz`)).json(), { status: 'ready' });
+      assert.equal(((await (await fetch(`${sideUrl}/readyz`)).json()) as { status: string }).status, 'ready');
       await g.postback({ tx_id: 'drain-1' });
       await fake.waitFor(1); // an attempt is in flight: close() has to wait for it
       const closing = g.gw.close();

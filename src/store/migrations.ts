@@ -229,6 +229,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE conversions ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    // Numbered apart from the console's migrations (issue 8), which were written at the same time.
+    version: 21,
+    name: 'click spool (clicks the click store could not take) and the readiness heartbeat',
+    sql: `
+      CREATE TABLE click_spool (
+        id TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        spooled_at BIGINT NOT NULL
+      );
+      CREATE INDEX click_spool_spooled_at ON click_spool (spooled_at);
+
+      CREATE TABLE readiness_heartbeat (
+        id TEXT PRIMARY KEY,
+        beat_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrate(db: SqliteDb, now = Date.now()): number[] {
