@@ -259,6 +259,7 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
       log: { level: 'warn' },
       links: [{ id: 'demo', offerUrl: 'https://offer.example.com/lp' }],
       sources: [{ id: 'net', secret: SOURCE_SECRET }],
+      outbound: { allowPrivateTargets: ['127.0.0.1'] },
       destinations: [{ id: 'tracker', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?tx={transaction_id}` } }],
     }));
     const child = await startChildGateway(configPath);

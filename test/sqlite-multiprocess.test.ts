@@ -45,6 +45,7 @@ test('two gateway processes on one SQLite file: no "database is locked", one con
     delivery: { concurrency: 16, pollMs: 20, leaseMs: 60_000, maxAttempts: 5, backoff: { baseMs: 50, maxMs: 500 } },
     log: { level: 'warn' },
     sources: [{ id: 'net', secret: SECRET, mode: 'tracked' }],
+    outbound: { allowPrivateTargets: ['127.0.0.1'] },
     destinations: [{ id: 'tracker', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?key={dedup_key}&tx={transaction_id}` } }],
   }));
   // One after the other: the second process finds the schema migrated.
