@@ -220,6 +220,45 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX network_fires_postback ON network_fires (postback_id, created_at);
     `,
   },
+  {
+    // Issue 8 (console API). Numbered 50 so the hardening issue's migrations (3, 4…) keep their
+    // numbers; migrate() applies every missing version in list order.
+    version: 50,
+    name: 'console: search indexes, conversion warnings, response headers, stat counters',
+    sql: `
+      -- JSON array of the postback's warnings; NULL when it had none (so has_warnings is an index test).
+      ALTER TABLE conversions ADD COLUMN warnings TEXT;
+      ALTER TABLE exchanges ADD COLUMN response_headers TEXT;
+
+      -- Newest first, ties by id: (received_at, id) serves the default order and the row-value cursor.
+      DROP INDEX conversions_received_at;
+      CREATE INDEX conversions_received ON conversions (received_at, id);
+      CREATE INDEX conversions_tx ON conversions (transaction_id);
+      CREATE INDEX conversions_click ON conversions (click_id);
+      CREATE INDEX conversions_source ON conversions (source, received_at, id);
+      CREATE INDEX conversions_offer ON conversions (offer_id, received_at, id);
+      CREATE INDEX conversions_status ON conversions (status, received_at, id);
+      CREATE INDEX conversions_matched ON conversions (matched, received_at, id);
+      CREATE INDEX conversions_warned ON conversions (received_at, id) WHERE warnings IS NOT NULL;
+
+      CREATE INDEX deliveries_created ON deliveries (created_at, id);
+      CREATE INDEX deliveries_outcome ON deliveries (status, destination_id, updated_at);
+      CREATE INDEX attempts_started ON attempts (started_at);
+
+      DROP INDEX rejections_received_at;
+      CREATE INDEX rejections_received ON rejections (received_at, id);
+      CREATE INDEX rejections_source ON rejections (source, received_at, id);
+
+      -- Counters the ledger has no rows for (clicks live in the click store, duplicates are not
+      -- stored): per-minute buckets, added to by every process.
+      CREATE TABLE stat_counts (
+        name TEXT NOT NULL,
+        bucket BIGINT NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (name, bucket)
+      );
+    `,
+  },
 ];
 
 export function migrate(db: SqliteDb, now = Date.now()): number[] {

@@ -3,9 +3,11 @@ import { newId } from '../ids';
 import type { GroupCommit } from './group-commit';
 import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult } from './ledger';
 import {
-  conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToRejection, type Row,
+  conversionToRow, mergeWarnings, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToReceivedPostback, rowToRejection,
+  rowToWarnings, type Row,
 } from './ledger-rows';
-import { SQL } from './ledger-sql';
+import { SQL, conversionSearchSql, postbackListSql } from './ledger-sql';
+import { windowStatsFrom } from './window-stats';
 import { sqlRunner, type SqliteDb } from './sqlite';
 
 /** The Ledger on the embedded SQLite file. Reads run directly; every write goes through group commit. */
@@ -38,11 +40,17 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
         const existingRow = get(SQL.findConversion, c.source, c.transactionId, c.event);
         if (!existingRow) {
           run(SQL.insertConversion, ...conversionToRow(c));
+          if (write.warnings?.length) run(SQL.setWarnings, mergeWarnings([], write.warnings), c.id);
           // A new conversion has exactly the deliveries just inserted: no need to read them back.
           const deliveries = insertDeliveries(c, write.route, now).sort((a, b) => (a.destinationId < b.destinationId ? -1 : 1));
           return { conversion: c, duplicate: false, updated: false, deliveries };
         }
         const existing = rowToConversion(existingRow);
+        if (write.warnings?.length) {
+          const stored = rowToWarnings(get(SQL.conversionWarnings, existing.id)?.warnings);
+          const merged = mergeWarnings(stored, write.warnings);
+          if (merged !== (stored.length ? JSON.stringify(stored) : null)) run(SQL.setWarnings, merged, existing.id);
+        }
         // Same status, or a late `pending` after the network already decided: nothing changes.
         if (existing.status === c.status || c.status === 'pending') {
           return { conversion: existing, duplicate: true, updated: false, deliveries: deliverySummary(existing.id) };
@@ -87,6 +95,8 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
       const params: unknown[] = [];
       if (q.status) (where.push('status = ?'), params.push(q.status));
       if (q.destinationId) (where.push('destination_id = ?'), params.push(q.destinationId));
+      if (q.updatedSince !== undefined) (where.push('updated_at >= ?'), params.push(q.updatedSince));
+      if (q.ids) (where.push(q.ids.length ? `id IN (${q.ids.map(() => '?').join(', ')})` : '1 = 0'), params.push(...q.ids));
       if (q.after) (where.push('(created_at < ? OR (created_at = ? AND id > ?))'), params.push(q.after.at, q.after.at, q.after.id));
       const sql = `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
       return all(sql, ...params, q.limit).map(rowToDelivery);
@@ -113,7 +123,8 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
           const a = r.attempt;
           if (a.exchangeId && !stored.has(a.exchangeId)) {
             stored.add(a.exchangeId);
-            run(SQL.insertExchange, a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody);
+            run(SQL.insertExchange, a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody,
+              a.responseHeaders ? JSON.stringify(a.responseHeaders) : null);
           }
           run(SQL.insertAttempt, newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.exchangeId,
             a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt);
@@ -163,6 +174,44 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
       for (const r of all(SQL.countDeliveries)) counts[r.status as DeliveryStatus] = Number(r.n);
       return counts;
     },
+
+    searchConversions: async (q) => {
+      const { sql, params } = conversionSearchSql(q);
+      return all(sql, ...params).map((r) => ({ conversion: rowToConversion(r), warnings: rowToWarnings(r.warnings) }));
+    },
+
+    conversionWarnings: async (id) => rowToWarnings(get(SQL.conversionWarnings, id)?.warnings),
+
+    deliveriesOfConversions: async (ids) => {
+      if (ids.length === 0) return [];
+      return all(SQL.deliveriesOfConversions(ids.length), ...ids).map(rowToDelivery);
+    },
+
+    listPostbacks: async (q) => {
+      const { sql, params } = postbackListSql(q);
+      return all(sql, ...params).map(rowToReceivedPostback);
+    },
+
+    retryDeadDeliveries: (items, now) =>
+      writer.run((): DeliveryRow[] => {
+        const changed: DeliveryRow[] = [];
+        for (const { id, extraAttempts } of items) {
+          if (run(SQL.retryDead, now, extraAttempts, now, id).changes > 0) changed.push(rowToDelivery(get(SQL.getDelivery, id) as Row));
+        }
+        return changed;
+      }),
+
+    windowStats: async (from, to, bucketMs) => windowStatsFrom((sql, ...params) => all(sql, ...params), from, to, bucketMs),
+
+    outboxStats: async () => {
+      const r = get(SQL.outbox) as Row;
+      return { depth: Number(r.depth), oldestPendingAt: r.oldest === null || r.oldest === undefined ? null : Number(r.oldest) };
+    },
+
+    addStatCounts: (counts) =>
+      writer.run(() => {
+        for (const c of counts) run(SQL.addStatCount, c.name, c.bucket, c.n);
+      }),
 
     ping: async () => {
       get('SELECT 1 AS ok');
