@@ -92,7 +92,11 @@ export const configSchema = z.object({
       corsOrigins: z.array(z.string()).default([]),
     })
     .default({ host: '0.0.0.0', port: 8080, trustedProxies: [], corsOrigins: [] }),
-  admin: z.object({ token: z.string().min(16, 'the admin token needs at least 16 characters') }),
+  admin: z.object({
+    token: z.string().min(16, 'the admin token needs at least 16 characters'),
+    /** Bearer token for GET /metrics only, so a Prometheus scraper never holds the admin token. */
+    metricsToken: z.string().min(16, 'the metrics token needs at least 16 characters').optional(),
+  }),
   storage: z
     .object({
       sqlitePath: z.string().default('./data/closeloop.db'),

@@ -12,6 +12,7 @@ import { combineDirectories, resolveDestinations, staticDirectory } from './deli
 import { createDeliveryEngine } from './delivery/engine';
 import type { Logger } from './logger';
 import { openNetwork } from './network/index';
+import { createMetrics, type Metrics } from './metrics/metrics';
 import { GroupCommit } from './store/group-commit';
 import { migrate } from './store/migrations';
 import { startCheckpointer } from './store/checkpointer';
@@ -27,6 +28,7 @@ export interface GatewayOptions {
   connectors?: readonly AnyConnector[];
   /** Start the delivery workers (tests of intake alone may not). */
   startWorkers?: boolean;
+  metrics?: Metrics;
 }
 
 /** Wires storage, connectors, the delivery engine and the app: what main.ts and the tests start. */
@@ -54,13 +56,14 @@ export function openGateway(options: GatewayOptions) {
   const network = openNetwork({ config, db, writer, ledger, registry, now, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
   // One lookup for every destination, configured or partner postback: the engine and the admin routes share it.
   const directory = combineDirectories(staticDirectory(destinations), network.directory);
+  const metrics = options.metrics ?? createMetrics();
   const engine = createDeliveryEngine({
     ledger, destinations: directory, http, now, logger: logger.child({ component: 'delivery' }),
-    options: config.delivery, afterAttempts: network.afterAttempts,
+    options: config.delivery, afterAttempts: (results) => (metrics.attempts(results), network.afterAttempts(results)),
   });
   let draining = false;
-  const { app, router } = createApp({
-    config, ledger, clicks, destinations: directory, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining, network,
+  const { app, router, close: closeApp } = createApp({
+    config, ledger, clicks, destinations: directory, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining, network, metrics,
   });
 
   const purge = setInterval(() => {
@@ -78,7 +81,7 @@ export function openGateway(options: GatewayOptions) {
   // otherwise a client's keep-alive socket holds server.close() open (keepAliveTimeout, 65 s).
   const unanswered = new Set<ServerResponse>();
   return {
-    app, router, ledger, clicks, engine, writer, registry, destinations, db, network,
+    app, router, ledger, clicks, engine, writer, registry, destinations, db, network, metrics,
     listen(port = config.server.port, host = config.server.host): Promise<Server> {
       return new Promise((resolve) => {
         server = app.listen(port, host, () => resolve(server as Server));
@@ -105,6 +108,7 @@ export function openGateway(options: GatewayOptions) {
     await engine.stop();
     await network.close();
     await serverClosed;
+    await closeApp();
     await Promise.allSettled(registry.all().map((c) => c.close?.()));
     await http.close();
     await clicks.close();

@@ -120,8 +120,10 @@ export function createIntake(deps: IntakeDeps) {
       receivedAt: at,
       updatedAt: at,
     };
+    const unmatched = input.clickId && !click ? [`click id "${input.clickId}" matched no stored click (expired, mistyped, or not ours)`] : [];
     const result = await ledger.recordPostback(
-      { conversion, route: (c) => route(c, source, config.destinations, config.delivery.maxAttempts) },
+      // The warnings known before the write are kept on the conversion (the console shows them).
+      { conversion, route: (c) => route(c, source, config.destinations, config.delivery.maxAttempts), warnings: [...input.warnings, ...unmatched] },
       at,
     );
     if (result.deliveries.some((d) => d.status === 'pending')) deps.onDeliveries?.();
@@ -129,7 +131,7 @@ export function createIntake(deps: IntakeDeps) {
     if (result.duplicate && result.conversion.status !== conversion.status) {
       warnings.push(`status "${conversion.status}" ignored: the conversion is already ${result.conversion.status}`);
     }
-    if (input.clickId && !click) warnings.push(`click id "${input.clickId}" matched no stored click (expired, mistyped, or not ours)`);
+    warnings.push(...unmatched);
     return { ...result, warnings };
   }
 
