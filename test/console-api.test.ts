@@ -51,7 +51,7 @@ before(async () => {
   const fire = async (name: string, params: Record<string, string>, secret = SOURCE_SECRET) => {
     clock.advance(1000);
     const res = await fetch(`${gw.url}/postback?${new URLSearchParams({ key: secret, tx_id: name, ...params })}`);
-    const body = await res.json();
+    const body = (await res.json()) as { conversion_id: string };
     assert.equal(res.status, 200, JSON.stringify(body));
     tx[name] = { id: body.conversion_id, at: clock.now() };
   };
