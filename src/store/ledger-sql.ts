@@ -81,10 +81,8 @@ export const SQL = {
   statsConversions: `SELECT COUNT(*) AS n, COALESCE(SUM(matched), 0) AS matched FROM conversions WHERE received_at >= ? AND received_at < ?`,
   statsRejections: `SELECT code, COUNT(*) AS n FROM rejections WHERE received_at >= ? AND received_at < ? GROUP BY code`,
   statsCounts: `SELECT name, SUM(n) AS n FROM stat_counts WHERE bucket >= ? AND bucket < ? GROUP BY name`,
-  statsDeliveries: `SELECT destination_id, status, COUNT(*) AS n FROM deliveries WHERE created_at >= ? AND created_at < ?
-    GROUP BY destination_id, status`,
-  statsSeriesDeliveries: `SELECT destination_id, CAST((created_at - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n
-    FROM deliveries WHERE created_at >= ? AND created_at < ? GROUP BY destination_id, bucket`,
+  statsDeliveries: `SELECT destination_id, status, CAST((created_at - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n
+    FROM deliveries WHERE created_at >= ? AND created_at < ? GROUP BY destination_id, status, bucket`,
   statsSeriesFailures: `SELECT d.destination_id, CAST((a.started_at - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n
     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
     WHERE a.started_at >= ? AND a.started_at < ? AND a.outcome = 'failed' GROUP BY d.destination_id, bucket`,

@@ -230,20 +230,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE conversions ADD COLUMN warnings TEXT;
       ALTER TABLE exchanges ADD COLUMN response_headers TEXT;
 
-      -- Newest first, ties by id: (received_at, id) serves the default order and the row-value cursor.
+      -- Newest first, ties by id: (received_at, id) serves the default order and the row-value
+      -- cursor; matched rides along so the overview's counts read the index alone. Each index
+      -- below is one more entry per new conversion: only filters whose matches can be rare get
+      -- one (matched is not: a page of unmatched rows is found within a few hundred rows).
       DROP INDEX conversions_received_at;
-      CREATE INDEX conversions_received ON conversions (received_at, id);
+      CREATE INDEX conversions_received ON conversions (received_at, id, matched);
       CREATE INDEX conversions_tx ON conversions (transaction_id);
       CREATE INDEX conversions_click ON conversions (click_id);
       CREATE INDEX conversions_source ON conversions (source, received_at, id);
       CREATE INDEX conversions_offer ON conversions (offer_id, received_at, id);
       CREATE INDEX conversions_status ON conversions (status, received_at, id);
-      CREATE INDEX conversions_matched ON conversions (matched, received_at, id);
       CREATE INDEX conversions_warned ON conversions (received_at, id) WHERE warnings IS NOT NULL;
 
-      CREATE INDEX deliveries_created ON deliveries (created_at, id);
-      CREATE INDEX deliveries_outcome ON deliveries (status, destination_id, updated_at);
-      CREATE INDEX attempts_started ON attempts (started_at);
+      -- The deliveries list's order, and the overview's counts from the index alone. A claim
+      -- changes none of these columns, so it does not touch this index.
+      CREATE INDEX deliveries_created ON deliveries (created_at, id, destination_id, status);
+      CREATE INDEX attempts_failed ON attempts (started_at) WHERE outcome = 'failed';
 
       DROP INDEX rejections_received_at;
       CREATE INDEX rejections_received ON rejections (received_at, id);

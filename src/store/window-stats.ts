@@ -3,7 +3,7 @@ import type { Row } from './ledger-rows';
 import { SQL } from './ledger-sql';
 
 /**
- * Ledger.windowStats for any engine: the same six statements (ledger-sql.ts) run through the
+ * Ledger.windowStats for any engine: the same five statements (ledger-sql.ts) run through the
  * engine's query function, folded into one answer. Every statement is a range scan of a
  * time index (migration 50), so its cost follows the window's rows, not the ledger's.
  */
@@ -16,8 +16,7 @@ export async function windowStatsFrom(
   const [conv] = await query(SQL.statsConversions, from, to);
   const rejections = await query(SQL.statsRejections, from, to);
   const counts = await query(SQL.statsCounts, from, to);
-  const deliveries = await query(SQL.statsDeliveries, from, to);
-  const created = await query(SQL.statsSeriesDeliveries, from, bucketMs, from, to);
+  const created = await query(SQL.statsDeliveries, from, bucketMs, from, to);
   const failed = await query(SQL.statsSeriesFailures, from, bucketMs, from, to);
 
   const series = new Map<string, WindowStats['series'][number]>();
@@ -27,7 +26,15 @@ export async function windowStatsFrom(
     if (!p) series.set(key, (p = { destinationId, bucket, conversions: 0, failures: 0 }));
     return p;
   };
-  for (const r of created) point(String(r.destination_id), Number(r.bucket)).conversions += Number(r.n);
+  const byStatus = new Map<string, WindowStats['deliveries'][number]>();
+  for (const r of created) {
+    const destinationId = String(r.destination_id);
+    point(destinationId, Number(r.bucket)).conversions += Number(r.n);
+    const key = `${destinationId}\u0000${String(r.status)}`;
+    const d = byStatus.get(key);
+    if (d) d.n += Number(r.n);
+    else byStatus.set(key, { destinationId, status: r.status as DeliveryStatus, n: Number(r.n) });
+  }
   for (const r of failed) point(String(r.destination_id), Number(r.bucket)).failures += Number(r.n);
 
   return {
@@ -35,7 +42,7 @@ export async function windowStatsFrom(
     matched: Number(conv?.matched ?? 0),
     rejectedByCode: Object.fromEntries(rejections.map((r) => [String(r.code), Number(r.n)])),
     counts: Object.fromEntries(counts.map((r) => [String(r.name), Number(r.n)])),
-    deliveries: deliveries.map((r) => ({ destinationId: String(r.destination_id), status: r.status as DeliveryStatus, n: Number(r.n) })),
+    deliveries: [...byStatus.values()],
     series: [...series.values()],
   };
 }
