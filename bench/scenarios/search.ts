@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { openGateway } from '../../src/gateway';
 import { newId } from '../../src/ids';
 import { createLogger } from '../../src/logger';
-import { MIGRATIONS, migrate } from '../../src/store/migrations';
+import { migrate } from '../../src/store/migrations';
 import { openSqlite } from '../../src/store/sqlite';
 import { ADMIN_TOKEN, testConfig } from '../../test/helpers/gateway';
 import { fmtMs, table } from '../lib/format';
@@ -22,7 +22,8 @@ import { fmtMs, table } from '../lib/format';
  * query below is sent BENCH_SEARCH_REPEAT times (default 50) over HTTP, one at a time, with the
  * admin token: p50 / p99 / max of the whole request (SQL, JSON, HTTP on 127.0.0.1), 100 rows a page.
  *
- * `npm run bench -- search`, or alone: `npx tsx bench/scenarios/search.ts`.
+ * `npm run bench -- search`, or alone: `npx tsx bench/scenarios/search.ts`. BENCH_SEARCH_DB=FILE
+ * keeps the filled file there (and reuses it when it exists: query runs without the fill).
  */
 const N = Number(process.env.BENCH_SEARCH_N ?? 1_000_000);
 const REPEAT = Math.max(5, Number(process.env.BENCH_SEARCH_REPEAT ?? 50));
@@ -93,15 +94,14 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export async function run(): Promise<{ name: string; lines: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'closeloop-bench-search-'));
-  const path = join(dir, 'search.db');
+  const keep = process.env.BENCH_SEARCH_DB;
+  const dir = keep ? null : mkdtempSync(join(tmpdir(), 'closeloop-bench-search-'));
+  const path = keep ?? join(dir as string, 'search.db');
   const end = Date.now();
   try {
-    log(`filling ${N.toLocaleString('en-US')} conversions`);
-    const filled = fill(path, end);
+    const filled = keep && existsSync(keep) ? reuse(path) : (log(`filling ${N.toLocaleString('en-US')} conversions`), fill(path, end));
     const size = ['', '-wal'].reduce((s, ext) => s + (statSync(path + ext, { throwIfNoEntry: false })?.size ?? 0), 0);
     log(`filled in ${filled.seconds.toFixed(1)} s (${(size / 1_048_576).toFixed(0)} MB)`);
-    void MIGRATIONS;
 
     const config = testConfig({
       storage: { sqlitePath: path, synchronous: 'NORMAL' },
@@ -170,8 +170,25 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       ],
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A file filled by an earlier run (BENCH_SEARCH_DB): the sample values read back from it. */
+function reuse(path: string): ReturnType<typeof fill> {
+  const db = openSqlite(path);
+  migrate(db);
+  const one = (sql: string) => db.prepare(sql).get() as Record<string, string | number>;
+  const total = Number(one('SELECT COUNT(*) AS n FROM conversions').n);
+  const mid = one(`SELECT received_at, id FROM conversions ORDER BY received_at DESC, id DESC LIMIT 1 OFFSET ${Math.floor(total / 2)}`);
+  const sample = {
+    tx: `tx-${Math.floor(total / 3)}`,
+    click: String(one('SELECT click_id FROM conversions WHERE click_id IS NOT NULL ORDER BY received_at LIMIT 1 OFFSET 1000').click_id),
+    mid: `${mid.received_at}.${mid.id}`,
+  };
+  db.close();
+  log(`reusing ${path} (${total.toLocaleString('en-US')} conversions)`);
+  return { seconds: 0, sample };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -99,12 +99,40 @@ export interface BuiltQuery {
 
 const C_COLUMNS = CONVERSION_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ');
 
+/** The deliveries condition of a search (outcome and/or destination), or null. */
+function deliveryFilter(q: ConversionSearch): { where: string; params: unknown[] } | null {
+  if (q.outcome === undefined && q.destinationId === undefined) return null;
+  const d: string[] = [];
+  const params: unknown[] = [];
+  if (q.destinationId !== undefined) (d.push('d.destination_id = ?'), params.push(q.destinationId));
+  if (q.outcome === 'paused') d.push(`d.status = 'pending' AND d.destination_id IN (SELECT destination_id FROM destination_state WHERE paused = 1)`);
+  else if (q.outcome !== undefined) (d.push('d.status = ?'), params.push(q.outcome));
+  return { where: d.join(' AND '), params };
+}
+
+/** Below this many matching deliveries, a rare outcome is searched from the deliveries side. */
+export const FEW_OUTCOME_MATCHES = 1000;
+
+/**
+ * For an outcome other than `succeeded`: how many deliveries have it (counted up to
+ * FEW_OUTCOME_MATCHES + 1 only), to pick the plan of `conversionSearchSql`. Null when the
+ * search needs no count.
+ */
+export function outcomeCountSql(q: ConversionSearch): BuiltQuery | null {
+  const d = deliveryFilter(q);
+  if (!d || q.outcome === undefined || q.outcome === 'succeeded') return null;
+  return { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM deliveries d WHERE ${d.where} LIMIT ?) AS m`, params: [...d.params, FEW_OUTCOME_MATCHES + 1] };
+}
+
 /**
  * GET /v1/conversions: every filter is an indexed equality or range (migration 50), the order is
  * the (received_at, id) index read backwards, and the cursor is a row-value comparison, so a page
- * costs the same at row 10 and at row 900,000.
+ * costs the same at row 10 and at row 900,000. A delivery outcome takes one of three plans: a
+ * common one (`succeeded`, a destination alone) is checked per conversion while reading newest
+ * first; a rare one with few matches (`fewMatches`, from `outcomeCountSql`) fetches those
+ * conversions and sorts them; a rare one with many reads newest first against the set of ids.
  */
-export function conversionSearchSql(q: ConversionSearch): BuiltQuery {
+export function conversionSearchSql(q: ConversionSearch, fewMatches = false): BuiltQuery {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (clause: string, ...values: unknown[]) => {
@@ -120,17 +148,13 @@ export function conversionSearchSql(q: ConversionSearch): BuiltQuery {
   if (q.hasWarnings !== undefined) add(q.hasWarnings ? 'c.warnings IS NOT NULL' : 'c.warnings IS NULL');
   if (q.from !== undefined) add('c.received_at >= ?', q.from);
   if (q.to !== undefined) add('c.received_at < ?', q.to);
-  if (q.outcome !== undefined || q.destinationId !== undefined) {
-    const d: string[] = [];
-    const dp: unknown[] = [];
-    if (q.destinationId !== undefined) (d.push('d.destination_id = ?'), dp.push(q.destinationId));
-    if (q.outcome === 'paused') d.push(`d.status = 'pending' AND d.destination_id IN (SELECT destination_id FROM destination_state WHERE paused = 1)`);
-    else if (q.outcome !== undefined) (d.push('d.status = ?'), dp.push(q.outcome));
-    // A rare outcome (dead, pending, paused…) is found from the deliveries index and its few
-    // conversions sorted; a common one (succeeded, or a destination alone) is checked per
-    // conversion while reading newest first, which stops as soon as the page is full.
-    if (q.outcome === undefined || q.outcome === 'succeeded') add(`EXISTS (SELECT 1 FROM deliveries d WHERE d.conversion_id = c.id AND ${d.join(' AND ')})`, ...dp);
-    else add(`c.id IN (SELECT d.conversion_id FROM deliveries d WHERE ${d.join(' AND ')})`, ...dp);
+  const d = deliveryFilter(q);
+  if (d) {
+    if (q.outcome === undefined || q.outcome === 'succeeded') add(`EXISTS (SELECT 1 FROM deliveries d WHERE d.conversion_id = c.id AND ${d.where})`, ...d.params);
+    // `|| ''` keeps the planner off the primary key: it reads conversions newest first and
+    // probes the subquery's (materialised) ids, instead of fetching every match to sort it.
+    else if (!fewMatches) add(`(c.id || '') IN (SELECT d.conversion_id FROM deliveries d WHERE ${d.where})`, ...d.params);
+    else add(`c.id IN (SELECT d.conversion_id FROM deliveries d WHERE ${d.where})`, ...d.params);
   }
   if (q.after) add('(c.received_at, c.id) < (?, ?)', q.after.at, q.after.id);
   return {

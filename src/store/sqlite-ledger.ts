@@ -6,7 +6,7 @@ import {
   conversionToRow, mergeWarnings, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToReceivedPostback, rowToRejection,
   rowToWarnings, type Row,
 } from './ledger-rows';
-import { SQL, conversionSearchSql, postbackListSql } from './ledger-sql';
+import { FEW_OUTCOME_MATCHES, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
 import { windowStatsFrom } from './window-stats';
 import { sqlRunner, type SqliteDb } from './sqlite';
 
@@ -176,7 +176,9 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
     },
 
     searchConversions: async (q) => {
-      const { sql, params } = conversionSearchSql(q);
+      const count = outcomeCountSql(q);
+      const few = count ? Number(get(count.sql, ...count.params)?.n) <= FEW_OUTCOME_MATCHES : false;
+      const { sql, params } = conversionSearchSql(q, few);
       return all(sql, ...params).map((r) => ({ conversion: rowToConversion(r), warnings: rowToWarnings(r.warnings) }));
     },
 
