@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { conversionsCsv } from '../src/http/conversions-csv';
 import { newId } from '../src/ids';
+import { conversionSearchSql } from '../src/store/ledger-sql';
 import { testClock } from './helpers/clock';
 import { startFakeServer, type FakeServer } from './helpers/fake-server';
 import { ADMIN_TOKEN, DIRECT_SECRET, SOURCE_SECRET, startTestGateway, type TestGateway } from './helpers/gateway';
@@ -98,6 +99,17 @@ describe('GET /v1/conversions', () => {
       const res = await gw.admin(`/v1/conversions?${query}`);
       assert.equal(res.status, 200, `${query}: ${JSON.stringify(res.body)}`);
       assert.deepEqual(txIds(res.body), expected, query);
+    }
+  });
+
+  test('both plans of a rare outcome (few matches / many) find the same rows in the same order', () => {
+    for (const q of [{ outcome: 'dead' }, { outcome: 'pending' }, { outcome: 'paused' }, { outcome: 'dead', destinationId: 'bad' }, { outcome: 'pending', source: 'net' }] as const) {
+      const run = (few: boolean) => {
+        const { sql, params } = conversionSearchSql({ ...q, limit: 100 }, few);
+        return (gw.gw.db.prepare(sql).all(...params) as Array<{ transaction_id: string }>).map((r) => r.transaction_id);
+      };
+      assert.ok(run(true).length > 0, JSON.stringify(q));
+      assert.deepEqual(run(false), run(true), JSON.stringify(q));
     }
   });
 
