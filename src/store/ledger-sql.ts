@@ -81,11 +81,13 @@ export const SQL = {
   statsConversions: `SELECT COUNT(*) AS n, COALESCE(SUM(matched), 0) AS matched FROM conversions WHERE received_at >= ? AND received_at < ?`,
   statsRejections: `SELECT code, COUNT(*) AS n FROM rejections WHERE received_at >= ? AND received_at < ? GROUP BY code`,
   statsCounts: `SELECT name, SUM(n) AS n FROM stat_counts WHERE bucket >= ? AND bucket < ? GROUP BY name`,
+  // bucket first in GROUP BY: grouped by destination_id first, SQLite would rather walk the whole
+  // (destination_id, status) index in order than range-scan the window and sort.
   statsDeliveries: `SELECT destination_id, status, CAST((created_at - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n
-    FROM deliveries WHERE created_at >= ? AND created_at < ? GROUP BY destination_id, status, bucket`,
+    FROM deliveries WHERE created_at >= ? AND created_at < ? GROUP BY bucket, destination_id, status`,
   statsSeriesFailures: `SELECT d.destination_id, CAST((a.started_at - ?) / ? AS INTEGER) AS bucket, COUNT(*) AS n
     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
-    WHERE a.started_at >= ? AND a.started_at < ? AND a.outcome = 'failed' GROUP BY d.destination_id, bucket`,
+    WHERE a.started_at >= ? AND a.started_at < ? AND a.outcome = 'failed' GROUP BY bucket, d.destination_id`,
 } as const;
 
 function marks(n: number): string {
