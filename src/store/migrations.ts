@@ -246,6 +246,11 @@ export const MIGRATIONS: readonly Migration[] = [
       -- The deliveries list's order, and the overview's counts from the index alone. A claim
       -- changes none of these columns, so it does not touch this index.
       CREATE INDEX deliveries_created ON deliveries (created_at, id, destination_id, status);
+      -- A rare delivery outcome's conversions (dead, pending… of one destination or any) from the
+      -- index alone. Replaces (destination_id, status): its lookups are served here, and a list of
+      -- one destination's deliveries reads deliveries_created newest first.
+      DROP INDEX deliveries_destination;
+      CREATE INDEX deliveries_outcome ON deliveries (status, destination_id, conversion_id);
       CREATE INDEX attempts_failed ON attempts (started_at) WHERE outcome = 'failed';
 
       DROP INDEX rejections_received_at;
