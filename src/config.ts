@@ -122,7 +122,11 @@ export const configSchema = z.object({
     })
     .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, { message: 'must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] })
     .prefault({}),
-  admin: z.object({ token: z.string().min(16, 'the admin token needs at least 16 characters') }),
+  admin: z.object({
+    token: z.string().min(16, 'the admin token needs at least 16 characters'),
+    /** Bearer token for GET /metrics only, so a Prometheus scraper never holds the admin token. */
+    metricsToken: z.string().min(16, 'the metrics token needs at least 16 characters').optional(),
+  }),
   storage: z
     .object({
       sqlitePath: z.string().default('./data/closeloop.db'),

@@ -17,6 +17,7 @@ import { checkReadiness, ledgerHeartbeat } from './health/readiness';
 import type { Logger } from './logger';
 import { serverOptions } from './http/server-options';
 import { openNetwork } from './network/index';
+import { createMetrics, type Metrics } from './metrics/metrics';
 import { GroupCommit } from './store/group-commit';
 import { migrate } from './store/migrations';
 import { startCheckpointer } from './store/checkpointer';
@@ -33,6 +34,7 @@ export interface GatewayOptions {
   connectors?: readonly AnyConnector[];
   /** Start the delivery workers (tests of intake alone may not). */
   startWorkers?: boolean;
+  metrics?: Metrics;
 }
 
 /** Wires storage, connectors, the delivery engine and the app: what main.ts and the tests start. */
@@ -82,13 +84,14 @@ export function openGateway(options: GatewayOptions) {
   const network = openNetwork({ config, db, writer, ledger, registry, now, guard, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
   // One lookup for every destination, configured or partner postback: the engine and the admin routes share it.
   const directory = combineDirectories(staticDirectory(destinations), network.directory);
+  const metrics = options.metrics ?? createMetrics();
   const engine = createDeliveryEngine({
     ledger, destinations: directory, http, now, logger: logger.child({ component: 'delivery' }),
-    options: config.delivery, afterAttempts: network.afterAttempts,
+    options: config.delivery, afterAttempts: (results) => (metrics.attempts(results), network.afterAttempts(results)),
   });
   let draining = false;
-  const { app, router } = createApp({
-    config, ledger, clicks, destinations: directory, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining, network, readiness,
+  const { app, router, close: closeApp } = createApp({
+    config, ledger, clicks, destinations: directory, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining, network, readiness, metrics,
   });
 
   const purge = setInterval(() => {
@@ -106,7 +109,7 @@ export function openGateway(options: GatewayOptions) {
   // otherwise a client's keep-alive socket holds server.close() open (keepAliveTimeout, 65 s).
   const unanswered = new Set<ServerResponse>();
   return {
-    app, router, ledger, clicks, engine, writer, registry, destinations, db, network, health, readiness,
+    app, router, ledger, clicks, engine, writer, registry, destinations, db, network, health, readiness, metrics,
     listen(port = config.server.port, host = config.server.host): Promise<Server> {
       assertSafeBind(config, host);
       return new Promise((resolve) => {
@@ -155,6 +158,7 @@ export function openGateway(options: GatewayOptions) {
       logger.warn({ graceMs, openResponses: unanswered.size }, 'shutdown: drain took too long; closing the remaining connections');
       server?.closeAllConnections();
     }
+    await closeApp().catch((err) => logger.warn({ err }, 'shutdown: flushing the stat counters failed'));
     // After a timed-out drain, an attempt may still be in flight: its lease expires and another
     // process (or the restart) sends it again under the same de-duplication key. Closing the HTTP
     // pools would wait for it, so past the deadline each close gets a bounded moment only.

@@ -13,6 +13,13 @@ const address = server.address();
 const port = typeof address === 'object' && address ? address.port : config.server.port;
 const base = config.server.publicUrl ?? `http://127.0.0.1:${port}`;
 logger.info({ config: path, port }, 'closeloop listening');
+// What was loaded, so a typo in the config shows at a glance (ids and kinds only, never secrets).
+const loaded = {
+  links: config.links.map((l) => l.id),
+  sources: config.sources.map((s) => `${s.id} (${s.mode}${s.platform ? `, ${s.platform}` : ''})`),
+  destinations: config.destinations.map((d) => `${d.id} (${d.connector}${d.enabled ? '' : ', disabled'})`),
+};
+logger.info(loaded, 'configuration loaded');
 const link = config.links[0];
 const source = config.sources[0];
 process.stdout.write(
@@ -23,6 +30,8 @@ process.stdout.write(
     source ? `  postback: curl -s '${base}/postback?key=<${source.id} secret>&click_id=<sub5 from the click>&payout=12.50&tx_id=tx-1'` : '',
     `  admin:    curl -s -H 'Authorization: Bearer <admin token>' '${base}/v1/deliveries'`,
     `  health:   ${base}/healthz  ${base}/readyz`,
+    `  metrics:  curl -s -H 'Authorization: Bearer <admin or metrics token>' '${base}/metrics'`,
+    `  loaded:   links ${loaded.links.join(', ') || '(none)'}; sources ${loaded.sources.join(', ') || '(none)'}; destinations ${loaded.destinations.join(', ') || '(none)'}`,
     '',
   ].filter((l) => l !== '').join('\n') + '\n',
 );

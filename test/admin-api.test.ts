@@ -44,7 +44,9 @@ after(async () => {
 async function call(path: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: any }> {
   const res = await fetch(gw.url + path, init);
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  // JSON answers are parsed; others (GET /v1/conversions.csv) stay text.
+  const json = /json/.test(res.headers.get('content-type') ?? '');
+  return { status: res.status, headers: res.headers, body: text ? (json ? JSON.parse(text) : text) : null };
 }
 const HEX = 'f'.repeat(32);
 

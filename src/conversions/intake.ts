@@ -142,6 +142,7 @@ export function createIntake(deps: IntakeDeps) {
       updatedAt: at,
     };
     const result = await ledger.recordPostback(
+      // The warnings known before the write are kept on the conversion (the console shows them).
       { conversion, route: (c) => route(c, source, config.destinations, config.delivery.maxAttempts) },
       at,
     );

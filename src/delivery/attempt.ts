@@ -5,6 +5,7 @@ import { createRedactor } from '../connector-kit/redact';
 import type { AttemptResult, ClaimedDelivery } from '../store/ledger';
 import { newId } from '../ids';
 import { backoffDelay, type BackoffOptions } from './backoff';
+import { recordedResponseHeaders } from './response-headers';
 import type { ResolvedDestination } from './destinations';
 
 const RESPONSE_BODY_KEPT = 2048;
@@ -67,6 +68,7 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
   const redact = createRedactor(dest.secrets, pii);
   const recordedRequest = request ? redact.request(request) : null;
   const recordedBody = response ? redact.text(response.body.slice(0, RESPONSE_BODY_KEPT)) : null;
+  const recordedHeaders = response ? recordedResponseHeaders(response.headers, redact.text) : null;
   // A batch that fails usually fails as one error shared by every item: redact it once.
   const redactedMessages = new Map<DeliveryError, string>();
   // One id for the one request of this batch: the ledger stores its text once for every item.
@@ -82,6 +84,7 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
     const base = {
       attempt, startedAt, durationMs: response?.durationMs ?? finishedAt - startedAt, exchangeId, request: recordedRequest,
       responseStatus: response?.status ?? null, responseBody: recordedBody,
+      responseHeaders: recordedHeaders,
     };
     if (outcome.ok) {
       return {

@@ -1,5 +1,5 @@
 import type { ConversionRecord } from '../conversions/conversion';
-import type { AttemptRow, DeliveryRow, DeliveryStatus, DestinationState, RejectionRow } from './ledger';
+import type { AttemptRow, DeliveryRow, DeliveryStatus, DestinationState, ReceivedPostback, RejectionRow } from './ledger';
 
 /** Column ↔ record mapping, shared by every engine (the SQL is the same on all of them). */
 export type Row = Record<string, unknown>;
@@ -69,6 +69,7 @@ export function rowToAttempt(r: Row): AttemptRow {
     request: r.request ? JSON.parse(String(r.request)) : null,
     responseStatus: numOrNull(r.response_status),
     responseBody: strOrNull(r.response_body),
+    ...(r.response_headers !== undefined ? { responseHeaders: r.response_headers ? JSON.parse(String(r.response_headers)) : null } : {}),
     outcome: r.outcome as AttemptRow['outcome'],
     errorKind: strOrNull(r.error_kind),
     errorMessage: strOrNull(r.error_message),
@@ -101,5 +102,24 @@ export function rowToRejection(r: Row): RejectionRow {
     code: String(r.code),
     message: String(r.message),
     params: JSON.parse(String(r.params)),
+  };
+}
+
+/** The `warnings` column: a JSON array (`[]` for none). */
+export function rowToWarnings(v: unknown): string[] {
+  return v ? (JSON.parse(String(v)) as string[]) : [];
+}
+
+export function rowToReceivedPostback(r: Row): ReceivedPostback {
+  return {
+    id: String(r.id),
+    source: strOrNull(r.source),
+    receivedAt: num(r.received_at),
+    outcome: r.outcome === 'rejected' ? 'rejected' : 'accepted',
+    httpStatus: num(r.http_status),
+    code: strOrNull(r.code),
+    message: strOrNull(r.message),
+    params: JSON.parse(String(r.params)),
+    conversionId: strOrNull(r.conversion_id),
   };
 }

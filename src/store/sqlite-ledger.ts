@@ -4,9 +4,11 @@ import { newId } from '../ids';
 import type { GroupCommit } from './group-commit';
 import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult } from './ledger';
 import {
-  conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToRejection, type Row,
+  conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToReceivedPostback, rowToRejection,
+  rowToWarnings, type Row,
 } from './ledger-rows';
-import { SQL } from './ledger-sql';
+import { FEW_OUTCOME_MATCHES, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
+import { windowStatsFrom } from './window-stats';
 import { sqlRunner, type SqliteDb } from './sqlite';
 
 /** The Ledger on the embedded SQLite file. Reads run directly; every write goes through group commit. */
@@ -98,6 +100,8 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
       const params: unknown[] = [];
       if (q.status) (where.push('status = ?'), params.push(q.status));
       if (q.destinationId) (where.push('destination_id = ?'), params.push(q.destinationId));
+      if (q.updatedSince !== undefined) (where.push('updated_at >= ?'), params.push(q.updatedSince));
+      if (q.ids) (where.push(q.ids.length ? `id IN (${q.ids.map(() => '?').join(', ')})` : '1 = 0'), params.push(...q.ids));
       if (q.after) (where.push('(created_at < ? OR (created_at = ? AND id > ?))'), params.push(q.after.at, q.after.at, q.after.id));
       const sql = `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
       return all(sql, ...params, q.limit).map(rowToDelivery);
@@ -124,7 +128,8 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
           const a = r.attempt;
           if (a.exchangeId && !stored.has(a.exchangeId)) {
             stored.add(a.exchangeId);
-            run(SQL.insertExchange, a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody);
+            run(SQL.insertExchange, a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody,
+              a.responseHeaders ? JSON.stringify(a.responseHeaders) : null);
           }
           run(SQL.insertAttempt, newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.exchangeId,
             a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt);
@@ -174,6 +179,46 @@ export function createSqliteLedger(db: SqliteDb, writer: GroupCommit): Ledger {
       for (const r of all(SQL.countDeliveries)) counts[r.status as DeliveryStatus] = Number(r.n);
       return counts;
     },
+
+    searchConversions: async (q) => {
+      const count = outcomeCountSql(q);
+      const few = count ? Number(get(count.sql, ...count.params)?.n) <= FEW_OUTCOME_MATCHES : false;
+      const { sql, params } = conversionSearchSql(q, few);
+      return all(sql, ...params).map((r) => ({ conversion: rowToConversion(r), warnings: rowToWarnings(r.warnings) }));
+    },
+
+    conversionWarnings: async (id) => rowToWarnings(get(SQL.conversionWarnings, id)?.warnings),
+
+    deliveriesOfConversions: async (ids) => {
+      if (ids.length === 0) return [];
+      return all(SQL.deliveriesOfConversions(ids.length), ...ids).map(rowToDelivery);
+    },
+
+    listPostbacks: async (q) => {
+      const { sql, params } = postbackListSql(q);
+      return all(sql, ...params).map(rowToReceivedPostback);
+    },
+
+    retryDeadDeliveries: (items, now) =>
+      writer.run((): DeliveryRow[] => {
+        const changed: DeliveryRow[] = [];
+        for (const { id, extraAttempts } of items) {
+          if (run(SQL.retryDead, now, extraAttempts, now, id).changes > 0) changed.push(rowToDelivery(get(SQL.getDelivery, id) as Row));
+        }
+        return changed;
+      }),
+
+    windowStats: async (from, to, bucketMs) => windowStatsFrom((sql, ...params) => all(sql, ...params), from, to, bucketMs),
+
+    outboxStats: async () => {
+      const r = get(SQL.outbox) as Row;
+      return { depth: Number(r.depth), oldestPendingAt: r.oldest === null || r.oldest === undefined ? null : Number(r.oldest) };
+    },
+
+    addStatCounts: (counts) =>
+      writer.run(() => {
+        for (const c of counts) run(SQL.addStatCount, c.name, c.bucket, c.n);
+      }),
 
     ping: async () => {
       get('SELECT 1 AS ok');
