@@ -8,11 +8,14 @@ import { adminRoutes } from './http/admin-routes';
 import { clickRoutes } from './http/click-routes';
 import { clientIp, ipList } from './http/client-ip';
 import { destinationTestRoutes } from './http/destination-test-routes';
+import { doctorRoutes } from './http/doctor-routes';
 import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { postbackRoutes } from './http/postback-routes';
+import { sourceRoutes } from './http/source-routes';
 import type { HttpClient } from './connector-kit/http-types';
 import type { Logger } from './logger';
+import type { PartnerPostback } from './network/model';
 import type { Ledger } from './store/ledger';
 
 export interface AppDeps {
@@ -29,7 +32,7 @@ export interface AppDeps {
   notifyDeliveries: () => void;
   isDraining: () => boolean;
   /** The network side's routes (src/network), when wired. */
-  network?: { routes(router: Router): void };
+  network?: { routes(router: Router): void; store?: { livePostbacks(): Promise<PartnerPostback[]> } };
 }
 
 /** The Koa app with every collaborator injected; it never listens (main.ts and tests do). */
@@ -48,6 +51,9 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router } {
   adminRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, onRetry: deps.notifyDeliveries, now: deps.now });
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
   deps.network?.routes(router);
+  const stored = deps.network?.store;
+  doctorRoutes(router, { config, ...(stored ? { postbacks: () => stored.livePostbacks() } : {}) });
+  sourceRoutes(router, { config, intake });
   healthRoutes(router, { ledger: deps.ledger, isDraining: deps.isDraining });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
