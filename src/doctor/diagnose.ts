@@ -53,6 +53,7 @@ export function diagnose(input: DoctorInput, env: DoctorEnv = {}): Finding[] {
   if (targets.length === 0) {
     out.push(finding('error', 'PIXEL_WITHOUT_URL', 'The pixel code has no src= or href= URL, so nothing is loaded when it fires.',
       'Use an image pixel such as <img src="https://tracker.example.com/pixel?tid={transaction_id}" width="1" height="1">.'));
+    return out;
   }
   for (const t of targets) {
     const shape = urlShape(t.url);
@@ -89,7 +90,10 @@ export function diagnose(input: DoctorInput, env: DoctorEnv = {}): Finding[] {
       guess ? `Replace {${m.name}} with {${guess}}.` : `Use a macro from the reference (e.g. {${dialect === 'everflow' ? 'sub5' : 'click_id'}}), or remove {${m.name}}.`,
       { start: m.start, end: m.end }));
   }
-  if (input.kind !== 'inbound') out.push(...requiredMacroFindings(tokens.map((t) => t.name), dialect, input));
+  // Macros after a `#` are never sent (FRAGMENT): they do not count as carried.
+  const hash = input.kind === 'pixel' ? -1 : text.indexOf('#');
+  const sent = tokens.filter((t) => hash === -1 || t.start < hash).map((t) => t.name);
+  if (input.kind !== 'inbound') out.push(...requiredMacroFindings(sent, dialect, input));
   out.push(...duplicateFindings(input, env));
   return dedupe(out);
 }

@@ -46,7 +46,7 @@ export function macroSyntaxFindings(text: string): Finding[] {
       `Use single braces: {${m[1]}}.`, { start: m.index, end: m.index + m[0].length }));
   }
   // A `{` with no `}` before the next `{`, `&`, or the end: `click_id={sub5&payout=…`.
-  for (const m of text.matchAll(/\{[^{}&?#]{0,64}(?=$|[{&?#])/g)) {
+  for (const m of text.matchAll(/\{(?!\{)[^{}&?#]{0,64}(?=$|[{&?#])/g)) {
     out.push(finding('error', 'UNCLOSED_BRACE',
       `${m[0]} opens a macro but never closes it, so it is sent literally.`,
       `Close it: ${m[0]}}.`, { start: m.index, end: m.index + m[0].length }));
@@ -171,4 +171,9 @@ export function urlShape(url: string): { findings: Finding[]; parts: UrlParts | 
  */
 export function urlTemplateErrors(url: string): Finding[] {
   return [...urlShape(url).findings, ...macroSyntaxFindings(url)].filter((f) => f.severity === 'error');
+}
+
+/** The same errors as zod issue messages, one per problem: "<what is wrong> <the fix>". */
+export function urlTemplateIssues(url: string): Array<{ code: string; message: string }> {
+  return urlTemplateErrors(url).map((f) => ({ code: f.code, message: `${f.message} ${f.fix}` }));
 }
