@@ -17,8 +17,9 @@ const sampleBody = z.object({
 }).strict();
 
 /** Where networks reach this gateway: server.publicUrl, else the address this request came to. */
-export function publicBase(config: Config, ctx: Pick<Context, 'origin'>): string {
-  return (config.server.publicUrl ?? ctx.origin).replace(/\/+$/, '');
+export function publicBase(config: Config, ctx: Pick<Context, 'protocol' | 'host'>): string {
+  // Koa 3's ctx.origin is the Origin request header, not this server's origin.
+  return (config.server.publicUrl ?? `${ctx.protocol}://${ctx.host}`).replace(/\/+$/, '');
 }
 
 /**
