@@ -32,7 +32,8 @@ export function adminClient(io: CliIo, url: string | undefined): AdminClient {
           signal: AbortSignal.timeout(30_000),
         });
       } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+        const c = (err as { cause?: { code?: string; message?: string } }).cause;
+        const cause = c?.code ?? c?.message ?? (err as Error).message;
         throw new CliError(`cannot reach the gateway at ${base} (${cause}). Is it running (npm start)? Pass --url to point elsewhere.`, EXIT.unreachable);
       }
       const text = await res.text();
