@@ -224,6 +224,9 @@ describe('closeloop check-config', () => {
     const body = JSON.parse(w.out);
     assert.equal(w.code, 1, 'an unknown macro is an error');
     assert.ok(body.problems.some((p: { path: string; fix: string }) => p.path === 'destinations[typo].settings.url' && p.fix === 'Replace {Click_ID} with {click_id}.'), w.out);
+    const human = await run(['check-config', warn]);
+    assert.match(human.out, /^destinations\[typo\]\.settings\.url: \{Click_ID\} is not a macro.* — Replace \{Click_ID\} with \{click_id\}\.$/m);
+    assert.match(human.out, /the gateway would start, but the postback doctor found errors/);
   });
 
   it('a missing file and broken YAML: exit 1 saying so', async () => {

@@ -82,14 +82,16 @@ export async function checkConfigCommand(argv: string[], io: CliIo): Promise<num
       problems.push({ severity: 'error', path: file, problem: 'the file does not exist', fix: 'give the path of your config, or copy closeloop.example.yaml to closeloop.yaml' });
     } else throw err;
   }
-  if (config && problems.length === 0) problems.push(...doctorProblems(config));
+  const bootProblems = problems.length;
+  if (config && bootProblems === 0) problems.push(...doctorProblems(config));
   const ok = !problems.some((p) => p.severity === 'error');
   if (values.json) {
     io.out(`${JSON.stringify({ ok, file, problems }, null, 2)}\n`);
   } else {
     for (const p of problems) io.out(`${p.severity === 'warning' ? 'warning: ' : ''}${p.path}: ${p.problem} — ${p.fix}\n`);
     if (ok && config) io.out(`${file}: OK (${config.links.length} links, ${config.sources.length} sources, ${config.destinations.length} destinations)\n`);
-    else if (!ok) io.out(`${file}: ${problems.filter((p) => p.severity === 'error').length} problem(s); the gateway would not start with it.\n`);
+    else if (bootProblems > 0) io.out(`${file}: ${bootProblems} problem(s); the gateway would not start with it.\n`);
+    else if (!ok) io.out(`${file}: the gateway would start, but the postback doctor found errors in destination URLs (above).\n`);
   }
   return ok ? EXIT.ok : EXIT.problems;
 }
