@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../config';
 import type { PartnerPostback } from '../network/model';
-import { createTargetPolicy } from '../network/ssrf';
 import { diagnose, type DoctorEnv } from './diagnose';
 import { doctorInputSchema, isOk } from './findings';
+import { doctorGuard } from './guard';
 import { didYouMean } from './macro-reference';
 
 const SECRET = 'net-secret-0123456789abcdef';
@@ -22,7 +22,7 @@ const pb = (id: number, over: Partial<PartnerPostback>): PartnerPostback => ({
 const env: DoctorEnv = {
   sources: config.sources,
   publicUrl: 'https://gw.example.com',
-  gate: createTargetPolicy([]),
+  gate: doctorGuard([]),
   postbacks: [pb(3, {}), pb(4, { status: 'deleted', postbackUrl: 'https://old.example.com/conv?cid={sub5}&tx={transaction_id}' })],
   destinations: [{ id: 'tracker', connector: 'http-postback', url: 'https://rt.example.com/postback?clickid={click_id}&sum={payout}&tx={tx_id}' }],
 };
@@ -136,7 +136,7 @@ test('did-you-mean: seed 001 spellings and aliases, case-sensitive', () => {
 
 test('doctor: a private target allowed by network.allowPrivateTargets is not refused', () => {
   const input = doctorInputSchema.parse({ url: 'https://127.0.0.1/c?click_id={sub5}&payout={payout}&tx_id={transaction_id}' });
-  assert.deepEqual(diagnose(input, { gate: createTargetPolicy(['127.0.0.1']) }), []);
+  assert.deepEqual(diagnose(input, { gate: doctorGuard(['127.0.0.1']) }), []);
 });
 
 test('doctor: unknown-macro message names the fix in plain words', () => {

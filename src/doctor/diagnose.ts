@@ -13,7 +13,7 @@ export interface DoctorEnv {
   sources?: readonly Pick<SourceConfig, 'id' | 'secret' | 'params'>[];
   /** server.publicUrl: where inbound URLs should point. */
   publicUrl?: string | undefined;
-  /** Refuses private/loopback/metadata addresses (src/network/ssrf.ts); without it nothing is refused. */
+  /** Refuses private/loopback/metadata addresses (guard.ts); without it nothing is refused. */
   gate?: AddressGate;
   /** Stored partner postbacks, for the duplicate check. */
   postbacks?: readonly PartnerPostback[];

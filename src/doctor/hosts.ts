@@ -1,11 +1,10 @@
 import { isIP } from 'node:net';
 import { finding, type Finding } from './findings';
+import type { DoctorGuard } from './guard';
 import type { UrlParts } from './url-scan';
 
-/** Decides whether an address may be reached (src/network/ssrf.ts `TargetPolicy.refuse`). */
-export interface AddressGate {
-  refuse(host: string, address: string): string | null;
-}
+/** Decides whether an address may be reached (guard.ts). */
+export type AddressGate = Pick<DoctorGuard, 'refuse'>;
 
 /** Names that are private without asking DNS (RFC 6761 `localhost`; the clouds' metadata names). */
 const KNOWN_NAMES: Array<[RegExp, string]> = [
@@ -18,7 +17,7 @@ const KNOWN_NAMES: Array<[RegExp, string]> = [
  * Hosts that are, without a DNS lookup, loopback / private / link-local / metadata addresses:
  * IP literals in any form the WHATWG parser accepts (2130706433, 0x7f.1 and 127.1 are all
  * 127.0.0.1) and the names above. Hostnames that resolve to such addresses are found by the
- * live check, which asks DNS (live.ts), and refused again at send time (partner-http.ts).
+ * live check, which asks DNS (live.ts), and refused again at connect time by the guarded client.
  */
 export function hostFindings(parts: UrlParts, gate: AddressGate | undefined): Finding[] {
   if (!gate || parts.host.includes('{')) return [];
@@ -38,6 +37,6 @@ export function hostFindings(parts: UrlParts, gate: AddressGate | undefined): Fi
 export function privateHostFinding(host: string, reason: string, position: { start: number; end: number } | null): Finding {
   return finding('error', 'PRIVATE_HOST',
     `Refused: ${host} is not on the public internet (${reason}). Postbacks are never sent to private, loopback or cloud-metadata addresses, because that would let a URL reach machines inside our own network.`,
-    'Use the public https:// address of the tracker or partner. If this really is your own server on a private network, the gateway operator can allow it with network.allowPrivateTargets.',
+    'Use the public https:// address of the tracker or partner. If this really is your own server on a private network, the gateway operator can list it in the config\'s allowPrivateTargets (metadata addresses stay refused).',
     position);
 }

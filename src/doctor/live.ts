@@ -1,7 +1,7 @@
 import { toDeliveryError } from '../connector-kit/delivery-error';
 import type { HttpClient, PlatformResponse } from '../connector-kit/http-types';
-import type { TargetPolicy } from '../network/ssrf';
 import { finding, type DoctorInput, type Finding } from './findings';
+import type { DoctorGuard } from './guard';
 import { privateHostFinding } from './hosts';
 import { urlShape, withSamples } from './url-scan';
 
@@ -21,10 +21,10 @@ export interface LiveResult {
 }
 
 export interface LiveDeps {
-  /** The SSRF-guarded outbound client (src/network/partner-http.ts): it refuses private addresses at connect time. */
+  /** The SSRF-guarded outbound client (guard.ts): it refuses private addresses at connect time. */
   http: HttpClient;
   /** Resolves the host and refuses private/loopback/metadata addresses before anything is sent. */
-  policy: Pick<TargetPolicy, 'check'>;
+  guard: Pick<DoctorGuard, 'checkUrl'>;
   timeoutMs?: number;
 }
 
@@ -64,8 +64,8 @@ export async function liveCheck(input: DoctorInput, deps: LiveDeps): Promise<{ f
     return { findings: [finding('info', 'LIVE_SKIPPED', 'The live check was not run because the URL itself has errors.', 'Fix the errors above, then run the live check again.')], live: none };
   }
   const url = withSamples(raw.trim(), (n) => encodeURIComponent(sample(n)));
-  const verdict = await deps.policy.check(url);
-  if (!verdict.ok) {
+  const verdict = await deps.guard.checkUrl(url);
+  if (!verdict.allowed) {
     if (verdict.why === 'private') return { findings: [privateHostFinding(shape.parts.host, verdict.reason, null)], live: none };
     return { findings: [finding('error', 'LIVE_DNS', `The domain ${shape.parts.host} does not exist or cannot be found (${verdict.reason}). Every postback to it fails.`, 'Check the spelling of the domain with your tracker or partner.')], live: none };
   }

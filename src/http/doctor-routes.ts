@@ -6,8 +6,7 @@ import { diagnose, type DoctorEnv } from '../doctor/diagnose';
 import { doctorInputSchema, isOk } from '../doctor/findings';
 import { liveCheck } from '../doctor/live';
 import type { PartnerPostback } from '../network/model';
-import { createPartnerHttpClient } from '../network/partner-http';
-import { createTargetPolicy } from '../network/ssrf';
+import { doctorGuard, doctorHttpClient, type DoctorGuard } from '../doctor/guard';
 import { adminAuth } from './admin-auth';
 import { parseBody } from './body';
 
@@ -15,16 +14,18 @@ export interface DoctorRouteDeps {
   config: Config;
   /** The stored partner postbacks (duplicate check); absent when the network side is off. */
   postbacks?: () => Promise<readonly PartnerPostback[]>;
-  /** Outbound client for the live check; default: the SSRF-guarded partner client. */
+  /** Outbound client for the live check; default: one refusing private targets at connect time (guard.ts). */
   http?: HttpClient;
+  /** The gateway's SSRF guard; default: one over the config's allow-list (guard.ts). */
+  guard?: DoctorGuard;
 }
 
 /** What the doctor compares a URL with, from the running configuration. */
-export function doctorEnv(config: Config): DoctorEnv {
+export function doctorEnv(config: Config, guard: DoctorGuard): DoctorEnv {
   return {
     sources: config.sources,
     publicUrl: config.server.publicUrl,
-    gate: createTargetPolicy(config.network.allowPrivateTargets),
+    gate: guard,
     destinations: config.destinations.map((d) => ({
       id: d.id, connector: d.connector, url: typeof d.settings.url === 'string' ? d.settings.url : undefined, events: d.filters.events,
     })),
@@ -34,13 +35,13 @@ export function doctorEnv(config: Config): DoctorEnv {
 /**
  * POST /v1/doctor (issue 8 §2): the postback doctor for the console, the CLI and scripts. The
  * live check goes through the same SSRF guard as partner postbacks (private targets are refused
- * at connect time). TODO(lead): once the guard lives in the one outbound client
- * (src/connector-kit/outbound-guard.ts, h3), pass deps.http from app.ts instead.
+ * at connect time). Once the guard lives in the one outbound client (h3's
+ * src/connector-kit/outbound-guard.ts), app.ts passes the gateway's guard and client here.
  */
 export function doctorRoutes(router: Router, deps: DoctorRouteDeps): void {
   const auth = adminAuth(deps.config.admin.token);
-  const env = doctorEnv(deps.config);
-  const policy = createTargetPolicy(deps.config.network.allowPrivateTargets);
+  const guard = deps.guard ?? doctorGuard(deps.config.network.allowPrivateTargets);
+  const env = doctorEnv(deps.config, guard);
   let http = deps.http;
 
   router.post('/v1/doctor', auth, parseBody, async (ctx) => {
@@ -61,8 +62,8 @@ export function doctorRoutes(router: Router, deps: DoctorRouteDeps): void {
       ctx.body = { ok: isOk(findings), findings };
       return;
     }
-    http ??= createPartnerHttpClient(policy, { maxSockets: 4, userAgent: 'closeloop/0.1 (postback doctor)' });
-    const live = await liveCheck(input, { http, policy, timeoutMs: Math.min(deps.config.network.timeoutMs, 8_000) });
+    http ??= doctorHttpClient(guard);
+    const live = await liveCheck(input, { http, guard, timeoutMs: Math.min(deps.config.network.timeoutMs, 8_000) });
     const all = [...findings, ...live.findings];
     ctx.body = { ok: isOk(all), findings: all, live: live.live };
   });
