@@ -65,7 +65,8 @@ before(async () => {
       destinations: [{ id: 'tracker', connector: 'http-postback', settings: { url: `${fake.url}/ok?cid={click_id}&tx={tx_id}&p={payout}` } }],
     },
   });
-  strict = await startTestGateway();
+  // No allow-list at all (the harness may open 127.0.0.1 for every test gateway).
+  strict = await startTestGateway({ configOverrides: { outbound: { allowPrivateTargets: [] }, network: { allowPrivateTargets: [] } } });
 });
 after(async () => {
   await g?.close();

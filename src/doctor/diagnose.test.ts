@@ -22,7 +22,7 @@ const pb = (id: number, over: Partial<PartnerPostback>): PartnerPostback => ({
 const env: DoctorEnv = {
   sources: config.sources,
   publicUrl: 'https://gw.example.com',
-  gate: doctorGuard([]),
+  gate: doctorGuard(config),
   postbacks: [pb(3, {}), pb(4, { status: 'deleted', postbackUrl: 'https://old.example.com/conv?cid={sub5}&tx={transaction_id}' })],
   destinations: [{ id: 'tracker', connector: 'http-postback', url: 'https://rt.example.com/postback?clickid={click_id}&sum={payout}&tx={tx_id}' }],
 };
@@ -136,7 +136,8 @@ test('did-you-mean: seed 001 spellings and aliases, case-sensitive', () => {
 
 test('doctor: a private target allowed by network.allowPrivateTargets is not refused', () => {
   const input = doctorInputSchema.parse({ url: 'https://127.0.0.1/c?click_id={sub5}&payout={payout}&tx_id={transaction_id}' });
-  assert.deepEqual(diagnose(input, { gate: doctorGuard(['127.0.0.1']) }), []);
+  const open = parseConfig({ admin: { token: 'admin-token-0123456789' }, network: { allowPrivateTargets: ['127.0.0.1'] } });
+  assert.deepEqual(diagnose(input, { gate: doctorGuard(open) }), []);
 });
 
 test('doctor: unknown-macro message names the fix in plain words', () => {

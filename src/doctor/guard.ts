@@ -1,3 +1,4 @@
+import type { Config } from '../config';
 import type { HttpClient } from '../connector-kit/http-types';
 import { createPartnerHttpClient } from '../network/partner-http';
 import { createTargetPolicy } from '../network/ssrf';
@@ -13,11 +14,11 @@ export interface DoctorGuard {
 }
 
 /**
- * The guard over today's src/network/ssrf.ts. TODO(lead, h3 merge): `return createOutboundGuard(allow)`
- * (or the gateway's guard) — ssrf.ts moves into src/connector-kit/outbound-guard.ts.
+ * The guard over today's src/network/ssrf.ts and its allow-list. TODO(lead, h3 merge): ssrf.ts moves
+ * into src/connector-kit/outbound-guard.ts; then `createOutboundGuard(outboundAllowList(config).entries)`.
  */
-export function doctorGuard(allow: readonly string[]): DoctorGuard {
-  const policy = createTargetPolicy(allow);
+export function doctorGuard(config: Config): DoctorGuard {
+  const policy = createTargetPolicy(config.network.allowPrivateTargets);
   return {
     refuse: (host, address) => policy.refuse(host, address),
     async checkUrl(url) {

@@ -40,7 +40,7 @@ export function doctorEnv(config: Config, guard: DoctorGuard): DoctorEnv {
  */
 export function doctorRoutes(router: Router, deps: DoctorRouteDeps): void {
   const auth = adminAuth(deps.config.admin.token);
-  const guard = deps.guard ?? doctorGuard(deps.config.network.allowPrivateTargets);
+  const guard = deps.guard ?? doctorGuard(deps.config);
   const env = doctorEnv(deps.config, guard);
   let http = deps.http;
 
