@@ -9,6 +9,7 @@ import { clickRoutes } from './http/click-routes';
 import { clientIp, ipList } from './http/client-ip';
 import { consoleRoutes } from './http/console-routes';
 import { destinationTestRoutes } from './http/destination-test-routes';
+import { doctorRoutes } from './http/doctor-routes';
 import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { metricsRoutes } from './http/metrics-routes';
@@ -16,6 +17,7 @@ import { statsRoutes } from './http/stats-routes';
 import { postbackRoutes } from './http/postback-routes';
 import { sessionRoutes } from './http/session-routes';
 import { uiRoutes } from './http/ui-routes';
+import { sourceRoutes } from './http/source-routes';
 import type { HttpClient } from './connector-kit/http-types';
 import type { ReadinessReport } from './health/readiness';
 import type { Logger } from './logger';
@@ -23,6 +25,7 @@ import { countingClicks } from './metrics/counting-clicks';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { observe } from './metrics/observe';
 import { createTally } from './metrics/tally';
+import type { PartnerPostback } from './network/model';
 import type { Ledger } from './store/ledger';
 
 export interface AppDeps {
@@ -41,7 +44,7 @@ export interface AppDeps {
   /** /readyz: the click store and the ledger checked now (src/health/readiness.ts). */
   readiness: () => Promise<ReadinessReport>;
   /** The network side's routes (src/network), when wired; its store feeds the deactivated-postbacks gauge. */
-  network?: { routes(router: Router): void; store?: { livePostbacks(): Promise<Array<{ status: string }>> } };
+  network?: { routes(router: Router): void; store?: { livePostbacks(): Promise<PartnerPostback[]> } };
   /** Prometheus instruments (one registry per gateway); a fresh set when absent. */
   metrics?: Metrics;
 }
@@ -77,6 +80,9 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: M
   statsRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, tally, onRetry: deps.notifyDeliveries, now: deps.now });
   metricsRoutes(router, { config, metrics });
   deps.network?.routes(router);
+  const stored = deps.network?.store;
+  doctorRoutes(router, { config, ...(stored ? { postbacks: () => stored.livePostbacks() } : {}) });
+  sourceRoutes(router, { config, intake });
   healthRoutes(router, { readiness: deps.readiness, isDraining: deps.isDraining });
   sessionRoutes(router, { config });
   app.use(uiRoutes());

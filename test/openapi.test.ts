@@ -401,3 +401,19 @@ test('console routes (search, postbacks, stats, click, bulk retry) match openapi
   assert.equal(bad.status, 400);
   await conforms(bad, 'POST', '/v1/deliveries/retry');
 });
+
+test('doctor, sources, links and the sample postback answers match', async () => {
+  const post = (path: string, body: unknown) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const found = await conforms(await post('/v1/doctor', { url: 'https://t.example.com/pb?cid={Sub5}', kind: 'outbound' }), 'POST', '/v1/doctor');
+  assert.equal(found.ok, false);
+  const live = await conforms(await post('/v1/doctor', { url: `${fake.url}/ok?cid={sub5}&tx={transaction_id}`, live: true }), 'POST', '/v1/doctor');
+  assert.ok(live.live, 'the live part is present');
+  const sources = await conforms(await fetch(`${gw.url}/v1/sources`, { headers: adminHeaders }), 'GET', '/v1/sources');
+  assert.ok(sources.sources.length > 0);
+  await conforms(await fetch(`${gw.url}/v1/sources/net/secret`, { headers: adminHeaders }), 'GET', '/v1/sources/{id}/secret');
+  await conforms(await fetch(`${gw.url}/v1/links`, { headers: adminHeaders }), 'GET', '/v1/links');
+  await conforms(await post('/v1/sources/net/sample', {}), 'POST', '/v1/sources/{id}/sample');
+  const bad = await post('/v1/doctor', { url: 1 });
+  assert.equal(bad.status, 400);
+  await conforms(bad, 'POST', '/v1/doctor');
+});

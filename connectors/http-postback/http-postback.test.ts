@@ -233,8 +233,11 @@ describe('http-postback settings and credentials', () => {
   };
 
   it('rejects non-http(s) URLs with a clear message', () => {
-    assert.deepEqual(issues({ url: 'ftp://x' }), ['url: url must start with http:// or https://']);
-    assert.deepEqual(issues({ url: 'javascript:alert(1)' }), ['url: url must start with http:// or https://']);
+    // The postback doctor's wording (src/doctor/url-scan.ts): what is wrong, then the fix.
+    assert.deepEqual(issues({ url: 'ftp://x' }), ['url: "ftp:" is not a web address. Postbacks are sent over https:// (or http://) only. Use the https:// address your tracker or partner gave you.']);
+    assert.match(issues({ url: 'javascript:alert(1)' }).join(), /^url: "javascript:" is not a web address/);
+    assert.match(issues({ url: 'https://t.example/pb?cid=%7Bclick_id%7D' }).join(), /^url: %7Bclick_id%7D is a macro with URL-encoded braces.*Write \{click_id\}/);
+    assert.match(issues({ url: 'http:///pb' }).join(), /^url: The URL has no domain/);
   });
 
   it('rejects a missing url', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { urlTemplateIssues } from '../../src/connector-kit';
 
 /**
  * Header names and values are checked when the destination is saved: a bad one would otherwise
@@ -19,7 +20,10 @@ export const httpPostbackSettingsSchema = z.object({
   url: z
     .string({ error: (issue) => (issue.input === undefined ? 'url is required' : 'url must be a string') })
     .trim()
-    .regex(/^https?:\/\/\S/i, 'url must start with http:// or https://'),
+    // The postback doctor's checks (scheme, host, spaces, encoded braces…): one copy for the doctor and the config.
+    .superRefine((url, ctx) => {
+      for (const issue of urlTemplateIssues(url)) ctx.addIssue({ code: 'custom', message: issue.message });
+    }),
   method: z.enum(HTTP_POSTBACK_METHODS).default('GET'),
   /** Body template, sent with POST only (ignored for GET, which has no body). */
   body: z.string().optional(),
