@@ -74,7 +74,7 @@ test('a gclid click and its postback become a valid upload, recorded with the ex
   const attempt = attemptLog(delivery)[0];
   assert.equal(attempt.response_status, 200);
   // The click came from 127.0.0.1 too, and the engine masks the click ip wherever it appears.
-  assert.match(attempt.request.url, /^http:\/\/(127\.0\.0\.1|\[pii\]):\d+\/google\.ads\.googleads\.v24\.services\.ConversionUploadService\/UploadClickConversions$/);
+  assert.match(attempt.request.url, /^http:\/\/(127\.0\.0\.1|\[pii\]):\d+\/google\.ads\.googleads\.v25\.services\.ConversionUploadService\/UploadClickConversions$/);
   assert.equal(JSON.parse(attempt.request.body).conversions[0].order_id, delivery.dedup_key);
   const everything = JSON.stringify(detail);
   for (const secret of [OAUTH.clientSecret, OAUTH.refreshToken, ...fake.token.issued]) assert.ok(!everything.includes(secret), 'no secret in the record');
