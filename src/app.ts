@@ -10,6 +10,7 @@ import { clientIp, ipList } from './http/client-ip';
 import { destinationTestRoutes } from './http/destination-test-routes';
 import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
+import { openapiRoutes } from './http/openapi-routes';
 import { postbackRoutes } from './http/postback-routes';
 import type { HttpClient } from './connector-kit/http-types';
 import type { Logger } from './logger';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router } {
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
   deps.network?.routes(router);
   healthRoutes(router, { ledger: deps.ledger, isDraining: deps.isDraining });
+  openapiRoutes(router);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   // Koa would print every error to stderr; the error handler has already logged what matters.
