@@ -31,7 +31,10 @@ describe('the contract served by the gateway', () => {
     assert.match(csp, /script-src 'self'/);
     assert.match(csp, /default-src 'none'/);
     const html = await res.text();
-    assert.deepEqual([...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]), ['/docs/redoc.standalone.js']);
+    assert.deepEqual(
+      [...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]),
+      ['/docs/redoc.standalone.js'],
+    );
     const js = await fetch(`${g.url}/docs/redoc.standalone.js`);
     assert.equal(js.status, 200);
     assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
@@ -43,7 +46,16 @@ describe('the contract served by the gateway', () => {
     before(async () => {
       browser = await chromium.launch({
         executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
     });
     after(async () => {
@@ -71,8 +83,14 @@ describe('the contract served by the gateway', () => {
       assert.equal(await page.title(), 'Closeloop API reference');
       assert.deepEqual(foreign, [], 'no request left the gateway');
       // Redoc's bundle hard-codes its attribution logo on a CDN and hides it when it fails to load.
-      assert.ok(blocked.every((u) => u === 'https://cdn.redoc.ly/redoc/logo-mini.svg'), blocked.join(', '));
-      assert.deepEqual(errors.filter((e) => !e.includes('Content Security Policy')), []);
+      assert.ok(
+        blocked.every((u) => u === 'https://cdn.redoc.ly/redoc/logo-mini.svg'),
+        blocked.join(', '),
+      );
+      assert.deepEqual(
+        errors.filter((e) => !e.includes('Content Security Policy')),
+        [],
+      );
       await page.close();
     });
   });

@@ -16,9 +16,15 @@ describe('google-ads library seam', () => {
   it('google-ads-api and google-ads-node are the same release, generated for the pinned API version only', () => {
     const api = pkg('google-ads-api').version;
     assert.equal(pkg('google-ads-node').version, api, 'google-ads-api and google-ads-node must move together');
-    const protos = require('google-ads-node/build/protos/protos.json') as { nested: { google: { nested: { ads: { nested: { googleads: { nested: Record<string, unknown> } } } } } } };
+    const protos = require('google-ads-node/build/protos/protos.json') as {
+      nested: { google: { nested: { ads: { nested: { googleads: { nested: Record<string, unknown> } } } } } };
+    };
     const versions = Object.keys(protos.nested.google.nested.ads.nested.googleads.nested);
-    assert.deepEqual(versions, [GOOGLE_ADS_API_VERSION], `google-ads-node ${api} ships ${versions.join(', ')}: update GOOGLE_ADS_API_VERSION (map.ts), the README and the fake`);
+    assert.deepEqual(
+      versions,
+      [GOOGLE_ADS_API_VERSION],
+      `google-ads-node ${api} ships ${versions.join(', ')}: update GOOGLE_ADS_API_VERSION (map.ts), the README and the fake`,
+    );
   });
 
   it('the upload service and method exist in that version, on the client class client.ts builds', async () => {
@@ -39,7 +45,11 @@ describe('google-ads library seam', () => {
 
   it('Customer still has the protected members ConfigurableCustomer overrides', async () => {
     const mod = (await import('google-ads-api')) as unknown as Record<string, unknown>;
-    const api = ('Customer' in mod ? mod : mod.default) as { Customer: { prototype: object }; services: Record<string, unknown>; errors: Record<string, unknown> };
+    const api = ('Customer' in mod ? mod : mod.default) as {
+      Customer: { prototype: object };
+      services: Record<string, unknown>;
+      errors: Record<string, unknown>;
+    };
     const members = new Map<string, PropertyDescriptor>();
     for (let p: object | null = api.Customer.prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
       for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(p))) if (!members.has(k)) members.set(k, d);

@@ -64,7 +64,8 @@ const DOCS_HTML = `<!doctype html>
 `;
 
 // Redoc styles with inline <style> elements and runs its search in a blob: worker.
-const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** This install lacks the file (a source checkout without dev packages): nothing to retry. */
 function missing(what: string): ApiError {
