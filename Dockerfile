@@ -18,8 +18,10 @@ FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only. better-sqlite3 13 ships N-API prebuilt binaries in its npm package
-# (linux-x64/arm64, glibc and musl), so no compiler is needed.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# (linux-x64/arm64, glibc and musl) and loads them on any Node >= 22: nothing to compile. Its
+# implicit `node-gyp rebuild` (a no-op when a prebuild fits) would still want python3 and make, so
+# no install scripts run here (the others in the production tree: protobufjs' version notice).
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 FROM node:24-bookworm-slim
 WORKDIR /app
