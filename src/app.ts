@@ -14,6 +14,7 @@ import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { metricsRoutes } from './http/metrics-routes';
 import { statsRoutes } from './http/stats-routes';
+import { openapiRoutes } from './http/openapi-routes';
 import { postbackRoutes } from './http/postback-routes';
 import { sessionRoutes } from './http/session-routes';
 import { uiRoutes } from './http/ui-routes';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: M
   healthRoutes(router, { readiness: deps.readiness, isDraining: deps.isDraining });
   sessionRoutes(router, { config });
   app.use(uiRoutes());
+  openapiRoutes(router);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   // Koa would print every error to stderr; the error handler has already logged what matters.

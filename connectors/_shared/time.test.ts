@@ -34,6 +34,13 @@ describe('parseFixedOffset / isValidTimeZone', () => {
     ['UTC+01:00', 60, true],
     ['+14:00', 840, true],
     ['+14:30', null, false],
+    // Node 22+ Intl takes any ±hh:mm up to ±23:59 (and ±hhmm, ±hh) as a zone: still out of range.
+    ['-23:59', null, false],
+    ['+1430', null, false],
+    ['+15', null, false],
+    [' +14:30 ', null, false],
+    ['UTC+14:30', null, false],
+    ['Etc/GMT+12', null, true],
     ['+05:60', null, false],
     ['Europe/Paris', null, true],
     ['America/New_York', null, true],

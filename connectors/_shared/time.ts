@@ -41,9 +41,18 @@ export function parseFixedOffset(zone: string): number | null {
   return sign === '-' ? -minutes : minutes;
 }
 
-/** A fixed offset as above, or an IANA zone the runtime knows (`Europe/Paris`). */
+/** Anything spelled like an offset (a sign, optionally after UTC/GMT): judged by parseFixedOffset alone. */
+const OFFSET_LIKE = /^(?:UTC|GMT)?[+-]/i;
+
+/**
+ * A fixed offset as above, or an IANA zone the runtime knows (`Europe/Paris`).
+ * Offset spellings never reach Intl: since ECMA-402 2024 (V8 in Node 22+) `Intl.DateTimeFormat`
+ * accepts any `±hh:mm` up to ±23:59 as a time zone, while real offsets stop at ±14:00
+ * (https://tc39.es/ecma402/#sec-time-zone-offset-strings). Our bound must not depend on the runtime.
+ */
 export function isValidTimeZone(zone: string): boolean {
   if (parseFixedOffset(zone) !== null) return true;
+  if (OFFSET_LIKE.test(zone.trim())) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
@@ -57,7 +66,14 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     formatters.set(zone, f);
   }

@@ -6,7 +6,8 @@ import type { GoogleAdsCredentials, GoogleAdsSettings, UploadClickConversionsBod
 
 /**
  * The I/O of the google-ads connector: google-ads-api's own `uploadClickConversions`, with the
- * gRPC client built by us (platforms.md §2.4–2.6). google-ads-api 24.1.0 has no endpoint option,
+ * gRPC client built by us (platforms.md §2.4–2.6). google-ads-api 25.1.0 has no endpoint option
+ * (its `grpc_channel_options` reach the client, but `sslCreds` is always its own TLS + OAuth pair),
  * so `ConfigurableCustomer` overrides the protected `loadService` — the verified seam — and gives
  * the library a client with:
  * - servicePath/port/TLS from settings (tests: 127.0.0.1, insecure);

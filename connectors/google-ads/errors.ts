@@ -4,7 +4,7 @@ import { DeliveryError, type DeliveryErrorKind } from '../../src/connector-kit';
  * Google Ads error → our kind. Google reports an error as a GoogleAdsError whose `error_code` is a
  * oneof: the field name is the family (`conversion_upload_error`, `quota_error`…) and the value an
  * enum name. We look the enum name up first, then the family, then the gRPC status.
- * Enums: https://developers.google.com/google-ads/api/reference/rpc/v24/ConversionUploadErrorEnum.ConversionUploadError
+ * Enums: https://developers.google.com/google-ads/api/reference/rpc/v25/ConversionUploadErrorEnum.ConversionUploadError
  * Retry advice: https://developers.google.com/google-ads/api/docs/best-practices/error-types
  */
 

@@ -34,7 +34,7 @@ const ctxFor = (settings: Record<string, unknown> = {}, extra: { test?: boolean 
 let seq = 0;
 /** Items with fresh order ids (the fake remembers order ids across calls, like Google). */
 function batch(n: number): DeliveryItem[] {
-  return Array.from({ length: n }, (_, i) => {
+  return Array.from({ length: n }, () => {
     const k = `${++seq}`;
     return itemFixture(conversionFixture({ click: clickFixture({ platformClickIds: { gclid: `gclid-${k}` } }) }), { deliveryId: `d${k}`, dedupKey: `order-${k}` });
   });

@@ -9,8 +9,9 @@ import { closeGoogleAdsClients } from './index';
 
 const OAUTH = { clientId: 'e2e-client.apps.googleusercontent.com', clientSecret: 'GOCSPX-e2e-client-secret', refreshToken: '1//e2e-refresh-token-value' };
 const DATE_TIME = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)([+-]\d\d:\d\d)$/;
-// The first upload loads google-ads-api (~10 MB of generated code): seconds on a busy machine.
-const FIRST_UPLOAD_MS = 30_000;
+// The first upload loads google-ads-api (~10 MB of generated code): ~1.2 s of CPU, but 7 s and
+// more of wall time on a shared machine under load (one CI run on Node 22 needed over 30 s).
+const FIRST_UPLOAD_MS = 90_000;
 
 /** A delivery's attempt records, as GET /v1/conversions/:id lists them. */
 const attemptLog = (d: { attempts: any[] }): any[] => d.attempts;
@@ -74,7 +75,7 @@ test('a gclid click and its postback become a valid upload, recorded with the ex
   const attempt = attemptLog(delivery)[0];
   assert.equal(attempt.response_status, 200);
   // The click came from 127.0.0.1 too, and the engine masks the click ip wherever it appears.
-  assert.match(attempt.request.url, /^http:\/\/(127\.0\.0\.1|\[pii\]):\d+\/google\.ads\.googleads\.v24\.services\.ConversionUploadService\/UploadClickConversions$/);
+  assert.match(attempt.request.url, /^http:\/\/(127\.0\.0\.1|\[pii\]):\d+\/google\.ads\.googleads\.v25\.services\.ConversionUploadService\/UploadClickConversions$/);
   assert.equal(JSON.parse(attempt.request.body).conversions[0].order_id, delivery.dedup_key);
   const everything = JSON.stringify(detail);
   for (const secret of [OAUTH.clientSecret, OAUTH.refreshToken, ...fake.token.issued]) assert.ok(!everything.includes(secret), 'no secret in the record');

@@ -74,7 +74,7 @@ describe('google-ads build', () => {
     const req = googleAds.build([itemFixture()], contextFixture({ loginCustomerId: '999-888-7777' }, { developer_token: 'devtok-123' }));
     assert.deepEqual(req, {
       method: 'POST',
-      url: 'https://googleads.googleapis.com:443/google.ads.googleads.v24.services.ConversionUploadService/UploadClickConversions',
+      url: 'https://googleads.googleapis.com:443/google.ads.googleads.v25.services.ConversionUploadService/UploadClickConversions',
       headers: {
         'content-type': 'application/grpc',
         'x-goog-request-params': 'customer_id=1234567890',
@@ -112,7 +112,7 @@ describe('google-ads build', () => {
   });
   it('shows a plain-text loopback endpoint as http://', () => {
     const req = googleAds.build([itemFixture()], contextFixture({ endpoint: { host: '::1', port: 5000, insecure: true } }));
-    assert.equal(req.url, 'http://[::1]:5000/google.ads.googleads.v24.services.ConversionUploadService/UploadClickConversions');
+    assert.equal(req.url, 'http://[::1]:5000/google.ads.googleads.v25.services.ConversionUploadService/UploadClickConversions');
   });
 });
 

@@ -10,7 +10,7 @@ export { closeGoogleAdsClients };
 
 /**
  * Google Ads offline click conversions through google-ads-api (gRPC
- * ConversionUploadService.UploadClickConversions, API v24). Closed to new adopters since
+ * ConversionUploadService.UploadClickConversions, API v25). Closed to new adopters since
  * 2026-06-15: accounts that get CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE must use the
  * google-data-manager connector instead (README.md, platforms.md §2.0).
  */

@@ -6,8 +6,12 @@ import type { ClickConversionRow, GoogleAdsCredentials, GoogleAdsSettings, Uploa
 
 type Ctx = ConnectorContext<GoogleAdsSettings, GoogleAdsCredentials>;
 
-/** The pinned API version: google-ads-api 24.1.0 is the newest release that runs on Node 20. */
-export const GOOGLE_ADS_API_VERSION = 'v24';
+/**
+ * The pinned API version: the one google-ads-api 25.1.0 / google-ads-node 25.1.0 are generated for
+ * (the newest release; its protos hold only v25). The contract test fails when an upgrade moves it.
+ * Sunset schedule: https://developers.google.com/google-ads/api/docs/sunset-dates
+ */
+export const GOOGLE_ADS_API_VERSION = 'v25';
 export const UPLOAD_SERVICE = `google.ads.googleads.${GOOGLE_ADS_API_VERSION}.services.ConversionUploadService`;
 export const UPLOAD_METHOD = 'UploadClickConversions';
 /** TOO_MANY_CONVERSIONS_IN_REQUEST: "Upload fewer than 2001 events in a single request". */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -5,8 +6,14 @@ import { gzipSync } from 'node:zlib';
 import type { Context, Middleware, Next } from 'koa';
 import { ApiError } from '../api-error';
 
-/** Where `vite build --config ui/vite.config.ts` writes the console (ui/vite.config.ts). */
-export const UI_DIST = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
+/**
+ * Where `vite build --config ui/vite.config.ts` writes the console (ui/vite.config.ts), seen from
+ * the sources (src/http/) — or, in the built gateway, `dist/ui/` next to dist/main.js
+ * (scripts/build.mjs copies it there).
+ */
+export const UI_DIST = [new URL('./ui/', import.meta.url), new URL('../../ui/dist/', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((dir) => existsSync(join(dir, 'index.html'))) ?? fileURLToPath(new URL('../../ui/dist/', import.meta.url));
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',

@@ -4,16 +4,19 @@ import net from 'node:net';
 import protobuf from 'protobufjs';
 import { createTokenEndpoint, type OAuthClient } from './google-data-manager';
 import { startFakeServer } from '../helpers/fake-server';
+import { GOOGLE_ADS_API_VERSION } from '../../connectors/google-ads/map';
 
 /**
  * Google Ads ConversionUploadService on 127.0.0.1:0: a grpc-js server built from google-ads-node's
  * own protos.json (platforms.md §2.5), plus an OAuth token endpoint over HTTP. It checks requests
- * as Google documents them (v24 conversion_upload_service.proto, §2.1) and can be scripted to
+ * as Google documents them (conversion_upload_service.proto of the pinned version, §2.1) and can be scripted to
  * answer with partial failures, RPC errors carrying the googleadsfailure-bin trailer, or outages.
  */
 
 const require = createRequire(import.meta.url);
-const V = 'google.ads.googleads.v24';
+// The connector's pinned version: the fake speaks what the connector speaks, and the contract
+// test checks that the library's protos hold that version.
+const V = `google.ads.googleads.${GOOGLE_ADS_API_VERSION}`;
 export const FAILURE_TRAILER = `${V}.errors.googleadsfailure-bin`;
 const PATH = `/${V}.services.ConversionUploadService/UploadClickConversions`;
 
