@@ -16,6 +16,15 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** The config keys still holding an example secret (names only, never the values). */
+export function exampleSecrets(config: Config): string[] {
+  const keys = EXAMPLE_SECRET.test(config.admin.token) ? ['admin.token'] : [];
+  config.sources.forEach((s, i) => {
+    if (EXAMPLE_SECRET.test(s.secret)) keys.push(`sources.${i}.secret (source "${s.id}")`);
+  });
+  return keys;
+}
+
 /** Throws a ConfigError naming every example secret still in place when `host` is not loopback. */
 export function assertSafeBind(config: Config, host: string = config.server.host): void {
   if (isLoopbackHost(host)) return;

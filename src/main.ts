@@ -1,4 +1,4 @@
-import { assertSafeBind } from './bind-guard';
+import { assertSafeBind, exampleSecrets } from './bind-guard';
 import { ConfigError, loadConfig } from './config';
 import { openGateway } from './gateway';
 import { createLogger } from './logger';
@@ -20,6 +20,9 @@ const loaded = {
   destinations: config.destinations.map((d) => `${d.id} (${d.connector}${d.enabled ? '' : ', disabled'})`),
 };
 logger.info(loaded, 'configuration loaded');
+// On loopback the example secrets are allowed (a first run), but never silently.
+const examples = exampleSecrets(config);
+if (examples.length > 0) logger.warn({ keys: examples }, `example secrets in use (${examples.join(', ')}): fine on 127.0.0.1, refused on any other address — replace them before going live`);
 const link = config.links[0];
 const source = config.sources[0];
 process.stdout.write(
