@@ -84,7 +84,8 @@ describe('GET /c/:link', () => {
     assert.equal(detail.click.id, clickId);
     assert.equal(detail.click.link, 'demo');
     assert.deepEqual(detail.click.subs, { sub1: 'camp 1&2', sub2: 'été', sub3: 'x', sub4: '/path?q' });
-    assert.equal(detail.click.landing_url, `${gw.url}/c/demo?gclid=G-1&sub1=camp%201%262&sub2=%C3%A9t%C3%A9&sub3=x&sub4=%2Fpath%3Fq&utm_source=ignored`);
+    // The page of the conversion is the offer page the visitor was sent to, never our /c/ URL.
+    assert.equal(detail.click.landing_url, location);
     assert.equal(detail.click.created_at, clock.now());
     const q = await received(tx);
     assert.equal(q.get('s1'), 'camp 1&2');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startMetaFake, type MetaFake } from '../../test/fakes/meta';
-import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
+import { OFFER_URL, startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
 
 /** Click → postback → Meta fake, through the whole gateway (storage, engine, HttpClient). */
 
@@ -48,6 +48,8 @@ test('an fbclid click and its postback reach Meta as one valid website event', a
   assert.match(event.user_data.client_ip_address, /127\.0\.0\.1/);
   assert.deepEqual(event.custom_data, { value: 12.5, currency: 'EUR', order_id: 'tx-meta-e2e-1' });
   assert.equal(event.action_source, 'website');
+  // The advertiser's offer page (Meta checks it against the verified domain), never our /c/ URL.
+  assert.equal(event.event_source_url, `${OFFER_URL}&sub5=${clickId}`);
   assert.equal(event.event_source_url, detail.click.landing_url);
 
   // The attempt record keeps the request, without the token or the click's ip/user agent.

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { DeliveryError, type HttpClient, type Outcome } from '../../src/connector-kit';
 import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { startRedditFake, type RedditFake, type RedditStep } from '../../test/fakes/reddit';
-import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
+import { OFFER_URL, startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
 import { RDT_CID, REDDIT_PIXEL, REDDIT_TOKEN, redditContext, redditConversion, redditItem } from './fixtures';
 import { reddit } from './index';
 
@@ -119,6 +119,8 @@ for (const apiVersion of ['v3', 'v2'] as const) {
       assert.equal(ev.user_agent, UA);
       assert.equal(ev.test, false);
       if (apiVersion === 'v3') assert.equal(ev.action_source, 'WEBSITE');
+      // v3: the offer page the visitor was redirected to, not our /c/ URL.
+      if (apiVersion === 'v3') assert.equal(ev.event_source_url, `${OFFER_URL}&sub5=${clickId}`);
       assert.equal(ev.conversion_id, detail.deliveries[0].dedup_key);
       assert.ok(!JSON.stringify(detail).includes(REDDIT_TOKEN));
     });

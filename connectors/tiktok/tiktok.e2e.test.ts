@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { DeliveryError, type HttpClient, type Outcome } from '../../src/connector-kit';
 import { startTiktokFake, type TiktokFake, type TiktokStep } from '../../test/fakes/tiktok';
-import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
+import { OFFER_URL, startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
 import { TIKTOK_PIXEL, TIKTOK_TOKEN, TTCLID, tiktokContext, tiktokConversion, tiktokItem } from './fixtures';
 import { tiktok } from './index';
 
@@ -122,7 +122,8 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
     assert.equal(ev.order_id, 'tx-tt-e2e-1');
     assert.equal(ev.user_agent, UA);
     assert.equal(ev.ip, '127.0.0.1');
-    assert.match(ev.page_url ?? '', /\/c\/demo\?ttclid=/);
+    // The offer page the visitor was redirected to, not our /c/ URL.
+    assert.equal(ev.page_url, `${OFFER_URL}&sub5=${clickId}`);
     assert.equal(ev.test_event_code, undefined);
     assert.equal(ev.event_id, detail.deliveries[0].dedup_key);
     // The attempt record keeps the request without the token or the raw ip / user agent.

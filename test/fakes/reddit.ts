@@ -30,6 +30,7 @@ export interface RedditAccepted {
   currency: string | undefined;
   event_at: number;
   action_source: string | undefined;
+  event_source_url: string | undefined;
   ip_address: string | undefined;
   user_agent: string | undefined;
   test: boolean;
@@ -97,6 +98,7 @@ export async function startRedditFake(options: RedditFakeOptions) {
         currency: meta.currency as string | undefined,
         event_at: version === 'v3' ? (e.event_at as number) : Date.parse(e.event_at as string),
         action_source: e.action_source as string | undefined,
+        event_source_url: e.event_source_url as string | undefined,
         ip_address: user.ip_address as string | undefined,
         user_agent: user.user_agent as string | undefined,
         test,
