@@ -237,6 +237,27 @@ describe('POST /v1/clicks', () => {
     assert.equal(q.get('fbp'), 'fb.1.1700000000000.42');
   });
 
+  test('click ids only inside landing_url are read from it; the body wins; the same priority as a redirect', async () => {
+    const cases: Array<{ body: Record<string, string>; platform: string | null; ids: Record<string, string> }> = [
+      { body: { landing_url: 'https://landing.example.com/p?ttclid=TT-in-url&utm_source=tt' }, platform: 'tiktok', ids: { ttclid: 'TT-in-url' } },
+      { body: { landing_url: 'https://landing.example.com/p?fbclid=FB-in-url&rdt_cid=RD-in-url' }, platform: 'meta', ids: { fbclid: 'FB-in-url', rdt_cid: 'RD-in-url' } },
+      { body: { landing_url: 'https://landing.example.com/?wbraid=WB&gclid=G-url' }, platform: 'google', ids: { gclid: 'G-url', wbraid: 'WB' } },
+      { body: { gclid: 'G-body', landing_url: 'https://landing.example.com/?gclid=G-url&gbraid=GB-url' }, platform: 'google', ids: { gclid: 'G-body', gbraid: 'GB-url' } },
+      { body: { landing_url: `https://landing.example.com/?ttclid=${'x'.repeat(600)}` }, platform: null, ids: {} },
+      { body: { landing_url: 'https://landing.example.com/?gclid=' }, platform: null, ids: {} },
+    ];
+    for (const c of cases) {
+      const res = await post(c.body);
+      assert.equal(res.status, 201, JSON.stringify(c.body));
+      const body = (await res.json()) as any;
+      const click = await gw.gw.clicks.get(body.click_id);
+      assert.equal(click?.platform, c.platform, JSON.stringify(c.body));
+      assert.deepEqual(click?.platformClickIds, c.ids, JSON.stringify(c.body));
+    }
+    const fb = (await (await post({ landing_url: 'https://landing.example.com/p?fbclid=IwAR-url-only' })).json()) as any;
+    assert.equal(fb.fbc, `fb.1.${clock.now()}.IwAR-url-only`, 'an fbclid from the URL gives an fbc too');
+  });
+
   test('without a link, and from a server (no Origin): a direct-link click', async () => {
     const res = await post({ ttclid: 'tt-direct' });
     assert.equal(res.status, 201);

@@ -131,6 +131,20 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
     assert.ok(!recorded.includes(TIKTOK_TOKEN) && !recorded.includes(UA));
   });
 
+  it('a landing-page script that posts only its URL: the ttclid in landing_url reaches TikTok', async () => {
+    const page = 'https://landing.example.com/offer?ttclid=TT-only-in-url&utm_source=tiktok';
+    const res = await fetch(`${gw.url}/v1/clicks`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': UA }, body: JSON.stringify({ landing_url: page }) });
+    assert.equal(res.status, 201);
+    const { click_id: clickId } = (await res.json()) as { click_id: string };
+    const pb = await gw.postback({ click_id: clickId, payout: '4', tx_id: 'tx-tt-e2e-url' });
+    await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
+    await fake.waitForAccepted(1);
+    const ev = fake.accepted.find((e) => e.order_id === 'tx-tt-e2e-url');
+    assert.ok(ev, 'TikTok accepted the event');
+    assert.equal(ev.ttclid, 'TT-only-in-url');
+    assert.equal(ev.page_url, page, "a script's page URL is sent as it came (nothing personal in it)");
+  });
+
   it('a retried delivery (500, then 200 + 40100, then OK) carries the same event_id', async () => {
     const clickId = await gw.click('demo', { ttclid: `${TTCLID}-2` }, { 'user-agent': UA });
     fake.enqueue({ status: 500, body: 'boom' }, { code: 40100, message: 'Too many requests' });

@@ -3,7 +3,7 @@ import cors from '@koa/cors';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
-import { buildClick, clickInputSchema, clickPersonalIndex, type ClickFacts } from '../clicks/capture';
+import { buildClick, clickInputSchema, clickPersonalIndex, withClickIdsFromUrl, type ClickFacts } from '../clicks/capture';
 import { assertCleanText, printable } from '../text-guard';
 import type { ClickStore } from '../clicks/click-store';
 import { withParams } from '../clicks/offer-url';
@@ -82,7 +82,8 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     if (!parsed.success) throw new ApiError(400, 'INVALID_CLICK', 'invalid click', zodDetails(parsed.error.issues));
     const { link, landing_url, referrer, ...input } = parsed.data;
     if (link !== undefined && !links.has(link)) throw new ApiError(400, 'UNKNOWN_LINK', `no link "${link}" is configured`);
-    const f = facts(ctx, link ?? null, input);
+    // A script that posts only its page URL still gives us the click ids in it (capture.ts).
+    const f = facts(ctx, link ?? null, withClickIdsFromUrl(input, landing_url));
     const click = buildClick({ ...f, landingUrl: landing_url ?? null, referrer: referrer ?? f.referrer }, personal);
     await clicks.save(click);
     ctx.status = 201;
