@@ -77,6 +77,15 @@ export function v2Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV2Body {
   };
 }
 
+/**
+ * v3 event types whose metadata carries value and currency: the revenue-bearing ones. Reddit's
+ * v3 event metadata (ads-api.reddit.com/docs/v3/ → Conversions API → Event metadata) documents
+ * `value`/`currency` for Purchase, AddToCart, AddToWishlist, Lead, SignUp and custom events;
+ * PageVisit, ViewContent and Search carry none, so a payout there is left out rather than
+ * misread as revenue.
+ */
+export const V3_VALUE_TYPES: ReadonlySet<string> = new Set(['PURCHASE', 'ADD_TO_CART', 'ADD_TO_WISHLIST', 'LEAD', 'SIGN_UP', 'CUSTOM']);
+
 export function v3Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV3Body {
   const testId = ctx.test ? ctx.settings.testId : undefined;
   return {
@@ -86,13 +95,14 @@ export function v3Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV3Body {
         const c = item.conversion;
         const clickId = c.click?.platformClickIds.rdt_cid;
         const landing = c.click?.landingUrl && /^https?:\/\//i.test(c.click.landingUrl) ? c.click.landingUrl : undefined;
-        const { currency, value } = money(item);
+        const type = redditEventType(c.event, ctx.settings);
+        const { currency, value } = V3_VALUE_TYPES.has(type.tracking_type) ? money(item) : {};
         return {
           event_at: epochMillis(c.receivedAt),
           // action_source is required in v3. A landing page we recorded means the journey was on
           // the web; a postback with no click (or a direct-mode click id) has no page: OTHER.
           action_source: landing ? 'WEBSITE' : 'OTHER',
-          type: redditEventType(c.event, ctx.settings),
+          type,
           ...(clickId ? { click_id: clickId } : {}),
           ...(landing ? { event_source_url: landing } : {}),
           metadata: { conversion_id: item.dedupKey, ...(currency ? { currency, value } : {}) },

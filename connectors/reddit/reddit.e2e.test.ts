@@ -71,6 +71,24 @@ describe('reddit contract (real HttpClient → Reddit fake)', () => {
     assert.equal(out.error.platformCode, 'TIMEOUT');
   });
 
+  it('v3: value and currency go only on event types that take them, and the fake refuses them elsewhere', async () => {
+    const eventMap = { view: 'ViewContent', visit: 'PAGE_VISIT', search: 'Search', lead: 'Lead', signup: 'SignUp', cart: 'AddToCart', wish: 'AddToWishlist', promo: 'Promotion Event' };
+    const events = Object.keys(eventMap);
+    const items = events.map((event, i) => redditItem(redditConversion({ event, transactionId: `tx-type-${i}` }), { dedupKey: `dk-type-${i}` }));
+    const request = reddit.build(items, redditContext({ baseUrl: fake.url, eventMap }));
+    const before = fake.accepted.length;
+    assert.equal(kindOf(reddit.classify(await http.send(request, { timeoutMs: 2000 }), request, items)), 'ok');
+    const got = new Map(fake.accepted.slice(before).map((e) => [e.conversion_id, e]));
+    const priced = (i: number) => got.get(`dk-type-${i}`)?.value === 12.5 && got.get(`dk-type-${i}`)?.currency === 'USD';
+    assert.deepEqual(events.map((_, i) => priced(i)), [false, false, false, true, true, true, true, true]);
+    // What the fake does with a value on a type that carries none: Reddit refuses the whole request.
+    const body = JSON.parse(request.body as string);
+    body.data.events[0].metadata = { ...body.data.events[0].metadata, value: 1, currency: 'USD' };
+    const forced = { ...request, body: JSON.stringify(body) };
+    assert.equal(kindOf(reddit.classify(await http.send(forced, { timeoutMs: 2000 }), forced, items)), 'payload');
+    assert.match(fake.rejections.at(-1) ?? '', /value\/currency are not taken on VIEW_CONTENT/);
+  });
+
   it('the fake refuses a v3 body on the v2 path (never mix versions)', async () => {
     const items = [redditItem()];
     const v3 = reddit.build(items, redditContext({ baseUrl: fake.url }));

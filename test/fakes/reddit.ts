@@ -38,6 +38,7 @@ export interface RedditAccepted {
 
 const V2_TYPES = ['Purchase', 'Lead', 'SignUp', 'PageVisit', 'ViewContent', 'Search', 'AddToCart', 'AddToWishlist', 'Custom'];
 const V3_TYPES = ['PURCHASE', 'LEAD', 'SIGN_UP', 'PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH', 'ADD_TO_CART', 'ADD_TO_WISHLIST', 'CUSTOM'];
+const NO_VALUE_V3 = ['PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH'];
 const ACTION_SOURCES = ['WEBSITE', 'APP', 'OTHER', 'PHYSICAL_STORE'];
 /** What Reddit treats as "generic": library defaults, and our HTTP client's default. */
 const GENERIC_UA = /^(?:$|node|undici|axios|got|python-requests|curl|go-http-client|java|okhttp|closeloop\/0\.1$)/i;
@@ -149,6 +150,9 @@ export async function startRedditFake(options: RedditFakeOptions) {
     if (e.event_source_url !== undefined && !/^https?:\/\//.test(String(e.event_source_url))) p.push(`${at}].event_source_url must be a URL`);
     checkType(e.type, V3_TYPES, `${at}].type`, p);
     checkCommon(e, `${at}]`, e.metadata, 'metadata', 'value', p);
+    // Value and currency belong to revenue-bearing types only (ads-api.reddit.com/docs/v3/, event metadata).
+    const tt = isObj(e.type) ? String(e.type.tracking_type) : '';
+    if (NO_VALUE_V3.includes(tt) && isObj(e.metadata) && ('value' in e.metadata || 'currency' in e.metadata)) p.push(`${at}].metadata.value/currency are not taken on ${tt}`);
     if ('event_metadata' in e || 'event_type' in e) p.push(`${at}] has v2 fields on the v3 endpoint`);
     return p;
   }
