@@ -1,6 +1,6 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
-import { conversionTimeMs, pickGoogleClickId, validateGoogleItem } from '../_shared/google';
+import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem } from '../_shared/google';
 import { googleDateTime } from '../_shared/time';
 import type { ClickConversionRow, GoogleAdsCredentials, GoogleAdsSettings, UploadClickConversionsBody } from './schema';
 
@@ -26,6 +26,11 @@ export function toClickConversion(item: DeliveryItem, settings: GoogleAdsSetting
   if (!click) throw validateGoogleItem(item) ?? new DeliveryError('payload', 'no Google click id');
   const value = decimalToNumber(item.conversion.payout);
   const currency = normalizeCurrency(item.conversion.currency);
+  const hashed = googleHashedIdentifiers(item.conversion.identifiers);
+  const userIdentifiers: NonNullable<ClickConversionRow['user_identifiers']> = [
+    ...(hashed.email ? [{ hashed_email: hashed.email }] : []),
+    ...(hashed.phone ? [{ hashed_phone_number: hashed.phone }] : []),
+  ];
   return {
     [click.param]: click.value,
     conversion_action: conversionActionName(settings),
@@ -34,6 +39,9 @@ export function toClickConversion(item: DeliveryItem, settings: GoogleAdsSetting
     ...(value !== null && currency !== null ? { conversion_value: value, currency_code: currency } : {}),
     // One conversion per order id per action: a re-sent delivery is answered "already in use".
     order_id: item.dedupKey,
+    // Enhanced conversions for leads: the hashed email/phone next to the click id improve the
+    // match (developers.google.com/google-ads/api/docs/conversions/enhanced-conversions/leads).
+    ...(userIdentifiers.length > 0 ? { user_identifiers: userIdentifiers } : {}),
   };
 }
 

@@ -33,8 +33,9 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   }
   const clickId = click?.platformClickIds.rdt_cid;
   if (!clickId && ctx.settings.requireClickId) return new DeliveryError('payload', 'no rdt_cid on the click and requireClickId is set');
-  if (!clickId && !click?.ip && !click?.userAgent) {
-    return new DeliveryError('payload', 'nothing Reddit can match on: no rdt_cid, ip or user agent (conversion has no Reddit click)');
+  const ids = c.identifiers ?? {};
+  if (!clickId && !click?.ip && !click?.userAgent && !ids.email_sha256 && !ids.phone_sha256 && !ids.external_id_sha256) {
+    return new DeliveryError('payload', 'nothing Reddit can match on: no rdt_cid, ip, user agent or hashed email/phone/external id (conversion has no Reddit click)');
   }
   if (ctx.test && ctx.settings.apiVersion === 'v3' && !ctx.settings.testId) {
     // v3 routes test events by test_id; without one a "test" would count as a live conversion.
@@ -48,6 +49,16 @@ function user(item: DeliveryItem): RedditUser {
   const u: RedditUser = {};
   if (click?.ip) u.ip_address = click.ip;
   if (click?.userAgent) u.user_agent = click.userAgent;
+  // Hashed at intake (src/privacy/identifiers.ts) in Reddit's canonical form: email lower-cased
+  // with dots and `+suffix` dropped from the local part; phone `+digits` without extension
+  // (ads-api.reddit.com/docs/v3/, Conversions API → match keys). Same fields in v2 and v3.
+  // A hash the network sent itself is forwarded as it came.
+  const ids = item.conversion.identifiers ?? {};
+  const email = ids.email_reddit_sha256 ?? ids.email_sha256;
+  if (email) u.email = email;
+  const phone = ids.phone_e164_sha256 ?? ids.phone_sha256;
+  if (phone) u.phone_number = phone;
+  if (ids.external_id_sha256) u.external_id = ids.external_id_sha256;
   return u;
 }
 

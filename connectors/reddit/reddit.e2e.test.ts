@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeliveryError, type HttpClient, type Outcome } from '../../src/connector-kit';
 import { loopbackHttpClient } from '../../test/helpers/loopback-http';
+import { sha256Hex } from '../../src/privacy/hash';
+import { hashPersonal } from '../../src/privacy/identifiers';
 import { startRedditFake, type RedditFake, type RedditStep } from '../../test/fakes/reddit';
 import { OFFER_URL, startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
 import { RDT_CID, REDDIT_PIXEL, REDDIT_TOKEN, redditContext, redditConversion, redditItem } from './fixtures';
@@ -87,6 +89,34 @@ describe('reddit contract (real HttpClient → Reddit fake)', () => {
     const forced = { ...request, body: JSON.stringify(body) };
     assert.equal(kindOf(reddit.classify(await http.send(forced, { timeoutMs: 2000 }), forced, items)), 'payload');
     assert.match(fake.rejections.at(-1) ?? '', /value\/currency are not taken on VIEW_CONTENT/);
+  });
+
+  for (const apiVersion of ['v3', 'v2'] as const) {
+    it(`${apiVersion}: hashed email, phone and external id go in user, in Reddit's canonical form (its published example hashes)`, async () => {
+      // Intake's own hashing (what a postback with these fields stores), then the connector, then the fake.
+      const identifiers = {
+        ...hashPersonal('email', 'Al.ice+Apple@Example.Com', 'email').hashes,
+        ...hashPersonal('phone', '+1 555-444-1234 ext. 9', 'phone').hashes,
+        ...hashPersonal('externalId', 'customer12345', 'external_id').hashes,
+      };
+      const items = [redditItem(redditConversion({ identifiers }), { dedupKey: `dk-ids-${apiVersion}` })];
+      const request = reddit.build(items, redditContext({ baseUrl: fake.url, apiVersion }));
+      assert.equal(kindOf(reddit.classify(await http.send(request, { timeoutMs: 2000 }), request, items)), 'ok');
+      const ev = fake.accepted.find((e) => e.conversion_id === `dk-ids-${apiVersion}`);
+      assert.equal(ev?.email, 'ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976');
+      assert.equal(ev?.phone_number, 'e5b124c58580eb16bd959b8d0cac12b12c952e2ceae0203d416cff94f10b994a');
+      assert.equal(ev?.external_id, sha256Hex('customer12345'));
+    });
+  }
+
+  it('the fake refuses a user identifier that is not SHA-256 hex', async () => {
+    const items = [redditItem()];
+    const built = reddit.build(items, redditContext({ baseUrl: fake.url }));
+    const body = JSON.parse(built.body as string);
+    body.data.events[0].user.email = 'alice@example.com';
+    const raw = { ...built, body: JSON.stringify(body) };
+    assert.equal(kindOf(reddit.classify(await http.send(raw, { timeoutMs: 2000 }), raw, items)), 'payload');
+    assert.match(fake.rejections.at(-1) ?? '', /user\.email must be SHA-256 hex/);
   });
 
   it('the fake refuses a v3 body on the v2 path (never mix versions)', async () => {

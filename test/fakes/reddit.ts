@@ -31,6 +31,9 @@ export interface RedditAccepted {
   event_at: number;
   action_source: string | undefined;
   event_source_url: string | undefined;
+  email: string | undefined;
+  phone_number: string | undefined;
+  external_id: string | undefined;
   ip_address: string | undefined;
   user_agent: string | undefined;
   test: boolean;
@@ -100,6 +103,9 @@ export async function startRedditFake(options: RedditFakeOptions) {
         event_at: version === 'v3' ? (e.event_at as number) : Date.parse(e.event_at as string),
         action_source: e.action_source as string | undefined,
         event_source_url: e.event_source_url as string | undefined,
+        email: user.email as string | undefined,
+        phone_number: user.phone_number as string | undefined,
+        external_id: user.external_id as string | undefined,
         ip_address: user.ip_address as string | undefined,
         user_agent: user.user_agent as string | undefined,
         test,
@@ -116,6 +122,11 @@ export async function startRedditFake(options: RedditFakeOptions) {
   function checkCommon(e: Obj, at: string, meta: unknown, metaName: string, valueName: string, p: string[]): void {
     if (e.click_id !== undefined && typeof e.click_id !== 'string') p.push(`${at}.click_id must be a string`);
     if (e.user !== undefined && !isObj(e.user)) p.push(`${at}.user must be an object`);
+    // Reddit takes these hashed or not; this project only ever sends SHA-256 hex (64 lower-case).
+    for (const f of ['email', 'phone_number', 'external_id']) {
+      const v = isObj(e.user) ? e.user[f] : undefined;
+      if (v !== undefined && !(typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))) p.push(`${at}.user.${f} must be SHA-256 hex`);
+    }
     if (!isObj(meta)) return void p.push(`${at}.${metaName} is required`);
     if (typeof meta.conversion_id !== 'string' || !meta.conversion_id) p.push(`${at}.${metaName}.conversion_id is required for de-duplication`);
     if (meta[valueName] !== undefined && (typeof meta[valueName] !== 'number' || !Number.isFinite(meta[valueName]))) p.push(`${at}.${metaName}.${valueName} must be a number`);
