@@ -85,6 +85,7 @@ describe('google-ads against the gRPC fake', () => {
     assert.deepEqual(kinds, ['ok']);
     assert.deepEqual(fake.calls[before_]?.request, JSON.parse(request.body ?? ''), 'the library sent exactly what build described');
     assert.deepEqual(fake.accepted.at(-1)?.row.user_identifiers, [{ hashed_email: sha256Hex('janedoe@gmail.com') }, { hashed_phone_number: sha256Hex('+15554441234') }]);
+    assert.deepEqual(googleAds.identifiersSent?.(request, items[0]?.dedupKey as string), ['click_id', 'email', 'phone']);
     // A hash that is not 64 lower-case hex digits is refused for that row.
     const [bad] = batch(1);
     assert.ok(bad);

@@ -1,4 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem } from '../_shared/google';
 import { googleDateTime } from '../_shared/time';
@@ -79,4 +80,13 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
   // Ignored by Google since 2026-09-09; a credential, so the engine redacts it from records.
   if (ctx.credentials.developer_token) headers['developer-token'] = ctx.credentials.developer_token;
   return { method: 'POST', url: endpointUrl(ctx.settings), headers, body: JSON.stringify(body) };
+}
+
+/** Names of the signals the row with this order_id carries: the click id and enhanced-conversion identifiers (never values). */
+export function googleAdsIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const row = findByKey(requestJson(request)?.conversions, dedupKey, (e) => e.order_id);
+  if (!row) return null;
+  const ids = Array.isArray(row.user_identifiers) ? (row.user_identifiers as Array<Record<string, unknown>>) : [];
+  const merged = { click: row.gclid ?? row.gbraid ?? row.wbraid, email: ids.find((u) => u.hashed_email)?.hashed_email, phone: ids.find((u) => u.hashed_phone_number)?.hashed_phone_number };
+  return presentIdentifiers(merged, { click: 'click_id', email: 'email', phone: 'phone' });
 }

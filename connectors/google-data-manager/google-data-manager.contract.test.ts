@@ -91,8 +91,9 @@ describe('google-data-manager against the fake', () => {
     const [item] = batch(1);
     assert.ok(item);
     const items = [{ ...item, conversion: { ...item.conversion, identifiers } }];
-    const { kinds } = await deliver(items);
+    const { kinds, request } = await deliver(items);
     assert.deepEqual(kinds, ['ok']);
+    assert.deepEqual(dm.identifiersSent?.(request, items[0]?.dedupKey as string), ['click_id', 'email', 'phone']);
     const ingest = fake.ingests.at(-1);
     assert.equal(ingest?.body.encoding, 'HEX');
     assert.deepEqual(ingest?.body.events[0].userData, { userIdentifiers: [{ emailAddress: sha256Hex('janedoe@gmail.com') }, { phoneNumber: sha256Hex('+15554441234') }] });

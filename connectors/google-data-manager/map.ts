@@ -1,4 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { rfc3339 } from '../_shared/time';
 import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem as validateGoogleClick } from '../_shared/google';
@@ -70,4 +71,14 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
     headers: { 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify(buildIngestBody(items, ctx)),
   };
+}
+
+/** Names of the signals the event with this transactionId carries (never values). */
+export function dataManagerIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const event = findByKey(requestJson(request)?.events, dedupKey, (e) => e.transactionId);
+  if (!event) return null;
+  const ad = (event.adIdentifiers ?? {}) as Record<string, unknown>;
+  const ids = ((event.userData as Record<string, unknown> | undefined)?.userIdentifiers ?? []) as Array<Record<string, unknown>>;
+  const merged = { click: ad.gclid ?? ad.gbraid ?? ad.wbraid, email: ids.find((u) => u.emailAddress)?.emailAddress, phone: ids.find((u) => u.phoneNumber)?.phoneNumber };
+  return presentIdentifiers(merged, { click: 'click_id', email: 'email', phone: 'phone' });
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { CustomData, ServerEvent, ServerSideUtils, UserData } from 'facebook-nodejs-business-sdk';
 import { DeliveryError, type ClickRecord, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { unixSeconds } from '../_shared/time';
 import { META_MAX_BATCH, type MetaBody, type MetaCredentials, type MetaEvent, type MetaSettings } from './schema';
@@ -157,4 +158,15 @@ export function buildEventsRequest(items: readonly DeliveryItem[], ctx: Ctx): Pl
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify(body),
   };
+}
+
+const META_FIELDS: Record<string, IdentifierName> = {
+  fbc: 'fbc', fbp: 'fbp', client_ip_address: 'ip', client_user_agent: 'user_agent',
+  em: 'email', ph: 'phone', fn: 'first_name', ln: 'last_name', external_id: 'external_id',
+};
+
+/** Names of the user_data signals the event with this event_id carries (never values). */
+export function metaIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const event = findByKey(requestJson(request)?.data, dedupKey, (e) => e.event_id);
+  return event ? presentIdentifiers(event.user_data, META_FIELDS) : null;
 }

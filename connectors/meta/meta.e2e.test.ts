@@ -52,6 +52,7 @@ test('an fbclid click and its postback reach Meta as one valid website event', a
   // The advertiser's offer page (Meta checks it against the verified domain), never our /c/ URL.
   assert.equal(event.event_source_url, `${OFFER_URL}&sub5=${clickId}`);
   assert.equal(event.event_source_url, detail.click.landing_url);
+  assert.deepEqual(detail.deliveries[0].identifiers_sent, ['fbc', 'ip', 'user_agent'], 'a click without personal data: fbc, ip and user agent only');
 
   // The attempt record keeps the request, without the token or the click's ip/user agent.
   const recorded = JSON.stringify(detail.deliveries[0].attempts[0].request);
@@ -73,6 +74,8 @@ test('a postback with email, phone, names and a customer id: Meta gets em, ph, f
   assert.deepEqual(u.fn, [sha256Hex('alice')]);
   assert.deepEqual(u.ln, [sha256Hex('doe')]);
   assert.deepEqual(u.external_id, [sha256Hex('cust-42')]);
+  // The API shows which signals went out, by name only.
+  assert.deepEqual(detail.deliveries[0].identifiers_sent, ['fbc', 'ip', 'user_agent', 'email', 'phone', 'first_name', 'last_name', 'external_id']);
   for (const raw of ['Example.Com', 'apple@', '444-1234', '5554441234', 'Alice', 'Cust-42']) {
     assert.ok(!post.body.includes(raw), `the request carries "${raw}"`);
     assert.ok(!JSON.stringify(detail).includes(raw), `the API answer carries "${raw}"`);

@@ -1,4 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency, payoutError } from '../_shared/currency';
 import { epochMillis, rfc3339 } from '../_shared/time';
 import { REDDIT_TRACKING_TYPES, type RedditCredentials, type RedditSettings, type RedditUser, type RedditV2Body, type RedditV3Body } from './schema';
@@ -144,4 +145,18 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
     },
     body: JSON.stringify(body),
   };
+}
+
+const REDDIT_FIELDS: Record<string, IdentifierName> = { ip_address: 'ip', user_agent: 'user_agent', email: 'email', phone_number: 'phone', external_id: 'external_id' };
+
+/** Names of the signals the event with this conversion_id carries, v3 or v2 body (never values). */
+export function redditIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const body = requestJson(request);
+  const v3 = body?.data && typeof body.data === 'object' ? (body.data as Record<string, unknown>).events : undefined;
+  const event = v3
+    ? findByKey(v3, dedupKey, (e) => (e.metadata as Record<string, unknown> | undefined)?.conversion_id)
+    : findByKey(body?.events, dedupKey, (e) => (e.event_metadata as Record<string, unknown> | undefined)?.conversion_id);
+  if (!event) return null;
+  const names = presentIdentifiers(event.user, REDDIT_FIELDS);
+  return typeof event.click_id === 'string' && event.click_id !== '' ? ['click_id', ...names] : names;
 }

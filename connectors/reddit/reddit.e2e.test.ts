@@ -106,6 +106,8 @@ describe('reddit contract (real HttpClient → Reddit fake)', () => {
       assert.equal(ev?.email, 'ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976');
       assert.equal(ev?.phone_number, 'e5b124c58580eb16bd959b8d0cac12b12c952e2ceae0203d416cff94f10b994a');
       assert.equal(ev?.external_id, sha256Hex('customer12345'));
+      assert.deepEqual(reddit.identifiersSent?.(request, `dk-ids-${apiVersion}`), ['click_id', 'ip', 'user_agent', 'email', 'phone', 'external_id']);
+      assert.equal(reddit.identifiersSent?.(request, 'not-in-this-request'), null);
     });
   }
 

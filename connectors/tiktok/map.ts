@@ -1,4 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency, payoutError } from '../_shared/currency';
 import { unixSeconds } from '../_shared/time';
 import type { TiktokBody, TiktokCredentials, TiktokEvent, TiktokSettings } from './schema';
@@ -106,4 +107,12 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
     headers: { 'access-token': credentials.accessToken, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   };
+}
+
+const TIKTOK_FIELDS: Record<string, IdentifierName> = { ttclid: 'click_id', ip: 'ip', user_agent: 'user_agent', email: 'email', phone: 'phone', external_id: 'external_id' };
+
+/** Names of the user signals the event with this event_id carries (never values). */
+export function tiktokIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const event = findByKey(requestJson(request)?.data, dedupKey, (e) => e.event_id);
+  return event ? presentIdentifiers(event.user, TIKTOK_FIELDS) : null;
 }

@@ -158,6 +158,7 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
     assert.equal(ev.phone, sha256Hex('+15554441234'));
     assert.equal(ev.phone, 'e5b124c58580eb16bd959b8d0cac12b12c952e2ceae0203d416cff94f10b994a', 'the published E.164 example hash');
     assert.equal(ev.external_id, sha256Hex('cust-42'));
+    assert.deepEqual(detail.deliveries[0].identifiers_sent, ['click_id', 'ip', 'user_agent', 'email', 'phone', 'external_id']);
     const sent = JSON.stringify(fake.requests.map((r) => r.body));
     for (const raw of ['Example.Com', 'apple@', '444-1234', '5554441234', 'Cust-42']) {
       assert.ok(!sent.includes(raw), `the request carries "${raw}"`);
