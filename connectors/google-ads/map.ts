@@ -1,5 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
-import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
+import { findByKey, presentIdentifiers, requestJson } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem } from '../_shared/google';
 import { googleDateTime } from '../_shared/time';
@@ -87,6 +87,10 @@ export function googleAdsIdentifiersSent(request: PlatformRequest, dedupKey: str
   const row = findByKey(requestJson(request)?.conversions, dedupKey, (e) => e.order_id);
   if (!row) return null;
   const ids = Array.isArray(row.user_identifiers) ? (row.user_identifiers as Array<Record<string, unknown>>) : [];
-  const merged = { click: row.gclid ?? row.gbraid ?? row.wbraid, email: ids.find((u) => u.hashed_email)?.hashed_email, phone: ids.find((u) => u.hashed_phone_number)?.hashed_phone_number };
+  const merged = {
+    click: row.gclid ?? row.gbraid ?? row.wbraid,
+    email: ids.find((u) => u.hashed_email)?.hashed_email,
+    phone: ids.find((u) => u.hashed_phone_number)?.hashed_phone_number,
+  };
   return presentIdentifiers(merged, { click: 'click_id', email: 'email', phone: 'phone' });
 }

@@ -1,5 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
-import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
+import { findByKey, presentIdentifiers, requestJson } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { rfc3339 } from '../_shared/time';
 import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem as validateGoogleClick } from '../_shared/google';
@@ -45,11 +45,13 @@ export function buildIngestBody(items: readonly DeliveryItem[], ctx: Ctx): Inges
   const s = ctx.settings;
   const events = items.map((item) => toEvent(item, s));
   return {
-    destinations: [{
-      operatingAccount: { accountType: 'GOOGLE_ADS', accountId: s.operatingAccountId },
-      ...(s.loginAccountId ? { loginAccount: { accountType: 'GOOGLE_ADS' as const, accountId: s.loginAccountId } } : {}),
-      productDestinationId: s.conversionActionId,
-    }],
+    destinations: [
+      {
+        operatingAccount: { accountType: 'GOOGLE_ADS', accountId: s.operatingAccountId },
+        ...(s.loginAccountId ? { loginAccount: { accountType: 'GOOGLE_ADS' as const, accountId: s.loginAccountId } } : {}),
+        productDestinationId: s.conversionActionId,
+      },
+    ],
     events,
     // "Required for UserData uploads": how the hashed identifiers are encoded.
     ...(events.some((e) => e.userData) ? { encoding: 'HEX' as const } : {}),
@@ -79,6 +81,10 @@ export function dataManagerIdentifiersSent(request: PlatformRequest, dedupKey: s
   if (!event) return null;
   const ad = (event.adIdentifiers ?? {}) as Record<string, unknown>;
   const ids = ((event.userData as Record<string, unknown> | undefined)?.userIdentifiers ?? []) as Array<Record<string, unknown>>;
-  const merged = { click: ad.gclid ?? ad.gbraid ?? ad.wbraid, email: ids.find((u) => u.emailAddress)?.emailAddress, phone: ids.find((u) => u.phoneNumber)?.phoneNumber };
+  const merged = {
+    click: ad.gclid ?? ad.gbraid ?? ad.wbraid,
+    email: ids.find((u) => u.emailAddress)?.emailAddress,
+    phone: ids.find((u) => u.phoneNumber)?.phoneNumber,
+  };
   return presentIdentifiers(merged, { click: 'click_id', email: 'email', phone: 'phone' });
 }

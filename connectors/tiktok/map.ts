@@ -40,7 +40,10 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   // attribute, and sending would only count a conversion that can never be matched.
   const ids = c.identifiers ?? {};
   if (!ttclid && !click?.ip && !click?.userAgent && !ids.email_sha256 && !ids.phone_e164_sha256 && !ids.phone_sha256 && !ids.external_id_sha256) {
-    return new DeliveryError('payload', 'nothing TikTok can match on: no ttclid, ip, user agent or hashed email/phone/external id (conversion has no TikTok click)');
+    return new DeliveryError(
+      'payload',
+      'nothing TikTok can match on: no ttclid, ip, user agent or hashed email/phone/external id (conversion has no TikTok click)',
+    );
   }
   if (ctx.test && !ctx.settings.testEventCode) {
     // Without a code a "test" event would count as a live conversion.
@@ -109,7 +112,14 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
   };
 }
 
-const TIKTOK_FIELDS: Record<string, IdentifierName> = { ttclid: 'click_id', ip: 'ip', user_agent: 'user_agent', email: 'email', phone: 'phone', external_id: 'external_id' };
+const TIKTOK_FIELDS: Record<string, IdentifierName> = {
+  ttclid: 'click_id',
+  ip: 'ip',
+  user_agent: 'user_agent',
+  email: 'email',
+  phone: 'phone',
+  external_id: 'external_id',
+};
 
 /** Names of the user signals the event with this event_id carries (never values). */
 export function tiktokIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
