@@ -98,12 +98,9 @@ export const configSchema = z.object({
     .object({
       host: z.string().default('0.0.0.0'),
       port: z.number().int().min(0).max(65535).default(8080),
-      /** Base URL users reach us at; used for printed links and landing URLs. */
+      /** Base URL users reach us at; used for printed links. */
       publicUrl: httpUrl.optional(),
-      /**
-       * Without publicUrl: Host header values believed when building a click's landing URL
-       * (loopback names always are). Any other Host gives a click without a landing URL.
-       */
+      /** Accepted for old configs, no longer used: a redirect click's landing URL is the offer URL (click-routes.ts). */
       allowedHosts: z.array(z.string()).default([]),
       /** Peers whose X-Forwarded-For is believed (IPs or CIDRs). */
       trustedProxies: z.array(z.string()).default([]),

@@ -84,7 +84,8 @@ describe('GET /c/:link', () => {
     assert.equal(detail.click.id, clickId);
     assert.equal(detail.click.link, 'demo');
     assert.deepEqual(detail.click.subs, { sub1: 'camp 1&2', sub2: 'été', sub3: 'x', sub4: '/path?q' });
-    assert.equal(detail.click.landing_url, `${gw.url}/c/demo?gclid=G-1&sub1=camp%201%262&sub2=%C3%A9t%C3%A9&sub3=x&sub4=%2Fpath%3Fq&utm_source=ignored`);
+    // The page of the conversion is the offer page the visitor was sent to, never our /c/ URL.
+    assert.equal(detail.click.landing_url, location);
     assert.equal(detail.click.created_at, clock.now());
     const q = await received(tx);
     assert.equal(q.get('s1'), 'camp 1&2');
@@ -234,6 +235,27 @@ describe('POST /v1/clicks', () => {
     assert.equal(q.get('ref'), 'https://m.facebook.com/');
     assert.equal(q.get('ua'), 'LandingUA');
     assert.equal(q.get('fbp'), 'fb.1.1700000000000.42');
+  });
+
+  test('click ids only inside landing_url are read from it; the body wins; the same priority as a redirect', async () => {
+    const cases: Array<{ body: Record<string, string>; platform: string | null; ids: Record<string, string> }> = [
+      { body: { landing_url: 'https://landing.example.com/p?ttclid=TT-in-url&utm_source=tt' }, platform: 'tiktok', ids: { ttclid: 'TT-in-url' } },
+      { body: { landing_url: 'https://landing.example.com/p?fbclid=FB-in-url&rdt_cid=RD-in-url' }, platform: 'meta', ids: { fbclid: 'FB-in-url', rdt_cid: 'RD-in-url' } },
+      { body: { landing_url: 'https://landing.example.com/?wbraid=WB&gclid=G-url' }, platform: 'google', ids: { gclid: 'G-url', wbraid: 'WB' } },
+      { body: { gclid: 'G-body', landing_url: 'https://landing.example.com/?gclid=G-url&gbraid=GB-url' }, platform: 'google', ids: { gclid: 'G-body', gbraid: 'GB-url' } },
+      { body: { landing_url: `https://landing.example.com/?ttclid=${'x'.repeat(600)}` }, platform: null, ids: {} },
+      { body: { landing_url: 'https://landing.example.com/?gclid=' }, platform: null, ids: {} },
+    ];
+    for (const c of cases) {
+      const res = await post(c.body);
+      assert.equal(res.status, 201, JSON.stringify(c.body));
+      const body = (await res.json()) as any;
+      const click = await gw.gw.clicks.get(body.click_id);
+      assert.equal(click?.platform, c.platform, JSON.stringify(c.body));
+      assert.deepEqual(click?.platformClickIds, c.ids, JSON.stringify(c.body));
+    }
+    const fb = (await (await post({ landing_url: 'https://landing.example.com/p?fbclid=IwAR-url-only' })).json()) as any;
+    assert.equal(fb.fbc, `fb.1.${clock.now()}.IwAR-url-only`, 'an fbclid from the URL gives an fbc too');
   });
 
   test('without a link, and from a server (no Origin): a direct-link click', async () => {

@@ -1,6 +1,22 @@
 import { z } from 'zod';
 import { DeliveryError, type DeliveryItem } from '../../src/connector-kit';
+import type { HashedIdentifiers } from '../../src/privacy/identifiers';
 import { decimalToNumber, normalizeCurrency } from './currency';
+
+/**
+ * The hashed email and phone Google matches on (enhanced conversions for leads), in Google's
+ * normalisation, as intake hashed them (src/privacy/identifiers.ts): email trimmed, lower-cased,
+ * dots before the `@` removed for gmail.com / googlemail.com; phone E.164 (`+` and digits); then
+ * SHA-256 hex (developers.google.com/google-ads/api/docs/conversions/enhanced-conversions/leads,
+ * developers.google.com/data-manager/api/devguides/concepts/formatting). A hash the network sent
+ * itself is forwarded as it came. Shared by google-ads (`user_identifiers`) and
+ * google-data-manager (`userData.userIdentifiers`): the same rules for the same platform.
+ */
+export function googleHashedIdentifiers(ids: HashedIdentifiers | undefined): { email?: string; phone?: string } {
+  const email = ids?.email_google_sha256 ?? ids?.email_sha256;
+  const phone = ids?.phone_e164_sha256 ?? ids?.phone_sha256;
+  return { ...(email ? { email } : {}), ...(phone ? { phone } : {}) };
+}
 
 /**
  * What the two Google connectors (google-ads over gRPC, google-data-manager over REST) share:

@@ -4,6 +4,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { DeliveryError, type DeliveryItem, type ItemOutcome, type PlatformRequest } from '../../src/connector-kit';
 import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { guardLoopbackOnly, startGoogleAdsFake, type GoogleAdsFake } from '../../test/fakes/google-ads';
+import { sha256Hex } from '../../src/privacy/hash';
+import { hashPersonal } from '../../src/privacy/identifiers';
 import { clickFixture, contextFixture, conversionFixture, itemFixture } from './fixtures';
 import { closeGoogleAdsClients, googleAds } from './index';
 import { clearAccessTokens } from '../_shared/google-oauth';
@@ -71,6 +73,24 @@ describe('google-ads against the gRPC fake', () => {
     assert.equal(row.currency_code, 'USD');
     assert.match(row.conversion_date_time, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
     assert.deepEqual(JSON.parse(response.body).results, [{ gclid: row.gclid, conversion_action: row.conversion_action, conversion_date_time: row.conversion_date_time }]);
+  });
+
+  it('enhanced conversions for leads: hashed email (Google: gmail dots removed) and E.164 phone in user_identifiers; the fake checks the hash format', async () => {
+    const identifiers = { ...hashPersonal('email', ' Jane.Doe@GMail.com ', 'email').hashes, ...hashPersonal('phone', '+1 (555) 444-1234', 'phone').hashes };
+    const [item] = batch(1);
+    assert.ok(item);
+    const items = [{ ...item, conversion: { ...item.conversion, identifiers } }];
+    const before_ = fake.calls.length;
+    const { request, kinds } = await deliver(items);
+    assert.deepEqual(kinds, ['ok']);
+    assert.deepEqual(fake.calls[before_]?.request, JSON.parse(request.body ?? ''), 'the library sent exactly what build described');
+    assert.deepEqual(fake.accepted.at(-1)?.row.user_identifiers, [{ hashed_email: sha256Hex('janedoe@gmail.com') }, { hashed_phone_number: sha256Hex('+15554441234') }]);
+    assert.deepEqual(googleAds.identifiersSent?.(request, items[0]?.dedupKey as string), ['click_id', 'email', 'phone']);
+    // A hash that is not 64 lower-case hex digits is refused for that row.
+    const [bad] = batch(1);
+    assert.ok(bad);
+    const refused = await deliver([{ ...bad, conversion: { ...bad.conversion, identifiers: { email_google_sha256: 'A'.repeat(64) } } }]);
+    assert.deepEqual(refused.kinds, ['payload']);
   });
 
   it('caches the access token across uploads until it expires', async () => {

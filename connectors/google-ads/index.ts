@@ -2,7 +2,7 @@ import { defineConnector } from '../../src/connector-kit';
 import { classifyUpload } from './classify';
 import { closeGoogleAdsClients, sendUpload } from './client';
 import { validateGoogleItem } from '../_shared/google';
-import { buildRequest, GOOGLE_ADS_API_VERSION, MAX_ROWS } from './map';
+import { buildRequest, GOOGLE_ADS_API_VERSION, googleAdsIdentifiersSent, MAX_ROWS } from './map';
 import { verifyRefreshToken } from '../_shared/google-oauth';
 import { googleAdsCredentialsSchema, googleAdsSettingsSchema } from './schema';
 
@@ -23,6 +23,7 @@ export const googleAds = defineConnector({
   limits: { maxBatch: MAX_ROWS, timeoutMs: 20_000 },
   validate: (item) => validateGoogleItem(item),
   build: buildRequest,
+  identifiersSent: googleAdsIdentifiersSent,
   send: sendUpload,
   classify: classifyUpload,
   verify: verifyRefreshToken,

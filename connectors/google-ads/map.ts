@@ -1,6 +1,7 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
-import { conversionTimeMs, pickGoogleClickId, validateGoogleItem } from '../_shared/google';
+import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem } from '../_shared/google';
 import { googleDateTime } from '../_shared/time';
 import type { ClickConversionRow, GoogleAdsCredentials, GoogleAdsSettings, UploadClickConversionsBody } from './schema';
 
@@ -26,6 +27,11 @@ export function toClickConversion(item: DeliveryItem, settings: GoogleAdsSetting
   if (!click) throw validateGoogleItem(item) ?? new DeliveryError('payload', 'no Google click id');
   const value = decimalToNumber(item.conversion.payout);
   const currency = normalizeCurrency(item.conversion.currency);
+  const hashed = googleHashedIdentifiers(item.conversion.identifiers);
+  const userIdentifiers: NonNullable<ClickConversionRow['user_identifiers']> = [
+    ...(hashed.email ? [{ hashed_email: hashed.email }] : []),
+    ...(hashed.phone ? [{ hashed_phone_number: hashed.phone }] : []),
+  ];
   return {
     [click.param]: click.value,
     conversion_action: conversionActionName(settings),
@@ -34,6 +40,9 @@ export function toClickConversion(item: DeliveryItem, settings: GoogleAdsSetting
     ...(value !== null && currency !== null ? { conversion_value: value, currency_code: currency } : {}),
     // One conversion per order id per action: a re-sent delivery is answered "already in use".
     order_id: item.dedupKey,
+    // Enhanced conversions for leads: the hashed email/phone next to the click id improve the
+    // match (developers.google.com/google-ads/api/docs/conversions/enhanced-conversions/leads).
+    ...(userIdentifiers.length > 0 ? { user_identifiers: userIdentifiers } : {}),
   };
 }
 
@@ -71,4 +80,17 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
   // Ignored by Google since 2026-09-09; a credential, so the engine redacts it from records.
   if (ctx.credentials.developer_token) headers['developer-token'] = ctx.credentials.developer_token;
   return { method: 'POST', url: endpointUrl(ctx.settings), headers, body: JSON.stringify(body) };
+}
+
+/** Names of the signals the row with this order_id carries: the click id and enhanced-conversion identifiers (never values). */
+export function googleAdsIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const row = findByKey(requestJson(request)?.conversions, dedupKey, (e) => e.order_id);
+  if (!row) return null;
+  const ids = Array.isArray(row.user_identifiers) ? (row.user_identifiers as Array<Record<string, unknown>>) : [];
+  const merged = {
+    click: row.gclid ?? row.gbraid ?? row.wbraid,
+    email: ids.find((u) => u.hashed_email)?.hashed_email,
+    phone: ids.find((u) => u.hashed_phone_number)?.hashed_phone_number,
+  };
+  return presentIdentifiers(merged, { click: 'click_id', email: 'email', phone: 'phone' });
 }

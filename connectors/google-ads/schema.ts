@@ -59,6 +59,8 @@ export interface ClickConversionRow {
   conversion_value?: number;
   currency_code?: string;
   order_id: string;
+  /** Enhanced conversions for leads: one identifier per entry, SHA-256 hex. */
+  user_identifiers?: Array<{ hashed_email: string } | { hashed_phone_number: string }>;
 }
 
 export interface UploadClickConversionsBody {

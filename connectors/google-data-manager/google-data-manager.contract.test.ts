@@ -5,6 +5,8 @@ import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { guardLoopbackOnly } from '../../test/fakes/google-ads';
 import { ADWORDS_SCOPE, startDataManagerFake, type DataManagerFake } from '../../test/fakes/google-data-manager';
 import { clearAccessTokens } from '../_shared/google-oauth';
+import { sha256Hex } from '../../src/privacy/hash';
+import { hashPersonal } from '../../src/privacy/identifiers';
 import { clickFixture, contextFixture, conversionFixture, itemFixture } from './fixtures';
 import { googleDataManager as dm } from './index';
 
@@ -82,6 +84,27 @@ describe('google-data-manager against the fake', () => {
     const { kinds, list } = await deliver(batch(3), ctxFor(), (b) => (b.events[1].eventTimestamp = '2026-01-15 11:59:00'));
     assert.deepEqual(kinds, ['transient', 'payload', 'transient']);
     assert.equal(!list[1]?.ok && list[1]?.error.platformCode, 'INVALID_FORMAT');
+  });
+
+  it('hashed email (gmail dots removed) and E.164 phone go in userData.userIdentifiers with encoding HEX; the fake checks both', async () => {
+    const identifiers = { ...hashPersonal('email', ' Jane.Doe@GMail.com ', 'email').hashes, ...hashPersonal('phone', '+1 (555) 444-1234', 'phone').hashes };
+    const [item] = batch(1);
+    assert.ok(item);
+    const items = [{ ...item, conversion: { ...item.conversion, identifiers } }];
+    const { kinds, request } = await deliver(items);
+    assert.deepEqual(kinds, ['ok']);
+    assert.deepEqual(dm.identifiersSent?.(request, items[0]?.dedupKey as string), ['click_id', 'email', 'phone']);
+    const ingest = fake.ingests.at(-1);
+    assert.equal(ingest?.body.encoding, 'HEX');
+    assert.deepEqual(ingest?.body.events[0].userData, { userIdentifiers: [{ emailAddress: sha256Hex('janedoe@gmail.com') }, { phoneNumber: sha256Hex('+15554441234') }] });
+    const noEncoding = await deliver(items, ctxFor(), (b) => delete b.encoding);
+    assert.deepEqual(noEncoding.kinds, ['payload']);
+    const upper = await deliver(items, ctxFor(), (b) => (b.events[0].userData.userIdentifiers[0].emailAddress = 'F'.repeat(64)));
+    assert.deepEqual(upper.kinds, ['payload']);
+    // Without identifiers, no userData and no encoding.
+    const plain = JSON.parse(dm.build(batch(1), ctxFor()).body ?? '');
+    assert.equal(plain.encoding, undefined);
+    assert.equal(plain.events[0].userData, undefined);
   });
 
   it('the fake refuses what Google refuses: 2001 events, two ad identifiers, a bad account', async () => {

@@ -1,7 +1,7 @@
 import { defineConnector } from '../../src/connector-kit';
 import { forgetAccessToken, getAccessToken, verifyRefreshToken } from '../_shared/google-oauth';
 import { classifyIngest } from './errors';
-import { buildRequest, DATA_MANAGER_API_VERSION, MAX_ROWS, validateItem } from './map';
+import { buildRequest, DATA_MANAGER_API_VERSION, dataManagerIdentifiersSent, MAX_ROWS, validateItem } from './map';
 import { dataManagerCredentialsSchema, dataManagerSettingsSchema } from './schema';
 
 /**
@@ -17,6 +17,7 @@ export const googleDataManager = defineConnector({
   limits: { maxBatch: MAX_ROWS, timeoutMs: 20_000 },
   validate: (item) => validateItem(item),
   build: buildRequest,
+  identifiersSent: dataManagerIdentifiersSent,
   /** OAuth refresh (cached per credentials until expiry), then the request `build` described. */
   async send(request, io, ctx) {
     const { tokenUrl } = ctx.settings;

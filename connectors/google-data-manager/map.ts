@@ -1,7 +1,8 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { rfc3339 } from '../_shared/time';
-import { conversionTimeMs, pickGoogleClickId, validateGoogleItem as validateGoogleClick } from '../_shared/google';
+import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem as validateGoogleClick } from '../_shared/google';
 import type { DataManagerCredentials, DataManagerSettings, IngestEventsBody } from './schema';
 
 type Ctx = ConnectorContext<DataManagerSettings, DataManagerCredentials>;
@@ -25,25 +26,35 @@ export function toEvent(item: DeliveryItem, settings: DataManagerSettings): Inge
   if (!click) throw validateItem(item) ?? new DeliveryError('payload', 'no Google click id');
   const value = decimalToNumber(item.conversion.payout);
   const currency = normalizeCurrency(item.conversion.currency);
+  const hashed = googleHashedIdentifiers(item.conversion.identifiers);
+  const userIdentifiers = [...(hashed.email ? [{ emailAddress: hashed.email }] : []), ...(hashed.phone ? [{ phoneNumber: hashed.phone }] : [])];
   return {
     eventTimestamp: rfc3339(conversionTimeMs(item)),
     // Google de-duplicates on transactionId: the same on every retry of this delivery.
     transactionId: item.dedupKey,
     ...(value !== null && currency !== null ? { conversionValue: value, currency } : {}),
     adIdentifiers: { [click.param]: click.value },
+    // Hashed email/phone in Google's normalisation (googleHashedIdentifiers), hex-encoded
+    // (developers.google.com/data-manager/api/devguides/concepts/formatting).
+    ...(userIdentifiers.length > 0 ? { userData: { userIdentifiers } } : {}),
     eventSource: settings.eventSource,
   };
 }
 
 export function buildIngestBody(items: readonly DeliveryItem[], ctx: Ctx): IngestEventsBody {
   const s = ctx.settings;
+  const events = items.map((item) => toEvent(item, s));
   return {
-    destinations: [{
-      operatingAccount: { accountType: 'GOOGLE_ADS', accountId: s.operatingAccountId },
-      ...(s.loginAccountId ? { loginAccount: { accountType: 'GOOGLE_ADS' as const, accountId: s.loginAccountId } } : {}),
-      productDestinationId: s.conversionActionId,
-    }],
-    events: items.map((item) => toEvent(item, s)),
+    destinations: [
+      {
+        operatingAccount: { accountType: 'GOOGLE_ADS', accountId: s.operatingAccountId },
+        ...(s.loginAccountId ? { loginAccount: { accountType: 'GOOGLE_ADS' as const, accountId: s.loginAccountId } } : {}),
+        productDestinationId: s.conversionActionId,
+      },
+    ],
+    events,
+    // "Required for UserData uploads": how the hashed identifiers are encoded.
+    ...(events.some((e) => e.userData) ? { encoding: 'HEX' as const } : {}),
     ...(s.consent && (s.consent.adUserData || s.consent.adPersonalization) ? { consent: s.consent } : {}),
     validateOnly: s.validateOnly || ctx.test === true,
   };
@@ -62,4 +73,18 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
     headers: { 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify(buildIngestBody(items, ctx)),
   };
+}
+
+/** Names of the signals the event with this transactionId carries (never values). */
+export function dataManagerIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const event = findByKey(requestJson(request)?.events, dedupKey, (e) => e.transactionId);
+  if (!event) return null;
+  const ad = (event.adIdentifiers ?? {}) as Record<string, unknown>;
+  const ids = ((event.userData as Record<string, unknown> | undefined)?.userIdentifiers ?? []) as Array<Record<string, unknown>>;
+  const merged = {
+    click: ad.gclid ?? ad.gbraid ?? ad.wbraid,
+    email: ids.find((u) => u.emailAddress)?.emailAddress,
+    phone: ids.find((u) => u.phoneNumber)?.phoneNumber,
+  };
+  return presentIdentifiers(merged, { click: 'click_id', email: 'email', phone: 'phone' });
 }

@@ -51,8 +51,11 @@ export interface IngestEventsBody {
     conversionValue?: number;
     currency?: string;
     adIdentifiers: { gclid?: string; gbraid?: string; wbraid?: string };
+    /** SHA-256 hex, one identifier per entry; the request then says `encoding: HEX`. */
+    userData?: { userIdentifiers: Array<{ emailAddress: string } | { phoneNumber: string }> };
     eventSource: (typeof EVENT_SOURCES)[number];
   }>;
+  encoding?: 'HEX';
   consent?: { adUserData?: 'CONSENT_GRANTED' | 'CONSENT_DENIED'; adPersonalization?: 'CONSENT_GRANTED' | 'CONSENT_DENIED' };
   validateOnly: boolean;
 }

@@ -11,7 +11,7 @@ import {
 } from '../../src/connector-kit';
 import { parseJsonObject } from '../_shared/json';
 import { blamedEventIndex, metaPlatformCode, metaVerdict, type MetaGraphError } from './errors';
-import { buildEventsRequest, validateItem } from './map';
+import { buildEventsRequest, metaIdentifiersSent, validateItem } from './map';
 import { META_API_VERSION, META_MAX_BATCH, metaCredentialsSchema, metaSettingsSchema } from './schema';
 
 /**
@@ -102,6 +102,7 @@ export const meta = defineConnector({
   limits: { maxBatch: META_MAX_BATCH, timeoutMs: 10_000 },
   validate: validateItem,
   build: buildEventsRequest,
+  identifiersSent: metaIdentifiersSent,
   classify: (response, _request, items) => classifyResponse(response, items),
   /** Reads the pixel with the token: proves the token is valid and can see this dataset. */
   async verify(io, ctx) {

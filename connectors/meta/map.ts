@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { CustomData, ServerEvent, ServerSideUtils, UserData } from 'facebook-nodejs-business-sdk';
 import { DeliveryError, type ClickRecord, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { unixSeconds } from '../_shared/time';
 import { META_MAX_BATCH, type MetaBody, type MetaCredentials, type MetaEvent, type MetaSettings } from './schema';
@@ -78,8 +79,10 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   }
   // Nothing to match on: Meta cannot attribute the event and may reject the batch for it. The
   // ip + user agent pair counts only together; one alone is a weak, often rejected key.
-  if (!click?.fbc && !click?.fbp && !(click?.ip && click.userAgent)) {
-    return new DeliveryError('payload', 'nothing to match on: the conversion has no fbc, fbp, or click ip and user agent (was the click captured?)');
+  const ids = c.identifiers ?? {};
+  const hashed = ids.email_sha256 || ids.phone_sha256 || ids.external_id_sha256;
+  if (!click?.fbc && !click?.fbp && !(click?.ip && click.userAgent) && !hashed) {
+    return new DeliveryError('payload', 'nothing to match on: the conversion has no fbc, fbp, click ip and user agent, or hashed email/phone/external id (was the click captured?)');
   }
   return null;
 }
@@ -94,6 +97,16 @@ export function toServerEvent(item: DeliveryItem, settings: MetaSettings): Serve
   if (click?.userAgent) user.setClientUserAgent(click.userAgent);
   if (click?.fbc) user.setFbc(click.fbc);
   if (click?.fbp) user.setFbp(click.fbp);
+  // Hashed at intake (src/privacy/identifiers.ts) in Meta's normalisation: em = trimmed,
+  // lower-cased address; ph = digits with the country code, no `+`; fn/ln/external_id trimmed and
+  // lower-cased (developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
+  // The SDK's normalize() passes a 64-hex value through unchanged, so they go out as we hashed them.
+  const ids = c.identifiers ?? {};
+  if (ids.email_sha256) user.setEmail(ids.email_sha256);
+  if (ids.phone_sha256) user.setPhone(ids.phone_sha256);
+  if (ids.first_name_sha256) user.setFirstName(ids.first_name_sha256);
+  if (ids.last_name_sha256) user.setLastName(ids.last_name_sha256);
+  if (ids.external_id_sha256) user.setExternalId(ids.external_id_sha256);
 
   const custom = new CustomData().setCurrency(c.currency).setOrderId(c.transactionId);
   const value = decimalToNumber(c.payout);
@@ -145,4 +158,15 @@ export function buildEventsRequest(items: readonly DeliveryItem[], ctx: Ctx): Pl
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify(body),
   };
+}
+
+const META_FIELDS: Record<string, IdentifierName> = {
+  fbc: 'fbc', fbp: 'fbp', client_ip_address: 'ip', client_user_agent: 'user_agent',
+  em: 'email', ph: 'phone', fn: 'first_name', ln: 'last_name', external_id: 'external_id',
+};
+
+/** Names of the user_data signals the event with this event_id carries (never values). */
+export function metaIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const event = findByKey(requestJson(request)?.data, dedupKey, (e) => e.event_id);
+  return event ? presentIdentifiers(event.user_data, META_FIELDS) : null;
 }

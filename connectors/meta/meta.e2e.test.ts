@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { sha256Hex } from '../../src/privacy/hash';
 import { startMetaFake, type MetaFake } from '../../test/fakes/meta';
-import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
+import { OFFER_URL, startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
 
 /** Click → postback → Meta fake, through the whole gateway (storage, engine, HttpClient). */
 
@@ -48,12 +49,44 @@ test('an fbclid click and its postback reach Meta as one valid website event', a
   assert.match(event.user_data.client_ip_address, /127\.0\.0\.1/);
   assert.deepEqual(event.custom_data, { value: 12.5, currency: 'EUR', order_id: 'tx-meta-e2e-1' });
   assert.equal(event.action_source, 'website');
+  // The advertiser's offer page (Meta checks it against the verified domain), never our /c/ URL.
+  assert.equal(event.event_source_url, `${OFFER_URL}&sub5=${clickId}`);
   assert.equal(event.event_source_url, detail.click.landing_url);
+  assert.deepEqual(detail.deliveries[0].identifiers_sent, ['fbc', 'ip', 'user_agent'], 'a click without personal data: fbc, ip and user agent only');
 
   // The attempt record keeps the request, without the token or the click's ip/user agent.
   const recorded = JSON.stringify(detail.deliveries[0].attempts[0].request);
   assert.ok(!recorded.includes(TOKEN) && !recorded.includes(UA));
   assert.match(recorded, /\[redacted\]/);
+});
+
+test('a postback with email, phone, names and a customer id: Meta gets em, ph, fn, ln, external_id hashed its way, never raw', async () => {
+  const clickId = await gw.click('demo', { fbclid: 'IwAR-identifiers' }, { 'user-agent': UA });
+  const pb = await gw.postback({ click_id: clickId, payout: '5', tx_id: 'tx-meta-e2e-ids', email: ' Al.Ice+Apple@Example.Com ', phone: '+1 (555) 444-1234', first_name: 'Alice', last_name: 'Doe', external_id: 'Cust-42' });
+  assert.equal(pb.status, 200, JSON.stringify(pb.body));
+  const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
+  const post = postsFor('tx-meta-e2e-ids')[0];
+  assert.ok(post, 'Meta received the event');
+  const u = JSON.parse(post.body).data[0].user_data;
+  // Meta: email trimmed + lower-cased (dots and +suffix kept); phone digits with country code, no "+".
+  assert.deepEqual(u.em, [sha256Hex('al.ice+apple@example.com')]);
+  assert.deepEqual(u.ph, [sha256Hex('15554441234')]);
+  assert.deepEqual(u.fn, [sha256Hex('alice')]);
+  assert.deepEqual(u.ln, [sha256Hex('doe')]);
+  assert.deepEqual(u.external_id, [sha256Hex('cust-42')]);
+  // The API shows which signals went out, by name only.
+  assert.deepEqual(detail.deliveries[0].identifiers_sent, ['fbc', 'ip', 'user_agent', 'email', 'phone', 'first_name', 'last_name', 'external_id']);
+  for (const raw of ['Example.Com', 'apple@', '444-1234', '5554441234', 'Alice', 'Cust-42']) {
+    assert.ok(!post.body.includes(raw), `the request carries "${raw}"`);
+    assert.ok(!JSON.stringify(detail).includes(raw), `the API answer carries "${raw}"`);
+  }
+});
+
+test('the fake refuses user_data that is not SHA-256 hex (as Meta requires for em/ph/fn/ln)', async () => {
+  const body = { data: [{ event_name: 'Lead', event_time: Math.floor(Date.now() / 1000), action_source: 'system_generated', user_data: { em: ['Jane@Example.com'] } }], access_token: TOKEN };
+  const res = await fetch(`${fake.url}/v24.0/${PIXEL}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /em\] must be SHA-256 hex/);
 });
 
 test('a 500 then OK: the retry carries the same event_id', async () => {

@@ -75,7 +75,10 @@ export interface MetaEvent {
   event_id: string;
   action_source: 'website' | 'system_generated';
   event_source_url?: string;
-  user_data: { client_ip_address?: string; client_user_agent?: string; fbc?: string; fbp?: string };
+  user_data: {
+    client_ip_address?: string; client_user_agent?: string; fbc?: string; fbp?: string;
+    em?: string[]; ph?: string[]; fn?: string[]; ln?: string[]; external_id?: string[];
+  };
   custom_data: { value?: number; currency?: string; order_id?: string };
 }
 

@@ -1,6 +1,6 @@
 import { defineConnector } from '../../src/connector-kit';
 import { classifyReddit } from './errors';
-import { buildRequest, validateItem } from './map';
+import { buildRequest, redditIdentifiersSent, validateItem } from './map';
 import { redditCredentialsSchema, redditSettingsSchema } from './schema';
 
 /**
@@ -18,5 +18,6 @@ export const reddit = defineConnector({
   limits: { maxBatch: 1000, timeoutMs: 10_000 },
   validate: validateItem,
   build: buildRequest,
+  identifiersSent: redditIdentifiersSent,
   classify: (response, _request, items) => classifyReddit(response, items.length),
 });

@@ -1,4 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency, payoutError } from '../_shared/currency';
 import { epochMillis, rfc3339 } from '../_shared/time';
 import { REDDIT_TRACKING_TYPES, type RedditCredentials, type RedditSettings, type RedditUser, type RedditV2Body, type RedditV3Body } from './schema';
@@ -33,8 +34,9 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   }
   const clickId = click?.platformClickIds.rdt_cid;
   if (!clickId && ctx.settings.requireClickId) return new DeliveryError('payload', 'no rdt_cid on the click and requireClickId is set');
-  if (!clickId && !click?.ip && !click?.userAgent) {
-    return new DeliveryError('payload', 'nothing Reddit can match on: no rdt_cid, ip or user agent (conversion has no Reddit click)');
+  const ids = c.identifiers ?? {};
+  if (!clickId && !click?.ip && !click?.userAgent && !ids.email_sha256 && !ids.phone_sha256 && !ids.external_id_sha256) {
+    return new DeliveryError('payload', 'nothing Reddit can match on: no rdt_cid, ip, user agent or hashed email/phone/external id (conversion has no Reddit click)');
   }
   if (ctx.test && ctx.settings.apiVersion === 'v3' && !ctx.settings.testId) {
     // v3 routes test events by test_id; without one a "test" would count as a live conversion.
@@ -48,6 +50,16 @@ function user(item: DeliveryItem): RedditUser {
   const u: RedditUser = {};
   if (click?.ip) u.ip_address = click.ip;
   if (click?.userAgent) u.user_agent = click.userAgent;
+  // Hashed at intake (src/privacy/identifiers.ts) in Reddit's canonical form: email lower-cased
+  // with dots and `+suffix` dropped from the local part; phone `+digits` without extension
+  // (ads-api.reddit.com/docs/v3/, Conversions API → match keys). Same fields in v2 and v3.
+  // A hash the network sent itself is forwarded as it came.
+  const ids = item.conversion.identifiers ?? {};
+  const email = ids.email_reddit_sha256 ?? ids.email_sha256;
+  if (email) u.email = email;
+  const phone = ids.phone_e164_sha256 ?? ids.phone_sha256;
+  if (phone) u.phone_number = phone;
+  if (ids.external_id_sha256) u.external_id = ids.external_id_sha256;
   return u;
 }
 
@@ -77,6 +89,15 @@ export function v2Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV2Body {
   };
 }
 
+/**
+ * v3 event types whose metadata carries value and currency: the revenue-bearing ones. Reddit's
+ * v3 event metadata (ads-api.reddit.com/docs/v3/ → Conversions API → Event metadata) documents
+ * `value`/`currency` for Purchase, AddToCart, AddToWishlist, Lead, SignUp and custom events;
+ * PageVisit, ViewContent and Search carry none, so a payout there is left out rather than
+ * misread as revenue.
+ */
+export const V3_VALUE_TYPES: ReadonlySet<string> = new Set(['PURCHASE', 'ADD_TO_CART', 'ADD_TO_WISHLIST', 'LEAD', 'SIGN_UP', 'CUSTOM']);
+
 export function v3Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV3Body {
   const testId = ctx.test ? ctx.settings.testId : undefined;
   return {
@@ -86,13 +107,14 @@ export function v3Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV3Body {
         const c = item.conversion;
         const clickId = c.click?.platformClickIds.rdt_cid;
         const landing = c.click?.landingUrl && /^https?:\/\//i.test(c.click.landingUrl) ? c.click.landingUrl : undefined;
-        const { currency, value } = money(item);
+        const type = redditEventType(c.event, ctx.settings);
+        const { currency, value } = V3_VALUE_TYPES.has(type.tracking_type) ? money(item) : {};
         return {
           event_at: epochMillis(c.receivedAt),
           // action_source is required in v3. A landing page we recorded means the journey was on
           // the web; a postback with no click (or a direct-mode click id) has no page: OTHER.
           action_source: landing ? 'WEBSITE' : 'OTHER',
-          type: redditEventType(c.event, ctx.settings),
+          type,
           ...(clickId ? { click_id: clickId } : {}),
           ...(landing ? { event_source_url: landing } : {}),
           metadata: { conversion_id: item.dedupKey, ...(currency ? { currency, value } : {}) },
@@ -123,4 +145,18 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
     },
     body: JSON.stringify(body),
   };
+}
+
+const REDDIT_FIELDS: Record<string, IdentifierName> = { ip_address: 'ip', user_agent: 'user_agent', email: 'email', phone_number: 'phone', external_id: 'external_id' };
+
+/** Names of the signals the event with this conversion_id carries, v3 or v2 body (never values). */
+export function redditIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const body = requestJson(request);
+  const v3 = body?.data && typeof body.data === 'object' ? (body.data as Record<string, unknown>).events : undefined;
+  const event = v3
+    ? findByKey(v3, dedupKey, (e) => (e.metadata as Record<string, unknown> | undefined)?.conversion_id)
+    : findByKey(body?.events, dedupKey, (e) => (e.event_metadata as Record<string, unknown> | undefined)?.conversion_id);
+  if (!event) return null;
+  const names = presentIdentifiers(event.user, REDDIT_FIELDS);
+  return typeof event.click_id === 'string' && event.click_id !== '' ? ['click_id', ...names] : names;
 }

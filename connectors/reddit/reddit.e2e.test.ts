@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeliveryError, type HttpClient, type Outcome } from '../../src/connector-kit';
 import { loopbackHttpClient } from '../../test/helpers/loopback-http';
+import { sha256Hex } from '../../src/privacy/hash';
+import { hashPersonal } from '../../src/privacy/identifiers';
 import { startRedditFake, type RedditFake, type RedditStep } from '../../test/fakes/reddit';
-import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
+import { OFFER_URL, startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
 import { RDT_CID, REDDIT_PIXEL, REDDIT_TOKEN, redditContext, redditConversion, redditItem } from './fixtures';
 import { reddit } from './index';
 
@@ -71,6 +73,54 @@ describe('reddit contract (real HttpClient → Reddit fake)', () => {
     assert.equal(out.error.platformCode, 'TIMEOUT');
   });
 
+  it('v3: value and currency go only on event types that take them, and the fake refuses them elsewhere', async () => {
+    const eventMap = { view: 'ViewContent', visit: 'PAGE_VISIT', search: 'Search', lead: 'Lead', signup: 'SignUp', cart: 'AddToCart', wish: 'AddToWishlist', promo: 'Promotion Event' };
+    const events = Object.keys(eventMap);
+    const items = events.map((event, i) => redditItem(redditConversion({ event, transactionId: `tx-type-${i}` }), { dedupKey: `dk-type-${i}` }));
+    const request = reddit.build(items, redditContext({ baseUrl: fake.url, eventMap }));
+    const before = fake.accepted.length;
+    assert.equal(kindOf(reddit.classify(await http.send(request, { timeoutMs: 2000 }), request, items)), 'ok');
+    const got = new Map(fake.accepted.slice(before).map((e) => [e.conversion_id, e]));
+    const priced = (i: number) => got.get(`dk-type-${i}`)?.value === 12.5 && got.get(`dk-type-${i}`)?.currency === 'USD';
+    assert.deepEqual(events.map((_, i) => priced(i)), [false, false, false, true, true, true, true, true]);
+    // What the fake does with a value on a type that carries none: Reddit refuses the whole request.
+    const body = JSON.parse(request.body as string);
+    body.data.events[0].metadata = { ...body.data.events[0].metadata, value: 1, currency: 'USD' };
+    const forced = { ...request, body: JSON.stringify(body) };
+    assert.equal(kindOf(reddit.classify(await http.send(forced, { timeoutMs: 2000 }), forced, items)), 'payload');
+    assert.match(fake.rejections.at(-1) ?? '', /value\/currency are not taken on VIEW_CONTENT/);
+  });
+
+  for (const apiVersion of ['v3', 'v2'] as const) {
+    it(`${apiVersion}: hashed email, phone and external id go in user, in Reddit's canonical form (its published example hashes)`, async () => {
+      // Intake's own hashing (what a postback with these fields stores), then the connector, then the fake.
+      const identifiers = {
+        ...hashPersonal('email', 'Al.ice+Apple@Example.Com', 'email').hashes,
+        ...hashPersonal('phone', '+1 555-444-1234 ext. 9', 'phone').hashes,
+        ...hashPersonal('externalId', 'customer12345', 'external_id').hashes,
+      };
+      const items = [redditItem(redditConversion({ identifiers }), { dedupKey: `dk-ids-${apiVersion}` })];
+      const request = reddit.build(items, redditContext({ baseUrl: fake.url, apiVersion }));
+      assert.equal(kindOf(reddit.classify(await http.send(request, { timeoutMs: 2000 }), request, items)), 'ok');
+      const ev = fake.accepted.find((e) => e.conversion_id === `dk-ids-${apiVersion}`);
+      assert.equal(ev?.email, 'ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976');
+      assert.equal(ev?.phone_number, 'e5b124c58580eb16bd959b8d0cac12b12c952e2ceae0203d416cff94f10b994a');
+      assert.equal(ev?.external_id, sha256Hex('customer12345'));
+      assert.deepEqual(reddit.identifiersSent?.(request, `dk-ids-${apiVersion}`), ['click_id', 'ip', 'user_agent', 'email', 'phone', 'external_id']);
+      assert.equal(reddit.identifiersSent?.(request, 'not-in-this-request'), null);
+    });
+  }
+
+  it('the fake refuses a user identifier that is not SHA-256 hex', async () => {
+    const items = [redditItem()];
+    const built = reddit.build(items, redditContext({ baseUrl: fake.url }));
+    const body = JSON.parse(built.body as string);
+    body.data.events[0].user.email = 'alice@example.com';
+    const raw = { ...built, body: JSON.stringify(body) };
+    assert.equal(kindOf(reddit.classify(await http.send(raw, { timeoutMs: 2000 }), raw, items)), 'payload');
+    assert.match(fake.rejections.at(-1) ?? '', /user\.email must be SHA-256 hex/);
+  });
+
   it('the fake refuses a v3 body on the v2 path (never mix versions)', async () => {
     const items = [redditItem()];
     const v3 = reddit.build(items, redditContext({ baseUrl: fake.url }));
@@ -119,6 +169,8 @@ for (const apiVersion of ['v3', 'v2'] as const) {
       assert.equal(ev.user_agent, UA);
       assert.equal(ev.test, false);
       if (apiVersion === 'v3') assert.equal(ev.action_source, 'WEBSITE');
+      // v3: the offer page the visitor was redirected to, not our /c/ URL.
+      if (apiVersion === 'v3') assert.equal(ev.event_source_url, `${OFFER_URL}&sub5=${clickId}`);
       assert.equal(ev.conversion_id, detail.deliveries[0].dedup_key);
       assert.ok(!JSON.stringify(detail).includes(REDDIT_TOKEN));
     });

@@ -68,6 +68,11 @@ export type RedditCredentials = z.infer<typeof redditCredentialsSchema>;
 export interface RedditUser {
   ip_address?: string;
   user_agent?: string;
+  /** SHA-256 hex of Reddit's canonical address (identifiers.ts `email_reddit_sha256`). */
+  email?: string;
+  /** SHA-256 hex of `+digits` (E.164, no extension). */
+  phone_number?: string;
+  external_id?: string;
 }
 
 /** v2.0 body (platforms.md §4.1). */

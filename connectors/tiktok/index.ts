@@ -1,6 +1,6 @@
 import { defineConnector } from '../../src/connector-kit';
 import { classifyTiktok } from './errors';
-import { buildRequest, TIKTOK_API_VERSION, validateItem } from './map';
+import { buildRequest, TIKTOK_API_VERSION, tiktokIdentifiersSent, validateItem } from './map';
 import { tiktokCredentialsSchema, tiktokSettingsSchema } from './schema';
 
 /**
@@ -20,5 +20,6 @@ export const tiktok = defineConnector({
   limits: { maxBatch: 50, timeoutMs: 10_000 },
   validate: validateItem,
   build: buildRequest,
+  identifiersSent: tiktokIdentifiersSent,
   classify: (response, _request, items) => classifyTiktok(response, items),
 });

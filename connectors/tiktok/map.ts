@@ -1,4 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency, payoutError } from '../_shared/currency';
 import { unixSeconds } from '../_shared/time';
 import type { TiktokBody, TiktokCredentials, TiktokEvent, TiktokSettings } from './schema';
@@ -37,8 +38,12 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   if (!ttclid && ctx.settings.requireTtclid) return new DeliveryError('payload', 'no ttclid on the click and requireTtclid is set');
   // Without a click id TikTok matches on ip + user agent; with neither there is nothing to
   // attribute, and sending would only count a conversion that can never be matched.
-  if (!ttclid && !click?.ip && !click?.userAgent) {
-    return new DeliveryError('payload', 'nothing TikTok can match on: no ttclid, ip or user agent (conversion has no TikTok click)');
+  const ids = c.identifiers ?? {};
+  if (!ttclid && !click?.ip && !click?.userAgent && !ids.email_sha256 && !ids.phone_e164_sha256 && !ids.phone_sha256 && !ids.external_id_sha256) {
+    return new DeliveryError(
+      'payload',
+      'nothing TikTok can match on: no ttclid, ip, user agent or hashed email/phone/external id (conversion has no TikTok click)',
+    );
   }
   if (ctx.test && !ctx.settings.testEventCode) {
     // Without a code a "test" event would count as a live conversion.
@@ -56,6 +61,15 @@ export function mapEvent(item: DeliveryItem, settings: TiktokSettings): TiktokEv
   // ip and user agent go unhashed (platforms.md §3); they are what TikTok matches on without a ttclid.
   if (click?.ip) user.ip = click.ip;
   if (click?.userAgent) user.user_agent = click.userAgent;
+  // Hashed at intake (src/privacy/identifiers.ts) in TikTok's normalisation: email trimmed and
+  // lower-cased, phone E.164 (`+` and digits), external_id trimmed and lower-cased, then SHA-256
+  // hex (business-api.tiktok.com/portal/docs?id=1771101027431425, Events API 2.0 `user`).
+  // A hash the network sent itself is forwarded as it came (its normalisation is unknown).
+  const ids = c.identifiers ?? {};
+  if (ids.email_sha256) user.email = ids.email_sha256;
+  const phone = ids.phone_e164_sha256 ?? ids.phone_sha256;
+  if (phone) user.phone = phone;
+  if (ids.external_id_sha256) user.external_id = ids.external_id_sha256;
 
   const properties: TiktokEvent['properties'] = { order_id: c.transactionId };
   const value = decimalToNumber(c.payout);
@@ -96,4 +110,19 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
     headers: { 'access-token': credentials.accessToken, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   };
+}
+
+const TIKTOK_FIELDS: Record<string, IdentifierName> = {
+  ttclid: 'click_id',
+  ip: 'ip',
+  user_agent: 'user_agent',
+  email: 'email',
+  phone: 'phone',
+  external_id: 'external_id',
+};
+
+/** Names of the user signals the event with this event_id carries (never values). */
+export function tiktokIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {
+  const event = findByKey(requestJson(request)?.data, dedupKey, (e) => e.event_id);
+  return event ? presentIdentifiers(event.user, TIKTOK_FIELDS) : null;
 }

@@ -63,7 +63,7 @@ export interface TiktokEvent {
   event: string;
   event_time: number;
   event_id: string;
-  user: { ttclid?: string; ip?: string; user_agent?: string };
+  user: { ttclid?: string; ip?: string; user_agent?: string; email?: string; phone?: string; external_id?: string };
   page?: { url: string; referrer?: string };
   properties: { value?: number; currency?: string; order_id: string };
 }

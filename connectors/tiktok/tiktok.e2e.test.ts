@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { DeliveryError, type HttpClient, type Outcome } from '../../src/connector-kit';
+import { sha256Hex } from '../../src/privacy/hash';
 import { startTiktokFake, type TiktokFake, type TiktokStep } from '../../test/fakes/tiktok';
-import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
+import { OFFER_URL, startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
 import { TIKTOK_PIXEL, TIKTOK_TOKEN, TTCLID, tiktokContext, tiktokConversion, tiktokItem } from './fixtures';
 import { tiktok } from './index';
 
@@ -122,12 +123,55 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
     assert.equal(ev.order_id, 'tx-tt-e2e-1');
     assert.equal(ev.user_agent, UA);
     assert.equal(ev.ip, '127.0.0.1');
-    assert.match(ev.page_url ?? '', /\/c\/demo\?ttclid=/);
+    // The offer page the visitor was redirected to, not our /c/ URL.
+    assert.equal(ev.page_url, `${OFFER_URL}&sub5=${clickId}`);
     assert.equal(ev.test_event_code, undefined);
     assert.equal(ev.event_id, detail.deliveries[0].dedup_key);
     // The attempt record keeps the request without the token or the raw ip / user agent.
     const recorded = JSON.stringify(attemptLog(detail)[0]);
     assert.ok(!recorded.includes(TIKTOK_TOKEN) && !recorded.includes(UA));
+  });
+
+  it('a landing-page script that posts only its URL: the ttclid in landing_url reaches TikTok', async () => {
+    const page = 'https://landing.example.com/offer?ttclid=TT-only-in-url&utm_source=tiktok';
+    const res = await fetch(`${gw.url}/v1/clicks`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': UA }, body: JSON.stringify({ landing_url: page }) });
+    assert.equal(res.status, 201);
+    const { click_id: clickId } = (await res.json()) as { click_id: string };
+    const pb = await gw.postback({ click_id: clickId, payout: '4', tx_id: 'tx-tt-e2e-url' });
+    await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
+    await fake.waitForAccepted(1);
+    const ev = fake.accepted.find((e) => e.order_id === 'tx-tt-e2e-url');
+    assert.ok(ev, 'TikTok accepted the event');
+    assert.equal(ev.ttclid, 'TT-only-in-url');
+    assert.equal(ev.page_url, page, "a script's page URL is sent as it came (nothing personal in it)");
+  });
+
+  it('a postback with email, phone and a customer id: TikTok gets them hashed its way (email lower-cased, phone E.164), never raw', async () => {
+    const clickId = await gw.click('demo', { ttclid: `${TTCLID}-ids` }, { 'user-agent': UA });
+    const pb = await gw.postback({ click_id: clickId, payout: '7', tx_id: 'tx-tt-e2e-ids', email: ' Al.Ice+Apple@Example.Com ', phone: '+1 (555) 444-1234', external_id: 'Cust-42' });
+    assert.equal(pb.status, 200, JSON.stringify(pb.body));
+    const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
+    await fake.waitForAccepted(1);
+    const ev = fake.accepted.find((e) => e.order_id === 'tx-tt-e2e-ids');
+    assert.ok(ev, 'TikTok accepted the event');
+    assert.equal(ev.email, sha256Hex('al.ice+apple@example.com'));
+    assert.equal(ev.phone, sha256Hex('+15554441234'));
+    assert.equal(ev.phone, 'e5b124c58580eb16bd959b8d0cac12b12c952e2ceae0203d416cff94f10b994a', 'the published E.164 example hash');
+    assert.equal(ev.external_id, sha256Hex('cust-42'));
+    assert.deepEqual(detail.deliveries[0].identifiers_sent, ['click_id', 'ip', 'user_agent', 'email', 'phone', 'external_id']);
+    const sent = JSON.stringify(fake.requests.map((r) => r.body));
+    for (const raw of ['Example.Com', 'apple@', '444-1234', '5554441234', 'Cust-42']) {
+      assert.ok(!sent.includes(raw), `the request carries "${raw}"`);
+      assert.ok(!JSON.stringify(detail).includes(raw), `the API answer carries "${raw}"`);
+    }
+  });
+
+  it('the fake refuses an email that is not SHA-256 hex', async () => {
+    const body = { event_source: 'web', event_source_id: TIKTOK_PIXEL, data: [{ event: 'CompletePayment', event_time: Math.floor(Date.now() / 1000), event_id: 'e-raw', user: { email: 'jane@example.com' }, properties: { order_id: 'o' } }] };
+    const res = await fetch(`${fake.url}/open_api/v1.3/event/track/`, { method: 'POST', headers: { 'access-token': TIKTOK_TOKEN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const answer = (await res.json()) as { code: number; message: string };
+    assert.equal(answer.code, 40002);
+    assert.match(answer.message, /user\.email must be SHA-256 hex/);
   });
 
   it('a retried delivery (500, then 200 + 40100, then OK) carries the same event_id', async () => {

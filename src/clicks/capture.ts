@@ -71,6 +71,30 @@ export function detectPlatform(input: ClickInput): { platform: Platform; param: 
   return null;
 }
 
+/**
+ * The platform click ids a landing page's URL carries (`?ttclid=…`, `?fbclid=…`), for a
+ * landing-page script that posts its URL without copying them into the body. Only the ones
+ * the body lacks are taken (the body wins), and each passes the same bounds as in a body; one
+ * that fails them is ignored — the URL is the visitor's, not the script's. Priority between
+ * several ids is detectPlatform's, as for a redirect click.
+ */
+export function withClickIdsFromUrl(input: ClickInput, url: string | undefined): ClickInput {
+  if (!url) return input;
+  let query: URLSearchParams;
+  try {
+    query = new URL(url).searchParams;
+  } catch {
+    return input;
+  }
+  const out: ClickInput = { ...input };
+  for (const [param] of PLATFORM_CLICK_PARAMS) {
+    if (out[param]) continue;
+    const found = query.get(param);
+    if (found && clickInputSchema.shape[param].safeParse(found).success && unsafeCharacter(found) === null) out[param] = found;
+  }
+  return out;
+}
+
 /** Personal parameter names for clicks: the defaults plus every source's own (clicks belong to no source). */
 export function clickPersonalIndex(config: Config): PersonalIndex {
   const names: Partial<Record<PersonalKind, string[]>> = {};

@@ -64,6 +64,12 @@ export interface Connector<S extends z.ZodType = z.ZodType, C extends z.ZodType 
   send?(request: PlatformRequest, io: ConnectorIo, ctx: ConnectorContext<z.infer<S>, z.infer<C>>): Promise<PlatformResponse>;
   /** Pure, never throws: the platform's answer → outcome(s). */
   classify(response: PlatformResponse, request: PlatformRequest, items: readonly DeliveryItem[]): Outcome;
+  /**
+   * Pure: the names of the matching signals (identifiers-sent.ts vocabulary, never values) that
+   * `request` — as built, or as recorded on an attempt — carries for the item with `dedupKey`;
+   * null when the request does not show it. Lets the API show per delivery what went out.
+   */
+  identifiersSent?(request: PlatformRequest, dedupKey: string): string[] | null;
   /** Cheap credential check for "test connection". */
   verify?(io: ConnectorIo, ctx: ConnectorContext<z.infer<S>, z.infer<C>>): Promise<void>;
   /** Release what `send` keeps between calls (gRPC channels); called once at shutdown. */

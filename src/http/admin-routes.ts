@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ApiError } from '../api-error';
 import type { Config } from '../config';
 import type { DestinationDirectory } from '../delivery/destinations';
-import type { DeliveryRow, Ledger } from '../store/ledger';
+import type { AnyConnector } from '../connector-kit/define';
+import type { AttemptRow, DeliveryRow, Ledger } from '../store/ledger';
 import { adminAuth } from './admin-auth';
 import { cursorOf, cursorParam, limitParam, parse } from './query';
 import { conversionView, deliveryView, attemptView } from './views';
@@ -17,6 +18,21 @@ const listQuery = z.object({
 }).strict();
 const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 lowercase hex characters') });
 const destinationParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'not a destination id') });
+/**
+ * Names of the matching signals (click id, fbc, ip, hashed email…, never values) the latest
+ * attempt that sent a request carried for this delivery, as its connector reads the recorded
+ * request; null when nothing was sent or the connector does not say.
+ */
+function identifiersSent(connector: AnyConnector | undefined, dedupKey: string, attempts: readonly AttemptRow[]): string[] | null {
+  const last = [...attempts].reverse().find((a) => a.request);
+  if (!connector?.identifiersSent || !last?.request) return null;
+  try {
+    return connector.identifiersSent(last.request, dedupKey);
+  } catch {
+    return null;
+  }
+}
+
 export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledger; destinations: DestinationDirectory; onRetry: () => void; now: () => number }): void {
   const { ledger, destinations, now } = deps;
   const auth = adminAuth(deps.config.admin.token);
@@ -30,7 +46,10 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
     ctx.body = {
       ...conversionView(conversion),
       warnings: await ledger.conversionWarnings(id),
-      deliveries: deliveries.map((d) => ({ ...deliveryView(d), attempts: attempts.filter((a) => a.deliveryId === d.id).map(attemptView) })),
+      deliveries: deliveries.map((d) => {
+        const own = attempts.filter((a) => a.deliveryId === d.id);
+        return { ...deliveryView(d), identifiers_sent: identifiersSent(destinations.get(d.destinationId)?.connector, d.dedupKey, own), attempts: own.map(attemptView) };
+      }),
     };
   });
 

@@ -3,13 +3,13 @@ import cors from '@koa/cors';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
-import { buildClick, clickInputSchema, clickPersonalIndex, type ClickFacts } from '../clicks/capture';
+import { buildClick, clickInputSchema, clickPersonalIndex, withClickIdsFromUrl, type ClickFacts } from '../clicks/capture';
 import { assertCleanText, printable } from '../text-guard';
 import type { ClickStore } from '../clicks/click-store';
 import { withParams } from '../clicks/offer-url';
+import { stripPersonalQuery } from '../privacy/personal-params';
 import type { Config } from '../config';
 import { parseBody, bodyRecord } from './body';
-import { landingUrlOf } from './landing-url';
 
 const MAX_HEADER_KEPT = 1024;
 const clip = (v: string | undefined, max: number): string | null => (v ? v.slice(0, max) : null);
@@ -32,8 +32,8 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     ip: deps.ip(ctx),
     userAgent: clip(ctx.get('user-agent'), MAX_HEADER_KEPT),
     referrer: clip(ctx.get('referer'), 4096),
-    // Never from an unchecked Host header (landing-url.ts). Koa 3's ctx.origin is the Origin request header, not ours.
-    landingUrl: landingUrlOf(config, ctx),
+    // Set per route: the offer URL a redirect sends the visitor to, or the page a script reports.
+    landingUrl: null,
     cookies: { fbp: ctx.cookies.get('_fbp') ?? undefined, fbc: ctx.cookies.get('_fbc') ?? undefined },
     now: now(),
   });
@@ -53,11 +53,17 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
       ctx.set('Cache-Control', 'no-store');
       return ctx.redirect(link.offerUrl);
     }
-    const click = buildClick(facts(ctx, link.id, parsed.data), personal);
+    const built = buildClick(facts(ctx, link.id, parsed.data), personal);
+    const passthrough = Object.entries(built.subs) as Array<[string, string]>;
+    const target = withParams(link.offerUrl, [...passthrough, ['sub5', built.id]]);
+    // The page of the conversion is the advertiser's offer page the visitor lands on, not our
+    // /c/<link> URL: Meta checks event_source_url against the verified domain
+    // (developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event#event-source-url),
+    // TikTok reads page.url, Reddit v3 event_source_url. Personal parameters are stripped as for any URL we keep.
+    const click = { ...built, landingUrl: stripPersonalQuery(target, personal)?.slice(0, 4096) ?? null };
     await clicks.save(click);
-    const passthrough = Object.entries(click.subs) as Array<[string, string]>;
     ctx.set('Cache-Control', 'no-store');
-    redirectExactly(ctx, withParams(link.offerUrl, [...passthrough, ['sub5', click.id]]));
+    redirectExactly(ctx, target);
   });
 
   // Direct links: a landing-page script registers the click without a redirect.
@@ -76,7 +82,8 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     if (!parsed.success) throw new ApiError(400, 'INVALID_CLICK', 'invalid click', zodDetails(parsed.error.issues));
     const { link, landing_url, referrer, ...input } = parsed.data;
     if (link !== undefined && !links.has(link)) throw new ApiError(400, 'UNKNOWN_LINK', `no link "${link}" is configured`);
-    const f = facts(ctx, link ?? null, input);
+    // A script that posts only its page URL still gives us the click ids in it (capture.ts).
+    const f = facts(ctx, link ?? null, withClickIdsFromUrl(input, landing_url));
     const click = buildClick({ ...f, landingUrl: landing_url ?? null, referrer: referrer ?? f.referrer }, personal);
     await clicks.save(click);
     ctx.status = 201;

@@ -90,6 +90,13 @@ function rowErrors(rows: any[], seenOrders: Set<string>): FakeAdsError[] {
     }
     if (!ACTION.test(String(r.conversion_action ?? ''))) err('request_error', 'RESOURCE_NAME_MALFORMED', `conversion_action "${r.conversion_action}" is malformed`);
     if (r.currency_code !== undefined && !/^[A-Z]{3}$/.test(r.currency_code)) err('conversion_upload_error', 'UNKNOWN', 'currency_code must be ISO 4217');
+    // Enhanced conversions for leads: each entry one hashed identifier, SHA-256 hex.
+    (Array.isArray(r.user_identifiers) ? r.user_identifiers : []).forEach((u: Record<string, unknown>) => {
+      const set = ['hashed_email', 'hashed_phone_number'].filter((k) => typeof u?.[k] === 'string' && u[k] !== '');
+      if (set.length !== 1) err('conversion_upload_error', 'INVALID_USER_IDENTIFIER', 'each user identifier carries exactly one of hashed_email, hashed_phone_number');
+      else if (!/^[0-9a-f]{64}$/.test(String(u[set[0] as string]))) err('conversion_upload_error', 'INVALID_USER_IDENTIFIER', `${set[0]} must be SHA-256 hex`);
+    });
+    if (Array.isArray(r.user_identifiers) && r.user_identifiers.length > 5) err('user_data_error', 'TOO_MANY_USER_IDENTIFIERS', 'at most 5 user identifiers');
     const order = typeof r.order_id === 'string' && r.order_id !== '' ? `${r.conversion_action}|${r.order_id}` : null;
     if (!order) err('field_error', 'REQUIRED', 'order_id is required by this fake (Closeloop always sends its de-duplication key)');
     else if (inRequest.has(order)) err('conversion_upload_error', 'DUPLICATE_ORDER_ID', 'Imported events include multiple conversions with the same order ID');

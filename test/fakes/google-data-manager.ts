@@ -111,6 +111,16 @@ export function checkIngest(body: unknown): Violation[] {
     if (ids.length !== 1) add(`events[${i}].adIdentifiers`, 'exactly one of gclid, gbraid, wbraid', 'INVALID_ARGUMENT');
     if (e?.conversionValue !== undefined && typeof e.conversionValue !== 'number') add(`events[${i}].conversionValue`, 'number expected', 'INVALID_NUMBER_FORMAT');
     if (e?.currency !== undefined && !/^[A-Z]{3}$/.test(String(e.currency))) add(`events[${i}].currency`, 'ISO 4217 code expected', 'INVALID_CURRENCY_CODE');
+    if (e?.userData !== undefined) {
+      const ids = Array.isArray(e.userData?.userIdentifiers) ? (e.userData.userIdentifiers as Array<Record<string, unknown>>) : [];
+      if (ids.length === 0 || ids.length > 10) add(`events[${i}].userData.userIdentifiers`, 'between 1 and 10 identifiers', 'INVALID_ARGUMENT');
+      if ((b as { encoding?: unknown }).encoding !== 'HEX') add('encoding', 'required for UserData uploads (HEX for hex-encoded hashes)', 'INVALID_ARGUMENT');
+      ids.forEach((id, j) => {
+        const keys = Object.keys(id ?? {});
+        if (keys.length !== 1 || !['emailAddress', 'phoneNumber'].includes(keys[0] as string)) add(`events[${i}].userData.userIdentifiers[${j}]`, 'exactly one of emailAddress, phoneNumber', 'INVALID_ARGUMENT');
+        else if (!/^[0-9a-f]{64}$/.test(String(id[keys[0] as string]))) add(`events[${i}].userData.userIdentifiers[${j}].${keys[0]}`, 'SHA-256 hex expected (64 lower-case hex digits)', 'INVALID_SHA256_FORMAT');
+      });
+    }
     if (e?.eventSource !== undefined && !EVENT_SOURCES.has(e.eventSource)) add(`events[${i}].eventSource`, 'unknown event source', 'INVALID_ENUM_VALUE');
   });
   if (b.validateOnly !== undefined && typeof b.validateOnly !== 'boolean') add('validateOnly', 'boolean expected');

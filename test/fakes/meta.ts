@@ -75,7 +75,8 @@ function eventProblem(e: any, i: number): string | null {
     return `${at}: website events need user_data.client_user_agent and event_source_url`;
   }
   if (u.fbc !== undefined && !FBC.test(u.fbc)) return `${at}[user_data][fbc] is not fb.1.<ms>.<fbclid>`;
-  for (const k of ['em', 'ph']) {
+  // Meta requires em/ph/fn/ln hashed; this project also always hashes external_id.
+  for (const k of ['em', 'ph', 'fn', 'ln', 'external_id']) {
     const values = u[k] === undefined ? [] : Array.isArray(u[k]) ? u[k] : [u[k]];
     if (values.some((v: unknown) => typeof v !== 'string' || !HEX64.test(v))) return `${at}[user_data][${k}] must be SHA-256 hex`;
   }

@@ -30,6 +30,10 @@ export interface RedditAccepted {
   currency: string | undefined;
   event_at: number;
   action_source: string | undefined;
+  event_source_url: string | undefined;
+  email: string | undefined;
+  phone_number: string | undefined;
+  external_id: string | undefined;
   ip_address: string | undefined;
   user_agent: string | undefined;
   test: boolean;
@@ -37,6 +41,7 @@ export interface RedditAccepted {
 
 const V2_TYPES = ['Purchase', 'Lead', 'SignUp', 'PageVisit', 'ViewContent', 'Search', 'AddToCart', 'AddToWishlist', 'Custom'];
 const V3_TYPES = ['PURCHASE', 'LEAD', 'SIGN_UP', 'PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH', 'ADD_TO_CART', 'ADD_TO_WISHLIST', 'CUSTOM'];
+const NO_VALUE_V3 = ['PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH'];
 const ACTION_SOURCES = ['WEBSITE', 'APP', 'OTHER', 'PHYSICAL_STORE'];
 /** What Reddit treats as "generic": library defaults, and our HTTP client's default. */
 const GENERIC_UA = /^(?:$|node|undici|axios|got|python-requests|curl|go-http-client|java|okhttp|closeloop\/0\.1$)/i;
@@ -97,6 +102,10 @@ export async function startRedditFake(options: RedditFakeOptions) {
         currency: meta.currency as string | undefined,
         event_at: version === 'v3' ? (e.event_at as number) : Date.parse(e.event_at as string),
         action_source: e.action_source as string | undefined,
+        event_source_url: e.event_source_url as string | undefined,
+        email: user.email as string | undefined,
+        phone_number: user.phone_number as string | undefined,
+        external_id: user.external_id as string | undefined,
         ip_address: user.ip_address as string | undefined,
         user_agent: user.user_agent as string | undefined,
         test,
@@ -113,6 +122,11 @@ export async function startRedditFake(options: RedditFakeOptions) {
   function checkCommon(e: Obj, at: string, meta: unknown, metaName: string, valueName: string, p: string[]): void {
     if (e.click_id !== undefined && typeof e.click_id !== 'string') p.push(`${at}.click_id must be a string`);
     if (e.user !== undefined && !isObj(e.user)) p.push(`${at}.user must be an object`);
+    // Reddit takes these hashed or not; this project only ever sends SHA-256 hex (64 lower-case).
+    for (const f of ['email', 'phone_number', 'external_id']) {
+      const v = isObj(e.user) ? e.user[f] : undefined;
+      if (v !== undefined && !(typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))) p.push(`${at}.user.${f} must be SHA-256 hex`);
+    }
     if (!isObj(meta)) return void p.push(`${at}.${metaName} is required`);
     if (typeof meta.conversion_id !== 'string' || !meta.conversion_id) p.push(`${at}.${metaName}.conversion_id is required for de-duplication`);
     if (meta[valueName] !== undefined && (typeof meta[valueName] !== 'number' || !Number.isFinite(meta[valueName]))) p.push(`${at}.${metaName}.${valueName} must be a number`);
@@ -147,6 +161,9 @@ export async function startRedditFake(options: RedditFakeOptions) {
     if (e.event_source_url !== undefined && !/^https?:\/\//.test(String(e.event_source_url))) p.push(`${at}].event_source_url must be a URL`);
     checkType(e.type, V3_TYPES, `${at}].type`, p);
     checkCommon(e, `${at}]`, e.metadata, 'metadata', 'value', p);
+    // Value and currency belong to revenue-bearing types only (ads-api.reddit.com/docs/v3/, event metadata).
+    const tt = isObj(e.type) ? String(e.type.tracking_type) : '';
+    if (NO_VALUE_V3.includes(tt) && isObj(e.metadata) && ('value' in e.metadata || 'currency' in e.metadata)) p.push(`${at}].metadata.value/currency are not taken on ${tt}`);
     if ('event_metadata' in e || 'event_type' in e) p.push(`${at}] has v2 fields on the v3 endpoint`);
     return p;
   }

@@ -43,6 +43,9 @@ export interface TiktokAccepted {
   currency: string | undefined;
   order_id: string | undefined;
   page_url: string | undefined;
+  email: string | undefined;
+  phone: string | undefined;
+  external_id: string | undefined;
   test_event_code: string | undefined;
 }
 
@@ -89,7 +92,9 @@ export async function startTiktokFake(options: TiktokFakeOptions) {
         event: e.event as string, event_id: e.event_id as string, event_time: e.event_time as number,
         ttclid: user.ttclid as string | undefined, ip: user.ip as string | undefined, user_agent: user.user_agent as string | undefined,
         value: props.value as number | undefined, currency: props.currency as string | undefined, order_id: props.order_id as string | undefined,
-        page_url: (e.page as Obj | undefined)?.url as string | undefined, test_event_code: b.test_event_code as string | undefined,
+        page_url: (e.page as Obj | undefined)?.url as string | undefined,
+        email: user.email as string | undefined, phone: user.phone as string | undefined, external_id: user.external_id as string | undefined,
+        test_event_code: b.test_event_code as string | undefined,
       });
     }
     if (failed.size > 0) {

@@ -1,0 +1,41 @@
+import type { PlatformRequest } from './http-types';
+
+/**
+ * The names of the matching signals a delivery can carry, in one vocabulary for every platform
+ * (issue 11 item 7: event match quality you can see). Names only, never values: the console and
+ * the API show per destination which signals went out, never what they were.
+ */
+export const IDENTIFIER_NAMES = ['click_id', 'fbc', 'fbp', 'ip', 'user_agent', 'email', 'phone', 'first_name', 'last_name', 'external_id'] as const;
+export type IdentifierName = (typeof IDENTIFIER_NAMES)[number];
+
+/**
+ * Which of `fields` (platform field name → our name) are set on `record`, in our vocabulary's
+ * order. A field counts when it holds a non-empty string or a non-empty array.
+ */
+export function presentIdentifiers(record: unknown, fields: Readonly<Record<string, IdentifierName>>): IdentifierName[] {
+  if (!record || typeof record !== 'object') return [];
+  const r = record as Record<string, unknown>;
+  const found = new Set<IdentifierName>();
+  for (const [field, name] of Object.entries(fields)) {
+    const v = r[field];
+    if ((typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0)) found.add(name);
+  }
+  return IDENTIFIER_NAMES.filter((n) => found.has(n));
+}
+
+/** The request body as JSON, or null (not JSON, or cut by redaction). */
+export function requestJson(request: PlatformRequest): Record<string, unknown> | null {
+  if (!request.body) return null;
+  try {
+    const v: unknown = JSON.parse(request.body);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The element of `list` whose `key(element)` is `dedupKey`, or undefined. */
+export function findByKey(list: unknown, dedupKey: string, key: (e: Record<string, unknown>) => unknown): Record<string, unknown> | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.find((e): e is Record<string, unknown> => !!e && typeof e === 'object' && key(e as Record<string, unknown>) === dedupKey);
+}
