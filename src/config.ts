@@ -100,8 +100,6 @@ export const configSchema = z.object({
       port: z.number().int().min(0).max(65535).default(8080),
       /** Base URL users reach us at; used for printed links. */
       publicUrl: httpUrl.optional(),
-      /** Accepted for old configs, no longer used: a redirect click's landing URL is the offer URL (click-routes.ts). */
-      allowedHosts: z.array(z.string()).default([]),
       /** Peers whose X-Forwarded-For is believed (IPs or CIDRs). */
       trustedProxies: z.array(z.string()).default([]),
       /** CORS origins allowed to call POST /v1/clicks. */
