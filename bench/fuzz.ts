@@ -45,8 +45,14 @@ async function seed(t: FuzzTarget, ctx: FuzzContext): Promise<void> {
     ctx.known.set(prefix, [...(ctx.known.get(prefix) ?? []), String(id)]);
   };
   const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(t.base + path, { method, headers: { authorization: `Bearer ${FUZZ_ADMIN_TOKEN}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return res.ok ? ((await res.json()) as any) : (log(`seed: ${method} ${path} → ${res.status} ${await res.text()}`), null);
+    const res = await fetch(t.base + path, {
+      method,
+      headers: { authorization: `Bearer ${FUZZ_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (res.ok) return (await res.json()) as any;
+    log(`seed: ${method} ${path} → ${res.status} ${await res.text()}`);
+    return null;
   };
   for (let i = 0; i < 5; i++) {
     const res = await fetch(`${t.base}/c/demo?gclid=seed-${i}`, { redirect: 'manual' });
@@ -61,30 +67,57 @@ async function seed(t: FuzzTarget, ctx: FuzzContext): Promise<void> {
   for (const s of ['net', 'direct']) add('/v1/sources/', s);
   const offer = await admin('POST', '/v1/network/offers', { name: 'Fuzz offer', payout_amount: '2.00' });
   const partner = await admin('POST', '/v1/network/partners', { name: 'Fuzz partner' });
-  const postback = await admin('POST', '/v1/network/postbacks', { level: 'global', partner_id: partner?.id, postback_url: `${t.base.replace(/:\d+$/, ':9')}/pb?tx={transaction_id}` });
+  const postback = await admin('POST', '/v1/network/postbacks', {
+    level: 'global',
+    partner_id: partner?.id,
+    postback_url: `${t.base.replace(/:\d+$/, ':9')}/pb?tx={transaction_id}`,
+  });
   add('/v1/network/offers/', offer?.id);
   add('/v1/network/partners/', partner?.id);
   add('/v1/network/postbacks/', postback?.id);
-  const signIn = await fetch(`${t.base}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: FUZZ_ADMIN_TOKEN }) });
+  const signIn = await fetch(`${t.base}/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: FUZZ_ADMIN_TOKEN }),
+  });
   const cookies = signIn.headers.getSetCookie().map((c) => c.split(';')[0] as string);
   const csrf = cookies.find((c) => c.startsWith('closeloop_csrf='))?.split('=')[1];
   if (signIn.ok && csrf) ctx.session = { cookie: cookies.join('; '), csrf };
   else log(`seed: sign-in answered ${signIn.status}`);
 }
 
-interface RouteCount { total: number; classes: Record<string, number>; statuses: Map<number, number> }
-interface Failure { req: FuzzRequest; status: number | string; answer: string }
+interface RouteCount {
+  total: number;
+  classes: Record<string, number>;
+  statuses: Map<number, number>;
+}
+interface Failure {
+  req: FuzzRequest;
+  status: number | string;
+  answer: string;
+}
 
 const describe = (req: FuzzRequest) => {
-  const body = req.body === undefined ? '' : Buffer.isBuffer(req.body) ? `<${req.body.length} bytes: ${req.body.toString('hex').slice(0, 80)}>` : req.body.length > 300 ? `${req.body.slice(0, 300)}… (${req.body.length} chars)` : req.body;
-  const headers = Object.entries(req.headers).map(([k, v]) => `${k}: ${v.length > 120 ? `${v.slice(0, 120)}…` : v}`).join(' | ');
+  const body =
+    req.body === undefined
+      ? ''
+      : Buffer.isBuffer(req.body)
+        ? `<${req.body.length} bytes: ${req.body.toString('hex').slice(0, 80)}>`
+        : req.body.length > 300
+          ? `${req.body.slice(0, 300)}… (${req.body.length} chars)`
+          : req.body;
+  const headers = Object.entries(req.headers)
+    .map(([k, v]) => `${k}: ${v.length > 120 ? `${v.slice(0, 120)}…` : v}`)
+    .join(' | ');
   return `\`${req.method} ${req.path.length > 400 ? `${req.path.slice(0, 400)}… (${req.path.length} chars)` : req.path}\`${headers ? ` headers ${JSON.stringify(headers)}` : ''}${body ? ` body ${JSON.stringify(body)}` : ''}`;
 };
 
 async function main(): Promise<number> {
   const loadBefore = uptime();
   const ops = loadOperations(`${ROOT}/openapi.yaml`);
-  log(`fuzz: ${ops.length} operations from openapi.yaml (+ /ui and unknown paths), ${REQUESTS} requests max, ${SECONDS} s max, ${CONNECTIONS} connections, seed ${SEED}`);
+  log(
+    `fuzz: ${ops.length} operations from openapi.yaml (+ /ui and unknown paths), ${REQUESTS} requests max, ${SECONDS} s max, ${CONNECTIONS} connections, seed ${SEED}`,
+  );
   const target = await startFuzzTarget(ROOT);
   const ctx: FuzzContext = { adminToken: FUZZ_ADMIN_TOKEN, sourceSecrets: Object.values(FUZZ_SECRETS), known: new Map() };
   await seed(target, ctx);
@@ -99,7 +132,11 @@ async function main(): Promise<number> {
   let done = 0;
   const t0 = Date.now();
   const deadline = t0 + SECONDS * 1_000;
-  const progress = setInterval(() => log(`fuzz: ${done} answered, ${fivexx.length} × 5xx, ${clientErrors.length} connection errors, ${Math.round(done / ((Date.now() - t0) / 1000))} req/s`), 10_000);
+  const progress = setInterval(
+    () =>
+      log(`fuzz: ${done} answered, ${fivexx.length} × 5xx, ${clientErrors.length} connection errors, ${Math.round(done / ((Date.now() - t0) / 1000))} req/s`),
+    10_000,
+  );
 
   const worker = async () => {
     while (sent < REQUESTS && Date.now() < deadline && !target.exit) {
@@ -114,7 +151,12 @@ async function main(): Promise<number> {
       let status: number | string;
       let answer = '';
       try {
-        const res = await pool.request({ path: req.path, method: req.method as 'GET', headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}) });
+        const res = await pool.request({
+          path: req.path,
+          method: req.method as 'GET',
+          headers: req.headers,
+          ...(req.body !== undefined ? { body: req.body } : {}),
+        });
         status = res.statusCode;
         if (status >= 500) answer = (await res.body.text()).slice(0, 400);
         else await res.body.dump({ limit: 2 * 1024 * 1024 });
@@ -127,7 +169,13 @@ async function main(): Promise<number> {
       // router's allowedMethods does it); counted apart. A request undici refused to send is no answer.
       const unknownMethod = status === 501 && !KNOWN_METHODS.has(req.method);
       const refused = status === 'UND_ERR_INVALID_ARG';
-      const cls = unknownMethod ? '501 to an unknown method' : refused ? 'not sent (refused by the client)' : typeof status === 'number' ? `${Math.floor(status / 100)}xx` : 'connection error';
+      const cls = unknownMethod
+        ? '501 to an unknown method'
+        : refused
+          ? 'not sent (refused by the client)'
+          : typeof status === 'number'
+            ? `${Math.floor(status / 100)}xx`
+            : 'connection error';
       classes[cls] = (classes[cls] ?? 0) + 1;
       count.classes[cls] = (count.classes[cls] ?? 0) + 1;
       if (typeof status === 'number') count.statuses.set(status, (count.statuses.get(status) ?? 0) + 1);
@@ -147,7 +195,12 @@ async function main(): Promise<number> {
   await pool.close();
 
   const alive = target.exit === null;
-  const ready = alive ? await fetch(`${target.base}/readyz`).then(async (res) => ({ status: res.status, body: await res.text() }), (e: Error) => ({ status: 0, body: e.message })) : { status: 0, body: 'process gone' };
+  const ready = alive
+    ? await fetch(`${target.base}/readyz`).then(
+        async (res) => ({ status: res.status, body: await res.text() }),
+        (e: Error) => ({ status: 0, body: e.message }),
+      )
+    : { status: 0, body: 'process gone' };
   const delivered = target.destinationRequests();
   const errorLines = target.errorLines();
   const stop = await target.stop();
@@ -163,7 +216,10 @@ async function main(): Promise<number> {
     `- load before: \`${loadBefore}\``,
     `- load after: \`${loadAfter}\` (1-min load average ${loadavg()[0]?.toFixed(2)})`,
     '',
-    `**${done} requests in ${elapsed.toFixed(1)} s (${Math.round(done / elapsed)} req/s): ${Object.entries(classes).sort().map(([k, v]) => `${v} × ${k}`).join(', ')}.**`,
+    `**${done} requests in ${elapsed.toFixed(1)} s (${Math.round(done / elapsed)} req/s): ${Object.entries(classes)
+      .sort()
+      .map(([k, v]) => `${v} × ${k}`)
+      .join(', ')}.**`,
     '',
     `- 5xx: **${fivexx.length}**; connection errors: **${clientErrors.length}**`,
     `- process alive at the end: **${alive ? 'yes' : `no (${JSON.stringify(target.exit)})`}**; \`GET /readyz\` → **${ready.status}** \`${ready.body.slice(0, 200)}\``,
@@ -173,14 +229,26 @@ async function main(): Promise<number> {
   ];
   if (fivexx.length + clientErrors.length > 0) {
     lines.push('## 5xx and connection errors (each with the request that caused it; first 50)', '');
-    for (const f of [...fivexx, ...clientErrors].slice(0, 50)) lines.push(`- ${f.status} on ${f.req.route}: ${describe(f.req)} → \`${f.answer.replace(/`/g, "'").slice(0, 300)}\``);
+    for (const f of [...fivexx, ...clientErrors].slice(0, 50))
+      lines.push(`- ${f.status} on ${f.req.route}: ${describe(f.req)} → \`${f.answer.replace(/`/g, "'").slice(0, 300)}\``);
     lines.push('');
   }
   if (errorLines.length > 0) lines.push('## Error-level log lines (first 10)', '', ...errorLines.slice(0, 10).map((l) => `- \`${l.replace(/`/g, "'")}\``), '');
-  lines.push('## By route (the operation the request was built from; ~12 % of requests use another method)', '', '| route | requests | 2xx | 3xx | 4xx | 5xx | statuses |', '|---|---:|---:|---:|---:|---:|---|');
+  lines.push(
+    '## By route (the operation the request was built from; ~12 % of requests use another method)',
+    '',
+    '| route | requests | 2xx | 3xx | 4xx | 5xx | statuses |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  );
   for (const [route, c] of [...routes].sort(([a], [b]) => a.localeCompare(b))) {
-    const statuses = [...c.statuses].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([s, n]) => `${s}×${n}`).join(' ');
-    lines.push(`| \`${route}\` | ${c.total} | ${c.classes['2xx'] ?? 0} | ${c.classes['3xx'] ?? 0} | ${c.classes['4xx'] ?? 0} | ${c.classes['5xx'] ?? 0} | ${statuses} |`);
+    const statuses = [...c.statuses]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ');
+    lines.push(
+      `| \`${route}\` | ${c.total} | ${c.classes['2xx'] ?? 0} | ${c.classes['3xx'] ?? 0} | ${c.classes['4xx'] ?? 0} | ${c.classes['5xx'] ?? 0} | ${statuses} |`,
+    );
   }
   const previous = existsSync(args.out) ? readFileSync(args.out, 'utf8') : '';
   const kept = previous.includes(CRASH_MARKER) ? previous.slice(previous.indexOf(CRASH_MARKER)) : `${CRASH_MARKER}\n`;

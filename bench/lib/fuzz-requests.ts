@@ -44,7 +44,11 @@ export function loadOperations(openapiPath: string): Operation[] {
   const resolve = (s: Schema | undefined): Schema => {
     let out = s ?? {};
     for (let i = 0; i < 10 && typeof out.$ref === 'string'; i++) {
-      out = (out.$ref as string).slice(2).split('/').reduce((o: Schema, k: string) => o?.[k], doc) ?? {};
+      out =
+        (out.$ref as string)
+          .slice(2)
+          .split('/')
+          .reduce((o: Schema, k: string) => o?.[k], doc) ?? {};
     }
     return out;
   };
@@ -120,7 +124,9 @@ function queryFor(r: Rand, op: Operation, ctx: FuzzContext): string {
     pairs.push([p.name, asText(value(r, p.schema, ctx))]);
     if (chance(r, 0.05)) pairs.push([p.name, asText(value(r, p.schema, ctx))]); // repeated: ctx.query gives an array
   }
-  if (op.auth === 'source') for (const name of ['tx_id', 'click_id', 'payout', 'event', 'currency', 'status', 'sub5', 'gclid']) if (chance(r, 0.35)) pairs.push([name, asText(value(r, {}, ctx))]);
+  if (op.auth === 'source')
+    for (const name of ['tx_id', 'click_id', 'payout', 'event', 'currency', 'status', 'sub5', 'gclid'])
+      if (chance(r, 0.35)) pairs.push([name, asText(value(r, {}, ctx))]);
   if (chance(r, 0.25)) pairs.push([hostileString(r), hostileString(r)]);
   if (chance(r, 0.03)) for (let i = 0; i < 500; i++) pairs.push([`p${i}`, 'x']);
   const qs = pairs.map(([k, v]) => `${encodeHostile(r, k)}=${encodeHostile(r, v)}`).join('&');
@@ -134,14 +140,44 @@ function bodyFor(r: Rand, op: Operation, ctx: FuzzContext): { body?: Buffer | st
   if (chance(r, 0.2)) fields[hostileString(r)] = hostileJsonValue(r);
   const roll = r();
   if (roll < 0.45) return { body: JSON.stringify(fields), type: 'application/json' };
-  if (roll < 0.55) return { body: new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, asText(v)])).toString(), type: 'application/x-www-form-urlencoded' };
+  if (roll < 0.55)
+    return {
+      body: new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, asText(v)])).toString(),
+      type: 'application/x-www-form-urlencoded',
+    };
   if (roll < 0.6) return { body: deepJson(r, pick(r, [64, 1_000, 5_000])), type: 'application/json' };
-  if (roll < 0.67) return { body: pick(r, ['{"a":', '{"a":1}}', "{'a':1}", 'null', '[]', '"str"', '1', 'true', '', '{"a":NaN}', '\u0000', '{"__proto__":{"admin":true}}']), type: 'application/json' };
+  if (roll < 0.67)
+    return {
+      body: pick(r, ['{"a":', '{"a":1}}', "{'a':1}", 'null', '[]', '"str"', '1', 'true', '', '{"a":NaN}', '\u0000', '{"__proto__":{"admin":true}}']),
+      type: 'application/json',
+    };
   if (roll < 0.71) return { body: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]), type: 'application/json' };
-  if (roll < 0.75) return { body: JSON.stringify({ pad: 'x'.repeat(pick(r, [33_000, 200_000, 1_100_000])) }), type: pick(r, ['application/json', 'application/x-www-form-urlencoded', 'text/plain']) };
-  if (roll < 0.8) return { body: JSON.stringify(fields), type: pick(r, ['application/json; charset=utf-16', 'application/json; charset=latin1', 'application/json; charset=bogus']) };
-  if (roll < 0.84) return { body: 'garbage-not-compressed', type: 'application/json', encoding: pick(r, ['gzip', 'deflate', 'br', 'compress', 'x-bogus', 'gzip, gzip']) };
-  if (roll < 0.9) return { body: JSON.stringify(fields), type: pick(r, ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream', 'image/png', '*/*', ';;;', 'application/json-patch+json']) };
+  if (roll < 0.75)
+    return {
+      body: JSON.stringify({ pad: 'x'.repeat(pick(r, [33_000, 200_000, 1_100_000])) }),
+      type: pick(r, ['application/json', 'application/x-www-form-urlencoded', 'text/plain']),
+    };
+  if (roll < 0.8)
+    return {
+      body: JSON.stringify(fields),
+      type: pick(r, ['application/json; charset=utf-16', 'application/json; charset=latin1', 'application/json; charset=bogus']),
+    };
+  if (roll < 0.84)
+    return { body: 'garbage-not-compressed', type: 'application/json', encoding: pick(r, ['gzip', 'deflate', 'br', 'compress', 'x-bogus', 'gzip, gzip']) };
+  if (roll < 0.9)
+    return {
+      body: JSON.stringify(fields),
+      type: pick(r, [
+        'text/plain',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        'application/octet-stream',
+        'image/png',
+        '*/*',
+        ';;;',
+        'application/json-patch+json',
+      ]),
+    };
   if (roll < 0.95) return { body: JSON.stringify(fields) };
   return {};
 }
@@ -154,8 +190,27 @@ function authHeaders(r: Rand, op: Operation, method: string, ctx: FuzzContext): 
   else if (roll < 0.65 && ctx.session) {
     h.cookie = ctx.session.cookie;
     if (method !== 'GET' && chance(r, 0.7)) h['x-csrf-token'] = chance(r, 0.8) ? ctx.session.csrf : 'wrong';
-  } else if (roll < 0.85) h.authorization = pick(r, ['Bearer ', 'Bearer wrong-token-0123456789', `bearer ${ctx.adminToken}`, `Basic ${Buffer.from(`admin:${ctx.adminToken}`).toString('base64')}`, `Bearer ${ctx.adminToken}x`, `Bearer ${'x'.repeat(5_000)}`, 'Bearer\t', `Bearer  ${ctx.adminToken}`]);
-  else if (roll < 0.92) h.cookie = pick(r, ['closeloop_session=1.2.3', 'closeloop_session=', `closeloop_session=${'9'.repeat(20)}.x.y; closeloop_csrf=z`, 'closeloop_session=%ZZ', 'closeloop_session="quoted"', '=;=;=', 'closeloop_session=a; closeloop_session=b']);
+  } else if (roll < 0.85)
+    h.authorization = pick(r, [
+      'Bearer ',
+      'Bearer wrong-token-0123456789',
+      `bearer ${ctx.adminToken}`,
+      `Basic ${Buffer.from(`admin:${ctx.adminToken}`).toString('base64')}`,
+      `Bearer ${ctx.adminToken}x`,
+      `Bearer ${'x'.repeat(5_000)}`,
+      'Bearer\t',
+      `Bearer  ${ctx.adminToken}`,
+    ]);
+  else if (roll < 0.92)
+    h.cookie = pick(r, [
+      'closeloop_session=1.2.3',
+      'closeloop_session=',
+      `closeloop_session=${'9'.repeat(20)}.x.y; closeloop_csrf=z`,
+      'closeloop_session=%ZZ',
+      'closeloop_session="quoted"',
+      '=;=;=',
+      'closeloop_session=a; closeloop_session=b',
+    ]);
   return h;
 }
 
@@ -176,10 +231,18 @@ export function buildRequest(r: Rand, op: Operation, ctx: FuzzContext): FuzzRequ
     if (b.type) headers['content-type'] = b.type;
     if (b.encoding) headers['content-encoding'] = b.encoding;
   }
-  return { route: `${op.method} ${op.template}`, method, path: pathFor(r, op.template, ctx) + queryFor(r, op, ctx), headers, ...(body !== undefined ? { body } : {}) };
+  return {
+    route: `${op.method} ${op.template}`,
+    method,
+    path: pathFor(r, op.template, ctx) + queryFor(r, op, ctx),
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  };
 }
 
 /** Header values may hold visible ASCII and obs-text only (RFC 9110 §5.5; the client refuses the rest): everything else becomes '?'. */
 function hostileHeader(r: Rand): string {
-  return [...hostileString(r).slice(0, 2_000)].map((c) => (c.charCodeAt(0) < 0x21 || c.charCodeAt(0) === 0x7f || c.charCodeAt(0) > 0xff ? '?' : c)).join('') || 'x';
+  return (
+    [...hostileString(r).slice(0, 2_000)].map((c) => (c.charCodeAt(0) < 0x21 || c.charCodeAt(0) === 0x7f || c.charCodeAt(0) > 0xff ? '?' : c)).join('') || 'x'
+  );
 }

@@ -62,10 +62,14 @@ export async function startFuzzTarget(root: string): Promise<FuzzTarget> {
     ],
     outbound: { allowPrivateTargets: ['127.0.0.1'] }, // the fake destination; production refuses loopback
     network: { allowPrivateTargets: ['127.0.0.1'] },
-    destinations: [{
-      id: 'tracker', connector: 'http-postback', acceptUnmatched: true,
-      settings: { url: `${fakeUrl}/pb?cid={click_id}&tx={transaction_id}&payout={payout}&key={dedup_key}` },
-    }],
+    destinations: [
+      {
+        id: 'tracker',
+        connector: 'http-postback',
+        acceptUnmatched: true,
+        settings: { url: `${fakeUrl}/pb?cid={click_id}&tx={transaction_id}&payout={payout}&key={dedup_key}` },
+      },
+    ],
   };
   const configPath = join(dir, 'closeloop.yaml');
   writeFileSync(configPath, stringify(config));
@@ -89,11 +93,15 @@ export async function startFuzzTarget(root: string): Promise<FuzzTarget> {
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
   const target: FuzzTarget = {
-    base: `http://127.0.0.1:${port}`, proc, exit: null,
-    exited: new Promise((resolve) => proc.on('exit', (code, signal) => {
-      target.exit = { code, signal };
-      resolve();
-    })),
+    base: `http://127.0.0.1:${port}`,
+    proc,
+    exit: null,
+    exited: new Promise((resolve) =>
+      proc.on('exit', (code, signal) => {
+        target.exit = { code, signal };
+        resolve();
+      }),
+    ),
     destinationRequests: () => delivered,
     errorLines: () => errors,
     tail: () => tail,

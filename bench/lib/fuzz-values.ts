@@ -25,24 +25,125 @@ const b64 = (s: string) => Buffer.from(s).toString('base64url');
 
 /** The catalogue: each entry is one kind of trouble an outside caller can send. */
 const HOSTILE: readonly string[] = [
-  '', ' ', '   padded   ', '\t', 'null', 'undefined', 'true', 'false', '[]', '{}', '[object Object]',
+  '',
+  ' ',
+  '   padded   ',
+  '\t',
+  'null',
+  'undefined',
+  'true',
+  'false',
+  '[]',
+  '{}',
+  '[object Object]',
   // control characters, line breaks, NUL, ANSI escapes, bidi and zero-width marks
-  '\u0000', 'a\u0000b', '\u0001\u0002\u0003', '\u001b[31mred\u001b[0m', 'line\r\nInjected: header', '\u007f', '\u0085', '\u2028\u2029',
-  '\u202eevil', 'zero\u200bwidth', '\ufeffbom', '\uffff', '\ufffe',
+  '\u0000',
+  'a\u0000b',
+  '\u0001\u0002\u0003',
+  '\u001b[31mred\u001b[0m',
+  'line\r\nInjected: header',
+  '\u007f',
+  '\u0085',
+  '\u2028\u2029',
+  '\u202eevil',
+  'zero\u200bwidth',
+  '\ufeffbom',
+  '\uffff',
+  '\ufffe',
   // lone and reversed surrogates, astral characters
-  '\ud800', '\udfff', 'x\ud83dy', '\udc00\ud800', '💸', '𝒳'.repeat(50), 'é', 'é', '１２３',
+  '\ud800',
+  '\udfff',
+  'x\ud83dy',
+  '\udc00\ud800',
+  '💸',
+  '𝒳'.repeat(50),
+  'é',
+  'é',
+  '１２３',
   // unsubstituted macros of every style networks use
-  '{click_id}', '{transaction_id}', '{payout}', '{sub1}', '#s2#', '${payout}', '{{amount}}', '[[sub]]', '%%TXID%%', '<click_id>', '$CLICK_ID$', '{', '}', '{}{}',
+  '{click_id}',
+  '{transaction_id}',
+  '{payout}',
+  '{sub1}',
+  '#s2#',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal unsubstituted macro is the point
+  '${payout}',
+  '{{amount}}',
+  '[[sub]]',
+  '%%TXID%%',
+  '<click_id>',
+  '$CLICK_ID$',
+  '{',
+  '}',
+  '{}{}',
   // injection
-  "' OR '1'='1", "1; DROP TABLE conversions;--", '" UNION SELECT key, value FROM kv --', "'); DELETE FROM deliveries; --", '%', '_', '\\',
-  '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', 'javascript:alert(1)', '{{7*7}}', '${7*7}', '__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString',
-  '../../../../etc/passwd', '..%2f..%2fetc%2fpasswd', 'file:///etc/passwd', 'http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:6379/', 'gopher://127.0.0.1/',
+  "' OR '1'='1",
+  '1; DROP TABLE conversions;--',
+  '" UNION SELECT key, value FROM kv --',
+  "'); DELETE FROM deliveries; --",
+  '%',
+  '_',
+  '\\',
+  '<script>alert(1)</script>',
+  '"><img src=x onerror=alert(1)>',
+  'javascript:alert(1)',
+  '{{7*7}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal unsubstituted macro is the point
+  '${7*7}',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  '../../../../etc/passwd',
+  '..%2f..%2fetc%2fpasswd',
+  'file:///etc/passwd',
+  'http://169.254.169.254/latest/meta-data/',
+  'http://127.0.0.1:6379/',
+  'gopher://127.0.0.1/',
   // numbers that are not quite numbers
-  '-1', '0', '-0', '1e308', '1e-400', '9007199254740993', '18446744073709551616', 'NaN', 'Infinity', '-Infinity', '0x1F', '1_000', '1,50', '1.2.3', '.5', '5.', '+7', ' 1', '1 ', '٣', '1e3', '00000000000001',
-  '2026-13-45T25:61:61Z', '9999-12-31T23:59:59.999Z', '1970-01-01', '-271821-04-20T00:00:00Z',
+  '-1',
+  '0',
+  '-0',
+  '1e308',
+  '1e-400',
+  '9007199254740993',
+  '18446744073709551616',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '0x1F',
+  '1_000',
+  '1,50',
+  '1.2.3',
+  '.5',
+  '5.',
+  '+7',
+  ' 1',
+  '1 ',
+  '٣',
+  '1e3',
+  '00000000000001',
+  '2026-13-45T25:61:61Z',
+  '9999-12-31T23:59:59.999Z',
+  '1970-01-01',
+  '-271821-04-20T00:00:00Z',
   // cursors and tokens that are almost right
-  'eyJ0IjoxfQ', b64('{"t":-1,"id":"x"}'), b64('{"t":"a","id":{}}'), b64('[1,2]'), b64('null'), b64('{"__proto__":{"x":1}}'), 'MTIzNDU2Nzg5MA==', '!!!!', '====', 'a.b.c',
-  'Bearer ', 'test-admin-token', 'x'.repeat(64), '0'.repeat(32), 'f'.repeat(33),
+  'eyJ0IjoxfQ',
+  b64('{"t":-1,"id":"x"}'),
+  b64('{"t":"a","id":{}}'),
+  b64('[1,2]'),
+  b64('null'),
+  b64('{"__proto__":{"x":1}}'),
+  'MTIzNDU2Nzg5MA==',
+  '!!!!',
+  '====',
+  'a.b.c',
+  'Bearer ',
+  'test-admin-token',
+  'x'.repeat(64),
+  '0'.repeat(32),
+  'f'.repeat(33),
 ];
 
 /** A hostile string: from the catalogue, a long one, or a random mix of troublesome code units. */
@@ -55,13 +156,41 @@ export function hostileString(r: Rand): string {
   const n = 1 + Math.floor(r() * 24);
   for (let i = 0; i < n; i++) {
     const k = r();
-    s += k < 0.3 ? String.fromCharCode(Math.floor(r() * 0x20)) : k < 0.5 ? String.fromCharCode(0xd800 + Math.floor(r() * 0x800)) : k < 0.7 ? String.fromCharCode(Math.floor(r() * 0xffff)) : String.fromCharCode(0x21 + Math.floor(r() * 0x5e));
+    s +=
+      k < 0.3
+        ? String.fromCharCode(Math.floor(r() * 0x20))
+        : k < 0.5
+          ? String.fromCharCode(0xd800 + Math.floor(r() * 0x800))
+          : k < 0.7
+            ? String.fromCharCode(Math.floor(r() * 0xffff))
+            : String.fromCharCode(0x21 + Math.floor(r() * 0x5e));
   }
   return s;
 }
 
 /** Percent-encoded sequences a strict decoder rejects or that decode to something odd. */
-const BAD_ENCODINGS = ['%', '%%', '%zz', '%4', '%E0%A4%A', '%C0%AF', '%ED%A0%80', '%F4%90%80%80', '%FF%FE', '%00', '%0d%0a', '%25', '%2525', '%u0041', '+', '%2B', '%26', '%3D', '%23', '%3F'];
+const BAD_ENCODINGS = [
+  '%',
+  '%%',
+  '%zz',
+  '%4',
+  '%E0%A4%A',
+  '%C0%AF',
+  '%ED%A0%80',
+  '%F4%90%80%80',
+  '%FF%FE',
+  '%00',
+  '%0d%0a',
+  '%25',
+  '%2525',
+  '%u0041',
+  '+',
+  '%2B',
+  '%26',
+  '%3D',
+  '%23',
+  '%3F',
+];
 
 /** Encodes `s` for a URL (encodeURIComponent throws on lone surrogates: those go as raw UTF-8 of the code unit, i.e. invalid). */
 export function encodeHostile(r: Rand, s: string): string {

@@ -41,7 +41,10 @@ function assertShallow(body: unknown): void {
   for (let depth = 0; level.length > 0; depth++) {
     if (depth > MAX_DEPTH) throw new ApiError(400, 'INVALID_BODY', `the request body is nested deeper than ${MAX_DEPTH} levels`);
     const next: unknown[] = [];
-    for (const v of level) if (v !== null && typeof v === 'object') for (const child of Object.values(v)) if (child !== null && typeof child === 'object') next.push(child);
+    for (const v of level) {
+      if (v === null || typeof v !== 'object') continue;
+      for (const child of Object.values(v)) if (child !== null && typeof child === 'object') next.push(child);
+    }
     level = next;
   }
 }
