@@ -12,6 +12,10 @@ export function errorHandler(logger: Logger) {
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new ApiError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
       }
+      // The router's allowedMethods answers these without a body (its `Allow` header stays set).
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+        throw new ApiError(ctx.status, ctx.status === 405 ? 'METHOD_NOT_ALLOWED' : 'NOT_IMPLEMENTED', `${ctx.method} is not served on ${ctx.path}`);
+      }
     } catch (err) {
       const apiError = toApiError(err);
       // A failing dependency is counted and logged once per episode by its monitor (src/health).
