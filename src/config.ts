@@ -95,16 +95,37 @@ export const configSchema = z.object({
   admin: z.object({ token: z.string().min(16, 'the admin token needs at least 16 characters') }),
   storage: z
     .object({
+      /**
+       * sqlite: the embedded file (default, one process). postgres: the shared ledger that any
+       * number of gateway processes use at once (src/store/postgres/).
+       */
+      engine: z.enum(['sqlite', 'postgres']).default('sqlite'),
       sqlitePath: z.string().default('./data/closeloop.db'),
       /**
        * FULL: no write is acknowledged before its WAL is fsynced (one fdatasync per group commit,
        * off the event loop). NORMAL: safe against a crashed process, not against a lost machine.
        */
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
-      /** Click store: 'sqlite' (same file) or a redis:// URL. */
-      clickStore: z.string().default('sqlite'),
+      postgres: z
+        .object({
+          url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/closeloop'),
+          /** Connections per process; one of them carries the group commit. */
+          poolSize: z.number().int().min(2).max(100).default(10),
+          /** Server-side limit per statement (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT). */
+          statementTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+          /** A schema of its own (created if missing); default: the server's search_path. */
+          schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
+        })
+        .prefault({}),
+      /** Click store: the ledger's own database when unset ('sqlite' or 'postgres' name it), or a redis:// URL. */
+      clickStore: z.string().optional(),
     })
-    .default({ sqlitePath: './data/closeloop.db', synchronous: 'FULL', clickStore: 'sqlite' }),
+    .superRefine((s, ctx) => {
+      if ((s.clickStore === 'sqlite' || s.clickStore === 'postgres') && s.clickStore !== s.engine) {
+        ctx.addIssue({ code: 'custom', path: ['clickStore'], message: `clickStore '${s.clickStore}' needs storage.engine: ${s.clickStore}` });
+      }
+    })
+    .prefault({}),
   clicks: z
     .object({
       attributionWindowDays: z.number().positive().max(400).default(30),
@@ -185,5 +206,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   const config = parseConfig(raw, env);
   if (env.PORT) config.server.port = Number(env.PORT);
   if (env.CLOSELOOP_DB) config.storage.sqlitePath = env.CLOSELOOP_DB;
+  if (env.CLOSELOOP_POSTGRES_URL) config.storage.postgres.url = env.CLOSELOOP_POSTGRES_URL;
   return { config, path };
 }

@@ -12,12 +12,7 @@ import { combineDirectories, resolveDestinations, staticDirectory } from './deli
 import { createDeliveryEngine } from './delivery/engine';
 import type { Logger } from './logger';
 import { openNetwork } from './network/index';
-import { GroupCommit } from './store/group-commit';
-import { migrate } from './store/migrations';
-import { startCheckpointer } from './store/checkpointer';
-import { openSqlite, walToSync } from './store/sqlite';
-import { SqliteKeyvAdapter } from './store/sqlite-keyv-adapter';
-import { createSqliteLedger } from './store/sqlite-ledger';
+import { openStorage, type Storage } from './store/open-storage';
 
 export interface GatewayOptions {
   config: Config;
@@ -33,12 +28,10 @@ export interface GatewayOptions {
 export function openGateway(options: GatewayOptions) {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
-  const db = openSqlite(config.storage.sqlitePath);
-  migrate(db, now());
-  const writer = new GroupCommit(db, { syncWal: walToSync(config.storage.sqlitePath, config.storage.synchronous) });
-  const checkpointer = startCheckpointer(db, config.storage.sqlitePath, 250, (message) => logger.error({ message }, 'WAL checkpoint failed'));
-  const ledger = createSqliteLedger(db, writer);
-  const clicks = openClickStore(config, db, writer, now);
+  // storage.engine: the embedded SQLite file or the shared Postgres ledger (src/store/open-storage.ts).
+  const storage = openStorage(config, now, (message) => logger.error({ message }, 'WAL checkpoint failed'));
+  const { ledger } = storage;
+  const clicks = openClickStore(config, storage, now);
   const registry = createRegistry(options.connectors ?? (connectors as readonly AnyConnector[]));
   const destinations = resolveDestinations(config.destinations, registry);
   for (const d of destinations.values()) {
@@ -51,7 +44,7 @@ export function openGateway(options: GatewayOptions) {
   }
   const http = options.http ?? createHttpClient();
   // The network side plugs its partner postbacks into the same engine (issue #4).
-  const network = openNetwork({ config, db, writer, ledger, registry, now, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
+  const network = openNetwork({ config, storage: storage.runner, ledger, registry, now, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
   // One lookup for every destination, configured or partner postback: the engine and the admin routes share it.
   const directory = combineDirectories(staticDirectory(destinations), network.directory);
   const engine = createDeliveryEngine({
@@ -70,7 +63,13 @@ export function openGateway(options: GatewayOptions) {
     );
   }, config.clicks.purgeIntervalMs);
   purge.unref();
-  if (options.startWorkers !== false) engine.start();
+  // Postgres: the schema is migrated and the postback cache loaded before any claim.
+  const ready = Promise.all([storage.ready, network.ready]).then(() => undefined);
+  ready.catch(() => undefined);
+  if (options.startWorkers !== false) {
+    if (storage.engine === 'sqlite') engine.start();
+    else void ready.then(() => !draining && engine.start(), (err) => logger.error({ err }, 'storage did not open'));
+  }
 
   let server: Server | null = null;
   let closing: Promise<void> | undefined;
@@ -78,8 +77,16 @@ export function openGateway(options: GatewayOptions) {
   // otherwise a client's keep-alive socket holds server.close() open (keepAliveTimeout, 65 s).
   const unanswered = new Set<ServerResponse>();
   return {
-    app, router, ledger, clicks, engine, writer, registry, destinations, db, network,
-    listen(port = config.server.port, host = config.server.host): Promise<Server> {
+    app, router, ledger, clicks, engine, registry, destinations, network, storage, ready,
+    /** The SQLite handle and group commit (benchmarks, SQLite-only tests); throws on Postgres. */
+    get db() {
+      return sqliteOf(storage).db;
+    },
+    get writer() {
+      return sqliteOf(storage).writer;
+    },
+    async listen(port = config.server.port, host = config.server.host): Promise<Server> {
+      await ready;
       return new Promise((resolve) => {
         server = app.listen(port, host, () => resolve(server as Server));
         server.keepAliveTimeout = 65_000;
@@ -108,18 +115,23 @@ export function openGateway(options: GatewayOptions) {
     await Promise.allSettled(registry.all().map((c) => c.close?.()));
     await http.close();
     await clicks.close();
-    await checkpointer?.stop();
-    await ledger.close();
+    await storage.close();
   }
 }
 export type Gateway = ReturnType<typeof openGateway>;
 
-function openClickStore(config: Config, db: ReturnType<typeof openSqlite>, writer: GroupCommit, now: () => number): ClickStore {
+function sqliteOf(storage: Storage) {
+  if (!storage.sqlite) throw new Error('this gateway runs on Postgres (storage.engine): it has no SQLite handle');
+  return storage.sqlite;
+}
+
+function openClickStore(config: Config, storage: Storage, now: () => number): ClickStore {
   const ttlMs = Math.round(config.clicks.attributionWindowDays * 86_400_000);
-  if (config.storage.clickStore.startsWith('redis://') || config.storage.clickStore.startsWith('rediss://')) {
+  const url = config.storage.clickStore ?? '';
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     // Redis expires keys natively: nothing to purge.
-    return createKeyvClickStore({ store: new KeyvRedis(config.storage.clickStore), ttlMs });
+    return createKeyvClickStore({ store: new KeyvRedis(url), ttlMs });
   }
-  const adapter = new SqliteKeyvAdapter(db, writer, now);
-  return createKeyvClickStore({ store: adapter, ttlMs, purge: () => adapter.purgeExpired() });
+  // Unset, 'sqlite' or 'postgres': the ledger's own database.
+  return createKeyvClickStore({ ttlMs, ...storage.clickAdapter(now) });
 }

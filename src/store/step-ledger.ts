@@ -1,0 +1,206 @@
+import type { ConversionRecord } from '../conversions/conversion';
+import { newId } from '../ids';
+import type { Dialect } from './dialect';
+import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult, RouteTarget } from './ledger';
+import { conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToRejection, type Row } from './ledger-rows';
+import { SQL } from './ledger-sql';
+import { q, type StepRunner, type Steps } from './sql-steps';
+
+/**
+ * The Ledger over any engine's StepRunner (sql-steps.ts): the Postgres engine's ledger. The SQL is
+ * ledger-sql.ts's; what only a multi-process engine needs is here and visible:
+ *  - a conversion is inserted with ON CONFLICT DO NOTHING on (source, transaction_id, event), so
+ *    of two processes receiving the same transaction at the same moment exactly one inserts it
+ *    and the other finds it and answers `duplicate: true`;
+ *  - an existing conversion is read FOR UPDATE before its status changes (two status changes
+ *    from two processes serialise on the row);
+ *  - the claim locks the rows it takes with FOR UPDATE SKIP LOCKED (dialect.claimLock).
+ * To add a Ledger method: add its SQL to ledger-sql.ts, then one entry here and one in
+ * sqlite-ledger.ts; the same tests run on both engines (`npm run test:postgres`).
+ */
+const CLAIM_INNER_LIMIT = 'LIMIT ?)';
+
+const insertConversionIfNew = `${SQL.insertConversion} ON CONFLICT (source, transaction_id, event) DO NOTHING RETURNING id`;
+
+function insertDeliveriesSql(n: number): string {
+  const row = `(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`;
+  return `INSERT INTO deliveries (id, conversion_id, destination_id, connector, dedup_key, status, attempts, max_attempts,
+      next_attempt_at, created_at, updated_at)
+    VALUES ${Array(n).fill(row).join(', ')}
+    ON CONFLICT (conversion_id, destination_id) DO NOTHING RETURNING id, destination_id`;
+}
+
+export function claimSql(d: Dialect, held: number): string {
+  const text = SQL.claimDue(held);
+  if (!d.claimLock) return text;
+  if (!text.includes(CLAIM_INNER_LIMIT)) throw new Error('ledger-sql claimDue changed: the claim lock has no place to go');
+  return text.replace(CLAIM_INNER_LIMIT, `LIMIT ?${d.claimLock})`);
+}
+
+function* insertDeliveries(conversion: ConversionRecord, targets: RouteTarget[], now: number): Steps<Array<{ id: string; destinationId: string; status: DeliveryStatus }>> {
+  if (targets.length === 0) return [];
+  const params = targets.flatMap((t) => [newId(), conversion.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now]);
+  const rows = yield* q.all(insertDeliveriesSql(targets.length), ...params);
+  return rows.map((r) => ({ id: String(r.id), destinationId: String(r.destination_id), status: 'pending' as const }));
+}
+
+function* deliverySummary(conversionId: string): Steps<PostbackResult['deliveries']> {
+  return (yield* q.all(SQL.deliveriesOf, conversionId)).map((r) => ({ id: String(r.id), destinationId: String(r.destination_id), status: r.status as DeliveryStatus }));
+}
+
+export function createStepLedger(db: StepRunner, close: () => Promise<void>): Ledger {
+  /** Destinations this process last saw succeed (no failure since), and when it wrote that. */
+  const healthyAt = new Map<string, number>();
+
+  return {
+    recordPostback: (write, now) =>
+      db.write(function* (d): Steps<PostbackResult> {
+        const c = write.conversion;
+        const inserted = yield* q.get(insertConversionIfNew, ...conversionToRow(c));
+        if (inserted) {
+          const deliveries = (yield* insertDeliveries(c, write.route(c), now)).sort((a, b) => (a.destinationId < b.destinationId ? -1 : 1));
+          return { conversion: c, duplicate: false, updated: false, deliveries };
+        }
+        const existing = rowToConversion((yield* q.get(`${SQL.findConversion}${d.forUpdate}`, c.source, c.transactionId, c.event)) as Row);
+        // Same status, or a late `pending` after the network already decided: nothing changes.
+        if (existing.status === c.status || c.status === 'pending') {
+          return { conversion: existing, duplicate: true, updated: false, deliveries: yield* deliverySummary(existing.id) };
+        }
+        // A status change: update, then route again; deliveries already made are never made twice.
+        const changed: ConversionRecord = { ...existing, status: c.status, updatedAt: now };
+        yield* q.run(SQL.updateConversionStatus, changed.status, now, changed.id);
+        const targets = write.route(changed);
+        if (targets.length > 0) {
+          yield* insertDeliveries(changed, targets, now);
+          for (const t of targets) yield* q.run(SQL.reviveCancelledDelivery, now, now, changed.id, t.destinationId);
+        } else yield* q.run(SQL.cancelPendingDeliveries, now, changed.id, now);
+        return { conversion: changed, duplicate: false, updated: true, deliveries: yield* deliverySummary(changed.id) };
+      }),
+
+    recordRejection: (r) =>
+      db.write(function* () {
+        yield* q.run(SQL.insertRejection, r.id, r.source, r.receivedAt, r.httpStatus, r.code, r.message, JSON.stringify(r.params));
+      }),
+
+    getConversion: (id) =>
+      db.read(function* () {
+        const r = yield* q.get(SQL.getConversion, id);
+        return r ? rowToConversion(r) : null;
+      }),
+
+    getDelivery: (id) =>
+      db.read(function* () {
+        const r = yield* q.get(SQL.getDelivery, id);
+        return r ? rowToDelivery(r) : null;
+      }),
+
+    listDeliveriesOf: (conversionId) => db.read(function* () {
+      return (yield* q.all(SQL.deliveriesOf, conversionId)).map(rowToDelivery);
+    }),
+
+    listAttempts: (ids) =>
+      db.read(function* () {
+        if (ids.length === 0) return [];
+        return (yield* q.all(SQL.attemptsOf(ids.length), ...ids)).map(rowToAttempt);
+      }),
+
+    listDeliveries: (query: DeliveryQuery) =>
+      db.read(function* () {
+        const where: string[] = [];
+        const params: unknown[] = [];
+        if (query.status) (where.push('status = ?'), params.push(query.status));
+        if (query.destinationId) (where.push('destination_id = ?'), params.push(query.destinationId));
+        if (query.after) (where.push('(created_at < ? OR (created_at = ? AND id > ?))'), params.push(query.after.at, query.after.at, query.after.id));
+        const sql = `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
+        return (yield* q.all(sql, ...params, query.limit)).map(rowToDelivery);
+      }),
+
+    listRejections: (limit, after) =>
+      db.read(function* () {
+        const at = after?.at ?? Number.MAX_SAFE_INTEGER;
+        return (yield* q.all(SQL.rejections, at, at, after?.id ?? '', limit)).map(rowToRejection);
+      }),
+
+    claimDue: ({ owner, now, leaseMs, limit, holdDestinations }) =>
+      db.write(function* (d): Steps<ClaimedDelivery[]> {
+        const rows = yield* q.all(claimSql(d, holdDestinations.length), owner, now + leaseMs, now, now, now, ...holdDestinations, limit);
+        if (rows.length === 0) return [];
+        const deliveries = rows.map(rowToDelivery);
+        const ids = [...new Set(deliveries.map((x) => x.conversionId))];
+        const conversions = new Map((yield* q.all(SQL.conversionsByIds(ids.length), ...ids)).map((r) => [String(r.id), rowToConversion(r)]));
+        return deliveries.map((delivery) => ({ delivery, conversion: conversions.get(delivery.conversionId) as ConversionRecord }));
+      }),
+
+    completeAttempts: (results, now) =>
+      db.write(function* () {
+        const stored = new Set<string>();
+        const health: Array<{ destinationId: string; write: () => Steps<unknown> }> = [];
+        for (const r of results) {
+          const a = r.attempt;
+          if (a.exchangeId && !stored.has(a.exchangeId)) {
+            stored.add(a.exchangeId);
+            yield* q.run(SQL.insertExchange, a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody);
+          }
+          yield* q.run(SQL.insertAttempt, newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.exchangeId,
+            a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt);
+          yield* q.run(SQL.finishDelivery, r.status, r.nextAttemptAt, a.errorMessage, a.errorKind, now, r.deliveryId, r.leaseOwner);
+          if (r.health === 'success') {
+            // Written at most once a second per destination: it is the hot path of a busy destination.
+            const last = healthyAt.get(r.destinationId);
+            if (last === undefined || now - last >= 1000) {
+              healthyAt.set(r.destinationId, now);
+              health.push({ destinationId: r.destinationId, write: () => q.run(SQL.healthSuccess, r.destinationId, now) });
+            }
+          } else if (r.health === 'failure') {
+            healthyAt.delete(r.destinationId);
+            health.push({ destinationId: r.destinationId, write: () => q.run(SQL.healthFailure, r.destinationId, now, now) });
+          }
+          if (r.pause) {
+            healthyAt.delete(r.destinationId);
+            const reason = r.pause.reason;
+            health.push({ destinationId: r.destinationId, write: () => q.run(SQL.pause, r.destinationId, reason, now) });
+          }
+        }
+        // destination_state rows last: every process touches them, so hold their locks for the
+        // shortest time, in one order (by destination) so two processes never lock them crosswise.
+        health.sort((a, b) => (a.destinationId < b.destinationId ? -1 : a.destinationId > b.destinationId ? 1 : 0));
+        for (const h of health) yield* h.write();
+      }),
+
+    release: (ids, owner) =>
+      db.write(function* () {
+        for (const id of ids) yield* q.run(SQL.release, id, owner);
+      }),
+
+    retryDelivery: (id, now, extraAttempts) =>
+      db.write(function* (): Steps<DeliveryRow | null> {
+        const changed = (yield* q.run(SQL.retryDelivery, now, extraAttempts, now, id, now)).changes;
+        if (changed === 0) return null;
+        return rowToDelivery((yield* q.get(SQL.getDelivery, id)) as Row);
+      }),
+
+    destinationStates: () => db.read(function* () {
+      return (yield* q.all(SQL.destinationStates)).map(rowToDestinationState);
+    }),
+
+    resumeDestination: (id) =>
+      db.write(function* () {
+        yield* q.run(SQL.resume, id);
+        const r = yield* q.get(SQL.destinationState, id);
+        return r ? rowToDestinationState(r) : null;
+      }),
+
+    countDeliveries: () =>
+      db.read(function* () {
+        const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, dead: 0, cancelled: 0, skipped: 0 };
+        for (const r of yield* q.all(SQL.countDeliveries)) counts[r.status as DeliveryStatus] = Number(r.n);
+        return counts;
+      }),
+
+    ping: () => db.read(function* () {
+      yield* q.get('SELECT 1 AS ok');
+    }),
+
+    close,
+  };
+}
