@@ -117,6 +117,17 @@ export const configSchema = z.object({
           schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
         })
         .prefault({}),
+      /**
+       * Attempts, exchanges and rejections older than `days` are deleted in chunks every
+       * `intervalMs` (both engines; conversions and deliveries are kept). null: keep everything.
+       */
+      retention: z
+        .object({
+          days: z.number().positive().max(3650).nullable().default(90),
+          intervalMs: z.number().int().min(1000).default(3_600_000),
+          chunkSize: z.number().int().min(10).max(100_000).default(5_000),
+        })
+        .prefault({}),
       /** Click store: the ledger's own database when unset ('sqlite' or 'postgres' name it), or a redis:// URL. */
       clickStore: z.string().optional(),
     })

@@ -13,6 +13,7 @@ import { createDeliveryEngine } from './delivery/engine';
 import type { Logger } from './logger';
 import { openNetwork } from './network/index';
 import { openStorage, type Storage } from './store/open-storage';
+import { purgeExpiredHistory } from './store/retention';
 
 export interface GatewayOptions {
   config: Config;
@@ -63,6 +64,14 @@ export function openGateway(options: GatewayOptions) {
     );
   }, config.clicks.purgeIntervalMs);
   purge.unref();
+  // Retention (storage.retention): old attempts, exchanges and rejections go, in chunks.
+  const retention = setInterval(() => {
+    purgeExpiredHistory(storage.runner, config.storage.retention, now()).then(
+      (n) => n.attempts + n.rejections > 0 && logger.info({ purged: n }, 'old delivery history deleted'),
+      (err) => logger.error({ err }, 'retention purge failed'),
+    );
+  }, config.storage.retention.intervalMs);
+  retention.unref();
   // Postgres: the schema is migrated and the postback cache loaded before any claim.
   const ready = Promise.all([storage.ready, network.ready]).then(() => undefined);
   ready.catch(() => undefined);
@@ -107,6 +116,7 @@ export function openGateway(options: GatewayOptions) {
     draining = true;
     for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
     clearInterval(purge);
+    clearInterval(retention);
     const serverClosed = server ? new Promise<void>((r) => server?.close(() => r())) : Promise.resolve();
     server?.closeIdleConnections();
     await engine.stop();

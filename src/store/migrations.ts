@@ -220,6 +220,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX network_fires_postback ON network_fires (postback_id, created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'retention: attempts by age, exchanges by attempt',
+    sql: `
+      CREATE INDEX attempts_started_at ON attempts (started_at);
+      CREATE INDEX attempts_exchange ON attempts (exchange_id);
+    `,
+  },
 ];
 
 export function migrate(db: SqliteDb, now = Date.now()): number[] {
