@@ -18,7 +18,16 @@ export interface Dialect {
   text(sql: string): string;
   /** A migration's DDL for this engine. */
   migration(sql: string): string;
+  /**
+   * `rows` rows of `?` placeholders as a table `v` with the named columns, to join in an
+   * UPDATE … FROM (one statement for many rows with different values). Postgres types the first
+   * row's placeholders (a VALUES list's parameters are otherwise text).
+   */
+  valuesTable(columns: ReadonlyArray<readonly [name: string, pgType: string]>, rows: number): string;
 }
+
+const placeholderRows = (first: string, width: number, rows: number) =>
+  [first, ...Array(rows - 1).fill(`(${Array(width).fill('?').join(', ')})`)].join(', ');
 
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
@@ -26,6 +35,9 @@ export const sqliteDialect: Dialect = {
   claimLock: '',
   text: (sql) => sql,
   migration: (sql) => sql,
+  // SQLite names a VALUES list's columns column1, column2, … (https://sqlite.org/lang_select.html#values).
+  valuesTable: (columns, rows) =>
+    `(SELECT ${columns.map(([name], i) => `column${i + 1} AS ${name}`).join(', ')} FROM (VALUES ${placeholderRows(`(${columns.map(() => '?').join(', ')})`, columns.length, rows)})) AS v`,
 };
 
 const pgTexts = new Map<string, string>();
@@ -58,6 +70,8 @@ export const postgresDialect: Dialect = {
   // The shared DDL (TEXT, BIGINT, INTEGER, standard constraints) runs on Postgres unchanged;
   // a later migration that needs an engine-specific type adds its rewrite here.
   migration: (sql) => sql,
+  valuesTable: (columns, rows) =>
+    `(VALUES ${placeholderRows(`(${columns.map(([, type]) => `?::${type}`).join(', ')})`, columns.length, rows)}) AS v (${columns.map(([name]) => name).join(', ')})`,
 };
 
 export const dialects = { sqlite: sqliteDialect, postgres: postgresDialect } as const;

@@ -4,6 +4,7 @@ import type { Dialect } from './dialect';
 import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult, RouteTarget } from './ledger';
 import { conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToRejection, type Row } from './ledger-rows';
 import { SQL } from './ledger-sql';
+import { coalescing, recordAttempts, type Finished } from './attempt-records';
 import { q, type StepRunner, type Steps } from './sql-steps';
 
 /**
@@ -51,6 +52,9 @@ function* deliverySummary(conversionId: string): Steps<PostbackResult['deliverie
 export function createStepLedger(db: StepRunner, close: () => Promise<void>): Ledger {
   /** Destinations this process last saw succeed (no failure since), and when it wrote that. */
   const healthyAt = new Map<string, number>();
+  // Attempts finish one request at a time; those of one event-loop turn are recorded together,
+  // in a few multi-row statements instead of three round trips each (attempt-records.ts).
+  const finishing = coalescing<Finished>(db, (items) => (d) => recordAttempts(d, items, healthyAt));
 
   return {
     recordPostback: (write, now) =>
@@ -131,41 +135,7 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
         return deliveries.map((delivery) => ({ delivery, conversion: conversions.get(delivery.conversionId) as ConversionRecord }));
       }),
 
-    completeAttempts: (results, now) =>
-      db.write(function* () {
-        const stored = new Set<string>();
-        const health: Array<{ destinationId: string; write: () => Steps<unknown> }> = [];
-        for (const r of results) {
-          const a = r.attempt;
-          if (a.exchangeId && !stored.has(a.exchangeId)) {
-            stored.add(a.exchangeId);
-            yield* q.run(SQL.insertExchange, a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody);
-          }
-          yield* q.run(SQL.insertAttempt, newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.exchangeId,
-            a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt);
-          yield* q.run(SQL.finishDelivery, r.status, r.nextAttemptAt, a.errorMessage, a.errorKind, now, r.deliveryId, r.leaseOwner);
-          if (r.health === 'success') {
-            // Written at most once a second per destination: it is the hot path of a busy destination.
-            const last = healthyAt.get(r.destinationId);
-            if (last === undefined || now - last >= 1000) {
-              healthyAt.set(r.destinationId, now);
-              health.push({ destinationId: r.destinationId, write: () => q.run(SQL.healthSuccess, r.destinationId, now) });
-            }
-          } else if (r.health === 'failure') {
-            healthyAt.delete(r.destinationId);
-            health.push({ destinationId: r.destinationId, write: () => q.run(SQL.healthFailure, r.destinationId, now, now) });
-          }
-          if (r.pause) {
-            healthyAt.delete(r.destinationId);
-            const reason = r.pause.reason;
-            health.push({ destinationId: r.destinationId, write: () => q.run(SQL.pause, r.destinationId, reason, now) });
-          }
-        }
-        // destination_state rows last: every process touches them, so hold their locks for the
-        // shortest time, in one order (by destination) so two processes never lock them crosswise.
-        health.sort((a, b) => (a.destinationId < b.destinationId ? -1 : a.destinationId > b.destinationId ? 1 : 0));
-        for (const h of health) yield* h.write();
-      }),
+    completeAttempts: (results, now) => finishing.add(results.map((r) => ({ r, now }))),
 
     release: (ids, owner) =>
       db.write(function* () {
