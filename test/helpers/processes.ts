@@ -91,6 +91,14 @@ export async function startSlowDestination(opts: { delayMs: number; failEvery: n
       if (!res.writableFinished) r.aborted = true;
       done();
     });
+    // A killed sender's kernel closes its end (FIN): the answer would go to nobody.
+    const peerGone = () => {
+      if (res.writableFinished) return;
+      r.aborted = true;
+      done();
+    };
+    req.socket.once('end', peerGone);
+    res.once('finish', () => req.socket.off('end', peerGone));
     const fail = ++n % opts.failEvery === 0;
     setTimeout(() => {
       r.status = fail ? 503 : 200;
