@@ -1,8 +1,8 @@
 import type { ConversionRecord } from '../conversions/conversion';
 import { newId } from '../ids';
 import type { Dialect } from './dialect';
-import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult, RouteTarget } from './ledger';
-import { conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToRejection, type Row } from './ledger-rows';
+import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult, PostbackWrite, RouteTarget } from './ledger';
+import { CONVERSION_COLUMNS, conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToRejection, type Row } from './ledger-rows';
 import { SQL } from './ledger-sql';
 import { coalescing, recordAttempts, type Finished } from './attempt-records';
 import { q, type StepRunner, type Steps } from './sql-steps';
@@ -22,6 +22,7 @@ import { q, type StepRunner, type Steps } from './sql-steps';
 const CLAIM_INNER_LIMIT = 'LIMIT ?)';
 
 const insertConversionIfNew = `${SQL.insertConversion} ON CONFLICT (source, transaction_id, event) DO NOTHING RETURNING id`;
+const CONVERSION_ROW = `(${CONVERSION_COLUMNS.split(',').map(() => '?').join(', ')})`;
 
 function insertDeliveriesSql(n: number): string {
   const row = `(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`;
@@ -49,37 +50,110 @@ function* deliverySummary(conversionId: string): Steps<PostbackResult['deliverie
   return (yield* q.all(SQL.deliveriesOf, conversionId)).map((r) => ({ id: String(r.id), destinationId: String(r.destination_id), status: r.status as DeliveryStatus }));
 }
 
+/**
+ * One postback. `known`: whether the batch's multi-row insert already inserted it (true) or found
+ * it stored (false); undefined: insert it here.
+ */
+function* recordOne(d: Dialect, write: PostbackWrite, now: number, known?: boolean): Steps<PostbackResult> {
+  const c = write.conversion;
+  const inserted = known ?? Boolean(yield* q.get(insertConversionIfNew, ...conversionToRow(c)));
+  if (inserted) {
+    const deliveries = (yield* insertDeliveries(c, write.route(c), now)).sort((a, b) => (a.destinationId < b.destinationId ? -1 : 1));
+    return { conversion: c, duplicate: false, updated: false, deliveries };
+  }
+  const existing = rowToConversion((yield* q.get(`${SQL.findConversion}${d.forUpdate}`, c.source, c.transactionId, c.event)) as Row);
+  // Same status, or a late `pending` after the network already decided: nothing changes.
+  if (existing.status === c.status || c.status === 'pending') {
+    return { conversion: existing, duplicate: true, updated: false, deliveries: yield* deliverySummary(existing.id) };
+  }
+  // A status change: update, then route again; deliveries already made are never made twice.
+  const changed: ConversionRecord = { ...existing, status: c.status, updatedAt: now };
+  yield* q.run(SQL.updateConversionStatus, changed.status, now, changed.id);
+  const targets = write.route(changed);
+  if (targets.length > 0) {
+    yield* insertDeliveries(changed, targets, now);
+    for (const t of targets) yield* q.run(SQL.reviveCancelledDelivery, now, now, changed.id, t.destinationId);
+  } else yield* q.run(SQL.cancelPendingDeliveries, now, changed.id, now);
+  return { conversion: changed, duplicate: false, updated: true, deliveries: yield* deliverySummary(changed.id) };
+}
+
+const CONVERSIONS_PER_STATEMENT = 200; // 14 parameters each
+
+/**
+ * The postbacks of one event-loop turn in one job: their conversions in multi-row INSERTs
+ * (ON CONFLICT DO NOTHING, sorted by key so two processes never wait on each other crosswise),
+ * the deliveries of the new ones in one more; only the ones already stored (duplicates, status
+ * changes) take the row-by-row path.
+ */
+function* recordMany(d: Dialect, items: ReadonlyArray<{ write: PostbackWrite; now: number }>): Steps<PostbackResult[]> {
+  const byKey = [...items].sort((a, b) => {
+    const x = a.write.conversion;
+    const y = b.write.conversion;
+    return x.source < y.source ? -1 : x.source > y.source ? 1 : x.transactionId < y.transactionId ? -1 : x.transactionId > y.transactionId ? 1 : x.event < y.event ? -1 : x.event > y.event ? 1 : 0;
+  });
+  const inserted = new Set<string>();
+  for (let i = 0; i < byKey.length; i += CONVERSIONS_PER_STATEMENT) {
+    const chunk = byKey.slice(i, i + CONVERSIONS_PER_STATEMENT);
+    const rows = yield* q.all(`INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES ${chunk.map(() => CONVERSION_ROW).join(', ')}
+      ON CONFLICT (source, transaction_id, event) DO NOTHING RETURNING id`, ...chunk.flatMap((it) => conversionToRow(it.write.conversion)));
+    for (const r of rows) inserted.add(String(r.id));
+  }
+  const targets = items.filter((it) => inserted.has(it.write.conversion.id))
+    .flatMap((it) => it.write.route(it.write.conversion).map((t) => ({ c: it.write.conversion, t, now: it.now })));
+  const made = new Map<string, PostbackResult['deliveries']>();
+  for (let i = 0; i < targets.length; i += CONVERSIONS_PER_STATEMENT) {
+    const chunk = targets.slice(i, i + CONVERSIONS_PER_STATEMENT);
+    const rows = yield* q.all(insertDeliveriesSql(chunk.length).replace('RETURNING id, destination_id', 'RETURNING id, conversion_id, destination_id'),
+      ...chunk.flatMap(({ c, t, now }) => [newId(), c.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now]));
+    for (const r of rows) {
+      const list = made.get(String(r.conversion_id)) ?? [];
+      list.push({ id: String(r.id), destinationId: String(r.destination_id), status: 'pending' });
+      made.set(String(r.conversion_id), list);
+    }
+  }
+  const results: PostbackResult[] = [];
+  for (const it of items) {
+    const c = it.write.conversion;
+    if (inserted.has(c.id)) {
+      const deliveries = (made.get(c.id) ?? []).sort((a, b) => (a.destinationId < b.destinationId ? -1 : 1));
+      results.push({ conversion: c, duplicate: false, updated: false, deliveries });
+    } else results.push(yield* recordOne(d, it.write, it.now, false));
+  }
+  return results;
+}
+
+/** recordPostback's queue: one recordMany job per event-loop turn; if that fails, each postback alone (a bad one fails alone). */
+function postbackBatcher(db: StepRunner) {
+  let queued: Array<{ write: PostbackWrite; now: number; resolve: (r: PostbackResult) => void; reject: (e: unknown) => void }> = [];
+  return {
+    add: (write: PostbackWrite, now: number) =>
+      new Promise<PostbackResult>((resolve, reject) => {
+        queued.push({ write, now, resolve, reject });
+        if (queued.length > 1) return;
+        setImmediate(() => {
+          const items = queued;
+          queued = [];
+          db.write((d) => recordMany(d, items)).then(
+            (results) => items.forEach((it, i) => it.resolve(results[i] as PostbackResult)),
+            () => {
+              for (const it of items) db.write((d) => recordOne(d, it.write, it.now)).then(it.resolve, it.reject);
+            },
+          );
+        });
+      }),
+  };
+}
+
 export function createStepLedger(db: StepRunner, close: () => Promise<void>): Ledger {
   /** Destinations this process last saw succeed (no failure since), and when it wrote that. */
   const healthyAt = new Map<string, number>();
   // Attempts finish one request at a time; those of one event-loop turn are recorded together,
   // in a few multi-row statements instead of three round trips each (attempt-records.ts).
   const finishing = coalescing<Finished>(db, (items) => (d) => recordAttempts(d, items, healthyAt));
+  const postbacks = postbackBatcher(db);
 
   return {
-    recordPostback: (write, now) =>
-      db.write(function* (d): Steps<PostbackResult> {
-        const c = write.conversion;
-        const inserted = yield* q.get(insertConversionIfNew, ...conversionToRow(c));
-        if (inserted) {
-          const deliveries = (yield* insertDeliveries(c, write.route(c), now)).sort((a, b) => (a.destinationId < b.destinationId ? -1 : 1));
-          return { conversion: c, duplicate: false, updated: false, deliveries };
-        }
-        const existing = rowToConversion((yield* q.get(`${SQL.findConversion}${d.forUpdate}`, c.source, c.transactionId, c.event)) as Row);
-        // Same status, or a late `pending` after the network already decided: nothing changes.
-        if (existing.status === c.status || c.status === 'pending') {
-          return { conversion: existing, duplicate: true, updated: false, deliveries: yield* deliverySummary(existing.id) };
-        }
-        // A status change: update, then route again; deliveries already made are never made twice.
-        const changed: ConversionRecord = { ...existing, status: c.status, updatedAt: now };
-        yield* q.run(SQL.updateConversionStatus, changed.status, now, changed.id);
-        const targets = write.route(changed);
-        if (targets.length > 0) {
-          yield* insertDeliveries(changed, targets, now);
-          for (const t of targets) yield* q.run(SQL.reviveCancelledDelivery, now, now, changed.id, t.destinationId);
-        } else yield* q.run(SQL.cancelPendingDeliveries, now, changed.id, now);
-        return { conversion: changed, duplicate: false, updated: true, deliveries: yield* deliverySummary(changed.id) };
-      }),
+    recordPostback: (write, now) => postbacks.add(write, now),
 
     recordRejection: (r) =>
       db.write(function* () {
