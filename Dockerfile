@@ -6,6 +6,14 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
+# The console (ui/ → ui/dist): Vite is a dev dependency, so it is built in its own stage.
+FROM node:22-bookworm-slim AS ui
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY ui ./ui
+RUN npm run build:ui
+
 FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production CLOSELOOP_CONFIG=/app/closeloop.yaml CLOSELOOP_DB=/data/closeloop.db
@@ -14,6 +22,7 @@ COPY package.json tsconfig.json closeloop.example.yaml ./
 COPY src ./src
 COPY connectors ./connectors
 COPY openapi.yaml ./
+COPY --from=ui /app/ui/dist ./ui/dist
 RUN cp closeloop.example.yaml closeloop.yaml && mkdir -p /data && chown -R node:node /data
 USER node
 VOLUME ["/data"]

@@ -7,12 +7,25 @@ import type { DestinationDirectory } from './delivery/destinations';
 import { adminRoutes } from './http/admin-routes';
 import { clickRoutes } from './http/click-routes';
 import { clientIp, ipList } from './http/client-ip';
+import { consoleRoutes } from './http/console-routes';
 import { destinationTestRoutes } from './http/destination-test-routes';
+import { doctorRoutes } from './http/doctor-routes';
 import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
+import { metricsRoutes } from './http/metrics-routes';
+import { statsRoutes } from './http/stats-routes';
 import { postbackRoutes } from './http/postback-routes';
+import { sessionRoutes } from './http/session-routes';
+import { uiRoutes } from './http/ui-routes';
+import { sourceRoutes } from './http/source-routes';
 import type { HttpClient } from './connector-kit/http-types';
+import type { ReadinessReport } from './health/readiness';
 import type { Logger } from './logger';
+import { countingClicks } from './metrics/counting-clicks';
+import { createMetrics, type Metrics } from './metrics/metrics';
+import { observe } from './metrics/observe';
+import { createTally } from './metrics/tally';
+import type { PartnerPostback } from './network/model';
 import type { Ledger } from './store/ledger';
 
 export interface AppDeps {
@@ -28,30 +41,54 @@ export interface AppDeps {
   /** New deliveries are committed: wake the workers. */
   notifyDeliveries: () => void;
   isDraining: () => boolean;
-  /** The network side's routes (src/network), when wired. */
-  network?: { routes(router: Router): void };
+  /** /readyz: the click store and the ledger checked now (src/health/readiness.ts). */
+  readiness: () => Promise<ReadinessReport>;
+  /** The network side's routes (src/network), when wired; its store feeds the deactivated-postbacks gauge. */
+  network?: { routes(router: Router): void; store?: { livePostbacks(): Promise<PartnerPostback[]> } };
+  /** Prometheus instruments (one registry per gateway); a fresh set when absent. */
+  metrics?: Metrics;
 }
 
-/** The Koa app with every collaborator injected; it never listens (main.ts and tests do). */
-export function createApp(deps: AppDeps): { app: Koa; router: Router } {
+/** The Koa app with every collaborator injected; it never listens (main.ts and tests do). `close` before the ledger closes. */
+export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: Metrics; close: () => Promise<void> } {
   const { config } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const tally = createTally({ ledger: deps.ledger, now: deps.now, logger: deps.logger });
+  const store = deps.network?.store;
+  metrics.bind({
+    ledger: deps.ledger, now: deps.now,
+    ...(store ? { deactivated: async () => (await store.livePostbacks()).filter((p) => p.status === 'deactivated').length } : {}),
+  });
+  const clicks = countingClicks(deps.clicks, () => {
+    metrics.click();
+    tally.add('click');
+  });
   const app = new Koa();
   const router = new Router();
   const trusted = config.server.trustedProxies.length > 0 ? ipList(config.server.trustedProxies) : null;
   // One reading of the visitor's address for every route (trusted proxies only: client-ip.ts).
   const ip = (ctx: Context) => clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted);
-  const intake = createIntake({ config, ledger: deps.ledger, clicks: deps.clicks, now: deps.now, onDeliveries: deps.notifyDeliveries });
+  const intake = createIntake({ config, ledger: deps.ledger, clicks, now: deps.now, onDeliveries: deps.notifyDeliveries, logger: deps.logger });
 
+  app.use(observe({ config, logger: deps.logger, metrics, tally }));
   app.use(errorHandler(deps.logger));
-  clickRoutes(router, { config, clicks: deps.clicks, now: deps.now, ip });
+  clickRoutes(router, { config, clicks, now: deps.now, ip });
   postbackRoutes(router, { intake, ip });
   adminRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, onRetry: deps.notifyDeliveries, now: deps.now });
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
+  consoleRoutes(router, { config, ledger: deps.ledger, clicks, logger: deps.logger });
+  statsRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, tally, onRetry: deps.notifyDeliveries, now: deps.now });
+  metricsRoutes(router, { config, metrics });
   deps.network?.routes(router);
-  healthRoutes(router, { ledger: deps.ledger, isDraining: deps.isDraining });
+  const stored = deps.network?.store;
+  doctorRoutes(router, { config, ...(stored ? { postbacks: () => stored.livePostbacks() } : {}) });
+  sourceRoutes(router, { config, intake });
+  healthRoutes(router, { readiness: deps.readiness, isDraining: deps.isDraining });
+  sessionRoutes(router, { config });
+  app.use(uiRoutes());
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   // Koa would print every error to stderr; the error handler has already logged what matters.
   app.silent = true;
-  return { app, router };
+  return { app, router, metrics, close: () => tally.close() };
 }

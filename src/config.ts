@@ -3,6 +3,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PLATFORMS } from './clicks/click';
 import { CONVERSION_STATUSES } from './conversions/conversion';
+import { allowEntryProblem } from './connector-kit/outbound-guard';
+import { issueLine, unknownKeyLine } from './config-errors';
+import { walkConfig } from './config-walk';
 import { networkConfigSchema } from './network/config-schema';
 
 /**
@@ -30,6 +33,9 @@ const sourceParamsSchema = z.object({
   key: z.string().default('key'),
 });
 
+const names = z.array(z.string().min(1).max(64)).optional();
+const personalFieldsSchema = z.object({ email: names, phone: names, ip: names, firstName: names, lastName: names, externalId: names });
+
 const sourceSchema = z.object({
   id,
   /** Shared secret the network sends as the `key` parameter. */
@@ -51,6 +57,14 @@ const sourceSchema = z.object({
    */
   forwardStatuses: z.array(z.enum(CONVERSION_STATUSES)).default(['approved']),
   defaultCurrency: z.string().length(3).default('USD'),
+  /**
+   * Parameter names that carry personal data, added to the defaults (src/privacy/identifiers.ts:
+   * email/em/e_mail…, phone/ph/tel…, ip/user_ip…, first_name/fn, last_name/ln, external_id).
+   * They are hashed at intake and never stored raw.
+   */
+  personalFields: personalFieldsSchema.prefault({}),
+  /** Country calling code for phones this network sends without one (e.g. '1', '+44'); without it such phones are dropped. */
+  phoneCountryCode: z.string().regex(/^\+?[1-9]\d{0,3}$/, "a country calling code such as '1' or '+44'").optional(),
 });
 
 const filtersSchema = z.object({
@@ -86,13 +100,33 @@ export const configSchema = z.object({
       port: z.number().int().min(0).max(65535).default(8080),
       /** Base URL users reach us at; used for printed links and landing URLs. */
       publicUrl: httpUrl.optional(),
+      /**
+       * Without publicUrl: Host header values believed when building a click's landing URL
+       * (loopback names always are). Any other Host gives a click without a landing URL.
+       */
+      allowedHosts: z.array(z.string()).default([]),
       /** Peers whose X-Forwarded-For is believed (IPs or CIDRs). */
       trustedProxies: z.array(z.string()).default([]),
       /** CORS origins allowed to call POST /v1/clicks. */
       corsOrigins: z.array(z.string()).default([]),
+      /**
+       * A request (headers and body) not fully received within this time is cut with 408, so a
+       * client trickling a body cannot hold a socket for Node's default 300 s
+       * (nodejs.org/api/http.html#serverrequesttimeout).
+       */
+      requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+      /** The same for the request headers alone (nodejs.org/api/http.html#serverheaderstimeout); at most requestTimeoutMs. */
+      headersTimeoutMs: z.number().int().min(1000).max(600_000).default(10_000),
+      /** SIGTERM: drain for at most this long, then close what is left and exit, whatever hangs. */
+      shutdownTimeoutMs: z.number().int().min(1_000).max(600_000).default(10_000),
     })
-    .default({ host: '0.0.0.0', port: 8080, trustedProxies: [], corsOrigins: [] }),
-  admin: z.object({ token: z.string().min(16, 'the admin token needs at least 16 characters') }),
+    .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, { message: 'must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] })
+    .prefault({}),
+  admin: z.object({
+    token: z.string().min(16, 'the admin token needs at least 16 characters'),
+    /** Bearer token for GET /metrics only, so a Prometheus scraper never holds the admin token. */
+    metricsToken: z.string().min(16, 'the metrics token needs at least 16 characters').optional(),
+  }),
   storage: z
     .object({
       /**
@@ -130,6 +164,8 @@ export const configSchema = z.object({
         .prefault({}),
       /** Click store: the ledger's own database when unset ('sqlite' or 'postgres' name it), or a redis:// URL. */
       clickStore: z.string().optional(),
+      /** Every click-store command answers or fails within this time (a redis:// store's outage costs no more). */
+      clickStoreTimeoutMs: z.number().int().min(10).max(10_000).default(500),
     })
     .superRefine((s, ctx) => {
       if ((s.clickStore === 'sqlite' || s.clickStore === 'postgres') && s.clickStore !== s.engine) {
@@ -158,6 +194,21 @@ export const configSchema = z.object({
   links: z.array(linkSchema).default([]),
   sources: z.array(sourceSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
+  /** Every outbound request: destinations, partner postbacks, webhooks (src/connector-kit/outbound-guard.ts). */
+  outbound: z
+    .object({
+      /**
+       * CIDRs, addresses or host names outbound requests may reach although they are loopback,
+       * private or link-local (refused by default). Metadata addresses stay refused regardless.
+       */
+      allowPrivateTargets: z
+        .array(z.string().superRefine((entry, ctx) => {
+          const problem = allowEntryProblem(entry);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }))
+        .default([]),
+    })
+    .prefault({}),
   /** The network side: partner postbacks, deactivation, webhooks (src/network/config-schema.ts). */
   network: networkConfigSchema.prefault({}),
 });
@@ -168,44 +219,66 @@ export type DestinationConfig = z.infer<typeof destinationSchema>;
 export type LinkConfig = z.infer<typeof linkSchema>;
 export type DestinationFilters = z.infer<typeof filtersSchema>;
 
+/** A config that cannot run; `problems` holds one `path: problem — fix` line each (main.ts prints them). */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly problems: string[];
+  constructor(message: string, problems: string[] = [message]) {
+    super(message);
+    this.problems = problems;
+  }
 }
 
-/** `${NAME}` and `${NAME:-default}` anywhere in a string value. */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv): unknown {
+/**
+ * `${NAME}` and `${NAME:-default}` anywhere in a string value. Paths of substituted strings go
+ * into `fromEnv`, so a number or boolean read from the environment can be coerced (config-walk.ts).
+ */
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, fromEnv: Set<string>, problems: string[], path: string[] = []): unknown {
   if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
+    fromEnv.add(path.join('.'));
     return value.replace(/\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => {
       const v = env[name];
       if (v !== undefined && v !== '') return v;
       if (fallback !== undefined) return fallback;
-      throw new ConfigError(`environment variable ${name} is referenced by the config but not set`);
+      problems.push(`${path.join('.') || '(root)'}: environment variable ${name} is not set — set it, or give a default with \${${name}:-value}`);
+      return '';
     });
   }
-  if (Array.isArray(value)) return value.map((v) => interpolate(v, env));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, fromEnv, problems, [...path, String(i)]));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, fromEnv, problems, [...path, k])]));
   }
   return value;
 }
 
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
-  const result = configSchema.safeParse(interpolate(raw, env));
+  const problems: string[] = [];
+  const fromEnv = new Set<string>();
+  const interpolated = interpolate(raw, env, fromEnv, problems);
+  const walked = walkConfig(configSchema, interpolated, fromEnv);
+  problems.push(...walked.unknown.map(unknownKeyLine));
+  const result = configSchema.safeParse(walked.value);
+  // A missing variable is already named; zod's complaint about the empty text it left is noise.
+  const envProblemPaths = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+    for (const i of result.error.issues) if (!envProblemPaths.has(i.path.join('.') || '(root)')) problems.push(issueLine(i, walked.value));
   }
+  if (problems.length > 0 || !result.success) throw new ConfigError(`invalid configuration:\n${problems.map((l) => `  ${l}`).join('\n')}`, problems);
   const config = result.data;
-  assertUnique(config.links.map((l) => l.id), 'link');
-  assertUnique(config.sources.map((s) => s.id), 'source');
-  assertUnique(config.destinations.map((d) => d.id), 'destination');
+  assertUnique(config.links.map((l) => l.id), 'links');
+  assertUnique(config.sources.map((s) => s.id), 'sources');
+  assertUnique(config.destinations.map((d) => d.id), 'destinations');
   return config;
 }
 
 function assertUnique(ids: string[], what: string): void {
   const seen = new Set<string>();
   for (const i of ids) {
-    if (seen.has(i)) throw new ConfigError(`${what} id "${i}" is defined twice`);
+    if (seen.has(i)) {
+      const line = `${what}: id "${i}" is defined twice — give each entry its own id`;
+      throw new ConfigError(`invalid configuration:\n  ${line}`, [line]);
+    }
     seen.add(i);
   }
 }
@@ -213,9 +286,22 @@ function assertUnique(ids: string[], what: string): void {
 /** Reads CLOSELOOP_CONFIG (default ./closeloop.yaml, then the example) and env overrides. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; path: string } {
   const path = env.CLOSELOOP_CONFIG ?? 'closeloop.example.yaml';
-  const raw = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  const config = parseConfig(raw, env);
-  if (env.PORT) config.server.port = Number(env.PORT);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const line = `${path}: ${(err as Error).message.split('\n')[0]} — ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'point CLOSELOOP_CONFIG at your config file' : 'fix the YAML'}`;
+    throw new ConfigError(`invalid configuration:\n  ${line}`, [line]);
+  }
+  const config = parseConfig(raw ?? {}, env);
+  if (env.PORT) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      const line = 'PORT: must be a port number 0–65535 — fix the PORT environment variable';
+      throw new ConfigError(`invalid configuration:\n  ${line}`, [line]);
+    }
+    config.server.port = port;
+  }
   if (env.CLOSELOOP_DB) config.storage.sqlitePath = env.CLOSELOOP_DB;
   if (env.CLOSELOOP_POSTGRES_URL) config.storage.postgres.url = env.CLOSELOOP_POSTGRES_URL;
   return { config, path };

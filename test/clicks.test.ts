@@ -160,27 +160,36 @@ describe('GET /c/:link', () => {
     const body = (await res.json()) as any;
     assert.equal(body.error.code, 'UNKNOWN_LINK');
     assert.match(body.error.message, /nope/);
+    // The link id is the caller's text: its control characters are never echoed raw.
+    const nasty = (await (await fetch(`${gw.url}/c/a%0D%0Ab%00`, { redirect: 'manual' })).json()) as any;
+    assert.equal(nasty.error.message, 'no link "a\\u000d\\u000ab\\u0000" is configured');
 
     const fb = await fetch(`${untrusted.url}/c/nope?gclid=x`, { redirect: 'manual' });
     assert.equal(fb.status, 302);
     assert.equal(fb.headers.get('location'), 'https://fallback.example.com/home?from=closeloop');
   });
 
-  test('oversized, repeated or control-character click parameters are a 400 and store nothing', async () => {
+  test('oversized or repeated click parameters are a 400, control characters a 422 naming the field; nothing is stored', async () => {
     const before = await kvRows(gw);
-    const cases: Array<[string, string]> = [
-      [`gclid=${'x'.repeat(513)}`, 'gclid'],
-      ['gclid=a&gclid=b', 'gclid'],
-      ['fbclid=a&fbclid=a', 'fbclid'],
-      [`sub1=${'y'.repeat(513)}`, 'sub1'],
-      ['sub2=a%00b', 'sub2'],
-      ['ttclid=a%0Ab', 'ttclid'],
+    const cases: Array<[string, string, number, string]> = [
+      [`gclid=${'x'.repeat(513)}`, 'gclid', 400, 'INVALID_CLICK'],
+      ['gclid=a&gclid=b', 'gclid', 400, 'INVALID_CLICK'],
+      ['fbclid=a&fbclid=a', 'fbclid', 400, 'INVALID_CLICK'],
+      [`sub1=${'y'.repeat(513)}`, 'sub1', 400, 'INVALID_CLICK'],
+      ['sub2=a%00b', 'sub2', 422, 'INVALID_CHARACTERS'],
+      ['ttclid=a%0Ab', 'ttclid', 422, 'INVALID_CHARACTERS'],
+      ['ttclid=a%0Db', 'ttclid', 422, 'INVALID_CHARACTERS'],
+      // Parameters the click does not use are checked too: they end up in the landing URL.
+      ['utm_source=a%1Bb', 'utm_source', 422, 'INVALID_CHARACTERS'],
+      ['x%0Ay=1', 'x\\u000ay', 422, 'INVALID_CHARACTERS'],
     ];
-    for (const [query, field] of cases) {
+    for (const [query, field, status, code] of cases) {
       const res = await rawClick(gw, query);
-      assert.equal(res.status, 400, query.slice(0, 40));
-      const body = (await res.json()) as any;
-      assert.equal(body.error.code, 'INVALID_CLICK');
+      assert.equal(res.status, status, query.slice(0, 40));
+      const text = await res.text();
+      assert.doesNotMatch(text, /[\u0000-\u001f]/, 'the refusal does not echo the raw control character');
+      const body = JSON.parse(text);
+      assert.equal(body.error.code, code);
       assert.ok(body.error.details.some((d: { field: string }) => d.field === field), JSON.stringify(body.error.details));
     }
     assert.equal(await kvRows(gw), before, 'no click was stored');

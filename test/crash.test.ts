@@ -57,6 +57,7 @@ function writeConfig(fakeUrl: string): { dir: string; path: string } {
     delivery: { concurrency: 32, pollMs: 20, leaseMs: LEASE_MS, maxAttempts: 10, backoff: { baseMs: 50, maxMs: 500 } },
     log: { level: 'warn' },
     sources: [{ id: SOURCE, secret: SECRET, mode: 'tracked' }],
+    outbound: { allowPrivateTargets: ['127.0.0.1'] }, // the fake; production refuses loopback
     destinations: [{
       id: DESTINATION, connector: 'http-postback', acceptUnmatched: true,
       settings: { url: `${fakeUrl}/pb?key={dedup_key}&tx={transaction_id}&payout={payout}` },

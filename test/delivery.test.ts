@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { httpPostback } from '../connectors/http-postback/index';
 import type { AnyConnector } from '../src/connector-kit/define';
 import { defineConnector } from '../src/connector-kit/define';
-import { createHttpClient } from '../src/connector-kit/http-client';
+import { loopbackHttpClient } from './helpers/loopback-http';
 import type { HttpClient } from '../src/connector-kit/http-types';
 import { startFakeServer, type FakeHandler, type FakeServer } from './helpers/fake-server';
 import { startTestGateway, testConfig, waitForDeliveries, type TestGateway } from './helpers/gateway';
@@ -20,7 +20,7 @@ const CONNECTORS = [httpPostback as unknown as AnyConnector, quickPostback];
  * (as SIGTERM does) and then the harness's close() to delete the temp directory, which closes again.
  */
 function reclosableHttp(): HttpClient {
-  const client = createHttpClient();
+  const client = loopbackHttpClient();
   let closed: Promise<void> | null = null;
   return { send: client.send, close: () => (closed ??= client.close()) };
 }

@@ -373,3 +373,47 @@ test('destinations (list, resume, test, verify), click registration and health a
   await conforms(await fetch(`${gw.url}/healthz`), 'GET', '/healthz');
   await conforms(await fetch(`${gw.url}/readyz`), 'GET', '/readyz');
 });
+
+test('console routes (search, postbacks, stats, click, bulk retry) match openapi.yaml', async () => {
+  const get = (path: string) => fetch(`${gw.url}${path}`, { headers: adminHeaders });
+  const list = await conforms(await get('/v1/conversions?limit=2'), 'GET', '/v1/conversions');
+  assert.ok(list.conversions.length > 0);
+  const filtered = await conforms(await get('/v1/conversions?outcome=dead&destination=broken&has_warnings=false'), 'GET', '/v1/conversions');
+  assert.ok(filtered.conversions.every((c: { deliveries: Array<{ destination: string; status: string }> }) =>
+    c.deliveries.some((d) => d.destination === 'broken' && d.status !== 'succeeded')));
+  await conforms(await get('/v1/conversions?from=yesterday'), 'GET', '/v1/conversions');
+  const postbacks = await conforms(await get('/v1/postbacks?limit=50'), 'GET', '/v1/postbacks');
+  assert.ok(postbacks.postbacks.some((p: { outcome: string }) => p.outcome === 'rejected'));
+  assert.ok(postbacks.postbacks.some((p: { outcome: string }) => p.outcome === 'accepted'));
+  const stats = await conforms(await get('/v1/stats?window=7d'), 'GET', '/v1/stats');
+  assert.equal(stats.series.length, 2 * 28);
+  const missing = await get(`/v1/clicks/${'f'.repeat(32)}`);
+  assert.equal(missing.status, 404);
+  await conforms(missing, 'GET', '/v1/clicks/{id}');
+  const clickId = new URL((await fetch(`${gw.url}/c/demo?gclid=openapi-click`, { redirect: 'manual' })).headers.get('location') ?? '').searchParams.get('sub5');
+  await conforms(await get(`/v1/clicks/${clickId}`), 'GET', '/v1/clicks/{id}');
+  const retried = await fetch(`${gw.url}/v1/deliveries/retry`, {
+    method: 'POST', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'dead', destination: 'broken' }),
+  });
+  assert.equal(retried.status, 202);
+  await conforms(retried, 'POST', '/v1/deliveries/retry');
+  const bad = await fetch(`${gw.url}/v1/deliveries/retry`, { method: 'POST', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: '{"status":"pending"}' });
+  assert.equal(bad.status, 400);
+  await conforms(bad, 'POST', '/v1/deliveries/retry');
+});
+
+test('doctor, sources, links and the sample postback answers match', async () => {
+  const post = (path: string, body: unknown) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const found = await conforms(await post('/v1/doctor', { url: 'https://t.example.com/pb?cid={Sub5}', kind: 'outbound' }), 'POST', '/v1/doctor');
+  assert.equal(found.ok, false);
+  const live = await conforms(await post('/v1/doctor', { url: `${fake.url}/ok?cid={sub5}&tx={transaction_id}`, live: true }), 'POST', '/v1/doctor');
+  assert.ok(live.live, 'the live part is present');
+  const sources = await conforms(await fetch(`${gw.url}/v1/sources`, { headers: adminHeaders }), 'GET', '/v1/sources');
+  assert.ok(sources.sources.length > 0);
+  await conforms(await fetch(`${gw.url}/v1/sources/net/secret`, { headers: adminHeaders }), 'GET', '/v1/sources/{id}/secret');
+  await conforms(await fetch(`${gw.url}/v1/links`, { headers: adminHeaders }), 'GET', '/v1/links');
+  await conforms(await post('/v1/sources/net/sample', {}), 'POST', '/v1/sources/{id}/sample');
+  const bad = await post('/v1/doctor', { url: 1 });
+  assert.equal(bad.status, 400);
+  await conforms(bad, 'POST', '/v1/doctor');
+});

@@ -73,7 +73,7 @@ function benchGateway(dir: string, sink: ChildServer): Gateway {
     storage: { sqlitePath: join(dir, 'dispatch.db'), synchronous: 'FULL' },
     log: { level: 'silent' },
     delivery: { concurrency: IN_FLIGHT },
-    network: { allowPrivateTargets: ['127.0.0.1'] },
+    outbound: { allowPrivateTargets: ['127.0.0.1'] },
     destinations: [{ id: 'tracker', connector: 'http-postback', settings: { url: `${sink.url}${URL_TEMPLATE}` } }],
   });
   return openGateway({ config, logger: createLogger('silent'), startWorkers: false });

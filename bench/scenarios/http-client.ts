@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import axios from 'axios';
 import { Agent, request } from 'undici';
 import { createHttpClient } from '../../src/connector-kit/http-client';
+import { createOutboundGuard } from '../../src/connector-kit/outbound-guard';
 import { startServer, type ChildServer } from '../lib/child';
 import { fmtMs, fmtPct, fmtRps, fmtUs, table } from '../lib/format';
 import { median, percentile } from '../lib/load';
@@ -66,7 +67,7 @@ const clients: Record<string, (url: string) => Client> = {
     };
   },
   'createHttpClient() (ours, undici)': (url) => {
-    const client = createHttpClient();
+    const client = createHttpClient({ guard: createOutboundGuard(['127.0.0.1']) });
     return {
       send: async () => (await client.send({ method: 'POST', url, headers: { 'Content-Type': 'application/json' }, body: BODY }, { timeoutMs: 10_000 })).status,
       close: () => client.close(),

@@ -44,6 +44,7 @@ const config = parseConfig({
   log: { level: 'warn' },
   links: [{ id: 'demo', offerUrl: OFFER_URL }],
   sources: [{ id: 'net', secret: BENCH_SECRET, mode: 'tracked' }],
+  outbound: { allowPrivateTargets: ['127.0.0.1'] },
   destinations: [
     {
       id: 'tracker',

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DeliveryError, type DeliveryItem, type ItemOutcome, type PlatformRequest } from '../../src/connector-kit';
-import { createHttpClient } from '../../src/connector-kit/http-client';
+import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { guardLoopbackOnly, startGoogleAdsFake, type GoogleAdsFake } from '../../test/fakes/google-ads';
 import { clickFixture, contextFixture, conversionFixture, itemFixture } from './fixtures';
 import { closeGoogleAdsClients, googleAds } from './index';
@@ -14,7 +14,7 @@ const SECRETS = [OAUTH.clientSecret, OAUTH.refreshToken];
 
 let guard: ReturnType<typeof guardLoopbackOnly>;
 let fake: GoogleAdsFake;
-const http = createHttpClient();
+const http = loopbackHttpClient();
 
 before(async () => {
   guard = guardLoopbackOnly();

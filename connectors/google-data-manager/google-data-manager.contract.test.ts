@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DeliveryError, type DeliveryItem, type ItemOutcome, type PlatformRequest } from '../../src/connector-kit';
-import { createHttpClient } from '../../src/connector-kit/http-client';
+import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { guardLoopbackOnly } from '../../test/fakes/google-ads';
 import { ADWORDS_SCOPE, startDataManagerFake, type DataManagerFake } from '../../test/fakes/google-data-manager';
 import { clearAccessTokens } from '../_shared/google-oauth';
@@ -13,7 +13,7 @@ const CREDS = { client_id: OAUTH.clientId, client_secret: OAUTH.clientSecret, re
 
 let guard: ReturnType<typeof guardLoopbackOnly>;
 let fake: DataManagerFake;
-const http = createHttpClient();
+const http = loopbackHttpClient();
 
 before(async () => {
   guard = guardLoopbackOnly();

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { DeliveryError, type PlatformRequest, type PlatformResponse } from '../../src/connector-kit';
-import { createHttpClient } from '../../src/connector-kit/http-client';
+import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { createRegistry } from '../../src/connector-kit/registry';
 import { connectors } from '../index';
 import { clickFixture, contextFixture, conversionFixture, FIXTURE_NOW, itemFixture } from './fixtures';
@@ -108,7 +108,7 @@ describe('http-postback build (GET)', () => {
   for (const c of cases) {
     it(c.name, () => {
       const req = build({ url: c.url }, {}, itemFixture(conversionFixture(c.conversion)));
-      assert.deepEqual(req, { method: 'GET', url: c.want, headers: {} });
+      assert.deepEqual(req, { method: 'GET', url: c.want, headers: { 'idempotency-key': 'dk_conv_01_dest_01' } });
     });
   }
 
@@ -130,8 +130,18 @@ describe('http-postback build (GET)', () => {
       { url: base, headers: { 'X-Source': 'closeloop', Authorization: 'static' } },
       { headers: { Authorization: 'Bearer s3cret-token' } },
     );
-    assert.deepEqual(req.headers, { 'x-source': 'closeloop', authorization: 'Bearer s3cret-token' });
+    assert.deepEqual(req.headers, { 'idempotency-key': 'dk_conv_01_dest_01', 'x-source': 'closeloop', authorization: 'Bearer s3cret-token' });
     assert.equal(req.body, undefined);
+  });
+
+  it('sends the de-duplication key as Idempotency-Key by default, the same on every retry (issue 7 item 18)', () => {
+    const first = build({ url: `${base}?d={dedup_key}` });
+    const retry = build({ url: `${base}?d={dedup_key}` }, {}, { ...itemFixture(), attempt: 5 });
+    assert.equal(first.headers['idempotency-key'], 'dk_conv_01_dest_01');
+    assert.equal(retry.headers['idempotency-key'], first.headers['idempotency-key']);
+    assert.equal(first.url, `${base}?d=dk_conv_01_dest_01`);
+    assert.equal(build({ url: base, idempotencyHeader: 'X-Dedup' }).headers['x-dedup'], 'dk_conv_01_dest_01');
+    assert.equal(build({ url: base, idempotencyHeader: false }).headers['idempotency-key'], undefined);
   });
 
   it('is deterministic and ignores the clock', () => {
@@ -159,7 +169,7 @@ describe('http-postback build (POST)', () => {
     assert.equal(req.method, 'POST');
     assert.equal(req.body, '{"cid":"0123456789abcdef0123456789abcdef","note":"say \\"hi\\"\\nbye\\\\ & = ü","x":"{Sub5}"}');
     assert.deepEqual(JSON.parse(req.body ?? ''), { cid: '0123456789abcdef0123456789abcdef', note: tricky, x: '{Sub5}' });
-    assert.deepEqual(req.headers, { 'content-type': 'application/json' });
+    assert.deepEqual(req.headers, { 'content-type': 'application/json', 'idempotency-key': 'dk_conv_01_dest_01' });
   });
 
   it('form body: macro values URL-encoded, content-type set', () => {
@@ -168,14 +178,14 @@ describe('http-postback build (POST)', () => {
     const req = build(settings, {}, item);
     assert.equal(req.body, 'cid=0123456789abcdef0123456789abcdef&note=say%20%22hi%22%0Abye%5C%20%26%20%3D%20%C3%BC&p=12.50');
     assert.equal(new URLSearchParams(req.body).get('note'), tricky);
-    assert.deepEqual(req.headers, { 'content-type': 'application/x-www-form-urlencoded' });
+    assert.deepEqual(req.headers, { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': 'dk_conv_01_dest_01' });
   });
 
-  it('POST without a body template sends an empty body and no content-type', () => {
+  it('POST without a body template sends an empty body, no content-type', () => {
     assert.deepEqual(build({ url: 'https://t.example/pb?cid={click_id}', method: 'POST' }), {
       method: 'POST',
       url: 'https://t.example/pb?cid=0123456789abcdef0123456789abcdef',
-      headers: {},
+      headers: { 'idempotency-key': 'dk_conv_01_dest_01' },
       body: '',
     });
   });
@@ -223,8 +233,11 @@ describe('http-postback settings and credentials', () => {
   };
 
   it('rejects non-http(s) URLs with a clear message', () => {
-    assert.deepEqual(issues({ url: 'ftp://x' }), ['url: url must start with http:// or https://']);
-    assert.deepEqual(issues({ url: 'javascript:alert(1)' }), ['url: url must start with http:// or https://']);
+    // The postback doctor's wording (src/doctor/url-scan.ts): what is wrong, then the fix.
+    assert.deepEqual(issues({ url: 'ftp://x' }), ['url: "ftp:" is not a web address. Postbacks are sent over https:// (or http://) only. Use the https:// address your tracker or partner gave you.']);
+    assert.match(issues({ url: 'javascript:alert(1)' }).join(), /^url: "javascript:" is not a web address/);
+    assert.match(issues({ url: 'https://t.example/pb?cid=%7Bclick_id%7D' }).join(), /^url: %7Bclick_id%7D is a macro with URL-encoded braces.*Write \{click_id\}/);
+    assert.match(issues({ url: 'http:///pb' }).join(), /^url: The URL has no domain/);
   });
 
   it('rejects a missing url', () => {
@@ -241,6 +254,7 @@ describe('http-postback settings and credentials', () => {
       url: 'HTTPS://t.example/pb',
       method: 'GET',
       contentType: 'application/json',
+      idempotencyHeader: 'Idempotency-Key',
     });
     assert.deepEqual(httpPostbackCredentialsSchema.parse(undefined), {});
   });
@@ -264,7 +278,7 @@ describe('http-postback contract (real HttpClient → fake receiver)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const client = createHttpClient();
+    const client = loopbackHttpClient();
     try {
       const item = itemFixture(conversionFixture({ click: clickFixture({ subs: { sub1: 'a b&c=ü' } }) }));
       const ctx = contextFixture(
@@ -279,6 +293,7 @@ describe('http-postback contract (real HttpClient → fake receiver)', () => {
       assert.equal(seen[0]?.method, 'GET');
       assert.equal(seen[0]?.url, '/pb?cid=0123456789abcdef0123456789abcdef&s1=a%20b%26c%3D%C3%BC&x={Sub5}&p=12.50&key=tok%2Fen');
       assert.equal(seen[0]?.headers.authorization, 'Bearer abc');
+      assert.equal(seen[0]?.headers['idempotency-key'], item.dedupKey);
       assert.equal(seen[0]?.body, '');
     } finally {
       await client.close();

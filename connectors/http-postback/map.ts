@@ -120,6 +120,8 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
     body = settings.body === undefined ? '' : renderBody(settings.body, values, settings.contentType);
     if (settings.body !== undefined) headers['content-type'] = settings.contentType;
   }
+  // At-least-once delivery: a crash between send and record re-sends with this same key.
+  if (settings.idempotencyHeader !== false) headers[settings.idempotencyHeader.toLowerCase()] = item.dedupKey;
   for (const [k, v] of Object.entries(settings.headers ?? {})) headers[k.toLowerCase()] = v;
   // Credentials last: a secret Authorization wins over a static one. The engine redacts them.
   for (const [k, v] of Object.entries(credentials.headers ?? {})) headers[k.toLowerCase()] = v;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { urlTemplateIssues } from '../../src/connector-kit';
 
 /**
  * Header names and values are checked when the destination is saved: a bad one would otherwise
@@ -19,7 +20,10 @@ export const httpPostbackSettingsSchema = z.object({
   url: z
     .string({ error: (issue) => (issue.input === undefined ? 'url is required' : 'url must be a string') })
     .trim()
-    .regex(/^https?:\/\/\S/i, 'url must start with http:// or https://'),
+    // The postback doctor's checks (scheme, host, spaces, encoded braces…): one copy for the doctor and the config.
+    .superRefine((url, ctx) => {
+      for (const issue of urlTemplateIssues(url)) ctx.addIssue({ code: 'custom', message: issue.message });
+    }),
   method: z.enum(HTTP_POSTBACK_METHODS).default('GET'),
   /** Body template, sent with POST only (ignored for GET, which has no body). */
   body: z.string().optional(),
@@ -27,6 +31,12 @@ export const httpPostbackSettingsSchema = z.object({
   contentType: z.enum(HTTP_POSTBACK_CONTENT_TYPES).default('application/json'),
   /** Static, non-secret headers. Secrets belong in credentials.headers, which are redacted. */
   headers: z.record(headerName, headerValue).optional(),
+  /**
+   * Header that carries the delivery's de-duplication key (the same on every retry and after a
+   * crash), so the receiver can drop re-sends (issue 7 item 18; the header of the IETF
+   * draft-ietf-httpapi-idempotency-key-header). `false` sends none.
+   */
+  idempotencyHeader: z.union([headerName, z.literal(false)]).default('Idempotency-Key'),
 });
 export type HttpPostbackSettings = z.infer<typeof httpPostbackSettingsSchema>;
 

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CrashReporter, EventRequest } from 'facebook-nodejs-business-sdk';
 import { DeliveryError, type ItemOutcome, type Outcome, type PlatformResponse } from '../../src/connector-kit';
-import { createHttpClient } from '../../src/connector-kit/http-client';
+import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { createRegistry } from '../../src/connector-kit/registry';
 import { startMetaFake, type MetaFake } from '../../test/fakes/meta';
 import { connectors } from '../index';
@@ -239,7 +239,7 @@ describe('meta settings, registration, SDK hygiene', () => {
 
 describe('meta contract (real HttpClient → fake Graph API)', () => {
   let fake: MetaFake;
-  const http = createHttpClient();
+  const http = loopbackHttpClient();
   before(async () => {
     fake = await startMetaFake({ accessToken: FIXTURE_TOKEN, pixels: [FIXTURE_PIXEL], now: () => FIXTURE_NOW });
   });

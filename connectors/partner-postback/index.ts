@@ -1,4 +1,4 @@
-import { DeliveryError, defineConnector, parseRetryAfter, type ItemOutcome, type PlatformResponse } from '../../src/connector-kit';
+import { DeliveryError, defineConnector, parseRetryAfter, redirectHint, type ItemOutcome, type PlatformResponse } from '../../src/connector-kit';
 import { buildPartnerRequest } from './map';
 import { partnerPostbackCredentialsSchema, partnerPostbackSettingsSchema } from './schema';
 
@@ -29,7 +29,7 @@ export function classifyPartnerResponse(response: PlatformResponse): ItemOutcome
   const { status } = response;
   if (status >= 200 && status < 300) return { ok: true };
   const text = response.body.replace(/\s+/g, ' ').trim();
-  const message = `partner answered HTTP ${status}${text ? `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}` : ''}`;
+  const message = `partner answered HTTP ${status}${redirectHint(response)}${text ? `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}` : ''}`;
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
     return { ok: false, error: new DeliveryError('rate_limited', message, { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }) };

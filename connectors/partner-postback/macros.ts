@@ -70,10 +70,19 @@ export function renderPartnerUrl(template: string, params: Readonly<Record<strin
   return renderTemplate(template, partnerMacroValues(params), escapeUrl);
 }
 
-/** An HTML pixel for the conversion page: values HTML-escaped, so a sub value cannot inject markup. */
+/**
+ * An HTML pixel for the conversion page. Pixels put macros inside URLs (`<img src="…?s={sub1}">`,
+ * iframe or script src), so each value is URL-encoded exactly as the server postback does, THEN
+ * HTML-escaped: a sub1 of `x&payout=999999&tx=forged` stays one parameter instead of adding a
+ * payout (issue 7 item 7), and `"` or `<` cannot leave the attribute. The encoded form is inert
+ * in text and script context too (encodeURIComponent leaves only A–Z a–z 0–9 - _ . ! ~ * ' ( ),
+ * and the `'` is escaped), so one rule covers every place a macro can sit.
+ */
 export function renderPartnerHtml(template: string, params: Readonly<Record<string, string>>): string {
-  return renderTemplate(template, partnerMacroValues(params), escapeHtml);
+  return renderTemplate(template, partnerMacroValues(params), escapePixelValue);
 }
+
+const escapePixelValue: Escape = (v) => escapeHtml(escapeUrl(v));
 
 /** A POST body template, escaped for its content type. */
 export function renderPartnerBody(template: string, params: Readonly<Record<string, string>>, escape: Escape): string {

@@ -56,8 +56,23 @@ describe('partner macro table', () => {
     assert.equal(renderPartnerUrl('https://t/?p={payout}&s={sub3}', {}), 'https://t/?p=&s=');
   });
 
-  it('HTML-escapes in HTML pixels', () => {
-    assert.equal(renderPartnerHtml('<img src="/p?s={sub1}">', { sub1: `"'<&>` }), '<img src="/p?s=&quot;&#39;&lt;&amp;&gt;">');
+  it('URL-encodes, then HTML-escapes, in HTML pixels', () => {
+    assert.equal(renderPartnerHtml('<img src="/p?s={sub1}">', { sub1: `"'<&> ` }), '<img src="/p?s=%22&#39;%3C%26%3E%20">');
+  });
+
+  it('a sub1 of x&payout=999999&tx=forged cannot inject a payout into a pixel URL (issue 7 item 7)', () => {
+    const sub1 = 'x&payout=999999&tx=forged';
+    const html = renderPartnerHtml('<img src="https://partner.example/px?tx={transaction_id}&amp;s1={sub1}&amp;payout={payout}" width="1">', {
+      transaction_id: 'abc', sub1, payout: '12.5',
+    });
+    const src = /src="([^"]*)"/.exec(html)?.[1] ?? '';
+    // What the browser requests: the attribute HTML-decoded, then read as a URL.
+    const url = new URL(src.replace(/&amp;/g, '&').replace(/&#39;/g, "'"));
+    assert.deepEqual(url.searchParams.getAll('payout'), ['12.5']);
+    assert.deepEqual(url.searchParams.getAll('tx'), ['abc']);
+    assert.equal(url.searchParams.get('s1'), sub1);
+    // The same value in the server postback URL is encoded the same way.
+    assert.equal(renderPartnerUrl('https://p/?s1={sub1}', { sub1 }), `https://p/?s1=${encodeURIComponent(sub1)}`);
   });
 });
 

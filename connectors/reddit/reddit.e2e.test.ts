@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeliveryError, type HttpClient, type Outcome } from '../../src/connector-kit';
-import { createHttpClient } from '../../src/connector-kit/http-client';
+import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { startRedditFake, type RedditFake, type RedditStep } from '../../test/fakes/reddit';
 import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
 import { RDT_CID, REDDIT_PIXEL, REDDIT_TOKEN, redditContext, redditConversion, redditItem } from './fixtures';
@@ -18,7 +18,7 @@ describe('reddit contract (real HttpClient → Reddit fake)', () => {
   let http: HttpClient;
   before(async () => {
     fake = await startRedditFake({ accessToken: REDDIT_TOKEN, pixelId: REDDIT_PIXEL, now: () => FIXTURE_TIME });
-    http = createHttpClient(); // its default user agent is generic: the connector must replace it
+    http = loopbackHttpClient(); // its default user agent is generic: the connector must replace it
   });
   after(async () => {
     await http.close();

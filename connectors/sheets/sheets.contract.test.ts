@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DeliveryError, type DeliveryItem, type ItemOutcome, type Outcome } from '../../src/connector-kit';
-import { createHttpClient } from '../../src/connector-kit/http-client';
+import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { startSheetsFake, type SheetsFake } from '../../test/fakes/sheets';
 import { CLIENT_EMAIL, contextFixture, conversionFixture, FIXTURE_NOW, itemFixture, keyFileFixture, SPREADSHEET_ID, testKeyPair } from './fixtures';
 import { sheets } from './index';
@@ -16,7 +16,7 @@ const item = (tx: string, key: string): DeliveryItem => itemFixture(conversionFi
 
 describe('sheets contract (real HttpClient → fake Google)', () => {
   let fake: SheetsFake;
-  const http = createHttpClient();
+  const http = loopbackHttpClient();
   const io = { http, timeoutMs: 2_000 };
   before(async () => {
     fake = await startSheetsFake({

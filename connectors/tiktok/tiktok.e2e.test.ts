@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createHttpClient } from '../../src/connector-kit/http-client';
+import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { DeliveryError, type HttpClient, type Outcome } from '../../src/connector-kit';
 import { startTiktokFake, type TiktokFake, type TiktokStep } from '../../test/fakes/tiktok';
 import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
@@ -19,7 +19,7 @@ describe('tiktok contract (real HttpClient → TikTok fake)', () => {
   const now = Date.UTC(2026, 0, 15, 12, 0, 0);
   before(async () => {
     fake = await startTiktokFake({ accessToken: TIKTOK_TOKEN, pixelCode: TIKTOK_PIXEL, now: () => now });
-    http = createHttpClient();
+    http = loopbackHttpClient();
   });
   after(async () => {
     await http.close();

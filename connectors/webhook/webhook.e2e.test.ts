@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeliveryError, type HttpClient, type Outcome } from '../../src/connector-kit';
-import { createHttpClient } from '../../src/connector-kit/http-client';
+import { loopbackHttpClient } from '../../test/helpers/loopback-http';
 import { startWebhookReceiver, type WebhookReceiver, type WebhookStep } from '../../test/fakes/webhook-receiver';
 import { startTestGateway, waitForDeliveries, type TestGateway } from '../../test/helpers/gateway';
 import { FIXTURE_NOW, WEBHOOK_SECRET, webhookContext, webhookItem } from './fixtures';
@@ -12,7 +12,7 @@ describe('webhook contract (real HttpClient → receiver)', () => {
   let http: HttpClient;
   before(async () => {
     receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET, now: () => FIXTURE_NOW + 2_000 });
-    http = createHttpClient();
+    http = loopbackHttpClient();
   });
   after(async () => {
     await http.close();

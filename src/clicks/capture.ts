@@ -1,8 +1,14 @@
 import { z } from 'zod';
+import type { Config } from '../config';
 import { newId } from '../ids';
+import { personalNameIndex, type PersonalKind } from '../privacy/identifiers';
+import { stripPersonalQuery } from '../privacy/personal-params';
+import { unsafeCharacter } from '../text-guard';
 import { PLATFORM_CLICK_PARAMS, PLATFORMS, type ClickRecord, type Platform, type PlatformClickParam } from './click';
 
 const SUB_KEYS = ['sub1', 'sub2', 'sub3', 'sub4'] as const;
+const FBP_MAX = 256;
+const FBC_MAX = 600;
 const value = (max: number) =>
   z
     .string({ error: (i) => (Array.isArray(i.input) ? 'given more than once' : 'must be a string') })
@@ -22,10 +28,12 @@ export const clickInputSchema = z.object({
   sub2: value(512).optional(),
   sub3: value(512).optional(),
   sub4: value(512).optional(),
-  fbp: value(256).optional(),
-  fbc: value(600).optional(),
+  fbp: value(FBP_MAX).optional(),
+  fbc: value(FBC_MAX).optional(),
 });
 export type ClickInput = z.infer<typeof clickInputSchema>;
+
+type PersonalIndex = ReturnType<typeof personalNameIndex>;
 
 export interface ClickFacts {
   link: string | null;
@@ -63,8 +71,24 @@ export function detectPlatform(input: ClickInput): { platform: Platform; param: 
   return null;
 }
 
-export function buildClick(facts: ClickFacts): ClickRecord {
+/** Personal parameter names for clicks: the defaults plus every source's own (clicks belong to no source). */
+export function clickPersonalIndex(config: Config): PersonalIndex {
+  const names: Partial<Record<PersonalKind, string[]>> = {};
+  for (const s of config.sources) {
+    for (const [kind, list] of Object.entries(s.personalFields) as Array<[PersonalKind, string[] | undefined]>) names[kind] = [...(names[kind] ?? []), ...(list ?? [])];
+  }
+  return personalNameIndex({ names });
+}
+const DEFAULT_INDEX = personalNameIndex();
+
+/** A cookie is the browser's to set: one that would fail the parameter's own bounds is ignored, not stored. */
+function cookie(v: string | undefined, max: number): string | undefined {
+  return v !== undefined && value(max).safeParse(v).success && unsafeCharacter(v) === null ? v : undefined;
+}
+
+export function buildClick(facts: ClickFacts, personal: PersonalIndex = DEFAULT_INDEX): ClickRecord {
   const { input } = facts;
+  const cookies = { fbp: cookie(facts.cookies.fbp, FBP_MAX), fbc: cookie(facts.cookies.fbc, FBC_MAX) };
   const detected = detectPlatform(input);
   const platformClickIds: Record<string, string> = {};
   for (const [param] of PLATFORM_CLICK_PARAMS) {
@@ -82,11 +106,12 @@ export function buildClick(facts: ClickFacts): ClickRecord {
     platformClickIds,
     ip: facts.ip,
     userAgent: facts.userAgent,
-    referrer: facts.referrer,
-    landingUrl: facts.landingUrl,
+    // `?email=…` on a landing page or in a referrer is never stored, so never forwarded either.
+    referrer: stripPersonalQuery(facts.referrer, personal),
+    landingUrl: stripPersonalQuery(facts.landingUrl, personal),
     subs,
-    fbp: input.fbp ?? facts.cookies.fbp ?? null,
-    fbc: buildFbc(input.fbclid, input.fbc ?? facts.cookies.fbc, facts.now),
+    fbp: input.fbp ?? cookies.fbp ?? null,
+    fbc: buildFbc(input.fbclid, input.fbc ?? cookies.fbc, facts.now),
     createdAt: facts.now,
   };
 }

@@ -1,10 +1,15 @@
+import KeyvRedis, { createClient } from '@keyv/redis';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import type { ClickRecord } from './click';
 
 /** The ClickStore port: clicks by our click id, kept for the attribution window. */
 export interface ClickStore {
-  save(click: ClickRecord): Promise<void>;
+  /** Resolves only once the click is stored; `ttlMs` overrides the window (replays of older clicks). */
+  save(click: ClickRecord, ttlMs?: number): Promise<void>;
+  /** undefined: no such click. A store that cannot answer rejects; it never pretends a miss. */
   get(clickId: string): Promise<ClickRecord | undefined>;
+  /** Rejects unless the store answers a read now (readiness). */
+  ping(): Promise<void>;
   /** Really deletes expired clicks (engines with native expiry return 0). */
   purgeExpired(): Promise<number>;
   close(): Promise<void>;
@@ -13,7 +18,26 @@ export interface ClickStore {
 export interface KeyvClickStoreOptions {
   store: KeyvStoreAdapter;
   ttlMs: number;
+  /** Every operation settles within this time or rejects with ClickStoreTimeoutError. */
+  timeoutMs?: number;
   purge?: () => Promise<number>;
+  ping?: () => Promise<unknown>;
+  close?: () => Promise<void>;
+}
+
+export class ClickStoreTimeoutError extends Error {
+  override name = 'ClickStoreTimeoutError';
+  readonly code = 'CLICK_STORE_TIMEOUT';
+}
+
+/** Rejects when `promise` has not settled within `ms` (the promise itself is left to settle). */
+export function withDeadline<T>(promise: Promise<T>, ms: number | undefined, what: string): Promise<T> {
+  if (!ms) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ClickStoreTimeoutError(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function createKeyvClickStore(options: KeyvClickStoreOptions): ClickStore {
@@ -21,20 +45,67 @@ export function createKeyvClickStore(options: KeyvClickStoreOptions): ClickStore
     store: options.store,
     namespace: 'click',
     ttl: options.ttlMs,
+    // keyv and @keyv/redis swallow store errors by default: a failed set answers true (or false)
+    // and a failed get answers undefined — a lost click and a postback recorded as unmatched
+    // (https://github.com/jaredwray/keyv/tree/main/packages/keyv#throwonerrors). Make them throw.
+    throwOnErrors: true,
     // A click record is plain JSON (strings, numbers, null). keyv's default serializer walks every
     // value with a reviver for Buffers and BigInts: 5 % of an intake request's CPU in the profile.
     serialize: (data) => JSON.stringify(data),
     deserialize: (text) => JSON.parse(text),
   });
-  // A store failure must surface on the request that caused it, not as an unhandled 'error' event.
+  // Failures surface (and are counted) on the operation that hit them; keyv also emits them as
+  // 'error' events, which would crash the process if nobody listened.
   keyv.on('error', () => {});
+  const t = options.timeoutMs;
   return {
-    save: async (click) => {
-      const ok = await keyv.set(click.id, click);
+    save: async (click, ttlMs) => {
+      const ok = await withDeadline(keyv.set(click.id, click, ttlMs ?? options.ttlMs), t, 'click store write');
       if (!ok) throw new Error('click store refused the write');
     },
-    get: (id) => keyv.get(id),
+    get: (id) => withDeadline(keyv.get(id), t, 'click store read'),
+    ping: async () => {
+      await withDeadline(options.ping ? options.ping() : keyv.get('__ping__'), t, 'click store ping');
+    },
     purgeExpired: options.purge ?? (async () => 0),
-    close: () => keyv.disconnect(),
+    close: options.close ?? (() => keyv.disconnect()),
   };
+}
+
+/**
+ * The Redis click store, bounded. node-redis by default queues commands while it is disconnected
+ * and retries for ever, so during an outage every click and postback waited for the whole outage
+ * (https://github.com/redis/node-redis/blob/master/docs/client-configuration.md). Here:
+ * `disableOfflineQueue` rejects commands at once while disconnected, every command carries a
+ * timeout, connects are bounded, and reconnects back off to at most a second and never give up.
+ */
+export function createRedisClickStore(url: string, options: { ttlMs: number; timeoutMs: number }): ClickStore {
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: options.timeoutMs },
+    socket: {
+      connectTimeout: Math.max(options.timeoutMs, 1_000),
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
+    },
+  });
+  client.on('error', () => {}); // reported by the operations that fail (see the monitors in gateway.ts)
+  // Connect now and in the background: KeyvRedis would otherwise await the first connect inside
+  // the first request, unbounded while Redis is down at boot.
+  client.connect().catch(() => {});
+  const store = new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true });
+  return createKeyvClickStore({
+    store: store as unknown as KeyvStoreAdapter,
+    ttlMs: options.ttlMs,
+    timeoutMs: options.timeoutMs,
+    // Readiness probes with a real read (GET of a key that does not exist), not PING: a Redis
+    // that answers PING but refuses reads cannot match a postback.
+    close: async () => {
+      if (!client.isOpen) return;
+      // quit() waits for Redis; a dead one must not hold the shutdown.
+      await withDeadline(client.close(), options.timeoutMs, 'click store close').catch(() => {
+        if (client.isOpen) client.destroy();
+      });
+    },
+  });
 }

@@ -22,7 +22,7 @@ export function errorForResponse(res: PlatformResponse, label = 'destination'): 
   const kind = kindForStatus(res.status);
   if (kind === null) return null;
   const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-  return new DeliveryError(kind, `${label} answered HTTP ${res.status}${snippet(res.body)}`, {
+  return new DeliveryError(kind, `${label} answered HTTP ${res.status}${redirectHint(res)}${snippet(res.body)}`, {
     status: res.status,
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });
@@ -45,6 +45,12 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
+}
+
+/** Redirects are never followed (the SSRF guard checks the URL we were given): say where it points. */
+export function redirectHint(res: PlatformResponse): string {
+  const location = res.status >= 300 && res.status < 400 ? res.headers.location : undefined;
+  return location ? ` (redirect to ${location}, not followed: update the URL)` : '';
 }
 
 function snippet(body: string): string {

@@ -5,6 +5,10 @@ import { afterEach, describe, it } from 'node:test';
 import { DeliveryError } from './delivery-error';
 import { createHttpClient } from './http-client';
 import type { HttpClient } from './http-types';
+import { createOutboundGuard } from './outbound-guard';
+
+/** The fakes listen on 127.0.0.1: these tests open loopback explicitly, as the config would. */
+const loopback = createOutboundGuard(['127.0.0.0/8', '::1']);
 
 let server: Server | undefined;
 let client: HttpClient | undefined;
@@ -48,7 +52,7 @@ describe('createHttpClient', () => {
         res.writeHead(200, { 'content-type': 'application/json', 'x-multi': ['a', 'b'] }).end('{"ok":true}');
       });
     });
-    client = createHttpClient({ userAgent: 'closeloop-test' });
+    client = createHttpClient({ userAgent: 'closeloop-test', guard: loopback });
     const res = await client.send(
       { method: 'POST', url: `${base}/p?x=1`, headers: { 'Content-Type': 'application/json' }, body: '{"a":1}' },
       { timeoutMs: 2000 },
@@ -63,7 +67,7 @@ describe('createHttpClient', () => {
 
   it('resolves (does not reject) on an error status', async () => {
     const base = await listen((_req, res) => res.writeHead(503, { 'retry-after': '7' }).end('busy'));
-    client = createHttpClient();
+    client = createHttpClient({ guard: loopback });
     const res = await client.send({ method: 'GET', url: base, headers: {} }, { timeoutMs: 2000 });
     assert.equal(res.status, 503);
     assert.equal(res.headers['retry-after'], '7');
@@ -76,7 +80,7 @@ describe('createHttpClient', () => {
       res.write('a'.repeat(60));
       res.end('b'.repeat(10_000));
     });
-    client = createHttpClient({ captureBytes: 100 });
+    client = createHttpClient({ captureBytes: 100, guard: loopback });
     const res = await client.send({ method: 'GET', url: base, headers: {} }, { timeoutMs: 2000 });
     assert.equal(res.body, 'a'.repeat(60) + 'b'.repeat(40));
   });
@@ -85,7 +89,7 @@ describe('createHttpClient', () => {
     const base = await listen(() => {
       /* never answers */
     });
-    client = createHttpClient();
+    client = createHttpClient({ guard: loopback });
     const started = performance.now();
     await assert.rejects(client.send({ method: 'GET', url: base, headers: {} }, { timeoutMs: 300 }), isTransient('TIMEOUT'));
     const elapsed = performance.now() - started;
@@ -97,13 +101,13 @@ describe('createHttpClient', () => {
       res.writeHead(200);
       res.write('partial');
     });
-    client = createHttpClient();
+    client = createHttpClient({ guard: loopback });
     await assert.rejects(client.send({ method: 'GET', url: base, headers: {} }, { timeoutMs: 300 }), isTransient('TIMEOUT'));
   });
 
   it('rejects as transient when the server destroys the socket', async () => {
     const base = await listen((req) => req.socket.destroy());
-    client = createHttpClient();
+    client = createHttpClient({ guard: loopback });
     await assert.rejects(client.send({ method: 'GET', url: base, headers: {} }, { timeoutMs: 2000 }), isTransient());
   });
 
@@ -112,15 +116,55 @@ describe('createHttpClient', () => {
     const s = server as Server;
     server = undefined;
     await new Promise<void>((resolve) => s.close(() => resolve()));
-    client = createHttpClient();
+    client = createHttpClient({ guard: loopback });
     await assert.rejects(client.send({ method: 'GET', url: base, headers: {} }, { timeoutMs: 2000 }), isTransient('ECONNREFUSED'));
   });
 
   it('honours a caller abort signal', async () => {
     const base = await listen(() => undefined);
-    client = createHttpClient();
+    client = createHttpClient({ guard: loopback });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     await assert.rejects(client.send({ method: 'GET', url: base, headers: {} }, { timeoutMs: 5000, signal: ac.signal }), isTransient());
+  });
+
+  it('refuses private targets by default, IP literals before the request and names at connect time, as config errors', async () => {
+    let hits = 0;
+    const base = await listen((_req, res) => {
+      hits++;
+      res.writeHead(200).end('ok');
+    });
+    const port = new URL(base).port;
+    client = createHttpClient();
+    const urls = [base, `http://localhost:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, `http://2130706433:${port}/`, 'http://169.254.169.254/latest/meta-data/', 'http://[2002:a9fe:a9fe::]/'];
+    for (const url of urls) {
+      await assert.rejects(client.send({ method: 'GET', url, headers: {} }, { timeoutMs: 2000 }), (err: unknown) => {
+        assert.ok(err instanceof DeliveryError, String(err));
+        assert.equal(err.kind, 'config', url);
+        assert.equal(err.platformCode, 'BLOCKED_TARGET', url);
+        assert.equal(err.retryable, false);
+        return true;
+      });
+    }
+    assert.equal(hits, 0, 'nothing reached the server');
+  });
+
+  it('an allow-listed host name reaches a loopback server through the lookup hook', async () => {
+    const base = await listen((_req, res) => res.writeHead(204).end());
+    client = createHttpClient({ guard: createOutboundGuard(['localhost']) });
+    const res = await client.send({ method: 'GET', url: `http://localhost:${new URL(base).port}/`, headers: {} }, { timeoutMs: 2000 });
+    assert.equal(res.status, 204);
+  });
+
+  it('an unparseable URL or another scheme is a config error, not transient', async () => {
+    client = createHttpClient({ guard: loopback });
+    for (const url of ['http://exa mple.com:99999/', 'not a url', 'ftp://127.0.0.1/x']) {
+      await assert.rejects(client.send({ method: 'GET', url, headers: {} }, { timeoutMs: 500 }), (err: unknown) => {
+        assert.ok(err instanceof DeliveryError);
+        assert.equal(err.kind, 'config', url);
+        assert.equal(err.platformCode, 'BAD_URL');
+        return true;
+      });
+    }
   });
 });

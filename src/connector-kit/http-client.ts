@@ -1,6 +1,9 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
 import { DeliveryError } from './delivery-error';
 import type { HttpClient, PlatformRequest, PlatformResponse, SendOptions } from './http-types';
+import { createOutboundGuard, type OutboundGuard } from './outbound-guard';
 
 export interface UndiciHttpClientOptions {
   /** Bytes of response body kept; the rest is discarded unread. */
@@ -8,25 +11,66 @@ export interface UndiciHttpClientOptions {
   /** Keep-alive sockets per origin. */
   connections?: number;
   userAgent?: string;
+  /**
+   * The SSRF guard (outbound-guard.ts). Default: strict — only public addresses; tests and
+   * `outbound.allowPrivateTargets` pass one that opens 127.0.0.1.
+   */
+  guard?: OutboundGuard;
 }
+
+const BLOCKED = 'ERR_BLOCKED_TARGET';
 
 /**
  * HttpClient on undici with one keep-alive pool per origin. Chosen over axios for the delivery
  * hot path: on this kind of machine axios spends 5–6× the CPU per request (DESIGN.md, and
  * `npm run bench` measures it again).
+ *
+ * It is the only outbound client, so every connector gets the SSRF guard: the check runs at
+ * CONNECT time in the socket's `lookup` hook (undici hands `connect` options to net/tls.connect,
+ * https://undici.nodejs.org/#/docs/api/Client?id=parameter-connectoptions), so the address
+ * checked is the address connected to — no DNS-rebinding window between a check and the
+ * connect. An IP-literal host skips `lookup` and is checked before the request. Redirects are
+ * never followed (undici's `request` does not), so a 3xx cannot lead past the guard either.
  */
 export function createHttpClient(options: UndiciHttpClientOptions = {}): HttpClient {
   const captureBytes = options.captureBytes ?? 64 * 1024;
-  const agent = new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 10_000, pipelining: 1 });
+  const guard = options.guard ?? createOutboundGuard();
+  const lookup: LookupFunction = (hostname, opts: LookupOptions, callback) => {
+    dnsLookup(hostname, { ...opts, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return (callback as (e: Error) => void)(err);
+      // ANY refused address refuses the host: happy-eyeballs may pick any of them.
+      const bad = addresses.map((a) => guard.refuse(hostname, a.address)).find((r) => r !== null);
+      if (bad) return (callback as (e: Error) => void)(Object.assign(new Error(bad), { code: BLOCKED }));
+      if (opts.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0] as LookupAddress;
+      return (callback as (e: null, a: string, f: number) => void)(null, first.address, first.family);
+    });
+  };
+  const agent = new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 10_000, pipelining: 1, connect: { lookup } });
   const userAgent = options.userAgent ?? 'closeloop/0.1';
 
   async function send(req: PlatformRequest, opts: SendOptions): Promise<PlatformResponse> {
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      // The same URL fails every time: a person must fix the template (config), not a retry.
+      throw new DeliveryError('config', 'not sent: the URL cannot be parsed', { platformCode: 'BAD_URL' });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new DeliveryError('config', `not sent: ${url.protocol} is not http(s)`, { platformCode: 'BAD_URL' });
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host)) {
+      const refused = guard.refuse(host, host);
+      if (refused) throw new DeliveryError('config', `not sent: ${refused}`, { platformCode: 'BLOCKED_TARGET' });
+    }
     const started = performance.now();
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
     const headers: Record<string, string> = { 'user-agent': userAgent, ...lowerKeys(req.headers) };
     try {
-      const res = await request(req.url, {
+      const res = await request(url, {
         method: req.method,
         headers,
         body: req.body,
@@ -76,6 +120,7 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
 
 function networkError(err: unknown, timedOut: boolean, timeoutMs: number): DeliveryError {
   const e = err as { code?: string; message?: string; name?: string };
+  if (e.code === BLOCKED) return new DeliveryError('config', `not sent: ${e.message ?? ''}`, { platformCode: 'BLOCKED_TARGET', cause: err });
   if (timedOut || e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
     return new DeliveryError('transient', `no response within ${timeoutMs} ms`, { platformCode: 'TIMEOUT', cause: err });
   }

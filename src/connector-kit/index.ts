@@ -8,3 +8,5 @@ export type { ConversionRecord, ConversionStatus } from '../conversions/conversi
 export type { ClickRecord, Platform } from '../clicks/click';
 export { createHttpClient } from './http-client';
 export { createRegistry, type ConnectorRegistry } from './registry';
+// The doctor's URL-template checks (src/doctor), so connector schemas refuse what the doctor flags.
+export { urlTemplateIssues } from '../doctor/url-scan';

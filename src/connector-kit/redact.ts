@@ -76,3 +76,60 @@ export function secretValues(credentials: unknown): string[] {
   walk(credentials);
   return out;
 }
+
+/**
+ * Query-parameter names that carry a credential when one is pasted into a URL instead of
+ * `credentials` (issue 7 item 10): token, key, api_key, apikey, secret, access_token, password,
+ * sig, signature, … with the usual prefixes. Matched by name, so the value goes whatever it is.
+ */
+const CREDENTIAL_PARAM =
+  /^(?:(?:api|access|auth|client|private|secret|session|app|account|partner|user|security|refresh|id|shared|hmac|x)[_-]?)?(?:key|token|secret|password|passwd|pwd|pass|sig|signature|auth)$|^(?:apikey|apitoken|authtoken|authorization)$/i;
+
+export function isCredentialParam(name: string): boolean {
+  return CREDENTIAL_PARAM.test(name);
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The credential-looking query parameters of a URL (or URL template), values decoded; a password
+ * in the userinfo (`https://user:pass@host/`) is reported as the parameter "password".
+ */
+export function credentialParams(url: string): Array<{ name: string; value: string }> {
+  const out: Array<{ name: string; value: string }> = [];
+  const userinfo = /^https?:\/\/([^/?#@]*)@/i.exec(url)?.[1];
+  const colon = userinfo?.indexOf(':') ?? -1;
+  if (userinfo && colon !== -1) out.push({ name: 'password', value: decode(userinfo.slice(colon + 1)) });
+  const q = url.indexOf('?');
+  if (q === -1) return out;
+  const hash = url.indexOf('#', q);
+  for (const pair of url.slice(q + 1, hash === -1 ? undefined : hash).split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = decode(pair.slice(0, eq));
+    if (isCredentialParam(name)) out.push({ name, value: decode(pair.slice(eq + 1)) });
+  }
+  return out;
+}
+
+/**
+ * The values of credentials pasted into the URLs of a destination's settings (`?token=abc…`),
+ * to redact like configured credentials. A macro (`key={dedup_key}`) is not a pasted secret.
+ */
+export function urlSecretValues(settings: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') {
+      if (/^https?:\/\//i.test(v.trim())) for (const p of credentialParams(v)) if (p.value !== '' && !/^\{[A-Za-z0-9_]+\}$/.test(p.value)) out.push(p.value);
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(settings);
+  return out;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clickRecordSchema } from '../clicks/click';
+import { hashedIdentifiersSchema } from '../privacy/identifiers';
 
 export const CONVERSION_STATUSES = ['approved', 'pending', 'rejected'] as const;
 export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];
@@ -26,8 +27,15 @@ export const conversionRecordSchema = z.object({
   clickId: z.string().nullable(),
   matched: z.boolean(),
   click: clickRecordSchema.nullable(),
-  /** Other parameters of the postback (sub1…, adv1…), without the secret. */
+  /** Other parameters of the postback (sub1…, adv1…), without the secret and without personal fields. */
   params: z.record(z.string(), z.string()),
+  /**
+   * SHA-256 hashes of the personal fields the postback carried, one per normalisation a platform
+   * needs (src/privacy/identifiers.ts); the raw values are never stored. Absent on old rows.
+   */
+  identifiers: hashedIdentifiersSchema.optional(),
+  /** What intake noticed about this conversion, oldest first (a changed payout, a late reject…). */
+  warnings: z.array(z.string()).optional(),
   receivedAt: z.number().int(),
   updatedAt: z.number().int(),
 });

@@ -8,10 +8,18 @@ import type { ClickStore } from '../clicks/click-store';
 import type { Config, SourceConfig } from '../config';
 import { ipList, ipMatches } from '../http/client-ip';
 import { newId } from '../ids';
+import type { Logger } from '../logger';
 import type { Ledger, PostbackResult } from '../store/ledger';
+import { personalNameIndex } from '../privacy/identifiers';
+import { redactPersonal, splitPersonal } from '../privacy/personal-params';
+import { assertCleanText, printable } from '../text-guard';
+import { createAuthFailures } from './auth-failures';
 import { BASE_EVENT, type ConversionRecord } from './conversion';
 import { parsePostback, type PostbackInput } from './postback-input';
 import { route } from './routing';
+import { newWarnings, repeatWarnings } from './warnings';
+
+type PersonalIndex = ReturnType<typeof personalNameIndex>;
 
 export interface IntakeDeps {
   config: Config;
@@ -20,6 +28,8 @@ export interface IntakeDeps {
   now: () => number;
   /** Called after a commit that created deliveries, so workers start at once instead of at the next poll. */
   onDeliveries?: () => void;
+  /** Refused keys are logged here, rate-limited (auth-failures.ts). */
+  logger?: Logger;
 }
 
 export interface IntakeRequest {
@@ -42,22 +52,28 @@ function sameSecret(given: string, expected: Buffer): boolean {
 
 export function createIntake(deps: IntakeDeps) {
   const { config, ledger, clicks, now } = deps;
+  const authFailures = createAuthFailures(deps.logger, now);
+  const personalIndex = new Map(config.sources.map((s) => [s.id, personalNameIndex({ names: s.personalFields, exclude: Object.values(s.params) })]));
   const allowLists = new Map<string, BlockList>();
   const secretDigests = new Map(config.sources.map((s) => [s.id, digest(s.secret)]));
   for (const s of config.sources) if (s.allowIps.length > 0) allowLists.set(s.id, ipList(s.allowIps));
 
-  /** Finds the source whose secret matches; every source is compared, so timing leaks nothing. */
+  /**
+   * Finds the source whose secret matches; every source is compared, so timing leaks nothing.
+   * An unknown /postback/:source, a missing key and a wrong key all answer the same 401, so
+   * source ids cannot be enumerated; the reason goes to the (rate-limited) log instead.
+   */
   function findSource(req: IntakeRequest): SourceConfig {
-    const candidates = req.sourceId ? config.sources.filter((s) => s.id === req.sourceId) : config.sources;
-    if (req.sourceId && candidates.length === 0) throw new ApiError(404, 'UNKNOWN_SOURCE', `no source "${req.sourceId}" is configured`);
+    const candidates = req.sourceId !== undefined ? config.sources.filter((s) => s.id === req.sourceId) : config.sources;
     let found: SourceConfig | undefined;
     for (const s of candidates) {
       const key = req.params[s.params.key];
       if (typeof key === 'string' && sameSecret(key, secretDigests.get(s.id) as Buffer) && !found) found = s;
     }
     if (!found) {
-      const anyKey = candidates.some((s) => req.params[s.params.key] !== undefined);
-      throw new ApiError(401, 'UNAUTHORIZED', anyKey ? 'the key parameter does not match any source' : 'the key parameter is missing');
+      const reason = candidates.length === 0 ? 'unknown_source' : candidates.some((s) => req.params[s.params.key] !== undefined) ? 'wrong_key' : 'missing_key';
+      authFailures.record(reason, req.sourceId);
+      throw new ApiError(401, 'UNAUTHORIZED', 'the key parameter is missing or does not match');
     }
     return found;
   }
@@ -89,21 +105,24 @@ export function createIntake(deps: IntakeDeps) {
   async function receive(req: IntakeRequest): Promise<IntakeResult> {
     const source = findSource(req);
     const at = now();
-    try {
-      checkIp(source, req.ip);
-    } catch (err) {
+    // Personal fields come out first: from here on only their hashes exist (src/privacy).
+    const personal = splitPersonal(req.params, personalIndex.get(source.id) as PersonalIndex, { phoneCountryCode: source.phoneCountryCode });
+    const refuse = async (err: unknown) => {
       // The source is known (its secret matched): record the refusal, it explains a silent network.
-      if (err instanceof ApiError) await recordRejection(source.id, err, req.params, source.params.key, at);
-      throw err;
-    }
+      if (err instanceof ApiError) await recordRejection(source, err, req.params, at);
+      return err;
+    };
     let input: PostbackInput;
     try {
-      input = parsePostback(req.params, source);
+      checkIp(source, req.ip);
+      assertCleanText(req.params);
+      input = parsePostback(personal.params, source);
     } catch (err) {
-      if (err instanceof ApiError) await recordRejection(source.id, err, req.params, source.params.key, at);
-      throw err;
+      throw await refuse(err);
     }
     const click = await matchClick(input, source, at);
+    const known = [...personal.warnings, ...input.warnings];
+    if (input.clickId && !click) known.push(`click id "${input.clickId}" matched no stored click (expired, mistyped, or not ours)`);
     const conversion: ConversionRecord = {
       id: newId(),
       source: source.id,
@@ -117,31 +136,40 @@ export function createIntake(deps: IntakeDeps) {
       matched: click !== null,
       click,
       params: input.extra,
+      identifiers: personal.identifiers,
+      warnings: newWarnings([], known),
       receivedAt: at,
       updatedAt: at,
     };
     const result = await ledger.recordPostback(
+      // The warnings known before the write are kept on the conversion (the console shows them).
       { conversion, route: (c) => route(c, source, config.destinations, config.delivery.maxAttempts) },
       at,
     );
     if (result.deliveries.some((d) => d.status === 'pending')) deps.onDeliveries?.();
-    const warnings = [...input.warnings];
-    if (result.duplicate && result.conversion.status !== conversion.status) {
-      warnings.push(`status "${conversion.status}" ignored: the conversion is already ${result.conversion.status}`);
+    const warnings = [...repeatWarnings(conversion, result), ...known];
+    if (result.duplicate || result.updated) {
+      // A repeat: what it brought is kept on the stored conversion, so the console shows it.
+      const added = newWarnings(result.conversion.warnings, warnings);
+      if (added.length > 0) {
+        await ledger.addConversionWarnings(result.conversion.id, added);
+        result.conversion.warnings = [...(result.conversion.warnings ?? []), ...added];
+      }
     }
-    if (input.clickId && !click) warnings.push(`click id "${input.clickId}" matched no stored click (expired, mistyped, or not ours)`);
     return { ...result, warnings };
   }
 
-  async function recordRejection(sourceId: string, err: ApiError, params: Record<string, unknown>, keyParam: string, at: number) {
+  /** Refused postbacks are logged for the operator: without the secret, personal values redacted, control characters escaped. */
+  async function recordRejection(source: SourceConfig, err: ApiError, params: Record<string, unknown>, at: number) {
     const kept: Record<string, string> = {};
-    for (const [k, v] of Object.entries(params).slice(0, 50)) {
-      if (k === keyParam) continue;
-      kept[k.slice(0, 64)] = (typeof v === 'string' ? v : JSON.stringify(v) ?? '').slice(0, 256);
+    const shown = redactPersonal(params, personalIndex.get(source.id) as PersonalIndex);
+    for (const [k, v] of Object.entries(shown).slice(0, 50)) {
+      if (k === source.params.key) continue;
+      kept[printable(k, 64)] = printable(typeof v === 'string' ? v : JSON.stringify(v) ?? '', 256);
     }
-    await ledger.recordRejection({ id: newId(), source: sourceId, receivedAt: at, httpStatus: err.status, code: err.code, message: err.message, params: kept });
+    await ledger.recordRejection({ id: newId(), source: source.id, receivedAt: at, httpStatus: err.status, code: err.code, message: err.message, params: kept });
   }
 
-  return { receive };
+  return { receive, authFailures: authFailures.counts };
 }
 export type Intake = ReturnType<typeof createIntake>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
 import { PLATFORMS } from '../clicks/click';
 import type { SourceConfig } from '../config';
+import { assertCleanText } from '../text-guard';
 import { CONVERSION_STATUSES } from './conversion';
 
 /** ISO 4217 codes as the runtime's ICU knows them (no hand-kept list to go stale). */
@@ -50,6 +51,7 @@ const FIELDS = ['transactionId', 'clickId', 'payout', 'currency', 'offerId', 'ev
  * error names the parameter as the network sent it (`tx_id`, not `transactionId`).
  */
 export function parsePostback(params: Record<string, unknown>, source: SourceConfig): PostbackInput {
+  assertCleanText(params);
   const names = source.params;
   const nameOf: Record<(typeof FIELDS)[number], string> = {
     transactionId: names.transactionId, clickId: names.clickId, payout: names.payout, currency: names.currency,

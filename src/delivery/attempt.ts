@@ -5,6 +5,7 @@ import { createRedactor } from '../connector-kit/redact';
 import type { AttemptResult, ClaimedDelivery } from '../store/ledger';
 import { newId } from '../ids';
 import { backoffDelay, type BackoffOptions } from './backoff';
+import { recordedResponseHeaders } from './response-headers';
 import type { ResolvedDestination } from './destinations';
 
 const RESPONSE_BODY_KEPT = 2048;
@@ -67,10 +68,15 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
   const redact = createRedactor(dest.secrets, pii);
   const recordedRequest = request ? redact.request(request) : null;
   const recordedBody = response ? redact.text(response.body.slice(0, RESPONSE_BODY_KEPT)) : null;
+  const recordedHeaders = response ? recordedResponseHeaders(response.headers, redact.text) : null;
   // A batch that fails usually fails as one error shared by every item: redact it once.
   const redactedMessages = new Map<DeliveryError, string>();
   // One id for the one request of this batch: the ledger stores its text once for every item.
   const exchangeId = request ? newId() : null;
+  // Redirects are never followed (the guard would be bypassed, and a moved receiver needs a
+  // person): the attempt shows where it pointed, so the console can say what to change.
+  const location = response && response.status >= 300 && response.status < 400 ? response.headers.location : undefined;
+  const redirectNote = location ? `Location: ${redact.request({ method: 'GET', url: location, headers: {} }).url}` : null;
 
   return claimed.map(({ delivery }) => {
     const outcome = outcomes.get(delivery.id) as ItemOutcome;
@@ -78,18 +84,19 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
     const base = {
       attempt, startedAt, durationMs: response?.durationMs ?? finishedAt - startedAt, exchangeId, request: recordedRequest,
       responseStatus: response?.status ?? null, responseBody: recordedBody,
+      responseHeaders: recordedHeaders,
     };
     if (outcome.ok) {
       return {
         deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'succeeded', nextAttemptAt: finishedAt, health: 'success',
-        attempt: { ...base, outcome: 'succeeded', errorKind: null, errorMessage: null, platformCode: null, note: outcome.note ?? null, nextStep: 'done', nextAttemptAt: null },
+        attempt: { ...base, outcome: 'succeeded', errorKind: null, errorMessage: null, platformCode: null, note: outcome.note ?? redirectNote, nextStep: 'done', nextAttemptAt: null },
       } satisfies AttemptResult;
     }
     const { error } = outcome;
     const policy = POLICY[error.kind];
     let message = redactedMessages.get(error);
     if (message === undefined) redactedMessages.set(error, (message = redact.text(error.message)));
-    const failed = { ...base, outcome: 'failed' as const, errorKind: error.kind, errorMessage: message, platformCode: error.platformCode ?? null, note: null };
+    const failed = { ...base, outcome: 'failed' as const, errorKind: error.kind, errorMessage: message, platformCode: error.platformCode ?? null, note: redirectNote };
     const health = policy.countsTowardHealth ? 'failure' : 'neutral';
     if (policy.pausesDestination) {
       // The delivery waits for the destination to be fixed and resumed; it is not dead.

@@ -2,7 +2,7 @@ import type { DestinationConfig } from '../config';
 import { ConfigError } from '../config';
 import type { AnyConnector } from '../connector-kit/define';
 import type { ConnectorRegistry } from '../connector-kit/registry';
-import { secretValues } from '../connector-kit/redact';
+import { secretValues, urlSecretValues } from '../connector-kit/redact';
 
 /** A configured destination with its connector and validated settings/credentials. */
 export interface ResolvedDestination {
@@ -10,7 +10,7 @@ export interface ResolvedDestination {
   connector: AnyConnector;
   settings: unknown;
   credentials: unknown;
-  /** Credential values, to redact from anything recorded. */
+  /** Credential values (and credentials pasted into settings URLs), to redact from anything recorded. */
   secrets: string[];
 }
 
@@ -33,7 +33,7 @@ export function resolveDestinations(configs: readonly DestinationConfig[], regis
     // Never echo credential values: only the field path and zod's message.
     if (!credentials.success) for (const i of credentials.error.issues) problems.push(`destination "${d.id}" credentials.${i.path.join('.')}: ${i.message}`);
     if (settings.success && credentials.success) {
-      out.set(d.id, { config: d, connector, settings: settings.data, credentials: credentials.data, secrets: secretValues(credentials.data) });
+      out.set(d.id, { config: d, connector, settings: settings.data, credentials: credentials.data, secrets: [...secretValues(credentials.data), ...urlSecretValues(settings.data)] });
     }
   }
   if (problems.length > 0) throw new ConfigError(`invalid destinations:\n  ${problems.join('\n  ')}`);

@@ -5,6 +5,7 @@ import type { AttemptResult, ClaimedDelivery, Ledger } from '../store/ledger';
 import { attemptBatch } from './attempt';
 import type { BackoffOptions } from './backoff';
 import type { DestinationDirectory, ResolvedDestination } from './destinations';
+import { StorageUnavailableError } from '../health/unavailable';
 
 export interface EngineOptions {
   /** Most requests in flight at once. */
@@ -92,7 +93,10 @@ export function createDeliveryEngine(deps: EngineDeps) {
   }
 
   function track(p: Promise<void>): void {
-    const tracked = p.catch((err) => logger.error({ err }, 'delivery batch crashed')).finally(() => {
+    // A full disk is counted and logged once per episode by the ledger's monitor (src/health).
+    const tracked = p.catch((err) => {
+      if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
+    }).finally(() => {
       inFlight.delete(tracked);
       notify();
     });
@@ -113,7 +117,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
       try {
         claimed = await ledger.claimDue({ owner, now: now(), leaseMs: options.leaseMs, limit: Math.min(1000, free * destinations.maxBatch()), holdDestinations: destinations.heldIds() });
       } catch (err) {
-        logger.error({ err }, 'claiming deliveries failed');
+        if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'claiming deliveries failed');
         await idle(options.pollMs);
         continue;
       }

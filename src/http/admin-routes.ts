@@ -1,40 +1,22 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { ApiError, zodDetails } from '../api-error';
+import { ApiError } from '../api-error';
 import type { Config } from '../config';
 import type { DestinationDirectory } from '../delivery/destinations';
-import type { DeliveryRow, Ledger, PageCursor } from '../store/ledger';
+import type { DeliveryRow, Ledger } from '../store/ledger';
 import { adminAuth } from './admin-auth';
+import { cursorOf, cursorParam, limitParam, parse } from './query';
 import { conversionView, deliveryView, attemptView } from './views';
 
 const listQuery = z.object({
   status: z.enum(['pending', 'succeeded', 'dead', 'cancelled']).optional(),
   destination: z.string().max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: limitParam,
   /** `next_cursor` of the previous page. */
-  cursor: z
-    .string()
-    .regex(/^\d{1,16}\.[0-9a-f]{32}$/, 'use the next_cursor value of the previous page')
-    .transform((c): PageCursor => {
-      const [at, id] = c.split('.') as [string, string];
-      return { at: Number(at), id };
-    })
-    .optional(),
+  cursor: cursorParam.optional(),
 }).strict();
 const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 lowercase hex characters') });
 const destinationParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'not a destination id') });
-/** The cursor after a full page: its last row's time and id; null when the page is not full. */
-function cursorOf<R extends { id: string }>(rows: R[], limit: number, at: (r: R) => number): string | null {
-  const last = rows.at(-1);
-  return rows.length === limit && last ? `${at(last)}.${last.id}` : null;
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ApiError(400, 'INVALID_REQUEST', 'invalid request parameters', zodDetails(r.error.issues));
-  return r.data;
-}
-
 export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledger; destinations: DestinationDirectory; onRetry: () => void; now: () => number }): void {
   const { ledger, destinations, now } = deps;
   const auth = adminAuth(deps.config.admin.token);
@@ -47,6 +29,7 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
     const attempts = await ledger.listAttempts(deliveries.map((d) => d.id));
     ctx.body = {
       ...conversionView(conversion),
+      warnings: await ledger.conversionWarnings(id),
       deliveries: deliveries.map((d) => ({ ...deliveryView(d), attempts: attempts.filter((a) => a.deliveryId === d.id).map(attemptView) })),
     };
   });

@@ -3,11 +3,13 @@ import cors from '@koa/cors';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
-import { buildClick, clickInputSchema, type ClickFacts } from '../clicks/capture';
+import { buildClick, clickInputSchema, clickPersonalIndex, type ClickFacts } from '../clicks/capture';
+import { assertCleanText, printable } from '../text-guard';
 import type { ClickStore } from '../clicks/click-store';
 import { withParams } from '../clicks/offer-url';
 import type { Config } from '../config';
 import { parseBody, bodyRecord } from './body';
+import { landingUrlOf } from './landing-url';
 
 const MAX_HEADER_KEPT = 1024;
 const clip = (v: string | undefined, max: number): string | null => (v ? v.slice(0, max) : null);
@@ -22,6 +24,7 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
   const { config, clicks, now } = deps;
   const links = new Map(config.links.map((l) => [l.id, l]));
   const origins = new Set(config.server.corsOrigins);
+  const personal = clickPersonalIndex(config);
 
   const facts = (ctx: Context, link: string | null, input: ClickFacts['input']): ClickFacts => ({
     link,
@@ -29,8 +32,8 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     ip: deps.ip(ctx),
     userAgent: clip(ctx.get('user-agent'), MAX_HEADER_KEPT),
     referrer: clip(ctx.get('referer'), 4096),
-    // Koa 3's ctx.origin is the Origin request header, not this server's origin.
-    landingUrl: `${config.server.publicUrl?.replace(/\/$/, '') ?? `${ctx.protocol}://${ctx.host}`}${ctx.url}`.slice(0, 4096),
+    // Never from an unchecked Host header (landing-url.ts). Koa 3's ctx.origin is the Origin request header, not ours.
+    landingUrl: landingUrlOf(config, ctx),
     cookies: { fbp: ctx.cookies.get('_fbp') ?? undefined, fbc: ctx.cookies.get('_fbc') ?? undefined },
     now: now(),
   });
@@ -40,8 +43,9 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     const link = links.get(ctx.params.link as string);
     if (!link) {
       if (config.clicks.fallbackUrl) return ctx.redirect(config.clicks.fallbackUrl);
-      throw new ApiError(404, 'UNKNOWN_LINK', `no link "${ctx.params.link}" is configured`);
+      throw new ApiError(404, 'UNKNOWN_LINK', `no link "${printable(String(ctx.params.link))}" is configured`);
     }
+    assertCleanText(ctx.query);
     const parsed = clickInputSchema.safeParse(ctx.query);
     if (!parsed.success) throw new ApiError(400, 'INVALID_CLICK', 'invalid click parameters', zodDetails(parsed.error.issues));
     if (ctx.method === 'HEAD') {
@@ -49,7 +53,7 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
       ctx.set('Cache-Control', 'no-store');
       return ctx.redirect(link.offerUrl);
     }
-    const click = buildClick(facts(ctx, link.id, parsed.data));
+    const click = buildClick(facts(ctx, link.id, parsed.data), personal);
     await clicks.save(click);
     const passthrough = Object.entries(click.subs) as Array<[string, string]>;
     ctx.set('Cache-Control', 'no-store');
@@ -67,12 +71,13 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
   router.post('/v1/clicks', corsMiddleware, parseBody, async (ctx) => {
     const origin = ctx.get('origin');
     if (origin && !origins.has(origin)) throw new ApiError(403, 'ORIGIN_NOT_ALLOWED', `origin ${origin} is not in server.corsOrigins`);
+    assertCleanText(bodyRecord(ctx.request.body));
     const parsed = registerSchema.safeParse(bodyRecord(ctx.request.body));
     if (!parsed.success) throw new ApiError(400, 'INVALID_CLICK', 'invalid click', zodDetails(parsed.error.issues));
     const { link, landing_url, referrer, ...input } = parsed.data;
     if (link !== undefined && !links.has(link)) throw new ApiError(400, 'UNKNOWN_LINK', `no link "${link}" is configured`);
     const f = facts(ctx, link ?? null, input);
-    const click = buildClick({ ...f, landingUrl: landing_url ?? null, referrer: referrer ?? f.referrer });
+    const click = buildClick({ ...f, landingUrl: landing_url ?? null, referrer: referrer ?? f.referrer }, personal);
     await clicks.save(click);
     ctx.status = 201;
     ctx.body = { click_id: click.id, platform: click.platform, fbc: click.fbc };

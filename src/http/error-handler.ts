@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
+import { DependencyUnavailableError, isStorageFailure, StorageUnavailableError } from '../health/unavailable';
 import type { Logger } from '../logger';
 
 /** Maps every thrown error to the JSON error body; nothing escapes to Koa's default text handler. */
@@ -13,7 +14,9 @@ export function errorHandler(logger: Logger) {
       }
     } catch (err) {
       const apiError = toApiError(err);
-      if (apiError.status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
+      // A failing dependency is counted and logged once per episode by its monitor (src/health).
+      if (apiError.status >= 500 && !(err instanceof DependencyUnavailableError)) logger.error({ err, path: ctx.path }, 'request failed');
+      if (apiError instanceof DependencyUnavailableError) ctx.set('Retry-After', String(apiError.retryAfterS));
       ctx.status = apiError.status;
       ctx.type = 'application/json';
       ctx.body = apiError.toJSON();
@@ -23,6 +26,8 @@ export function errorHandler(logger: Logger) {
 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // A read the disk failed (the writes are already StorageUnavailableError, from the group commit).
+  if (isStorageFailure(err)) return new StorageUnavailableError(err);
   if (err instanceof ZodError) return new ApiError(400, 'INVALID_REQUEST', 'the request is invalid', zodDetails(err.issues));
   const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
   const status = e.status ?? e.statusCode;

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Intake } from '../conversions/intake';
+import type { Intake, IntakeResult } from '../conversions/intake';
 import { bodyRecord, parseBody } from './body';
 
 /**
@@ -10,19 +10,23 @@ import { bodyRecord, parseBody } from './body';
 export function postbackRoutes(router: Router, deps: { intake: Intake; ip: (ctx: Context) => string | null }): void {
   const handle = async (ctx: Context) => {
     const params = { ...ctx.query, ...bodyRecord(ctx.request.body) } as Record<string, unknown>;
-    const result = await deps.intake.receive({ params, ip: deps.ip(ctx), sourceId: ctx.params?.source });
-    ctx.body = {
-      conversion_id: result.conversion.id,
-      duplicate: result.duplicate,
-      updated: result.updated,
-      matched: result.conversion.matched,
-      status: result.conversion.status,
-      deliveries: result.deliveries.map((d) => ({ id: d.id, destination: d.destinationId, status: d.status })),
-      warnings: result.warnings,
-    };
+    ctx.body = intakeAnswer(await deps.intake.receive({ params, ip: deps.ip(ctx), sourceId: ctx.params?.source }));
   };
   router.get('/postback', handle);
   router.post('/postback', parseBody, handle);
   router.get('/postback/:source', handle);
   router.post('/postback/:source', parseBody, handle);
+}
+
+/** The intake's answer to a postback (also the answer of POST /v1/sources/:id/sample). */
+export function intakeAnswer(result: IntakeResult) {
+  return {
+    conversion_id: result.conversion.id,
+    duplicate: result.duplicate,
+    updated: result.updated,
+    matched: result.conversion.matched,
+    status: result.conversion.status,
+    deliveries: result.deliveries.map((d) => ({ id: d.id, destination: d.destinationId, status: d.status })),
+    warnings: result.warnings,
+  };
 }

@@ -1,13 +1,14 @@
 import type { DestinationConfig } from '../config';
 import type { AnyConnector } from '../connector-kit/define';
 import type { HttpClient } from '../connector-kit/http-types';
+import { urlSecretValues } from '../connector-kit/redact';
 import type { DestinationDirectory, ResolvedDestination } from '../delivery/destinations';
 import { postbackDestinationId, postbackIdOf, type PartnerPostback } from './model';
 
 export interface NetworkDirectoryOptions {
   /** connectors/partner-postback. */
   connector: AnyConnector;
-  /** The partner client (partner-http.ts): the SSRF check at connect time; partner postbacks never use the engine's client. */
+  /** The partner pool (createHttpClient with the gateway's guard): the SSRF check at connect time. */
   http: HttpClient;
   timeoutMs: number;
   maxAttempts: number;
@@ -46,7 +47,8 @@ export function createNetworkDirectory(options: NetworkDirectoryOptions) {
       id: postbackDestinationId(p.id), connector: connector.id, enabled: p.status === 'active', settings, credentials: {}, filters: {},
       acceptUnmatched: true, maxAttempts: options.maxAttempts,
     };
-    return { config, connector, settings, credentials: {}, secrets: [] };
+    // A partner's token lives in its URL (?token=…): redacted from attempts like a credential.
+    return { config, connector, settings, credentials: {}, secrets: urlSecretValues(settings) };
   }
 
   const directory: DestinationDirectory = {

@@ -3,12 +3,12 @@ import type { NetworkDirectory } from './directory';
 import { postbackRuleFailures, toPostbackFields, type OfferInput, type PartnerInput, type PostbackInput } from './inputs';
 import type { Offer, PartnerPostback, PostbackFields } from './model';
 import type { NetworkStore, OfferDraft } from './network-store';
-import type { TargetPolicy } from './ssrf';
+import type { OutboundGuard } from '../connector-kit/outbound-guard';
 
 export interface EntityDeps {
   store: NetworkStore;
   directory: NetworkDirectory;
-  policy: TargetPolicy;
+  guard: OutboundGuard;
   now: () => number;
   /** Wake the engine (replayed deliveries). */
   notify: () => void;
@@ -58,9 +58,9 @@ export function networkEntities(deps: EntityDeps) {
     // A macro in the host ({sub1}.example.com) cannot be resolved now: the send-time guard covers it.
     const host = /^https?:\/\/(?:[^/?#@]*@)?([^/?#]*)/i.exec(url)?.[1] ?? '';
     if (host.includes('{')) return;
-    const verdict = await deps.policy.check(url);
+    const verdict = await deps.guard.checkUrl(url);
     // A host that does not resolve yet is allowed to be saved; only a definite private target is refused.
-    if (!verdict.ok && verdict.why !== 'unresolvable') {
+    if (!verdict.allowed && verdict.why !== 'unresolvable') {
       throw new ApiError(422, 'PRIVATE_TARGET', `postback_url refused: ${verdict.reason}`, [{ field: 'postback_url', rule: 'postback_url.public_target', message: verdict.reason }]);
     }
   }

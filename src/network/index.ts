@@ -2,6 +2,8 @@ import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import { partnerPostback } from '../../connectors/partner-postback/index';
 import type { Config, DestinationConfig } from '../config';
+import { createHttpClient } from '../connector-kit/http-client';
+import type { OutboundGuard } from '../connector-kit/outbound-guard';
 import { createRegistry, type ConnectorRegistry } from '../connector-kit/registry';
 import { resolveDestinations } from '../delivery/destinations';
 import type { Ledger } from '../store/ledger';
@@ -12,8 +14,6 @@ import { networkEntities } from './entities';
 import { webhookDestinationId } from './model';
 import { networkRoutes } from './routes';
 import { createNetworkStore } from './step-network-store';
-import { createPartnerHttpClient } from './partner-http';
-import { createTargetPolicy } from './ssrf';
 import { networkTools } from './tools';
 import { networkTracking } from './tracking';
 import { NETWORK_WEBHOOK_CONNECTOR, networkWebhook } from './webhook-connector';
@@ -28,6 +28,8 @@ export interface NetworkDeps {
   logger: Logger;
   /** Wake the delivery engine. */
   notify: () => void;
+  /** The gateway's SSRF guard (outbound.allowPrivateTargets): partner URLs when saved and at every connect. */
+  guard: OutboundGuard;
 }
 
 /** Network webhooks → destinations of the network-webhook connector, validated like any other (a bad secret stops the boot). */
@@ -52,9 +54,9 @@ function webhookDestinations(config: Config) {
 export function openNetwork(deps: NetworkDeps) {
   const net = deps.config.network;
   const logger = deps.logger;
-  const policy = createTargetPolicy(net.allowPrivateTargets);
-  // Partner postbacks have their own client: the SSRF check runs at connect time (partner-http.ts).
-  const http = createPartnerHttpClient(policy, { maxSockets: Math.max(64, deps.config.delivery.concurrency) });
+  // Partner postbacks get their own pool (many partner hosts, their own user agent), on the same
+  // client and guard as every other request: the SSRF check runs at connect time.
+  const http = createHttpClient({ guard: deps.guard, connections: Math.max(64, deps.config.delivery.concurrency), userAgent: 'closeloop/0.1 (partner postback)' });
   const webhooks = webhookDestinations(deps.config);
   const maxAttempts = 1 + net.retries;
   if (net.timeoutMs >= deps.config.delivery.leaseMs) {
@@ -80,7 +82,7 @@ export function openNetwork(deps: NetworkDeps) {
   refresh.unref();
 
   const rule = { failures: net.deactivation.failures, windowMs: net.deactivation.windowHours * 3_600_000 };
-  const entities = networkEntities({ store, directory: dir, policy, now: deps.now, notify: deps.notify });
+  const entities = networkEntities({ store, directory: dir, guard: deps.guard, now: deps.now, notify: deps.notify });
   const tracking = networkTracking({
     store, directory: dir, now: deps.now, networkId: net.networkId, verificationToken: net.verificationToken, notify: deps.notify,
   });

@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { urlTemplateIssues } from '../doctor/url-scan';
 import { amountSchema } from './amounts';
 import { AMOUNT_TYPES, DELIVERY_METHODS, ENTITY_STATUSES, POSTBACK_LEVELS, POSTBACK_TYPES, type PostbackFields } from './model';
 
 /** API bodies of the network side, validated with zod; every rule failure names its field. */
+
+/** Fields whose values are multi-line by nature: tab, LF and CR are allowed there, no other control character (src/text-guard.ts). */
+export const MULTILINE_FIELDS: ReadonlySet<string> = new Set(['html_code', 'post_body', 'description']);
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const currency = z
   .string()
@@ -58,6 +62,8 @@ export const postbackInput = z.object({
 }).strict();
 export type PostbackInput = z.infer<typeof postbackInput>;
 
+const SCHEME_CODES = new Set(['MISSING_SCHEME', 'MALFORMED_SCHEME', 'UNSUPPORTED_SCHEME']);
+
 export interface RuleFailure {
   field: string;
   rule: string;
@@ -88,7 +94,8 @@ export function postbackRuleFailures(p: PostbackInput): RuleFailure[] {
   }
   if (p.delivery_method === 'postback') {
     if (!p.postback_url) fail('postback_url', 'postback_url.required', 'postback_url is required when delivery_method is postback');
-    else if (!/^https?:\/\/\S/i.test(p.postback_url)) fail('postback_url', 'postback_url.http_scheme', 'postback_url must start with http:// or https://');
+    // The postback doctor's URL checks (src/doctor/url-scan.ts): one copy for the doctor and the save.
+    else for (const issue of urlTemplateIssues(p.postback_url)) fail('postback_url', `postback_url.${SCHEME_CODES.has(issue.code) ? 'http_scheme' : issue.code.toLowerCase()}`, issue.message);
     if (p.html_code !== undefined) fail('html_code', 'html_code.html_only', 'html_code is only used when delivery_method is html');
   } else {
     if (!p.html_code?.trim()) fail('html_code', 'html_code.required', 'html_code is required when delivery_method is html');

@@ -1,8 +1,14 @@
 import type { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
+import { assertCleanText } from '../text-guard';
+import { MULTILINE_FIELDS } from './inputs';
 
-/** zod → 400 whose message names every failing field (DESIGN.md "Bad input"). */
+/**
+ * zod → 400 whose message names every failing field (DESIGN.md "Bad input"). Before that, a
+ * control character or lone surrogate in any name or value → 422 (src/text-guard.ts).
+ */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown, code: string, what: string): z.infer<T> {
+  assertCleanText(value, { multiline: MULTILINE_FIELDS });
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const details = zodDetails(r.error.issues);

@@ -3,6 +3,7 @@ import { renderPartnerHtml } from '../../connectors/partner-postback/macros';
 import { ApiError } from '../api-error';
 import { toDeliveryError } from '../connector-kit/delivery-error';
 import type { HttpClient, PlatformRequest, PlatformResponse } from '../connector-kit/http-types';
+import { createRedactor } from '../connector-kit/redact';
 import { newId } from '../ids';
 import type { AttemptRow, Ledger } from '../store/ledger';
 import type { NetworkDirectory } from './directory';
@@ -35,7 +36,7 @@ export interface ToolDeps {
   store: NetworkStore;
   ledger: Ledger;
   directory: NetworkDirectory;
-  /** The partner client (partner-http.ts): a test fire obeys the same target rules as a real one. */
+  /** The partner pool (same guard as every request): a test fire obeys the same target rules as a real one. */
   http: HttpClient;
   now: () => number;
 }
@@ -86,12 +87,15 @@ export function networkTools(deps: ToolDeps) {
       } catch (err) {
         error = toDeliveryError(err).message;
       }
+      // A token in the partner's URL is redacted here as in the attempt records.
+      const redact = createRedactor(dest.secrets);
       const debug: DebugInfo = {
-        attempt: 1, url: request?.url ?? null, method: request?.method ?? null, http_status: response?.status ?? null,
-        response_body: response ? response.body.slice(0, BODY_KEPT) : null, duration_ms: response?.durationMs ?? Date.now() - started, error,
+        attempt: 1, url: request ? redact.request(request).url : null, method: request?.method ?? null, http_status: response?.status ?? null,
+        response_body: response ? redact.text(response.body.slice(0, BODY_KEPT)) : null, duration_ms: response?.durationMs ?? Date.now() - started,
+        error: error === null ? null : redact.text(error),
         outcome: error === null ? 'succeeded' : 'failed', started_at: at,
       };
-      return { postback_id: id, delivery_method: 'postback', params, debug, request_body: request?.body ?? null };
+      return { postback_id: id, delivery_method: 'postback', params, debug, request_body: request?.body === undefined ? null : redact.text(request.body) };
     },
 
     /** The partner postback report (everflow.md §4): one row per fired postback, newest first. */

@@ -10,7 +10,7 @@ const CHUNK = 400;
 const ATTEMPT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const insertAttempts = (n: number) => `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id,
     outcome, error_kind, error_message, platform_code, note, next_step, next_attempt_at) VALUES ${Array(n).fill(ATTEMPT_ROW).join(', ')}`;
-const insertExchanges = (n: number) => `INSERT INTO exchanges (id, request, response_status, response_body) VALUES ${Array(n).fill('(?, ?, ?, ?)').join(', ')}`;
+const insertExchanges = (n: number) => `INSERT INTO exchanges (id, request, response_status, response_body, response_headers) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
 
 const FINISH_COLUMNS = [['id', 'text'], ['owner', 'text'], ['status', 'text'], ['next_at', 'bigint'], ['err', 'text'], ['kind', 'text'], ['at', 'bigint']] as const;
 /** SQL.finishDelivery for many rows: only rows whose lease is still ours change. */
@@ -32,15 +32,15 @@ function chunks<T>(list: T[]): T[][] {
 
 /**
  * Records finished attempts — exchanges, attempt rows, the deliveries' new state, destination
- * health — in a handful of statements whatever their number. Same effect as sqlite-ledger.ts's
- * row-by-row completeAttempts; destination_state is written last and in destination order, so two
+ * health — in a handful of statements whatever their number. One statement per kind of row, not one per attempt; destination_state is written last and in destination order, so two
  * processes never lock those shared rows crosswise.
  */
 export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyAt: Map<string, number>): Steps<void> {
   const exchanges = new Map<string, unknown[]>();
   for (const { r } of items) {
     const a = r.attempt;
-    if (a.exchangeId && !exchanges.has(a.exchangeId)) exchanges.set(a.exchangeId, [a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody]);
+    if (a.exchangeId && !exchanges.has(a.exchangeId)) exchanges.set(a.exchangeId, [a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody,
+      a.responseHeaders ? JSON.stringify(a.responseHeaders) : null]);
   }
   for (const c of chunks([...exchanges.values()])) yield* q.run(insertExchanges(c.length), ...c.flat());
   for (const c of chunks([...items])) {

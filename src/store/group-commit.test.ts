@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fdatasync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { DependencyMonitor } from '../health/monitor';
+import { StorageUnavailableError } from '../health/unavailable';
+import { createLogger } from '../logger';
 import { GroupCommit } from './group-commit';
 import { openSqlite, walToSync } from './sqlite';
 
@@ -117,5 +120,97 @@ test('a WAL that cannot be opened fails the batch loudly instead of answering un
   const db = open('nowal.db');
   const writer = new GroupCommit(db, { syncWal: join(dir, 'no-such-dir', 'x-wal') });
   await assert.rejects(writer.run(() => db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('w', 1)), /ENOENT/);
+  db.close();
+});
+
+// --- issue 7: several processes on one file, a full disk, a failing fsync ----------------------
+
+const silent = createLogger('silent');
+
+test('a batch that reads before it writes does not fail when another connection wrote in between (BEGIN IMMEDIATE)', async () => {
+  const path = join(dir, 'immediate.db');
+  const db = open('immediate.db');
+  const other = openSqlite(path);
+  other.pragma('busy_timeout = 0');
+  const writer = new GroupCommit(db);
+  db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('counter', 0);
+  let otherWrote: boolean | null = null;
+  // The job reads, then another process writes, then the job writes: in a deferred transaction the
+  // job's snapshot is stale and SQLite answers SQLITE_BUSY at once. With BEGIN IMMEDIATE the job
+  // holds the write lock from the start, so it is the other writer that has to wait.
+  const v = await writer.run(() => {
+    const { v } = db.prepare("SELECT v FROM t WHERE k = 'counter'").get() as { v: number };
+    try {
+      other.prepare("UPDATE t SET v = v + 100 WHERE k = 'counter'").run();
+      otherWrote = true;
+    } catch (err) {
+      assert.equal((err as { code?: string }).code, 'SQLITE_BUSY');
+      otherWrote = false;
+    }
+    db.prepare("UPDATE t SET v = ? WHERE k = 'counter'").run(v + 1);
+    return v + 1;
+  });
+  assert.equal(v, 1);
+  assert.equal(otherWrote, false, 'the other connection waited for the lock (busy), the batch did not fail');
+  other.prepare("UPDATE t SET v = v + 100 WHERE k = 'counter'").run(); // free again after the commit
+  assert.equal((db.prepare("SELECT v FROM t WHERE k = 'counter'").get() as { v: number }).v, 101);
+  other.close();
+  db.close();
+});
+
+test('a full disk (SQLITE_FULL) rejects with STORAGE_UNAVAILABLE, is counted once per episode, and recovers by itself', async () => {
+  const db = open('full.db');
+  const monitor = new DependencyMonitor('ledger', silent);
+  const writer = new GroupCommit(db, { monitor });
+  const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+  await writer.run(() => insert.run('before', 1));
+  // SQLite reports SQLITE_FULL when the file would grow past max_page_count: a full disk, on demand.
+  const pages = (db.pragma('page_count', { simple: true }) as number);
+  db.pragma(`max_page_count = ${pages}`);
+  const big = 'x'.repeat(64 * 1024);
+  const results = await Promise.allSettled([
+    writer.run(() => insert.run('small', 2)),
+    writer.run(() => insert.run('big', big)), // TEXT in a flexibly typed column: 64 KiB of pages
+    writer.run(() => insert.run('after', 3)),
+  ]);
+  const big2 = results[1] as PromiseRejectedResult;
+  assert.equal(big2.status, 'rejected');
+  assert.ok(big2.reason instanceof StorageUnavailableError, `rejected with ${big2.reason}`);
+  assert.equal(big2.reason.status, 503);
+  assert.equal(big2.reason.code, 'STORAGE_UNAVAILABLE');
+  assert.equal(monitor.healthy, false);
+  assert.equal(monitor.snapshot().episodes, 1);
+  // Whatever SQLite rolled back, nothing is claimed stored that is not.
+  const stored = new Set((db.prepare('SELECT k FROM t').all() as Array<{ k: string }>).map((r) => r.k));
+  for (const [i, r] of results.entries()) {
+    const k = ['small', 'big', 'after'][i] as string;
+    assert.equal(r.status === 'fulfilled', stored.has(k), `${k}: answered ${r.status}, stored ${stored.has(k)}`);
+  }
+  await assert.rejects(writer.run(() => insert.run('big2', big)), StorageUnavailableError);
+  assert.equal(monitor.snapshot().episodes, 1, 'a second failure is the same episode');
+  assert.ok(monitor.snapshot().failures >= 2);
+
+  db.pragma('max_page_count = 1073741823'); // space again
+  await writer.run(() => insert.run('big', big));
+  assert.equal(monitor.healthy, true, 'the next good commit ends the episode');
+  db.close();
+});
+
+test('a failing fdatasync (EIO/ENOSPC) is not an acknowledged write: STORAGE_UNAVAILABLE, then recovery', async () => {
+  const path = join(dir, 'fsync.db');
+  const db = open('fsync.db');
+  const monitor = new DependencyMonitor('ledger', silent);
+  let fail = true;
+  const writer = new GroupCommit(db, {
+    syncWal: walToSync(path, 'FULL'), monitor,
+    fdatasync: (fd, cb) => (fail ? setImmediate(() => cb(Object.assign(new Error('ENOSPC: no space left on device, fdatasync'), { code: 'ENOSPC' }))) : fdatasync(fd, cb)),
+  });
+  const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+  await assert.rejects(writer.run(() => insert.run('a', 1)), (err: unknown) => err instanceof StorageUnavailableError && err.code === 'STORAGE_UNAVAILABLE');
+  assert.equal(monitor.healthy, false);
+  fail = false;
+  await writer.run(() => insert.run('b', 2));
+  assert.equal(monitor.healthy, true);
+  await writer.drain();
   db.close();
 });

@@ -1,4 +1,6 @@
 import { closeSync, fdatasync, openSync } from 'node:fs';
+import type { DependencyMonitor } from '../health/monitor';
+import { isStorageFailure, StorageUnavailableError } from '../health/unavailable';
 import type { SqliteDb } from './sqlite';
 
 type Job = { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void; value?: unknown; error?: unknown };
@@ -10,6 +12,10 @@ export interface GroupCommitOptions {
    * null: commits are not synced (safe against a crashed process, not a lost machine).
    */
   syncWal?: string | null;
+  /** Counts and logs storage failures (disk full, I/O errors) once per episode; /readyz reads it. */
+  monitor?: DependencyMonitor;
+  /** The fdatasync to use; a seam for tests of a failing disk. */
+  fdatasync?: (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
 }
 
 /**
@@ -25,6 +31,16 @@ export interface GroupCommitOptions {
  * WAL before each checkpoint and the database after it (https://sqlite.org/pragma.html#pragma_synchronous),
  * and we fdatasync the WAL ourselves, asynchronously, after each group commit: the same
  * guarantee as FULL for every acknowledged write.
+ *
+ * Each batch is a `BEGIN IMMEDIATE` transaction: it takes the write lock before its first read. A
+ * deferred transaction that reads first and writes second cannot wait for another process's
+ * write lock — SQLite answers SQLITE_BUSY at once, busy_timeout or not, because its snapshot is
+ * stale (https://sqlite.org/lang_transaction.html, https://sqlite.org/wal.html#sometimes_queries_return_sqlite_busy_in_wal_mode).
+ * IMMEDIATE waits in busy_timeout instead, so processes sharing the file queue rather than fail.
+ *
+ * A write the disk cannot take (SQLITE_FULL, SQLITE_IOERR, a failed fdatasync) rejects with
+ * `StorageUnavailableError` (503 + Retry-After at the HTTP edge), is counted by the monitor, and
+ * the next batch simply tries again: recovery needs no restart.
  */
 export class GroupCommit {
   private queue: Job[] = [];
@@ -33,6 +49,11 @@ export class GroupCommit {
   private readonly one: (job: Job) => unknown;
   private walFd: number | null = null;
   private readonly syncing = new Set<Promise<void>>();
+  /**
+   * Test seam: runs inside each batch's transaction, after its jobs; a throw fails the batch as a
+   * full disk would at COMMIT (nothing of it stored). Tests of the HTTP answers set it; nothing else.
+   */
+  beforeCommit: (() => void) | null = null;
   /** For the benchmark report. */
   maxBatch = 0;
   batches = 0;
@@ -42,15 +63,22 @@ export class GroupCommit {
     private readonly options: GroupCommitOptions = {},
   ) {
     this.one = db.transaction((job: Job) => job.run());
-    this.batch = db.transaction((jobs: Job[]) => {
+    const batch = db.transaction((jobs: Job[]) => {
       for (const job of jobs) {
         try {
           job.value = this.one(job);
         } catch (err) {
+          // SQLITE_FULL, SQLITE_IOERR and friends may roll back the WHOLE transaction
+          // (https://sqlite.org/lang_transaction.html "Response To Errors Within A Transaction"):
+          // the jobs after this one would then run in autocommit, each committed on its own, and
+          // be answered as failed. Fail the batch instead; nothing of it is stored.
+          if (!db.inTransaction) throw err;
           job.error = err;
         }
       }
+      this.beforeCommit?.();
     });
+    this.batch = (jobs) => batch.immediate(jobs);
   }
 
   run<T>(fn: () => T): Promise<T> {
@@ -75,15 +103,23 @@ export class GroupCommit {
       this.batch(jobs);
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing of this batch is stored.
-      for (const job of jobs) job.reject(err);
+      const error = this.storageError(err);
+      for (const job of jobs) job.reject(error);
       return;
     }
     const settle = (syncError?: unknown) => {
+      const failed = syncError ? this.storageError(syncError) : undefined;
+      let ok = !failed;
       for (const job of jobs) {
-        if (syncError) job.reject(syncError);
-        else if ('error' in job) job.reject(job.error);
-        else job.resolve(job.value);
+        if (failed) job.reject(failed);
+        else if ('error' in job) {
+          // A job's own error (a constraint, a bug) is its own; a full disk is everyone's.
+          const error = this.storageError(job.error);
+          if (error !== job.error) ok = false;
+          job.reject(error);
+        } else job.resolve(job.value);
       }
+      if (ok) this.options.monitor?.succeeded();
     };
     let fd: number | null;
     try {
@@ -93,7 +129,7 @@ export class GroupCommit {
     }
     if (fd === null) return settle();
     const sync = new Promise<void>((done) => {
-      fdatasync(fd, (err) => {
+      (this.options.fdatasync ?? fdatasync)(fd, (err) => {
         // Not known to be on disk: the callers get an error and the network retries; the retry
         // finds the stored row and answers duplicate, so nothing is lost or doubled.
         settle(err ?? undefined);
@@ -110,6 +146,13 @@ export class GroupCommit {
     await Promise.all([...this.syncing]);
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
+  }
+
+  /** A storage-class failure becomes StorageUnavailableError (counted once); others pass as they are. */
+  private storageError(err: unknown): unknown {
+    if (!isStorageFailure(err)) return err;
+    this.options.monitor?.failed(err);
+    return err instanceof StorageUnavailableError ? err : new StorageUnavailableError(err);
   }
 
   private wal(): number | null {

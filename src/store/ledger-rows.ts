@@ -1,5 +1,5 @@
 import type { ConversionRecord } from '../conversions/conversion';
-import type { AttemptRow, DeliveryRow, DeliveryStatus, DestinationState, RejectionRow } from './ledger';
+import type { AttemptRow, DeliveryRow, DeliveryStatus, DestinationState, ReceivedPostback, RejectionRow } from './ledger';
 
 /** Column ↔ record mapping, shared by every engine (the SQL is the same on all of them). */
 export type Row = Record<string, unknown>;
@@ -12,10 +12,11 @@ export function conversionToRow(c: ConversionRecord): unknown[] {
   return [
     c.id, c.source, c.transactionId, c.event, c.status, c.payout, c.currency, c.offerId, c.clickId,
     c.matched ? 1 : 0, c.click ? JSON.stringify(c.click) : null, JSON.stringify(c.params), c.receivedAt, c.updatedAt,
+    JSON.stringify(c.identifiers ?? {}), JSON.stringify(c.warnings ?? []),
   ];
 }
 export const CONVERSION_COLUMNS =
-  'id, source, transaction_id, event, status, payout, currency, offer_id, click_id, matched, click, params, received_at, updated_at';
+  'id, source, transaction_id, event, status, payout, currency, offer_id, click_id, matched, click, params, received_at, updated_at, identifiers, warnings';
 
 export function rowToConversion(r: Row): ConversionRecord {
   return {
@@ -31,6 +32,8 @@ export function rowToConversion(r: Row): ConversionRecord {
     matched: num(r.matched) === 1,
     click: r.click ? JSON.parse(String(r.click)) : null,
     params: JSON.parse(String(r.params)),
+    identifiers: r.identifiers ? JSON.parse(String(r.identifiers)) : {},
+    warnings: r.warnings ? JSON.parse(String(r.warnings)) : [],
     receivedAt: num(r.received_at),
     updatedAt: num(r.updated_at),
   };
@@ -66,6 +69,7 @@ export function rowToAttempt(r: Row): AttemptRow {
     request: r.request ? JSON.parse(String(r.request)) : null,
     responseStatus: numOrNull(r.response_status),
     responseBody: strOrNull(r.response_body),
+    ...(r.response_headers !== undefined ? { responseHeaders: r.response_headers ? JSON.parse(String(r.response_headers)) : null } : {}),
     outcome: r.outcome as AttemptRow['outcome'],
     errorKind: strOrNull(r.error_kind),
     errorMessage: strOrNull(r.error_message),
@@ -98,5 +102,24 @@ export function rowToRejection(r: Row): RejectionRow {
     code: String(r.code),
     message: String(r.message),
     params: JSON.parse(String(r.params)),
+  };
+}
+
+/** The `warnings` column: a JSON array (`[]` for none). */
+export function rowToWarnings(v: unknown): string[] {
+  return v ? (JSON.parse(String(v)) as string[]) : [];
+}
+
+export function rowToReceivedPostback(r: Row): ReceivedPostback {
+  return {
+    id: String(r.id),
+    source: strOrNull(r.source),
+    receivedAt: num(r.received_at),
+    outcome: r.outcome === 'rejected' ? 'rejected' : 'accepted',
+    httpStatus: num(r.http_status),
+    code: strOrNull(r.code),
+    message: strOrNull(r.message),
+    params: JSON.parse(String(r.params)),
+    conversionId: strOrNull(r.conversion_id),
   };
 }

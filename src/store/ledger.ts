@@ -1,4 +1,4 @@
-import type { ConversionRecord } from '../conversions/conversion';
+import type { ConversionRecord, ConversionStatus } from '../conversions/conversion';
 import type { PlatformRequest } from '../connector-kit/http-types';
 
 /**
@@ -34,6 +34,8 @@ export interface AttemptRow {
   request: PlatformRequest | null;
   responseStatus: number | null;
   responseBody: string | null;
+  /** Response headers as recorded (bounded, credentials redacted); absent on attempts stored before they were kept. */
+  responseHeaders?: Record<string, string> | null;
   outcome: 'succeeded' | 'failed';
   errorKind: string | null;
   errorMessage: string | null;
@@ -113,6 +115,87 @@ export interface DeliveryQuery {
   limit: number;
   /** Paging, newest first: rows after this one in (created_at DESC, id) order. */
   after?: PageCursor;
+  /** Last changed at or after (ms): for a dead delivery, when it died. */
+  updatedSince?: number;
+  ids?: string[];
+}
+
+/** A conversion's deliveries seen from the console: `paused` = pending on a paused destination. */
+export type DeliveryOutcome = 'succeeded' | 'pending' | 'dead' | 'paused' | 'cancelled' | 'skipped';
+
+export interface ConversionSearch {
+  transactionId?: string;
+  clickId?: string;
+  source?: string;
+  offerId?: string;
+  status?: ConversionStatus;
+  matched?: boolean;
+  /** With `destinationId`: that destination's delivery has this outcome; alone: any delivery has it. */
+  outcome?: DeliveryOutcome;
+  destinationId?: string;
+  hasWarnings?: boolean;
+  /** received_at ≥ from. */
+  from?: number;
+  /** received_at < to. */
+  to?: number;
+  limit: number;
+  /** Paging, newest first: rows after this one in (received_at DESC, id DESC) order. */
+  after?: PageCursor;
+}
+
+export interface ConversionListItem {
+  conversion: ConversionRecord;
+  warnings: string[];
+}
+
+export interface PostbackSearch {
+  source?: string;
+  outcome?: 'accepted' | 'rejected';
+  from?: number;
+  to?: number;
+  limit: number;
+  /** (received_at DESC, id DESC) order across both tables. */
+  after?: PageCursor;
+}
+
+/** A postback that reached the gateway: accepted (its conversion) or refused (its rejection). */
+export interface ReceivedPostback {
+  id: string;
+  source: string | null;
+  receivedAt: number;
+  outcome: 'accepted' | 'rejected';
+  httpStatus: number;
+  code: string | null;
+  message: string | null;
+  params: Record<string, string>;
+  conversionId: string | null;
+}
+
+export interface StatCount {
+  name: string;
+  /** Start of the minute, epoch ms. */
+  bucket: number;
+  n: number;
+}
+
+/** Aggregates over from ≤ t < to; series buckets are `floor((t - from) / bucketMs)`. */
+export interface WindowStats {
+  conversions: number;
+  matched: number;
+  rejectedByCode: Record<string, number>;
+  /** stat_counts summed by name over the window's minutes. */
+  counts: Record<string, number>;
+  /** Deliveries created in the window, by destination and current status. */
+  deliveries: Array<{ destinationId: string; status: DeliveryStatus; n: number }>;
+  /** Deliveries created (conversions sent to a destination) and failed attempts, per bucket. */
+  series: Array<{ destinationId: string; bucket: number; conversions: number; failures: number }>;
+}
+
+export interface OutboxStats {
+  /** Pending deliveries. */
+  depth: number;
+  /** created_at of the oldest pending delivery; null when none. */
+  oldestPendingAt: number | null;
 }
 
 /** A position in a newest-first listing: the last row's time and id (ties broken by id). */
@@ -124,6 +207,8 @@ export interface PageCursor {
 export interface Ledger {
   recordPostback(write: PostbackWrite, now: number): Promise<PostbackResult>;
   recordRejection(rejection: RejectionRow): Promise<void>;
+  /** Append warnings to a stored conversion (a repeat with another payout, a late reject…); capped, duplicates dropped. */
+  addConversionWarnings(conversionId: string, warnings: string[]): Promise<void>;
   getConversion(id: string): Promise<ConversionRecord | null>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
   listDeliveriesOf(conversionId: string): Promise<DeliveryRow[]>;
@@ -139,6 +224,19 @@ export interface Ledger {
   destinationStates(): Promise<DestinationState[]>;
   resumeDestination(id: string, now: number): Promise<DestinationState | null>;
   countDeliveries(): Promise<Record<DeliveryStatus, number>>;
+  /** Console search, newest first (issue 8). */
+  searchConversions(q: ConversionSearch): Promise<ConversionListItem[]>;
+  conversionWarnings(conversionId: string): Promise<string[]>;
+  /** The deliveries of many conversions (list pages), in one query. */
+  deliveriesOfConversions(conversionIds: string[]): Promise<DeliveryRow[]>;
+  /** Accepted (conversions) and rejected postbacks merged, newest first. */
+  listPostbacks(q: PostbackSearch): Promise<ReceivedPostback[]>;
+  /** Bulk retry: each still-dead delivery due now with a fresh budget; returns the rows changed. */
+  retryDeadDeliveries(items: Array<{ id: string; extraAttempts: number }>, now: number): Promise<DeliveryRow[]>;
+  windowStats(from: number, to: number, bucketMs: number): Promise<WindowStats>;
+  outboxStats(): Promise<OutboxStats>;
+  /** Adds to the per-minute counters (upsert n = n + ?). */
+  addStatCounts(counts: StatCount[]): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

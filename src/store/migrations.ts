@@ -228,6 +228,79 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX attempts_exchange ON attempts (exchange_id);
     `,
   },
+  {
+    // Issue 7 items 6 and 16. Numbered apart from migrations other work adds alongside (versions need not be contiguous).
+    version: 20,
+    name: 'conversions: hashed personal identifiers and warnings',
+    sql: `
+      ALTER TABLE conversions ADD COLUMN identifiers TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE conversions ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
+  {
+    // Numbered apart from the console's migrations (issue 8), which were written at the same time.
+    version: 21,
+    name: 'click spool (clicks the click store could not take) and the readiness heartbeat',
+    sql: `
+      CREATE TABLE click_spool (
+        id TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        spooled_at BIGINT NOT NULL
+      );
+      CREATE INDEX click_spool_spooled_at ON click_spool (spooled_at);
+
+      CREATE TABLE readiness_heartbeat (
+        id TEXT PRIMARY KEY,
+        beat_at BIGINT NOT NULL
+      );
+    `,
+  },
+  {
+    // Issue 8 (console API). Numbered 50 so the hardening issue's migrations (3, 4…) keep their
+    // numbers; migrate() applies every missing version in list order.
+    version: 50,
+    name: 'console: search indexes, response headers, stat counters',
+    sql: `
+      ALTER TABLE exchanges ADD COLUMN response_headers TEXT;
+
+      -- Newest first, ties by id: (received_at, id) serves the default order and the row-value
+      -- cursor; matched rides along so the overview's counts read the index alone. Each index
+      -- below is one more entry per new conversion: only filters whose matches can be rare get
+      -- one (matched is not: a page of unmatched rows is found within a few hundred rows).
+      DROP INDEX conversions_received_at;
+      CREATE INDEX conversions_received ON conversions (received_at, id, matched);
+      CREATE INDEX conversions_tx ON conversions (transaction_id);
+      CREATE INDEX conversions_click ON conversions (click_id);
+      CREATE INDEX conversions_source ON conversions (source, received_at, id);
+      CREATE INDEX conversions_offer ON conversions (offer_id, received_at, id);
+      CREATE INDEX conversions_status ON conversions (status, received_at, id);
+      CREATE INDEX conversions_warned ON conversions (received_at, id) WHERE warnings <> '[]';
+
+      -- The deliveries list's order, and the overview's counts from the index alone. A claim
+      -- changes none of these columns, so it does not touch this index.
+      CREATE INDEX deliveries_created ON deliveries (created_at, id, destination_id, status);
+      -- A rare delivery outcome's conversions (dead, pending… of one destination or any) from the
+      -- index alone. Replaces (destination_id, status): its lookups are served here, and a list of
+      -- one destination's deliveries reads deliveries_created newest first.
+      DROP INDEX deliveries_destination;
+      CREATE INDEX deliveries_outcome ON deliveries (status, destination_id, conversion_id);
+      CREATE INDEX attempts_failed ON attempts (started_at) WHERE outcome = 'failed';
+
+      DROP INDEX rejections_received_at;
+      CREATE INDEX rejections_received ON rejections (received_at, id);
+      CREATE INDEX rejections_source ON rejections (source, received_at, id);
+
+      -- Counters the ledger has no rows for (clicks live in the click store, duplicates are not
+      -- stored): per-minute buckets, added to by every process.
+      CREATE TABLE stat_counts (
+        name TEXT NOT NULL,
+        bucket BIGINT NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (name, bucket)
+      );
+    `,
+  },
 ];
 
 export function migrate(db: SqliteDb, now = Date.now()): number[] {

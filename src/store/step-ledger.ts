@@ -1,23 +1,28 @@
 import type { ConversionRecord } from '../conversions/conversion';
 import { newId } from '../ids';
 import type { Dialect } from './dialect';
+import { newWarnings } from '../conversions/warnings';
 import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult, PostbackWrite, RouteTarget } from './ledger';
-import { CONVERSION_COLUMNS, conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToRejection, type Row } from './ledger-rows';
-import { SQL } from './ledger-sql';
+import {
+  CONVERSION_COLUMNS, conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToReceivedPostback, rowToRejection,
+  rowToWarnings, type Row,
+} from './ledger-rows';
+import { FEW_OUTCOME_MATCHES, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
+import { windowStatsFrom } from './window-stats';
 import { coalescing, recordAttempts, type Finished } from './attempt-records';
 import { q, type StepRunner, type Steps } from './sql-steps';
 
 /**
- * The Ledger over any engine's StepRunner (sql-steps.ts): the Postgres engine's ledger. The SQL is
- * ledger-sql.ts's; what only a multi-process engine needs is here and visible:
+ * The Ledger over any engine's StepRunner (sql-steps.ts): ONE implementation for SQLite and
+ * Postgres. The SQL is ledger-sql.ts's; what only a multi-process engine needs is here and visible:
  *  - a conversion is inserted with ON CONFLICT DO NOTHING on (source, transaction_id, event), so
  *    of two processes receiving the same transaction at the same moment exactly one inserts it
  *    and the other finds it and answers `duplicate: true`;
  *  - an existing conversion is read FOR UPDATE before its status changes (two status changes
  *    from two processes serialise on the row);
  *  - the claim locks the rows it takes with FOR UPDATE SKIP LOCKED (dialect.claimLock).
- * To add a Ledger method: add its SQL to ledger-sql.ts, then one entry here and one in
- * sqlite-ledger.ts; the same tests run on both engines (`npm run test:postgres`).
+ * To add a Ledger method: add its SQL to ledger-sql.ts, then one entry here; the same tests run on
+ * both engines (`npm run test:postgres`).
  */
 const CLAIM_INNER_LIMIT = 'LIMIT ?)';
 
@@ -188,6 +193,8 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
         const params: unknown[] = [];
         if (query.status) (where.push('status = ?'), params.push(query.status));
         if (query.destinationId) (where.push('destination_id = ?'), params.push(query.destinationId));
+        if (query.updatedSince !== undefined) (where.push('updated_at >= ?'), params.push(query.updatedSince));
+        if (query.ids) (where.push(query.ids.length ? `id IN (${query.ids.map(() => '?').join(', ')})` : '1 = 0'), params.push(...query.ids));
         if (query.after) (where.push('(created_at < ? OR (created_at = ? AND id > ?))'), params.push(query.after.at, query.after.at, query.after.id));
         const sql = `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
         return (yield* q.all(sql, ...params, query.limit)).map(rowToDelivery);
@@ -239,6 +246,68 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
         const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, dead: 0, cancelled: 0, skipped: 0 };
         for (const r of yield* q.all(SQL.countDeliveries)) counts[r.status as DeliveryStatus] = Number(r.n);
         return counts;
+      }),
+
+    addConversionWarnings: (id, warnings) =>
+      db.write(function* (d) {
+        // Read (row-locked on Postgres) and write in one job, so two repeats arriving together both keep theirs.
+        const r = yield* q.get(`${SQL.conversionWarnings}${d.forUpdate}`, id);
+        if (!r) return;
+        const stored = rowToWarnings(r.warnings);
+        const added = newWarnings(stored, warnings);
+        if (added.length > 0) yield* q.run(SQL.setConversionWarnings, JSON.stringify([...stored, ...added]), id);
+      }),
+
+    searchConversions: (query) =>
+      db.read(function* () {
+        const count = outcomeCountSql(query);
+        const few = count ? Number((yield* q.get(count.sql, ...count.params))?.n) <= FEW_OUTCOME_MATCHES : false;
+        const { sql, params } = conversionSearchSql(query, few);
+        return (yield* q.all(sql, ...params)).map((r) => ({ conversion: rowToConversion(r), warnings: rowToWarnings(r.warnings) }));
+      }),
+
+    conversionWarnings: (id) =>
+      db.read(function* () {
+        return rowToWarnings((yield* q.get(SQL.conversionWarnings, id))?.warnings);
+      }),
+
+    deliveriesOfConversions: (ids) =>
+      db.read(function* () {
+        if (ids.length === 0) return [];
+        return (yield* q.all(SQL.deliveriesOfConversions(ids.length), ...ids)).map(rowToDelivery);
+      }),
+
+    listPostbacks: (query) =>
+      db.read(function* () {
+        const { sql, params } = postbackListSql(query);
+        return (yield* q.all(sql, ...params)).map(rowToReceivedPostback);
+      }),
+
+    retryDeadDeliveries: (items, now) =>
+      db.write(function* (): Steps<DeliveryRow[]> {
+        const changed: DeliveryRow[] = [];
+        for (const { id, extraAttempts } of items) {
+          if ((yield* q.run(SQL.retryDead, now, extraAttempts, now, id)).changes > 0) changed.push(rowToDelivery((yield* q.get(SQL.getDelivery, id)) as Row));
+        }
+        return changed;
+      }),
+
+    windowStats: (from, to, bucketMs) => {
+      const all = (sql: string, ...params: unknown[]) => db.read(() => q.all(sql, ...params));
+      return windowStatsFrom(all, from, to, bucketMs);
+    },
+
+    outboxStats: () =>
+      db.read(function* () {
+        const r = (yield* q.get(SQL.outbox)) as Row;
+        return { depth: Number(r.depth), oldestPendingAt: r.oldest === null || r.oldest === undefined ? null : Number(r.oldest) };
+      }),
+
+    addStatCounts: (counts) =>
+      db.write(function* () {
+        // In (name, bucket) order: two processes flushing at once never wait on each other crosswise.
+        const sorted = [...counts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.bucket - b.bucket));
+        for (const c of sorted) yield* q.run(SQL.addStatCount, c.name, c.bucket, c.n);
       }),
 
     ping: () => db.read(function* () {

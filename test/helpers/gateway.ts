@@ -30,6 +30,8 @@ export function testConfig(overrides: Record<string, unknown> = {}, dbPath = ':m
       { id: 'direct', secret: DIRECT_SECRET, mode: 'direct', platform: 'google' },
     ],
     destinations: [],
+    // The fakes listen on 127.0.0.1: opened explicitly, so the production default stays strict.
+    outbound: { allowPrivateTargets: ['127.0.0.1'] },
     ...overrides,
   });
 }

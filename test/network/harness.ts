@@ -24,8 +24,10 @@ export function shiftClock(start = Date.UTC(2026, 10, 22, 12, 0, 0)) {
 export type ShiftClock = ReturnType<typeof shiftClock>;
 
 export interface NetworkGatewayOptions {
-  /** The `network:` config section; allowPrivateTargets defaults to 127.0.0.1 (the fakes). */
+  /** The `network:` config section. */
   network?: Record<string, unknown>;
+  /** The `outbound:` section; testConfig opens 127.0.0.1 (the fakes). */
+  outbound?: Record<string, unknown>;
   clock?: ShiftClock;
   /** Reuse a directory (restart tests); a new temp dir otherwise. */
   dir?: string;
@@ -40,7 +42,8 @@ export async function startNetworkGateway(options: NetworkGatewayOptions = {}) {
     {
       // Backoff ~1 ms: the 5 retries of one failure happen at once; the clock moves the rest.
       delivery: { concurrency: 8, pollMs: 10, leaseMs: 5_000, maxAttempts: 3, backoff: { baseMs: 1, maxMs: 2 } },
-      network: { allowPrivateTargets: ['127.0.0.1'], timeoutMs: 1_000, ...options.network },
+      network: { timeoutMs: 1_000, ...options.network },
+      ...(options.outbound ? { outbound: options.outbound } : {}),
     },
     join(dir, 'test.db'),
   );

@@ -108,11 +108,12 @@ describe('test tool, HTML pixels and report (everflow.md §4)', () => {
     assert.equal((await g.ok('GET', `/v1/network/postbacks/${pb.id}`)).consecutive_failures, 0);
   });
 
-  it('renders HTML pixels with escaped values (test tool, conversion, pixels endpoint)', async () => {
+  it('renders HTML pixels with URL-encoded, HTML-escaped values (test tool, conversion, pixels endpoint)', async () => {
     const { offer, partner: p } = await seedClick(g);
     const pb = await g.postback({ level: 'specific', partner_id: p.id, offer_id: offer.id, delivery_method: 'html', html_code: '<iframe src="https://t.example/?s={sub1}&p={payout}"></iframe>' });
-    const t = await g.ok('POST', `/v1/network/postbacks/${pb.id}/test`, { params: { sub1: '"><script>' } });
-    assert.equal(t.html, '<iframe src="https://t.example/?s=&quot;&gt;&lt;script&gt;&p=1.5"></iframe>');
+    const t = await g.ok('POST', `/v1/network/postbacks/${pb.id}/test`, { params: { sub1: '"><script>x&payout=999999&tx=forged' } });
+    // URL-encoded, then HTML-escaped: no markup, and no second payout in the partner's URL.
+    assert.equal(t.html, '<iframe src="https://t.example/?s=%22%3E%3Cscript%3Ex%26payout%3D999999%26tx%3Dforged&p=1.5"></iframe>');
     const click = await g.click({ offer_id: offer.id, partner_id: p.id, sub1: "a'b" });
     const c = await g.convert({ transaction_id: click.transaction_id });
     const px = await g.ok('GET', `/v1/network/conversions/${c.conversion_id}/pixels`);

@@ -12,7 +12,7 @@ let partnerId: number;
 before(async () => {
   partner = await startFakePartner();
   // No allow-list: the default, where partner URLs to our own network are refused.
-  g = await startNetworkGateway({ network: { allowPrivateTargets: [] } });
+  g = await startNetworkGateway({ outbound: { allowPrivateTargets: [] } });
   open = await startNetworkGateway();
   offerId = (await g.offer({ events: [{ id: 77, name: 'deposit' }] })).id;
   partnerId = (await g.partner()).id;
@@ -96,23 +96,32 @@ describe('SSRF: partner URLs to our own network are refused', () => {
     });
   }
 
-  it('accepts a public host, and 127.0.0.1 once network.allowPrivateTargets lists it', async () => {
+  it('accepts a public host, and 127.0.0.1 once outbound.allowPrivateTargets lists it', async () => {
     await g.postback({ level: 'global', partner_id: partnerId, postback_url: 'https://93.184.215.14/pb?x={sub1}' });
     const o = await open.offer();
     const p = await open.partner();
     await open.postback({ level: 'specific', partner_id: p.id, offer_id: o.id, postback_url: `${partner.url}/ok` });
   });
 
-  it('refuses at send time too: a macro in the host that renders to localhost is never sent', async () => {
+  it('refuses at send time too: a macro in the host that renders to localhost is never sent, and pauses as a config failure (issue 7 item 9)', async () => {
     const o = await g.offer();
     const p = await g.partner();
-    await g.postback({ level: 'specific', partner_id: p.id, offer_id: o.id, postback_url: `http://{sub1}:${partner.port}/ssrf` });
+    const pb = await g.postback({ level: 'specific', partner_id: p.id, offer_id: o.id, postback_url: `http://{sub1}:${partner.port}/ssrf` });
     const click = await g.click({ offer_id: o.id, partner_id: p.id, sub1: 'localhost' });
     const c = await g.convert({ transaction_id: click.transaction_id });
-    const [d] = await g.settled(c.conversion_id);
-    assert.equal(d?.status, 'dead');
+    const row = await g.until(async () => {
+      const r = (await g.ok('GET', `/v1/network/reports/postbacks?offer_id=${o.id}`)).rows[0];
+      return r?.debug ? r : undefined;
+    }, 'the refused attempt');
     assert.equal(partner.on('/ssrf').length, 0);
-    const report = await g.ok('GET', `/v1/network/reports/postbacks?offer_id=${o.id}`);
-    assert.match(report.rows[0].debug.error, /loopback\/private/);
+    assert.match(row.debug.error, /localhost.*loopback/);
+    await new Promise((r) => setTimeout(r, 200)); // room for a retry that must not come
+    const again = (await g.ok('GET', `/v1/network/reports/postbacks?offer_id=${o.id}`)).rows[0];
+    assert.equal(again.delivery_status, 'pending', 'not dead: it waits for the URL to be fixed');
+    assert.equal(again.attempt_count, 1, 'one attempt, no retries');
+    // Not a failure of the partner: the deactivation streak stays empty.
+    const after = await g.ok('GET', `/v1/network/postbacks/${pb.id}`);
+    assert.equal(after.status, 'active');
+    assert.equal(after.consecutive_failures, 0);
   });
 });

@@ -3,7 +3,8 @@ import { postgresDialect } from '../dialect';
 import { runAsync, type StepRunner } from '../sql-steps';
 import { PgGroupCommit } from './pg-group-commit';
 import { migratePostgres } from './pg-migrate';
-import { execStep, openPgPool, type PostgresSettings } from './pg-pool';
+import type { DependencyMonitor } from '../../health/monitor';
+import { execStep, openPgPool, pgStorageError, type PostgresSettings } from './pg-pool';
 
 export interface PostgresEngine {
   pool: pg.Pool;
@@ -20,17 +21,21 @@ export interface PostgresEngine {
  * store, the keyv adapter). Opening is synchronous so the gateway wires up the same way on both
  * engines; `ready` is what listen() and the first statement wait for.
  */
-export function openPostgresEngine(settings: PostgresSettings, now: () => number = Date.now): PostgresEngine {
+export function openPostgresEngine(settings: PostgresSettings, now: () => number = Date.now, monitor?: DependencyMonitor): PostgresEngine {
   const pool = openPgPool(settings);
   const ready = migratePostgres(pool, settings.schema, now()).then(() => undefined);
   // Observed by every caller; this keeps an early failure from being an unhandled rejection.
   ready.catch(() => undefined);
-  const writer = new PgGroupCommit(pool, ready);
+  const writer = new PgGroupCommit(pool, ready, monitor);
   const runner: StepRunner = {
     dialect: postgresDialect,
     async read(job) {
-      await ready;
-      return runAsync(job(postgresDialect), (step) => execStep(pool, step));
+      try {
+        await ready;
+        return await runAsync(job(postgresDialect), (step) => execStep(pool, step));
+      } catch (err) {
+        throw pgStorageError(err, monitor);
+      }
     },
     write: (job) => writer.run(job),
   };

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { postgresDialect } from '../dialect';
 import { runAsync, type Job } from '../sql-steps';
-import { execStep, isRetryable } from './pg-pool';
+import type { DependencyMonitor } from '../../health/monitor';
+import { execStep, isRetryable, pgStorageError } from './pg-pool';
 
 interface Queued {
   job: Job<unknown>;
@@ -20,6 +21,11 @@ interface Queued {
  * is rolled back and the batch runs again with a savepoint per job, so the failing job fails alone.
  * A deadlock or serialisation failure (two processes locking the same rows in a different order)
  * rolls back and re-runs the whole batch: jobs are generators built anew on each run.
+ *
+ * An unreachable or failing database (connection refused or lost, disk full, statement timeout)
+ * rejects the batch's jobs with StorageUnavailableError — 503 STORAGE_UNAVAILABLE + Retry-After at
+ * the HTTP edge, as a full disk does on SQLite — and the monitor counts it; the next batch simply
+ * tries again on a fresh connection.
  */
 export class PgGroupCommit {
   private queue: Queued[] = [];
@@ -31,6 +37,7 @@ export class PgGroupCommit {
   constructor(
     private readonly pool: pg.Pool,
     private readonly ready: Promise<void>,
+    private readonly monitor?: DependencyMonitor,
   ) {}
 
   run<T>(job: Job<T>): Promise<T> {
@@ -71,7 +78,8 @@ export class PgGroupCommit {
       await this.ready;
       client = await this.pool.connect();
     } catch (err) {
-      for (const j of jobs) j.reject(err);
+      const error = pgStorageError(err, this.monitor);
+      for (const j of jobs) j.reject(error);
       return;
     }
     let broken = false;
@@ -80,10 +88,11 @@ export class PgGroupCommit {
       for (let round = 0; ; round++) {
         const outcome = await this.attempt(client, jobs, savepoints);
         if (outcome.kind === 'committed') {
+          this.monitor?.succeeded();
           jobs.forEach((j, i) => {
             const r = outcome.results[i] as { ok: boolean; value?: unknown; error?: unknown };
             if (r.ok) j.resolve(r.value);
-            else j.reject(r.error);
+            else j.reject(pgStorageError(r.error, this.monitor));
           });
           return;
         }
@@ -97,7 +106,8 @@ export class PgGroupCommit {
           continue;
         }
         broken = outcome.kind === 'failed';
-        for (const j of jobs) j.reject(outcome.error);
+        const error = pgStorageError(outcome.error, this.monitor);
+        for (const j of jobs) j.reject(error);
         return;
       }
     } finally {

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Normalise-then-hash helpers for the personal data ad platforms match on. Every platform wants
- * SHA-256 hex of a normalised value; they differ only in the normalisation, so that is an option
- * here rather than a copy per connector (platforms.md §1.4 Meta, §3 TikTok, §4.3 Reddit).
+ * Normalise-then-hash helpers for the personal data ad platforms match on: the one home for it
+ * (intake hashes with them, src/privacy/identifiers.ts; connectors forward the hashes). Every
+ * platform wants SHA-256 hex of a normalised value; they differ only in the normalisation, so
+ * that is an option here rather than a copy per connector:
+ * - Meta: developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters
+ * - Google Ads: developers.google.com/google-ads/api/docs/conversions/enhance-conversions
+ * - TikTok: business-api.tiktok.com/portal/docs (Events API 2.0, `user` parameters)
+ * - Reddit: ads-api.reddit.com/docs/v3/ (Conversions API, `user` matching fields)
  */
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
@@ -19,7 +24,7 @@ export function isSha256Hex(value: string): boolean {
 
 /**
  * SHA-256 hex of `normalize(value)`; a value that already is a 64-hex digest passes through
- * (lower-cased), as Meta's SDK does (platforms.md §1.4) — hashing a hash would never match.
+ * (lower-cased), as Meta's SDK does (github.com/facebook/facebook-nodejs-business-sdk, src/objects/serverside/utils.js) — hashing a hash would never match.
  * Returns null when normalisation finds nothing usable, so callers omit the field.
  */
 export function hashValue(value: string | null | undefined, normalize: (v: string) => string | null = normalizeText): string | null {
@@ -38,11 +43,16 @@ export function normalizeText(value: string): string | null {
 
 export interface EmailOptions {
   /**
-   * Reddit's canonical form (platforms.md §4.3): drop dots in the local part and anything from
-   * the first `+`, so `Jane.Doe+ads@x.com` → `janedoe@x.com`. Off by default: for other
-   * platforms the dots are significant.
+   * Reddit's canonical form: drop dots in the local part and anything from the first `+`, so
+   * `Jane.Doe+ads@x.com` → `janedoe@x.com`. Off by default: for other platforms the dots are
+   * significant.
    */
   canonical?: boolean;
+  /**
+   * Google's rule: remove every `.` before the `@` of gmail.com and googlemail.com addresses
+   * only (developers.google.com/google-ads/api/docs/conversions/enhance-conversions).
+   */
+  gmailDots?: boolean;
 }
 
 /** Trim and lower-case; null when the text is not shaped like an address (one `@`, both sides). */
@@ -52,17 +62,16 @@ export function normalizeEmail(value: string, options: EmailOptions = {}): strin
   if (at <= 0 || at === v.length - 1 || /\s/.test(v) || v.indexOf('@') !== at) return null;
   let local = v.slice(0, at);
   const domain = v.slice(at + 1);
-  if (options.canonical) {
-    local = (local.split('+')[0] ?? '').replace(/\./g, '');
-    if (local === '') return null;
-  }
+  if (options.canonical) local = (local.split('+')[0] ?? '').replace(/\./g, '');
+  if (options.gmailDots && (domain === 'gmail.com' || domain === 'googlemail.com')) local = local.replace(/\./g, '');
+  if (local === '') return null;
   return `${local}@${domain}`;
 }
 
 export interface PhoneOptions {
   /**
    * Keep the leading `+` (E.164: TikTok, Reddit, Google). Meta wants digits only with the
-   * country code and no `+` (platforms.md §1.4), so it passes `plus: false`.
+   * country code and no `+`, so it passes `plus: false`.
    */
   plus?: boolean;
   /** Country calling code (e.g. '1', '+44') for numbers written nationally (`020 7946 0018`). */
@@ -71,14 +80,20 @@ export interface PhoneOptions {
 
 /**
  * E.164-ish: digits with a leading `+`. Symbols, spaces and an extension (`x12`, `ext. 12`,
- * `#12`) are dropped — Reddit wants the number "without extension" (platforms.md §4.3); `00` is
+ * `#12`) are dropped — Reddit wants the number "without extension"; `00` is
  * read as the international prefix; a national number loses its trunk `0`s and gets
  * `defaultCountryCode`. Returns null outside E.164's 7–15 digits.
  */
+/** Written with its country code (`+…` or the `00` international prefix): unambiguous without a default country. */
+export function isInternationalPhone(value: string): boolean {
+  const v = value.trim();
+  return v.startsWith('+') || /^\(?00/.test(v);
+}
+
 export function normalizePhone(value: string, options: PhoneOptions = {}): string | null {
   const plus = options.plus ?? true;
   const v = value.trim().replace(/\s*(?:ext\.?|extension|x|#|;ext=)\s*\d+$/i, '');
-  const international = v.startsWith('+') || /^\(?00/.test(v);
+  const international = isInternationalPhone(v);
   let digits = v.replace(/\D/g, '');
   if (international) {
     if (!v.startsWith('+')) digits = digits.replace(/^00/, '');

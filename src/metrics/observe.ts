@@ -1,0 +1,82 @@
+import type { Context, Next } from 'koa';
+import type { Config } from '../config';
+import { newId } from '../ids';
+import type { Logger } from '../logger';
+import type { Metrics } from './metrics';
+import type { Tally } from './tally';
+
+/** Query parameters whose values never reach a log line: credentials and personal data. */
+const HIDDEN_PARAMS = [
+  'key', 'token', 'secret', 'password', 'passwd', 'access_token', 'api_key', 'apikey', 'auth', 'authorization', 'client_secret',
+  'signature', 'sig', 'verification_token', 'email', 'phone', 'ip', 'user_ip', 'ua', 'user_agent', 'fn', 'ln', 'first_name', 'last_name',
+];
+const POSTBACK_ROUTES = new Set(['/postback', '/postback/:source']);
+/** A caller's X-Request-Id is kept when it looks like an id; anything else gets a fresh one. */
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** `a=1&key=s3cr3t` → `a=1&key=[redacted]`; names are compared decoded and case-insensitively. */
+export function redactQuery(query: string, hidden: ReadonlySet<string>): string {
+  if (query === '') return '';
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const rawName = eq === -1 ? pair : pair.slice(0, eq);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        // A malformed escape: compare the raw name.
+      }
+      return hidden.has(name.toLowerCase()) && eq !== -1 ? `${rawName}=[redacted]` : pair;
+    })
+    .join('&');
+}
+
+/**
+ * The outermost middleware: a request id (the caller's `X-Request-Id` or a new one, echoed), one
+ * access log line per request with credentials and personal data cut out of the query, HTTP
+ * metrics by route pattern, and for postbacks an intake line and the outcome counters. It sits
+ * outside the error handler, so it sees the status and body the client gets.
+ */
+export function observe(deps: { config: Config; logger: Logger; metrics: Metrics; tally: Tally }) {
+  const hidden = new Set([...HIDDEN_PARAMS, ...deps.config.sources.map((s) => s.params.key.toLowerCase())]);
+  const { logger, metrics, tally } = deps;
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const started = performance.now();
+    const given = ctx.get('x-request-id');
+    const requestId = REQUEST_ID.test(given) ? given : newId();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? '(unmatched)';
+      metrics.request(ctx.method, String(route), ctx.status, seconds);
+      const url = ctx.querystring ? `${ctx.path}?${redactQuery(ctx.querystring, hidden)}` : ctx.path;
+      logger.info({ reqId: requestId, method: ctx.method, url, route, status: ctx.status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
+      if (POSTBACK_ROUTES.has(String(route))) intake(ctx, requestId);
+    }
+  };
+
+  function intake(ctx: Context, requestId: string): void {
+    const body = ctx.body as Record<string, unknown> | undefined;
+    const line: Record<string, unknown> = { reqId: requestId, source: ctx.params?.source };
+    if (ctx.status === 200 && body && typeof body.conversion_id === 'string') {
+      const outcome = body.duplicate ? 'duplicate' : 'accepted';
+      metrics.postback(outcome);
+      if (body.duplicate) tally.add('postback.duplicate');
+      if (body.updated) tally.add('postback.updated');
+      const warnings = Array.isArray(body.warnings) ? body.warnings.length : 0;
+      logger.info({ ...line, outcome, updated: body.updated, conversion: body.conversion_id, matched: body.matched, status: body.status,
+        deliveries: Array.isArray(body.deliveries) ? body.deliveries.length : 0, warnings }, 'postback');
+      return;
+    }
+    const error = (body?.error ?? {}) as { code?: unknown };
+    const code = typeof error.code === 'string' ? error.code : `HTTP_${ctx.status}`;
+    metrics.postback('rejected', code);
+    // The code only: some messages quote what was refused (the caller's address for IP_NOT_ALLOWED).
+    logger.info({ ...line, outcome: 'rejected', httpStatus: ctx.status, code }, 'postback');
+  }
+}
