@@ -89,6 +89,20 @@ export function queryOne(gw: Gateway, sql: string, ...params: unknown[]): Promis
   });
 }
 
+/** Every row of a query against the gateway's own database, whichever the engine. */
+export function queryAll(gw: Gateway, sql: string, ...params: unknown[]): Promise<Array<Record<string, unknown>>> {
+  return gw.storage.runner.read(function* () {
+    return yield* q.all(sql, ...params);
+  });
+}
+
+/** A write statement on the gateway's own database (through its group commit), whichever the engine. */
+export function execute(gw: Gateway, sql: string, ...params: unknown[]): Promise<{ changes: number }> {
+  return gw.storage.runner.write(function* () {
+    return yield* q.run(sql, ...params);
+  });
+}
+
 /** Polls GET /v1/conversions/:id until every delivery has `status`; returns the conversion detail. */
 export async function waitForDeliveries(g: TestGateway, conversionId: string, status: string, timeoutMs = 5000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
