@@ -124,10 +124,10 @@ export function openGateway(options: GatewayOptions) {
     get writer() {
       return sqliteOf(storage).writer;
     },
-    async listen(port = config.server.port, host = config.server.host): Promise<Server> {
+    listen(port = config.server.port, host = config.server.host): Promise<Server> {
+      // Synchronous, before anything opens: an unsafe bind throws here, not as a rejection.
       assertSafeBind(config, host);
-      await ready;
-      return new Promise((resolve) => {
+      return ready.then(() => new Promise<Server>((resolve) => {
         server = createServer(serverOptions(config), app.callback()).listen(port, host, () => resolve(server as Server));
         server.keepAliveTimeout = 65_000;
         server.prependListener('request', (_req, res: ServerResponse) => {
@@ -135,7 +135,7 @@ export function openGateway(options: GatewayOptions) {
           unanswered.add(res);
           res.on('close', () => unanswered.delete(res));
         });
-      });
+      }));
     },
     /** SIGTERM: stop taking work, finish in-flight attempts, then close storage. Idempotent. */
     close(): Promise<void> {

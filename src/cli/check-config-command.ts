@@ -20,7 +20,7 @@ interface Problem {
 }
 
 /** A fix for zod's and the config's messages, so every line says what to do. */
-function fixFor(message: string): string {
+function fixFor(message: string, given?: string): string {
   const env = /environment variable (\w+)/.exec(message);
   if (env) return `export ${env[1]}=… before starting, or give a default: \${${env[1]}:-value}`;
   if (/at least (\d+) characters/.test(message)) return 'use a longer random value, e.g. the output of `openssl rand -hex 24`';
@@ -29,7 +29,13 @@ function fixFor(message: string): string {
   if (/received undefined|is required|Required/.test(message)) return 'add this key (closeloop.example.yaml shows every key)';
   if (/Unrecognized key|unrecognized/i.test(message)) return 'remove or rename the key (check its spelling in closeloop.example.yaml)';
   if (/http:\/\/ or https:\/\//.test(message)) return 'write the full URL, starting with https://';
-  return 'see closeloop.example.yaml for this key';
+  return given ?? 'see closeloop.example.yaml for this key';
+}
+
+/** config.ts already writes `problem — fix`; keep its fix unless a more specific one is known here. */
+function lineProblem(path: string, text: string): Problem {
+  const [problem, ...fix] = text.split(' — ');
+  return { severity: 'error', path, problem: problem as string, fix: fixFor(problem as string, fix.length ? fix.join(' — ') : undefined) };
 }
 
 /** "  path: message" lines of a ConfigError (config.ts and delivery/destinations.ts formats). */
@@ -40,7 +46,7 @@ function problemsOf(err: ConfigError): Problem[] {
     const dest = /^destination "([^"]+)"(?: ([^:]+))?: (.*)$/.exec(l);
     if (dest) return { severity: 'error', path: `destinations[${dest[1]}]${dest[2] ? `.${dest[2]}` : ''}`, problem: dest[3] as string, fix: fixFor(dest[3] as string) };
     const m = /^([^:\s][^:]*?): (.*)$/.exec(l);
-    return m ? { severity: 'error', path: m[1] as string, problem: m[2] as string, fix: fixFor(m[2] as string) } : { severity: 'error', path: '(config)', problem: l, fix: fixFor(l) };
+    return m ? lineProblem(m[1] as string, m[2] as string) : lineProblem('(config)', l);
   });
 }
 
