@@ -39,7 +39,8 @@ test('partner postback failures from 3 processes: deactivated exactly at the 10t
     storage: { engine: 'postgres', postgres: { url: TEST_POSTGRES_URL, schema, poolSize: 4 } },
     delivery: { concurrency: 8, pollMs: 20, leaseMs: 3_000, maxAttempts: 3, backoff: { baseMs: 20, maxMs: 40 } },
     log: { level: 'warn' },
-    network: { retries: 1, timeoutMs: 2_000, refreshMs: 200, allowPrivateTargets: ['127.0.0.1'] },
+    network: { retries: 1, timeoutMs: 2_000, refreshMs: 200 },
+    outbound: { allowPrivateTargets: ['127.0.0.1'] },
   }));
   const ports = await Promise.all([freePort(), freePort(), freePort()]);
   const procs: GatewayProcess[] = await Promise.all(ports.map((port) => startGatewayProcess(configPath, port)));

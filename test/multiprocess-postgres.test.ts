@@ -55,6 +55,8 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
     links: [{ id: 'demo', offerUrl: 'https://offer.example.com/lp' }],
     sources: [{ id: SOURCE, secret: SECRET, mode: 'tracked' }],
     destinations: [{ id: DESTINATION, connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?key={dedup_key}&tx={transaction_id}` } }],
+    // The fake destination listens on 127.0.0.1 (the outbound guard refuses loopback by default).
+    outbound: { allowPrivateTargets: ['127.0.0.1'] },
   }));
 
   const ports = await Promise.all([freePort(), freePort(), freePort()]);

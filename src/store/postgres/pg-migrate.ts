@@ -14,9 +14,11 @@ const MIGRATION_LOCK = 0x636c6f73; // "clos"
 export async function migratePostgres(pool: pg.Pool, schema?: string, now = Date.now()): Promise<number[]> {
   const client = await pool.connect();
   try {
-    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
+      // Under the lock: two processes' CREATE SCHEMA IF NOT EXISTS at the same moment can both
+      // miss the schema and the second fails on pg_namespace's unique index.
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
       const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
       const applied: number[] = [];
