@@ -9,7 +9,8 @@ import { route } from '../src/conversions/routing';
 import { newId } from '../src/ids';
 import { GroupCommit } from '../src/store/group-commit';
 import { migrate } from '../src/store/migrations';
-import { createSqliteLedger } from '../src/store/sqlite-ledger';
+import { createStepLedger } from '../src/store/step-ledger';
+import { sqliteStepRunner } from '../src/store/sqlite-steps';
 import { openSqlite } from '../src/store/sqlite';
 import { fmtMs, table } from './lib/format';
 import { percentile } from './lib/load';
@@ -53,7 +54,7 @@ const kv = (id: () => string): Case['setup'] => (db, writer) => {
   return () => writer.run(() => ins.run(`click:${id()}`, clickValue, Date.now() + 1e9));
 };
 const postback = (destinations: readonly DestinationConfig[], id: () => string): Case['setup'] => (db, writer) => {
-  const ledger = createSqliteLedger(db, writer);
+  const ledger = createStepLedger(sqliteStepRunner(db, writer), async () => { await writer.drain(); db.close(); });
   return () => {
     const at = Date.now();
     const conversion: ConversionRecord = {

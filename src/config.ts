@@ -124,18 +124,50 @@ export const configSchema = z.object({
   }),
   storage: z
     .object({
+      /**
+       * sqlite: the embedded file (default, one process). postgres: the shared ledger that any
+       * number of gateway processes use at once (src/store/postgres/).
+       */
+      engine: z.enum(['sqlite', 'postgres']).default('sqlite'),
       sqlitePath: z.string().default('./data/closeloop.db'),
       /**
        * FULL: no write is acknowledged before its WAL is fsynced (one fdatasync per group commit,
        * off the event loop). NORMAL: safe against a crashed process, not against a lost machine.
        */
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
-      /** Click store: 'sqlite' (same file) or a redis:// URL. */
-      clickStore: z.string().default('sqlite'),
+      postgres: z
+        .object({
+          url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/closeloop'),
+          /** Connections per process; one of them carries the group commit. */
+          poolSize: z.number().int().min(2).max(100).default(10),
+          /** Server-side limit per statement (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT). */
+          statementTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+          /** A schema of its own (created if missing); default: the server's search_path. */
+          schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
+        })
+        .prefault({}),
+      /**
+       * Attempts, exchanges and rejections older than `days` are deleted in chunks every
+       * `intervalMs` (both engines; conversions and deliveries are kept). null: keep everything.
+       */
+      retention: z
+        .object({
+          days: z.number().positive().max(3650).nullable().default(90),
+          intervalMs: z.number().int().min(1000).default(3_600_000),
+          chunkSize: z.number().int().min(10).max(100_000).default(5_000),
+        })
+        .prefault({}),
+      /** Click store: the ledger's own database when unset ('sqlite' or 'postgres' name it), or a redis:// URL. */
+      clickStore: z.string().optional(),
       /** Every click-store command answers or fails within this time (a redis:// store's outage costs no more). */
       clickStoreTimeoutMs: z.number().int().min(10).max(10_000).default(500),
     })
-    .default({ sqlitePath: './data/closeloop.db', synchronous: 'FULL', clickStore: 'sqlite', clickStoreTimeoutMs: 500 }),
+    .superRefine((s, ctx) => {
+      if ((s.clickStore === 'sqlite' || s.clickStore === 'postgres') && s.clickStore !== s.engine) {
+        ctx.addIssue({ code: 'custom', path: ['clickStore'], message: `clickStore '${s.clickStore}' needs storage.engine: ${s.clickStore}` });
+      }
+    })
+    .prefault({}),
   clicks: z
     .object({
       attributionWindowDays: z.number().positive().max(400).default(30),
@@ -266,5 +298,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     config.server.port = port;
   }
   if (env.CLOSELOOP_DB) config.storage.sqlitePath = env.CLOSELOOP_DB;
+  if (env.CLOSELOOP_POSTGRES_URL) config.storage.postgres.url = env.CLOSELOOP_POSTGRES_URL;
   return { config, path };
 }

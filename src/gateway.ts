@@ -18,13 +18,8 @@ import type { Logger } from './logger';
 import { serverOptions } from './http/server-options';
 import { openNetwork } from './network/index';
 import { createMetrics, type Metrics } from './metrics/metrics';
-import { GroupCommit } from './store/group-commit';
-import { migrate } from './store/migrations';
-import { startCheckpointer } from './store/checkpointer';
-import { createSqliteClickSpool } from './store/sqlite-click-spool';
-import { openSqlite, sqlRunner, walToSync } from './store/sqlite';
-import { SqliteKeyvAdapter } from './store/sqlite-keyv-adapter';
-import { createSqliteLedger } from './store/sqlite-ledger';
+import { openStorage, type Storage } from './store/open-storage';
+import { purgeExpiredHistory } from './store/retention';
 
 export interface GatewayOptions {
   config: Config;
@@ -41,16 +36,14 @@ export interface GatewayOptions {
 export function openGateway(options: GatewayOptions) {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
-  const db = openSqlite(config.storage.sqlitePath);
-  migrate(db, now());
   // Failures of each dependency, counted and logged once per episode; /readyz (and metrics) read them.
   const health = new HealthRegistry(logger.child({ component: 'health' }), now);
   const ledgerMonitor = health.monitor('ledger');
-  const writer = new GroupCommit(db, { syncWal: walToSync(config.storage.sqlitePath, config.storage.synchronous), monitor: ledgerMonitor });
-  const checkpointer = startCheckpointer(db, config.storage.sqlitePath, 250, (message) => logger.error({ message }, 'WAL checkpoint failed'));
-  const ledger = createSqliteLedger(db, writer);
-  const clicks = openClickStore(config, db, writer, now, health);
-  const heartbeat = ledgerHeartbeat((fn) => writer.run(fn), sqlRunner(db).run, now);
+  // storage.engine: the embedded SQLite file or the shared Postgres ledger (src/store/open-storage.ts).
+  const storage = openStorage(config, now, (message) => logger.error({ message }, 'WAL checkpoint failed'), ledgerMonitor);
+  const { ledger } = storage;
+  const clicks = openClickStore(config, storage, now, health);
+  const heartbeat = ledgerHeartbeat(storage.runner, now);
   const readiness = () =>
     checkReadiness(
       [
@@ -81,7 +74,7 @@ export function openGateway(options: GatewayOptions) {
   const guard = prepareOutbound(config, destinations.values(), logger);
   const http = options.http ?? createHttpClient({ guard });
   // The network side plugs its partner postbacks into the same engine (issue #4).
-  const network = openNetwork({ config, db, writer, ledger, registry, now, guard, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
+  const network = openNetwork({ config, storage: storage.runner, ledger, registry, now, guard, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
   // One lookup for every destination, configured or partner postback: the engine and the admin routes share it.
   const directory = combineDirectories(staticDirectory(destinations), network.directory);
   const metrics = options.metrics ?? createMetrics();
@@ -101,7 +94,21 @@ export function openGateway(options: GatewayOptions) {
     );
   }, config.clicks.purgeIntervalMs);
   purge.unref();
-  if (options.startWorkers !== false) engine.start();
+  // Retention (storage.retention): old attempts, exchanges and rejections go, in chunks.
+  const retention = setInterval(() => {
+    purgeExpiredHistory(storage.runner, config.storage.retention, now()).then(
+      (n) => n.attempts + n.rejections > 0 && logger.info({ purged: n }, 'old delivery history deleted'),
+      (err) => logger.error({ err }, 'retention purge failed'),
+    );
+  }, config.storage.retention.intervalMs);
+  retention.unref();
+  // Postgres: the schema is migrated and the postback cache loaded before any claim.
+  const ready = Promise.all([storage.ready, network.ready]).then(() => undefined);
+  ready.catch(() => undefined);
+  if (options.startWorkers !== false) {
+    if (storage.engine === 'sqlite') engine.start();
+    else void ready.then(() => !draining && engine.start(), (err) => logger.error({ err }, 'storage did not open'));
+  }
 
   let server: Server | null = null;
   let closing: Promise<void> | undefined;
@@ -109,10 +116,18 @@ export function openGateway(options: GatewayOptions) {
   // otherwise a client's keep-alive socket holds server.close() open (keepAliveTimeout, 65 s).
   const unanswered = new Set<ServerResponse>();
   return {
-    app, router, ledger, clicks, engine, writer, registry, destinations, db, network, health, readiness, metrics,
+    app, router, ledger, clicks, engine, registry, destinations, network, storage, ready, health, readiness, metrics,
+    /** The SQLite handle and group commit (benchmarks, SQLite-only tests); throws on Postgres. */
+    get db() {
+      return sqliteOf(storage).db;
+    },
+    get writer() {
+      return sqliteOf(storage).writer;
+    },
     listen(port = config.server.port, host = config.server.host): Promise<Server> {
+      // Synchronous, before anything opens: an unsafe bind throws here, not as a rejection.
       assertSafeBind(config, host);
-      return new Promise((resolve) => {
+      return ready.then(() => new Promise<Server>((resolve) => {
         server = createServer(serverOptions(config), app.callback()).listen(port, host, () => resolve(server as Server));
         server.keepAliveTimeout = 65_000;
         server.prependListener('request', (_req, res: ServerResponse) => {
@@ -120,7 +135,7 @@ export function openGateway(options: GatewayOptions) {
           unanswered.add(res);
           res.on('close', () => unanswered.delete(res));
         });
-      });
+      }));
     },
     /** SIGTERM: stop taking work, finish in-flight attempts, then close storage. Idempotent. */
     close(): Promise<void> {
@@ -137,6 +152,7 @@ export function openGateway(options: GatewayOptions) {
     draining = true;
     for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
     clearInterval(purge);
+    clearInterval(retention);
     const serverClosed = server ? new Promise<void>((r) => server?.close(() => r())) : Promise.resolve();
     server?.closeIdleConnections();
     const budget = config.server.shutdownTimeoutMs;
@@ -167,26 +183,33 @@ export function openGateway(options: GatewayOptions) {
     await Promise.allSettled(registry.all().map((c) => bounded(c.close?.())));
     await bounded(http.close());
     await clicks.close().catch((err) => logger.warn({ err }, 'shutdown: click store close failed'));
-    await checkpointer?.stop();
-    await ledger.close();
+    // SQLite: the checkpointer, then the last group commit; Postgres: the last batch, then the pool.
+    await storage.close();
   }
 }
 export type Gateway = ReturnType<typeof openGateway>;
 
-function openClickStore(config: Config, db: ReturnType<typeof openSqlite>, writer: GroupCommit, now: () => number, health: HealthRegistry): ClickStore {
+function sqliteOf(storage: Storage) {
+  if (!storage.sqlite) throw new Error('this gateway runs on Postgres (storage.engine): it has no SQLite handle');
+  return storage.sqlite;
+}
+
+function openClickStore(config: Config, storage: Storage, now: () => number, health: HealthRegistry): ClickStore {
   const ttlMs = Math.round(config.clicks.attributionWindowDays * 86_400_000);
-  if (config.storage.clickStore.startsWith('redis://') || config.storage.clickStore.startsWith('rediss://')) {
-    // Redis expires keys natively: nothing to purge. Clicks Redis cannot take go to the spool on
-    // the local file and move over when it is back (ARCHITECTURE.md, "When a dependency fails").
+  const url = config.storage.clickStore ?? '';
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    // Redis expires keys natively: nothing to purge. Clicks Redis cannot take go to the spool in
+    // the ledger's database (either engine) and move over when it is back (ARCHITECTURE.md, "When
+    // a dependency fails").
     return createSpooledClickStore({
-      primary: createRedisClickStore(config.storage.clickStore, { ttlMs, timeoutMs: config.storage.clickStoreTimeoutMs }),
-      spool: createSqliteClickSpool(db, writer, now),
+      primary: createRedisClickStore(url, { ttlMs, timeoutMs: config.storage.clickStoreTimeoutMs }),
+      spool: storage.clickSpool(now),
       ttlMs, now,
       writes: health.monitor('click_store_writes'),
       reads: health.monitor('click_store_reads'),
     });
   }
-  // The same file as the ledger: a failure here is a storage failure (503 STORAGE_UNAVAILABLE).
-  const adapter = new SqliteKeyvAdapter(db, writer, now);
-  return createKeyvClickStore({ store: adapter, ttlMs, purge: () => adapter.purgeExpired() });
+  // Unset, 'sqlite' or 'postgres': the ledger's own database; a failure here is a storage failure
+  // (503 STORAGE_UNAVAILABLE).
+  return createKeyvClickStore({ ttlMs, ...storage.clickAdapter(now) });
 }

@@ -28,7 +28,7 @@ const source = config.sources[0];
 process.stdout.write(
   [
     '',
-    `Closeloop is up on ${base} (config: ${path}, storage: ${config.storage.sqlitePath})`,
+    `Closeloop is up on ${base} (config: ${path}, storage: ${config.storage.engine === 'postgres' ? 'postgres' : config.storage.sqlitePath})`,
     link ? `  click:    curl -si '${base}/c/${link.id}?gclid=TeSt-GcLiD-123' | grep -i location` : '',
     source ? `  postback: curl -s '${base}/postback?key=<${source.id} secret>&click_id=<sub5 from the click>&payout=12.50&tx_id=tx-1'` : '',
     `  admin:    curl -s -H 'Authorization: Bearer <admin token>' '${base}/v1/deliveries'`,

@@ -7,7 +7,7 @@ import { createClient } from '@keyv/redis';
 import { stringify } from 'yaml';
 import { startChildGateway } from './helpers/child-gateway';
 import { startFakeServer } from './helpers/fake-server';
-import { startTestGateway, testConfig, SOURCE_SECRET, type TestGateway } from './helpers/gateway';
+import { queryOne, startTestGateway, testConfig, SOURCE_SECRET, type TestGateway } from './helpers/gateway';
 import { startProxy, startRedis, type CuttableProxy, type RedisChild } from './helpers/redis-child';
 
 /**
@@ -78,10 +78,10 @@ async function until(what: string, timeoutMs: number, check: () => boolean | Pro
   }
 }
 
-const spooled = (g: TestGateway) => (g.gw.db.prepare('SELECT COUNT(*) AS n FROM click_spool').get() as { n: number }).n;
+const spooled = async (g: TestGateway) => Number((await queryOne(g.gw, 'SELECT COUNT(*) AS n FROM click_spool'))?.n);
 const inRedis = async (clickId: string) => (await control.keys(`*${clickId}*`)).length === 1;
 const counters = (g: TestGateway, name: string) => g.gw.health.snapshot().find((d) => d.name === name);
-const conversions = (g: TestGateway) => (g.gw.db.prepare('SELECT COUNT(*) AS n FROM conversions').get() as { n: number }).n;
+const conversions = async (g: TestGateway) => Number((await queryOne(g.gw, 'SELECT COUNT(*) AS n FROM conversions'))?.n);
 
 describe('redis:// click store faults', { timeout: 120_000 }, () => {
   test('Redis refusing writes: the click is spooled durably, the visitor redirected at once, the postback matches, the click moves over once Redis takes writes again', async () => {
@@ -93,7 +93,7 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
       assert.match(c.clickId ?? '', /^[0-9a-f]{32}$/);
       assert.ok(c.ms < 1_000, `redirected in ${Math.round(c.ms)} ms`);
       assert.equal(await inRedis(c.clickId as string), false, 'Redis refused it');
-      assert.equal(spooled(g), 1, 'the click is in the spool on the local ledger');
+      assert.equal(await spooled(g), 1, 'the click is in the spool on the local ledger');
       const writes = counters(g, 'click_store_writes');
       assert.ok(writes && writes.failures >= 1 && writes.counters.spooled === 1 && !writes.healthy, JSON.stringify(writes));
 
@@ -102,7 +102,7 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
       assert.equal(pb.body.matched, true, 'a spooled click matches its postback');
 
       await control.sendCommand(['ACL', 'SETUSER', 'default', '+@all']);
-      await until('the mover moved the click into Redis', 10_000, async () => spooled(g) === 0 && (await inRedis(c.clickId as string)));
+      await until('the mover moved the click into Redis', 10_000, async () => (await spooled(g)) === 0 && (await inRedis(c.clickId as string)));
       const ttl = await control.pTTL((await control.keys(`*${c.clickId}*`))[0] as string);
       assert.ok(ttl > 6 * 86_400_000 && ttl <= 7 * 86_400_000, `the moved click keeps its attribution window (${ttl} ms)`);
       assert.equal((await postback(g, { tx_id: 'w-2', click_id: c.clickId as string })).body.matched, true);
@@ -125,7 +125,7 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
       assert.equal(pb.status, 503, JSON.stringify(pb.body));
       assert.equal(pb.body.error.code, 'CLICK_STORE_UNAVAILABLE');
       assert.ok(Number(pb.retryAfter) >= 1, `Retry-After: ${pb.retryAfter}`);
-      assert.equal(conversions(g), 0, 'no conversion stored');
+      assert.equal(await conversions(g), 0, 'no conversion stored');
       assert.deepEqual((await g.admin('/v1/rejections')).body.rejections, [], 'no rejection recorded: the network is meant to retry');
       const reads = counters(g, 'click_store_reads');
       assert.ok(reads && reads.failures >= 1 && reads.episodes === 1, JSON.stringify(reads));
@@ -185,15 +185,15 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
       assert.equal(readyz?.body.status, 'unavailable');
       assert.deepEqual(readyz?.body.failing, ['click_store']);
       assert.equal(readyz?.body.checks.ledger.ok, true);
-      assert.equal(spooled(g), during.length, 'every click of the outage is in the spool');
+      assert.equal(await spooled(g), during.length, 'every click of the outage is in the spool');
       // A click spooled during the outage matches even before Redis is back.
       const early = await postback(g, { tx_id: 'spooled-0', click_id: during[0] as string });
       assert.equal(early.status, 200);
       assert.equal(early.body.matched, true);
-      assert.equal(conversions(g), 1, 'the refused postbacks stored nothing');
+      assert.equal(await conversions(g), 1, 'the refused postbacks stored nothing');
 
       await proxy.restore();
-      await until('the spool moved into Redis', 20_000, () => spooled(g) === 0);
+      await until('the spool moved into Redis', 20_000, async () => (await spooled(g)) === 0);
       await until('/readyz ready again', 10_000, async () => (await fetch(`${g.url}/readyz`)).status === 200);
       for (const id of during) assert.equal(await inRedis(id), true, `click ${id} is in Redis`);
       await sleep(1_100); // the network re-sends later (Retry-After); reads skip Redis for 1 s after a failure

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createClient } from '@redis/client';
-import { startTestGateway, testConfig } from './helpers/gateway';
+import { queryOne, startTestGateway, testConfig } from './helpers/gateway';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -47,7 +47,7 @@ test('the Redis click store: a redirect click is matched by its postback and the
     const ttl = await redis.ttl(key);
     const window = 7 * 86_400;
     assert.ok(ttl > window - 60 && ttl <= window, `TTL ${ttl} s is the 7-day attribution window`);
-    assert.equal((g.gw.db.prepare('SELECT COUNT(*) AS n FROM kv').get() as { n: number }).n, 0);
+    assert.equal(Number((await queryOne(g.gw, 'SELECT COUNT(*) AS n FROM kv'))?.n), 0);
 
     const res = await g.postback({ tx_id: 'redis-tx-1', click_id: clickId });
     assert.equal(res.status, 200);

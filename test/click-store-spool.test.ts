@@ -9,7 +9,8 @@ import { createLogger } from '../src/logger';
 import { GroupCommit } from '../src/store/group-commit';
 import { migrate } from '../src/store/migrations';
 import { openSqlite } from '../src/store/sqlite';
-import { createSqliteClickSpool } from '../src/store/sqlite-click-spool';
+import { createStepClickSpool } from '../src/store/step-click-spool';
+import { sqliteStepRunner } from '../src/store/sqlite-steps';
 
 /** The spool and its mover against a scripted primary (the Redis fault suite runs the real one). */
 
@@ -51,7 +52,7 @@ function setup(at: { t: number }) {
   const db = openSqlite(':memory:');
   migrate(db, at.t);
   const writer = new GroupCommit(db);
-  const spool = createSqliteClickSpool(db, writer, () => at.t);
+  const spool = createStepClickSpool(sqliteStepRunner(db, writer), () => at.t);
   const p = scriptedPrimary();
   const writes = new DependencyMonitor('click_store_writes', silent, () => at.t);
   const reads = new DependencyMonitor('click_store_reads', silent, () => at.t);

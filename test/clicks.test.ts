@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testClock } from './helpers/clock';
 import { startFakeServer, type FakeServer, type RecordedRequest } from './helpers/fake-server';
-import { OFFER_URL, SOURCE_SECRET, startTestGateway, type TestGateway } from './helpers/gateway';
+import { OFFER_URL, queryOne, SOURCE_SECRET, startTestGateway, type TestGateway } from './helpers/gateway';
 
 const clock = testClock();
 let fake: FakeServer;
@@ -63,7 +63,7 @@ function rawClick(g: TestGateway, query: string, headers: Record<string, string>
   return fetch(`${g.url}/c/demo?${query}`, { redirect: 'manual', headers });
 }
 
-const kvRows = (g: TestGateway) => (g.gw.db.prepare('SELECT COUNT(*) AS n FROM kv').get() as { n: number }).n;
+const kvRows = async (g: TestGateway) => Number((await queryOne(g.gw, 'SELECT COUNT(*) AS n FROM kv'))?.n);
 
 describe('GET /c/:link', () => {
   test('302 to the offer keeps its own query byte for byte, passes sub1–sub4 and adds sub5 = click id', async () => {
@@ -171,7 +171,7 @@ describe('GET /c/:link', () => {
   });
 
   test('oversized or repeated click parameters are a 400, control characters a 422 naming the field; nothing is stored', async () => {
-    const before = kvRows(gw);
+    const before = await kvRows(gw);
     const cases: Array<[string, string, number, string]> = [
       [`gclid=${'x'.repeat(513)}`, 'gclid', 400, 'INVALID_CLICK'],
       ['gclid=a&gclid=b', 'gclid', 400, 'INVALID_CLICK'],
@@ -193,18 +193,18 @@ describe('GET /c/:link', () => {
       assert.equal(body.error.code, code);
       assert.ok(body.error.details.some((d: { field: string }) => d.field === field), JSON.stringify(body.error.details));
     }
-    assert.equal(kvRows(gw), before, 'no click was stored');
+    assert.equal(await kvRows(gw), before, 'no click was stored');
     // Unicode and the longest allowed value are fine.
     assert.equal((await rawClick(gw, `gclid=${'x'.repeat(512)}&sub1=%F0%9F%98%80`)).status, 302);
   });
 });
 
 test('HEAD on a link shows where it goes but is not a click', async () => {
-  const before = kvRows(gw);
+  const before = await kvRows(gw);
   const res = await fetch(`${gw.url}/c/demo?gclid=preview`, { method: 'HEAD', redirect: 'manual' });
   assert.equal(res.status, 302);
   assert.equal(res.headers.get('location'), OFFER_URL);
-  assert.equal(kvRows(gw), before, 'no click stored');
+  assert.equal(await kvRows(gw), before, 'no click stored');
 });
 
 describe('POST /v1/clicks', () => {
@@ -269,12 +269,12 @@ describe('POST /v1/clicks', () => {
   });
 
   test('a foreign origin gets 403 and no CORS header, and nothing is stored', async () => {
-    const before = kvRows(gw);
+    const before = await kvRows(gw);
     const res = await post({ gclid: 'evil' }, { origin: 'https://evil.example' });
     assert.equal(res.status, 403);
     assert.equal(res.headers.get('access-control-allow-origin'), null);
     assert.equal(((await res.json()) as any).error.code, 'ORIGIN_NOT_ALLOWED');
-    assert.equal(kvRows(gw), before);
+    assert.equal(await kvRows(gw), before);
   });
 
   test('preflight: allowed origin gets the CORS grant, a foreign one does not', async () => {
@@ -330,11 +330,11 @@ describe('click TTL = attribution window', () => {
       const detail = await g.admin(`/v1/conversions/${late.body.conversion_id}`);
       assert.equal(detail.body.click, null);
 
-      const rowsBefore = kvRows(g);
+      const rowsBefore = await kvRows(g);
       assert.equal(rowsBefore, 2, 'the expired click is hidden but its row is still there');
       assert.equal(await g.gw.clicks.purgeExpired(), 1);
-      assert.equal(kvRows(g), 1, 'the expired row is gone');
-      const key = (g.gw.db.prepare('SELECT key FROM kv').get() as { key: string }).key;
+      assert.equal(await kvRows(g), 1, 'the expired row is gone');
+      const key = String((await queryOne(g.gw, 'SELECT key FROM kv'))?.key);
       assert.ok(key.endsWith(fresh), `the fresh click stays: ${key}`);
       assert.equal(await g.gw.clicks.purgeExpired(), 0);
 

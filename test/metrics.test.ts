@@ -8,7 +8,7 @@ import { openGateway, type Gateway } from '../src/gateway';
 import { createLogger } from '../src/logger';
 import { redactQuery } from '../src/metrics/observe';
 import { startFakeServer, type FakeServer } from './helpers/fake-server';
-import { ADMIN_TOKEN, SOURCE_SECRET, testConfig } from './helpers/gateway';
+import { ADMIN_TOKEN, SOURCE_SECRET, execute, testConfig } from './helpers/gateway';
 
 /**
  * GET /metrics after a known workload (issue 8 §4), and the access / intake log lines. The
@@ -75,7 +75,7 @@ before(async () => {
   }).then((r) => r.json() as Promise<any>);
   const partner = await admin('/v1/network/partners', { name: 'P' });
   const pb = await admin('/v1/network/postbacks', { level: 'global', partner_id: partner.id, postback_url: `${fake.url}/pp?tx={transaction_id}` });
-  gw.db.prepare(`UPDATE network_postbacks SET status = 'deactivated', deactivated_reason = 'test' WHERE id = ?`).run(pb.id);
+  await execute(gw, `UPDATE network_postbacks SET status = 'deactivated', deactivated_reason = 'test' WHERE id = ?`, pb.id);
 
   const deadline = Date.now() + 8000;
   while ((await gw.ledger.countDeliveries()).pending > 0) {

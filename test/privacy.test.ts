@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sha256Hex } from '../src/privacy/hash';
 import { startFakeServer, type FakeServer } from './helpers/fake-server';
-import { SOURCE_SECRET, startTestGateway, waitForDeliveries, type TestGateway } from './helpers/gateway';
+import { queryAll, queryOne, SOURCE_SECRET, startTestGateway, waitForDeliveries, type TestGateway } from './helpers/gateway';
 
 /** Issue 7 item 6: personal data is hashed at intake, never stored raw, never shown or forwarded raw. */
 const EMAIL = 'Jane.Doe@Example.com';
@@ -59,7 +59,7 @@ describe('personal data in postbacks', () => {
       external_id_sha256: sha256Hex('cust-778'),
     });
     // Nothing raw in the database row itself.
-    const row = gw.gw.db.prepare('SELECT * FROM conversions WHERE id = ?').get(id);
+    const row = await queryOne(gw.gw, 'SELECT * FROM conversions WHERE id = ?', id);
     assertNoRaw(JSON.stringify(row), 'the conversions row');
 
     const detail = await waitForDeliveries(gw, id, 'succeeded');
@@ -70,7 +70,7 @@ describe('personal data in postbacks', () => {
     const sent = await fake.waitFor(2);
     for (const r of sent) assertNoRaw(`${r.url} ${r.body}`, `the delivery to ${r.path}`);
     assert.equal(sent.find((r) => r.path === '/pb')?.query.get('s1'), 'keep-me', 'the other parameters still go through');
-    const attempts = JSON.stringify(gw.gw.db.prepare('SELECT * FROM exchanges').all());
+    const attempts = JSON.stringify(await queryAll(gw.gw, 'SELECT * FROM exchanges'));
     assertNoRaw(attempts, 'the delivery log');
   });
 

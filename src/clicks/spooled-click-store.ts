@@ -5,7 +5,7 @@ import type { ClickStore } from './click-store';
 
 /**
  * Durable local storage for clicks the click store could not take (the `click_spool` table of the
- * ledger, src/store/sqlite-click-spool.ts). `put` resolves only once the click is on disk.
+ * ledger, src/store/step-click-spool.ts). `put` resolves only once the click is on disk.
  */
 export interface ClickSpool {
   put(click: ClickRecord, expiresAt: number): Promise<void>;

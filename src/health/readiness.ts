@@ -1,3 +1,4 @@
+import { q, type StepRunner } from '../store/sql-steps';
 import { errorMessage } from './monitor';
 
 /** One thing the gateway needs to take a click and a postback now. */
@@ -46,11 +47,11 @@ export async function checkReadiness(
 
 /**
  * The ledger is writable: a real write of one heartbeat row through the group commit (fsync
- * included), not a read — a full disk answers reads happily.
+ * included on SQLite, COMMIT on Postgres), not a read — a full disk answers reads happily.
  */
-export function ledgerHeartbeat(write: <T>(fn: () => T) => Promise<T>, run: (sql: string, ...params: unknown[]) => unknown, now: () => number) {
+export function ledgerHeartbeat(db: StepRunner, now: () => number, id = 'readyz') {
   return () =>
-    write(() =>
-      run('INSERT INTO readiness_heartbeat (id, beat_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at', 'readyz', now()),
-    );
+    db.write(function* () {
+      yield* q.run('INSERT INTO readiness_heartbeat (id, beat_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at', id, now());
+    });
 }

@@ -6,23 +6,22 @@ import { createHttpClient } from '../connector-kit/http-client';
 import type { OutboundGuard } from '../connector-kit/outbound-guard';
 import { createRegistry, type ConnectorRegistry } from '../connector-kit/registry';
 import { resolveDestinations } from '../delivery/destinations';
-import type { GroupCommit } from '../store/group-commit';
 import type { Ledger } from '../store/ledger';
-import type { SqliteDb } from '../store/sqlite';
+import type { StepRunner } from '../store/sql-steps';
 import { networkAfterAttempts } from './after-attempts';
 import { createNetworkDirectory } from './directory';
 import { networkEntities } from './entities';
 import { webhookDestinationId } from './model';
 import { networkRoutes } from './routes';
-import { createSqliteNetworkStore } from './sqlite-network-store';
+import { createNetworkStore } from './step-network-store';
 import { networkTools } from './tools';
 import { networkTracking } from './tracking';
 import { NETWORK_WEBHOOK_CONNECTOR, networkWebhook } from './webhook-connector';
 
 export interface NetworkDeps {
   config: Config;
-  db: SqliteDb;
-  writer: GroupCommit;
+  /** The ledger's engine (SQLite or Postgres): the network store runs its jobs on it. */
+  storage: StepRunner;
   ledger: Ledger;
   registry: ConnectorRegistry;
   now: () => number;
@@ -63,20 +62,22 @@ export function openNetwork(deps: NetworkDeps) {
   if (net.timeoutMs >= deps.config.delivery.leaseMs) {
     logger.warn({ leaseMs: deps.config.delivery.leaseMs, timeoutMs: net.timeoutMs }, 'network.timeoutMs is not below delivery.leaseMs: a slow partner postback may be sent twice');
   }
-  const store = createSqliteNetworkStore(deps.db, deps.writer, {
+  const store = createNetworkStore(deps.storage, {
     maxAttempts, webhookMaxAttempts: deps.config.delivery.maxAttempts, webhooks: webhooks.targets, clickSessionMs: net.clickSessionHours * 3_600_000,
   });
   const dir = createNetworkDirectory({
     connector: deps.registry.get(partnerPostback.id) ?? partnerPostback, http, timeoutMs: net.timeoutMs, maxAttempts, webhooks: webhooks.resolved,
   });
-  dir.load(store.livePostbacksNow());
+  // SQLite answers at once; Postgres loads before the gateway listens or claims (`ready`).
+  const ready: Promise<void> = store.livePostbacksNow
+    ? Promise.resolve(dir.load(store.livePostbacksNow()))
+    : store.livePostbacks().then((list) => dir.load(list));
   // Other processes sharing the database change postbacks too (deactivation, the API).
   const refresh = setInterval(() => {
-    try {
-      dir.load(store.livePostbacksNow());
-    } catch (err) {
-      logger.error({ err }, 'network postback refresh failed');
-    }
+    store.livePostbacks().then(
+      (list) => dir.load(list),
+      (err) => logger.error({ err }, 'network postback refresh failed'),
+    );
   }, net.refreshMs);
   refresh.unref();
 
@@ -89,6 +90,7 @@ export function openNetwork(deps: NetworkDeps) {
 
   return {
     store,
+    ready,
     entities,
     tracking,
     directory: dir.directory,

@@ -4,7 +4,8 @@ import type { ConversionRecord } from '../conversions/conversion';
 import { newId } from '../ids';
 import { conversionToRow as outboxToRow } from '../store/ledger-rows';
 import { SQL } from '../store/ledger-sql';
-import type { SqlRunner } from '../store/sqlite';
+import type { Dialect } from '../store/dialect';
+import { q, type Steps } from '../store/sql-steps';
 import type { NetworkWebhookEvent } from './config-schema';
 import { buildConversion, cpcRecord, noticeRecord, outboxRecord, outboxStatus, type ConversionRequest } from './conversions';
 import { deactivationReason, nextStreak, type StreakRule } from './health';
@@ -30,17 +31,21 @@ export function networkDedupKey(recordId: string, destinationId: string): string
 }
 
 /**
- * The synchronous bodies of the network's write jobs. Each runs inside one group-commit job, so
- * its reads see the same transaction its writes commit in.
+ * The bodies of the network's write jobs, as step generators (src/store/sql-steps.ts): the same
+ * code runs synchronously inside a SQLite group commit and awaited inside a Postgres one. Each
+ * runs inside one group-commit job, so its reads see the transaction its writes commit in.
+ * A row read to be written from what was read (a postback's failure streak, a click before its
+ * conversion) is read with `d.forUpdate`: on Postgres a row lock, so two processes recording
+ * failures of one postback at once count both, in turn.
  */
-export function networkWrites(sql: SqlRunner, settings: DispatchSettings) {
-  const offer = (id: number): Offer | null => {
-    const r = sql.get(NSQL.getOffer, id);
+export function networkWrites(settings: DispatchSettings) {
+  function* offer(id: number): Steps<Offer | null> {
+    const r = yield* q.get(NSQL.getOffer, id);
     return r ? rowToOffer(r) : null;
-  };
+  }
 
-  function enqueue(recordId: string, destinationId: string, connector: string, status: 'pending' | 'skipped', maxAttempts: number, at: number, now: number): string | null {
-    const r = sql.get(NSQL.insertDelivery, newId(), recordId, destinationId, connector, networkDedupKey(recordId, destinationId), status, maxAttempts, at, now, now);
+  function* enqueue(recordId: string, destinationId: string, connector: string, status: 'pending' | 'skipped', maxAttempts: number, at: number, now: number): Steps<string | null> {
+    const r = yield* q.get(NSQL.insertDelivery, newId(), recordId, destinationId, connector, networkDedupKey(recordId, destinationId), status, maxAttempts, at, now, now);
     return r ? String(r.id) : null;
   }
 
@@ -48,119 +53,124 @@ export function networkWrites(sql: SqlRunner, settings: DispatchSettings) {
    * Every matching postback fires (everflow.md §1.2); the delay is durable because it is the
    * row's next_attempt_at. `ensureRecord` inserts the outbox record once, only if needed.
    */
-  function firePostbacks(record: ConversionRecord, ensureRecord: () => void, ev: FireEvent, now: number): FiredDelivery[] {
+  function* firePostbacks(record: ConversionRecord, ensureRecord: () => Steps<void>, ev: FireEvent, now: number): Steps<FiredDelivery[]> {
     const out: FiredDelivery[] = [];
-    for (const p of sql.all(NSQL.candidatePostbacks, ev.kind, ev.partnerId, ev.offerId).map(rowToPostback)) {
+    for (const p of (yield* q.all(NSQL.candidatePostbacks, ev.kind, ev.partnerId, ev.offerId)).map(rowToPostback)) {
       if (!postbackMatches(p, ev)) continue;
       const decision = fireDecision(p);
       if (decision === 'none') continue;
-      ensureRecord();
+      yield* ensureRecord();
       const destinationId = postbackDestinationId(p.id);
       const status = decision === 'send' ? 'pending' : 'skipped';
-      const id = enqueue(record.id, destinationId, PARTNER_CONNECTOR, status, settings.maxAttempts, now + (status === 'pending' ? p.delayMs : 0), now);
+      const id = yield* enqueue(record.id, destinationId, PARTNER_CONNECTOR, status, settings.maxAttempts, now + (status === 'pending' ? p.delayMs : 0), now);
       if (!id) continue; // already made for this conversion (a second approval)
-      sql.run(NSQL.insertFire, id, p.id, record.id, record.transactionId, ev.offerId, ev.partnerId, ev.kind, now);
+      yield* q.run(NSQL.insertFire, id, p.id, record.id, record.transactionId, ev.offerId, ev.partnerId, ev.kind, now);
       out.push({ id, destinationId, status });
     }
     return out;
   }
 
-  function fireWebhooks(recordId: string, event: NetworkWebhookEvent, now: number): FiredDelivery[] {
+  function* fireWebhooks(recordId: string, event: NetworkWebhookEvent, now: number): Steps<FiredDelivery[]> {
     const out: FiredDelivery[] = [];
     for (const w of settings.webhooks) {
       if (w.event !== event) continue;
-      const id = enqueue(recordId, w.destinationId, w.connector, 'pending', settings.webhookMaxAttempts, now, now);
+      const id = yield* enqueue(recordId, w.destinationId, w.connector, 'pending', settings.webhookMaxAttempts, now, now);
       if (id) out.push({ id, destinationId: w.destinationId, status: 'pending' });
     }
     return out;
   }
 
   /** everflow.md §1.2: the offer's and the event's "Fire Partner Postback" toggles gate partner postbacks. */
-  function fireConversion(c: NetworkConversion, now: number): FiredDelivery[] {
-    const o = offer(c.offerId);
+  function* fireConversion(c: NetworkConversion, now: number): Steps<FiredDelivery[]> {
+    const o = yield* offer(c.offerId);
     const event = o?.events.find((e) => e.id === c.eventId) ?? null;
     if (!o || !o.firePostbacks || (c.kind === 'event' && event && !event.firePostbacks)) return [];
     const ev: FireEvent = { kind: c.kind, offerId: c.offerId, partnerId: c.partnerId, eventId: c.eventId };
-    return firePostbacks(outboxRecord(c), () => undefined, ev, now);
+    return yield* firePostbacks(outboxRecord(c), function* () {}, ev, now);
   }
 
   return {
-    nextId(name: 'offer' | 'partner' | 'postback' | 'event'): number {
-      return Number((sql.get(NSQL.nextId, name) as { value: unknown }).value);
+    *nextId(name: 'offer' | 'partner' | 'postback' | 'event'): Steps<number> {
+      return Number(((yield* q.get(NSQL.nextId, name)) as { value: unknown }).value);
     },
 
-    recordClick(draft: ClickDraft, now: number): ClickResult {
-      const o = offer(draft.offerId);
-      const partnerRow = sql.get(NSQL.getPartner, draft.partnerId);
+    *recordClick(draft: ClickDraft, now: number): Steps<ClickResult> {
+      const o = yield* offer(draft.offerId);
+      const partnerRow = yield* q.get(NSQL.getPartner, draft.partnerId);
       if (!o) throw new ApiError(404, 'UNKNOWN_OFFER', `no offer ${draft.offerId}`);
       if (!partnerRow) throw new ApiError(404, 'UNKNOWN_PARTNER', `no partner ${draft.partnerId}`);
       if (o.status !== 'active') throw new ApiError(422, 'OFFER_INACTIVE', `offer ${o.id} is inactive and takes no clicks`);
       if (rowToPartner(partnerRow).status !== 'active') throw new ApiError(422, 'PARTNER_INACTIVE', `partner ${draft.partnerId} is inactive and takes no clicks`);
-      const unique = !draft.ipHash || !sql.get(NSQL.recentClick, draft.offerId, draft.partnerId, draft.ipHash, now - settings.clickSessionMs);
+      const unique = !draft.ipHash || !(yield* q.get(NSQL.recentClick, draft.offerId, draft.partnerId, draft.ipHash, now - settings.clickSessionMs));
       const click: NetworkClick = {
         transactionId: newId(), offerId: draft.offerId, partnerId: draft.partnerId, sourceId: draft.sourceId, subs: draft.subs, isUnique: unique, createdAt: now,
       };
-      sql.run(NSQL.insertClick, click.transactionId, click.offerId, click.partnerId, click.sourceId, JSON.stringify(click.subs), draft.ipHash, unique ? 1 : 0, now);
+      yield* q.run(NSQL.insertClick, click.transactionId, click.offerId, click.partnerId, click.sourceId, JSON.stringify(click.subs), draft.ipHash, unique ? 1 : 0, now);
       // everflow.md §1.1: cpc postbacks fire on every unique *payable* click of a CPC offer.
       const payable = unique && o.payoutType === 'cpc';
       if (!payable || !o.firePostbacks) return { click, payable, deliveries: [] };
       const record = cpcRecord(newId(), click, o, now);
       let inserted = false;
-      const ensure = () => {
-        if (!inserted) sql.run(SQL.insertConversion, ...outboxToRow(record));
+      const ensure = function* (): Steps<void> {
+        if (!inserted) yield* q.run(SQL.insertConversion, ...outboxToRow(record));
         inserted = true;
       };
-      const deliveries = firePostbacks(record, ensure, { kind: 'cpc', offerId: o.id, partnerId: click.partnerId, eventId: 0 }, now);
+      const deliveries = yield* firePostbacks(record, ensure, { kind: 'cpc', offerId: o.id, partnerId: click.partnerId, eventId: 0 }, now);
       return { click, payable, deliveries };
     },
 
-    recordConversion(req: ConversionRequest, now: number): ConversionResult {
-      const clickRow = sql.get(NSQL.getClick, req.transactionId);
+    *recordConversion(req: ConversionRequest, now: number, d: Dialect): Steps<ConversionResult> {
+      // Locked: two processes converting one transaction at once take turns, so the duplicate
+      // check below sees the other's conversion (everflow.md §7).
+      const clickRow = yield* q.get(NSQL.getClick + d.forUpdate, req.transactionId);
       if (!clickRow) throw new ApiError(404, 'UNKNOWN_TRANSACTION', `transaction_id ${req.transactionId} matches no click (Everflow error 12, invalid transaction id)`);
       const click = rowToClick(clickRow);
-      const o = offer(click.offerId);
+      const o = yield* offer(click.offerId);
       if (!o) throw new ApiError(404, 'UNKNOWN_OFFER', `the click's offer ${click.offerId} no longer exists`);
       const event = req.eventId === 0 ? null : (o.events.find((e) => e.id === req.eventId) ?? null);
       if (req.eventId !== 0 && !event) throw new ApiError(422, 'UNKNOWN_EVENT', `offer ${o.id} has no event ${req.eventId}`, [{ field: 'event_id', message: 'not an event of the offer' }]);
       // everflow.md §7: a second conversion (or the same event) on one transaction is a duplicate (error 8) unless the offer allows it.
-      if (!o.allowDuplicates && sql.get(NSQL.priorConversion, req.transactionId, req.eventId)) {
+      if (!o.allowDuplicates && (yield* q.get(NSQL.priorConversion, req.transactionId, req.eventId))) {
         throw new ApiError(409, 'DUPLICATE_CONVERSION', `transaction ${req.transactionId} already has this ${event ? `event ${event.id}` : 'conversion'} (Everflow error 8); the offer does not allow duplicates`, [{ field: 'transaction_id', message: 'duplicate conversion (Everflow error 8)' }]);
       }
       const c = buildConversion(newId(), click, o, event, req, now);
-      sql.run(NSQL.insertConversion, ...conversionToRow(c));
-      sql.run(SQL.insertConversion, ...outboxToRow(outboxRecord(c)));
+      yield* q.run(NSQL.insertConversion, ...conversionToRow(c));
+      yield* q.run(SQL.insertConversion, ...outboxToRow(outboxRecord(c)));
       // everflow.md §6: only approved conversions fire; a pending one fires when approved.
-      const deliveries = c.status === 'approved' ? fireConversion(c, now) : [];
-      deliveries.push(...fireWebhooks(c.id, c.kind === 'event' ? 'event.registered' : 'conversion.registered', now));
+      const deliveries = c.status === 'approved' ? yield* fireConversion(c, now) : [];
+      deliveries.push(...(yield* fireWebhooks(c.id, c.kind === 'event' ? 'event.registered' : 'conversion.registered', now)));
       return { conversion: c, deliveries };
     },
 
-    setConversionStatus(id: string, status: NetworkConversionStatus, now: number): ConversionResult | null {
-      const r = sql.get(NSQL.getConversion, id);
+    *setConversionStatus(id: string, status: NetworkConversionStatus, now: number, d: Dialect): Steps<ConversionResult | null> {
+      const r = yield* q.get(NSQL.getConversion + d.forUpdate, id);
       if (!r) return null;
       const before = rowToConversion(r);
       if (before.status === status) return { conversion: before, deliveries: [] };
       const c: NetworkConversion = { ...before, status, updatedAt: now };
-      sql.run(NSQL.setConversionStatus, status, now, id);
-      sql.run(SQL.updateConversionStatus, outboxStatus(status), now, id);
-      if (status === 'approved') return { conversion: c, deliveries: fireConversion(c, now) };
+      yield* q.run(NSQL.setConversionStatus, status, now, id);
+      yield* q.run(SQL.updateConversionStatus, outboxStatus(status), now, id);
+      if (status === 'approved') return { conversion: c, deliveries: yield* fireConversion(c, now) };
       // Rejected after approval: what has not gone out yet (a delay) is not sent any more.
-      sql.run(NSQL.cancelPendingOf, now, id, now);
+      yield* q.run(NSQL.cancelPendingOf, now, id, now);
       return { conversion: c, deliveries: [] };
     },
 
-    applyOutcomes(outcomes: readonly PostbackOutcome[], now: number, rule: StreakRule): { deactivated: PartnerPostback[]; clean: number[] } {
+    *applyOutcomes(outcomes: readonly PostbackOutcome[], now: number, rule: StreakRule, d: Dialect): Steps<{ deactivated: PartnerPostback[]; clean: number[] }> {
       const deactivated: PartnerPostback[] = [];
       const clean = new Set<number>();
-      for (const o of outcomes) {
-        const r = sql.get(NSQL.getPostback, o.postbackId);
+      // Postbacks locked in one order (by id), so two processes never wait on each other crosswise.
+      for (const o of [...outcomes].sort((a, b) => a.postbackId - b.postbackId)) {
+        // FOR UPDATE on Postgres: the streak read here is the one the update below extends, even
+        // when another process records a failure of the same postback at the same moment.
+        const r = yield* q.get(NSQL.getPostback + d.forUpdate, o.postbackId);
         if (!r) continue;
         const p = rowToPostback(r);
         // Only an active server postback counts: HTML pixels never (seed 001), and an outcome
         // that lands after the postback was switched off changes nothing, except that a retry
         // scheduled by an attempt in flight at that moment is parked as skipped like the rest.
         if (p.deliveryMethod !== 'postback' || p.status !== 'active') {
-          if (o.outcome === 'retry') sql.run(NSQL.skipPending, now, postbackDestinationId(p.id), now);
+          if (o.outcome === 'retry') yield* q.run(NSQL.skipPending, now, postbackDestinationId(p.id), now);
           continue;
         }
         if (o.outcome === 'retry') continue;
@@ -172,16 +182,16 @@ export function networkWrites(sql: SqlRunner, settings: DispatchSettings) {
         }
         const step = nextStreak(p.failureStreak, o.outcome, now, rule);
         if (!step.deactivate) {
-          sql.run(NSQL.setStreak, JSON.stringify(step.streak), o.outcome === 'failure' ? now : null, o.outcome === 'success' ? now : null, p.id);
+          yield* q.run(NSQL.setStreak, JSON.stringify(step.streak), o.outcome === 'failure' ? now : null, o.outcome === 'success' ? now : null, p.id);
           if (step.streak.length === 0) clean.add(p.id);
           else clean.delete(p.id);
           continue;
         }
         clean.delete(p.id);
         const reason = deactivationReason(step.streak, rule, o.error);
-        sql.run(NSQL.setPostbackStatus, 'deactivated', reason, now, now, p.id);
-        sql.run(NSQL.setStreak, '[]', now, null, p.id);
-        sql.run(NSQL.skipPending, now, postbackDestinationId(p.id), now);
+        yield* q.run(NSQL.setPostbackStatus, 'deactivated', reason, now, now, p.id);
+        yield* q.run(NSQL.setStreak, '[]', now, null, p.id);
+        yield* q.run(NSQL.skipPending, now, postbackDestinationId(p.id), now);
         deactivated.push({ ...p, status: 'deactivated', deactivatedReason: reason, deactivatedAt: now, failureStreak: [], lastFailureAt: now, updatedAt: now });
         if (settings.webhooks.some((w) => w.event === 'postback.deactivated')) {
           const params: Record<string, string> = {
@@ -189,8 +199,8 @@ export function networkWrites(sql: SqlRunner, settings: DispatchSettings) {
             reason, deactivated_at: String(now),
           };
           const notice = noticeRecord(newId(), postbackDestinationId(p.id), 'postback.deactivated', params, now);
-          sql.run(SQL.insertConversion, ...outboxToRow(notice));
-          fireWebhooks(notice.id, 'postback.deactivated', now);
+          yield* q.run(SQL.insertConversion, ...outboxToRow(notice));
+          yield* fireWebhooks(notice.id, 'postback.deactivated', now);
         }
       }
       return { deactivated, clean: [...clean] };

@@ -221,6 +221,14 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'retention: attempts by age, exchanges by attempt',
+    sql: `
+      CREATE INDEX attempts_started_at ON attempts (started_at);
+      CREATE INDEX attempts_exchange ON attempts (exchange_id);
+    `,
+  },
+  {
     // Issue 7 items 6 and 16. Numbered apart from migrations other work adds alongside (versions need not be contiguous).
     version: 20,
     name: 'conversions: hashed personal identifiers and warnings',

@@ -5,17 +5,22 @@ import type { AddressInfo } from 'node:net';
 import { parseConfig, type Config } from '../../src/config';
 import { openGateway, type Gateway, type GatewayOptions } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
+import { q } from '../../src/store/sql-steps';
+import { dropTestSchema, testStorage } from './engine';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const SOURCE_SECRET = 'test-source-secret-0123456789';
 export const DIRECT_SECRET = 'test-direct-secret-0123456789';
 export const OFFER_URL = 'https://offer.example.com/lp?aff_id=7&name=a%20b';
 
-/** A config for tests: one link, a tracked and a direct source, fast retries; `overrides` wins. */
+/**
+ * A config for tests: one link, a tracked and a direct source, fast retries; `overrides` wins.
+ * Storage: SQLite at `dbPath`, or with CLOSELOOP_TEST_ENGINE=postgres a Postgres schema of its own (./engine.ts).
+ */
 export function testConfig(overrides: Record<string, unknown> = {}, dbPath = ':memory:'): Config {
   return parseConfig({
     admin: { token: ADMIN_TOKEN },
-    storage: { sqlitePath: dbPath, synchronous: 'NORMAL' },
+    storage: testStorage(dbPath),
     server: { port: 0, host: '127.0.0.1', corsOrigins: ['https://landing.example.com'] },
     delivery: { concurrency: 8, pollMs: 20, leaseMs: 5_000, maxAttempts: 3, backoff: { baseMs: 10, maxMs: 50 } },
     log: { level: 'silent' },
@@ -72,8 +77,30 @@ export async function startTestGateway(options: { config?: Config; configOverrid
     async close() {
       await gw.close();
       rmSync(dir, { recursive: true, force: true });
+      await dropTestSchema(config.storage.engine === 'postgres' ? config.storage.postgres.schema : undefined);
     },
   };
+}
+
+/** One row of a query against the gateway's own database, whichever the engine. */
+export function queryOne(gw: Gateway, sql: string, ...params: unknown[]): Promise<Record<string, unknown> | undefined> {
+  return gw.storage.runner.read(function* () {
+    return yield* q.get(sql, ...params);
+  });
+}
+
+/** Every row of a query against the gateway's own database, whichever the engine. */
+export function queryAll(gw: Gateway, sql: string, ...params: unknown[]): Promise<Array<Record<string, unknown>>> {
+  return gw.storage.runner.read(function* () {
+    return yield* q.all(sql, ...params);
+  });
+}
+
+/** A write statement on the gateway's own database (through its group commit), whichever the engine. */
+export function execute(gw: Gateway, sql: string, ...params: unknown[]): Promise<{ changes: number }> {
+  return gw.storage.runner.write(function* () {
+    return yield* q.run(sql, ...params);
+  });
 }
 
 /** Polls GET /v1/conversions/:id until every delivery has `status`; returns the conversion detail. */

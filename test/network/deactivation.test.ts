@@ -118,11 +118,14 @@ describe('failure and deactivation (seed 001)', () => {
     const s = await setup();
     partner.fail(500);
     for (let i = 0; i < 9; i++) assert.equal(await fire(s), 'dead');
-    assert.equal((await postback(s.pb.id)).consecutive_failures, 9);
+    // The streak is written just after the delivery's record (a commit of its own): wait for it.
+    const streakOf = (n: number) => g.until(async () => (await postback(s.pb.id)).consecutive_failures === n, `a streak of ${n}`);
+    await streakOf(9);
     partner.ok();
     assert.equal(await fire(s), 'succeeded');
     partner.fail(500);
     for (let i = 0; i < 9; i++) assert.equal(await fire(s), 'dead');
+    await streakOf(9);
     const p = await postback(s.pb.id);
     assert.equal(p.status, 'active');
     assert.equal(p.consecutive_failures, 9);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openGateway, type Gateway } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
+import { dropTestSchema } from '../helpers/engine';
 import { ADMIN_TOKEN, testConfig } from '../helpers/gateway';
 
 /**
@@ -33,7 +34,7 @@ export interface NetworkGatewayOptions {
   keepDir?: boolean;
 }
 
-/** The whole gateway on 127.0.0.1:0 with a temp SQLite file, fast retries, and captured log lines. */
+/** The whole gateway on 127.0.0.1:0 with a temp SQLite file (or Postgres schema, test/helpers/engine.ts), fast retries, and captured log lines. */
 export async function startNetworkGateway(options: NetworkGatewayOptions = {}) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'closeloop-net-'));
   const clock = options.clock ?? shiftClock();
@@ -101,7 +102,9 @@ export async function startNetworkGateway(options: NetworkGatewayOptions = {}) {
     },
     async close(): Promise<void> {
       await gw.close();
-      if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
+      if (options.keepDir) return;
+      rmSync(dir, { recursive: true, force: true });
+      await dropTestSchema(config.storage.engine === 'postgres' ? config.storage.postgres.schema : undefined);
     },
   };
 }

@@ -1,0 +1,98 @@
+import { newId } from '../ids';
+import type { Dialect } from './dialect';
+import type { AttemptResult } from './ledger';
+import { SQL } from './ledger-sql';
+import { q, type Job, type StepRunner, type Steps } from './sql-steps';
+
+/** Rows per multi-row statement: 13 parameters each stays far below both engines' limits. */
+const CHUNK = 400;
+
+const ATTEMPT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const insertAttempts = (n: number) => `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id,
+    outcome, error_kind, error_message, platform_code, note, next_step, next_attempt_at) VALUES ${Array(n).fill(ATTEMPT_ROW).join(', ')}`;
+const insertExchanges = (n: number) => `INSERT INTO exchanges (id, request, response_status, response_body, response_headers) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+
+const FINISH_COLUMNS = [['id', 'text'], ['owner', 'text'], ['status', 'text'], ['next_at', 'bigint'], ['err', 'text'], ['kind', 'text'], ['at', 'bigint']] as const;
+/** SQL.finishDelivery for many rows: only rows whose lease is still ours change. */
+const finishDeliveries = (d: Dialect, n: number) => `UPDATE deliveries SET status = v.status, attempts = deliveries.attempts + 1,
+    next_attempt_at = v.next_at, lease_owner = NULL, lease_until = NULL, last_error = v.err, last_kind = v.kind, updated_at = v.at
+  FROM ${d.valuesTable(FINISH_COLUMNS, n)}
+  WHERE deliveries.id = v.id AND deliveries.lease_owner = v.owner`;
+
+export interface Finished {
+  r: AttemptResult;
+  now: number;
+}
+
+function chunks<T>(list: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
+  return out;
+}
+
+/**
+ * Records finished attempts — exchanges, attempt rows, the deliveries' new state, destination
+ * health — in a handful of statements whatever their number. One statement per kind of row, not one per attempt; destination_state is written last and in destination order, so two
+ * processes never lock those shared rows crosswise.
+ */
+export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyAt: Map<string, number>): Steps<void> {
+  const exchanges = new Map<string, unknown[]>();
+  for (const { r } of items) {
+    const a = r.attempt;
+    if (a.exchangeId && !exchanges.has(a.exchangeId)) exchanges.set(a.exchangeId, [a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody,
+      a.responseHeaders ? JSON.stringify(a.responseHeaders) : null]);
+  }
+  for (const c of chunks([...exchanges.values()])) yield* q.run(insertExchanges(c.length), ...c.flat());
+  for (const c of chunks([...items])) {
+    yield* q.run(insertAttempts(c.length), ...c.flatMap(({ r }) => {
+      const a = r.attempt;
+      return [newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.exchangeId, a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt];
+    }));
+    yield* q.run(finishDeliveries(d, c.length), ...c.flatMap(({ r, now }) => [r.deliveryId, r.leaseOwner, r.status, r.nextAttemptAt, r.attempt.errorMessage, r.attempt.errorKind, now]));
+  }
+  const health: Array<{ destinationId: string; write: () => Steps<unknown> }> = [];
+  for (const { r, now } of items) {
+    if (r.health === 'success') {
+      // Written at most once a second per destination: it is the hot path of a busy destination.
+      const last = healthyAt.get(r.destinationId);
+      if (last === undefined || now - last >= 1000) {
+        healthyAt.set(r.destinationId, now);
+        health.push({ destinationId: r.destinationId, write: () => q.run(SQL.healthSuccess, r.destinationId, now) });
+      }
+    } else if (r.health === 'failure') {
+      healthyAt.delete(r.destinationId);
+      health.push({ destinationId: r.destinationId, write: () => q.run(SQL.healthFailure, r.destinationId, now, now) });
+    }
+    if (r.pause) {
+      healthyAt.delete(r.destinationId);
+      const reason = r.pause.reason;
+      health.push({ destinationId: r.destinationId, write: () => q.run(SQL.pause, r.destinationId, reason, now) });
+    }
+  }
+  health.sort((a, b) => (a.destinationId < b.destinationId ? -1 : a.destinationId > b.destinationId ? 1 : 0));
+  for (const h of health) yield* h.write();
+}
+
+/**
+ * Calls made in one event-loop turn become ONE write job over all their items; every caller is
+ * answered when that job commits (or fails with it).
+ */
+export function coalescing<T>(db: StepRunner, job: (items: T[]) => Job<void>) {
+  let waiting: Array<{ items: T[]; resolve: () => void; reject: (e: unknown) => void }> = [];
+  return {
+    add(items: T[]): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ items, resolve, reject });
+        if (waiting.length > 1) return;
+        setImmediate(() => {
+          const calls = waiting;
+          waiting = [];
+          db.write(job(calls.flatMap((c) => c.items))).then(
+            () => calls.forEach((c) => c.resolve()),
+            (err: unknown) => calls.forEach((c) => c.reject(err)),
+          );
+        });
+      });
+    },
+  };
+}

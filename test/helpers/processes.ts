@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** Real gateway processes for the multi-process tests (`node --import tsx src/main.ts`). */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+export interface GatewayProcess {
+  proc: ChildProcess;
+  base: string;
+  port: number;
+  exit: { code: number | null; signal: NodeJS.Signals | null } | null;
+  exited: Promise<unknown>;
+  output: () => string;
+}
+
+/** Spawns the gateway on `port` with the config file and resolves once /healthz answers. */
+export async function startGatewayProcess(configPath: string, port: number, timeoutMs = 60_000): Promise<GatewayProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, CLOSELOOP_CONFIG: configPath, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const keep = (b: Buffer) => {
+    tail = (tail + b.toString('utf8')).slice(-8_000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const child: GatewayProcess = {
+    proc, port, base: `http://127.0.0.1:${port}`, exit: null, output: () => tail,
+    exited: new Promise((resolve) => proc.on('exit', (code, signal) => resolve((child.exit = { code, signal })))),
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exit) throw new Error(`gateway exited during startup (${JSON.stringify(child.exit)}):\n${tail}`);
+    try {
+      if ((await fetch(`${child.base}/healthz`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`gateway did not answer /healthz within ${timeoutMs} ms:\n${tail}`);
+    await sleep(50);
+  }
+}
+
+export interface Reception {
+  key: string;
+  tx: string;
+  status: number;
+  start: number;
+  /** When the answer was sent, or the socket closed (a killed sender). */
+  end: number | null;
+  /** The sender went away before the answer (killed process). */
+  aborted: boolean;
+}
+
+/**
+ * A destination that takes `delayMs` per request and answers some with 503; it records every
+ * request with its de-duplication key, and every moment two requests of one key overlapped.
+ */
+export async function startSlowDestination(opts: { delayMs: number; failEvery: number }) {
+  const receptions: Reception[] = [];
+  const open = new Map<string, number>();
+  const overlaps: Array<{ key: string; at: number }> = [];
+  let n = 0;
+  const server = createHttpServer((req, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const key = url.searchParams.get('key') ?? '';
+    const r: Reception = { key, tx: url.searchParams.get('tx') ?? '', status: 0, start: Date.now(), end: null, aborted: false };
+    receptions.push(r);
+    const count = (open.get(key) ?? 0) + 1;
+    open.set(key, count);
+    if (count > 1) overlaps.push({ key, at: r.start });
+    const done = () => {
+      if (r.end !== null) return;
+      r.end = Date.now();
+      open.set(key, (open.get(key) ?? 1) - 1);
+    };
+    res.on('close', () => {
+      if (!res.writableFinished) r.aborted = true;
+      done();
+    });
+    // A killed sender's kernel closes its end (FIN): the answer would go to nobody.
+    const peerGone = () => {
+      if (res.writableFinished) return;
+      r.aborted = true;
+      done();
+    };
+    req.socket.once('end', peerGone);
+    res.once('finish', () => req.socket.off('end', peerGone));
+    const fail = ++n % opts.failEvery === 0;
+    setTimeout(() => {
+      r.status = fail ? 503 : 200;
+      res.writeHead(r.status, { 'content-type': 'text/plain' }).end(fail ? 'busy' : 'ok');
+    }, opts.delayMs);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url, receptions, overlaps,
+    openKeys: () => [...open].filter(([, c]) => c > 0).map(([k]) => k),
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
