@@ -43,7 +43,9 @@ const header = [
   pinned
     ? `- pinning: load generator (this process) on cpu ${settings.loadCpu}, each server child on cpu ${settings.serverCpu} (taskset)`
     : '- pinning: none (BENCH_PIN=0, one core, or no taskset): load generator and server share the cores',
-  `- load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (anything above ~0.5 means other work shares the two cores; see each table's "other CPU")`,
+  `- load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (anything above ~0.5 means other work shares the two cores; see each table's "other CPU")`,
   `- fsync (4 KiB append + fdatasync in ${tmpdir()}): p50 ${fsync.p50.toFixed(2)} ms, p99 ${fsync.p99.toFixed(2)} ms`,
   '- figures are ratios against a baseline measured in the same run: absolute numbers drift between runs (±20 % here).',
 ];
@@ -69,7 +71,12 @@ for (const file of files) {
   }
 }
 
-header.push(`- load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`, '');
+header.push(
+  `- load average at end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+  '',
+);
 const report = [...header, ...table(['scenario', 'what', 'status', 'took'], summary), '', ...sections].join('\n');
 process.stdout.write(`\n${report}\n`);
 mkdirSync(resultsDir, { recursive: true });

@@ -31,9 +31,14 @@ let seq = 0;
 const orderedId = () => Date.now().toString(16).padStart(12, '0') + (seq++).toString(16).padStart(20, '0');
 
 const click = buildClick({
-  link: 'demo', input: clickInputSchema.parse({ gclid: 'Cj0KCQ-bench-gclid-0123456789', sub1: 'campaign-7', sub2: 'adset-3' }),
-  ip: '127.0.0.1', userAgent: 'autocannon', referrer: null, landingUrl: 'http://127.0.0.1:8080/c/demo?gclid=Cj0KCQ-bench-gclid-0123456789',
-  cookies: {}, now: Date.now(),
+  link: 'demo',
+  input: clickInputSchema.parse({ gclid: 'Cj0KCQ-bench-gclid-0123456789', sub1: 'campaign-7', sub2: 'adset-3' }),
+  ip: '127.0.0.1',
+  userAgent: 'autocannon',
+  referrer: null,
+  landingUrl: 'http://127.0.0.1:8080/c/demo?gclid=Cj0KCQ-bench-gclid-0123456789',
+  cookies: {},
+  now: Date.now(),
 });
 const clickValue = JSON.stringify({ value: click, expires: Date.now() + 30 * 86_400_000 });
 const config = parseConfig({
@@ -49,21 +54,42 @@ interface Case {
   setup: (db: ReturnType<typeof openSqlite>, writer: GroupCommit) => () => Promise<unknown>;
 }
 
-const kv = (id: () => string): Case['setup'] => (db, writer) => {
-  const ins = db.prepare('INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at');
-  return () => writer.run(() => ins.run(`click:${id()}`, clickValue, Date.now() + 1e9));
-};
-const postback = (destinations: readonly DestinationConfig[], id: () => string): Case['setup'] => (db, writer) => {
-  const ledger = createStepLedger(sqliteStepRunner(db, writer), async () => { await writer.drain(); db.close(); });
-  return () => {
-    const at = Date.now();
-    const conversion: ConversionRecord = {
-      id: id(), source: 'net', transactionId: `tx-${id()}`, event: 'conversion', status: 'approved', payout: '12.50', currency: 'USD', offerId: '42',
-      clickId: click.id, matched: true, click, params: {}, receivedAt: at, updatedAt: at,
-    };
-    return ledger.recordPostback({ conversion, route: (c) => route(c, source, destinations, 10) }, at);
+const kv =
+  (id: () => string): Case['setup'] =>
+  (db, writer) => {
+    const ins = db.prepare(
+      'INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+    );
+    return () => writer.run(() => ins.run(`click:${id()}`, clickValue, Date.now() + 1e9));
   };
-};
+const postback =
+  (destinations: readonly DestinationConfig[], id: () => string): Case['setup'] =>
+  (db, writer) => {
+    const ledger = createStepLedger(sqliteStepRunner(db, writer), async () => {
+      await writer.drain();
+      db.close();
+    });
+    return () => {
+      const at = Date.now();
+      const conversion: ConversionRecord = {
+        id: id(),
+        source: 'net',
+        transactionId: `tx-${id()}`,
+        event: 'conversion',
+        status: 'approved',
+        payout: '12.50',
+        currency: 'USD',
+        offerId: '42',
+        clickId: click.id,
+        matched: true,
+        click,
+        params: {},
+        receivedAt: at,
+        updatedAt: at,
+      };
+      return ledger.recordPostback({ conversion, route: (c) => route(c, source, destinations, 10) }, at);
+    };
+  };
 
 const cases: Case[] = [
   { label: 'click kv row, random ids (newId)', setup: kv(newId) },
@@ -109,7 +135,9 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
     return [
       c.label,
       ((cpu.user + cpu.system) / (COMMITS * BATCH)).toFixed(1),
-      fmtMs(percentile(times, 50)), fmtMs(percentile(times, 99)), fmtMs(percentile(times, 100)),
+      fmtMs(percentile(times, 50)),
+      fmtMs(percentile(times, 99)),
+      fmtMs(percentile(times, 100)),
       autocheckpoint ? '–' : `${(wal / COMMITS / 1024).toFixed(0)} KiB (${(wal / COMMITS / (4096 + 24)).toFixed(0)} pages)`,
     ];
   } finally {

@@ -18,7 +18,9 @@ export class ApiError extends Error {
   }
 }
 
-export function zodDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }>): Array<{ field: string; message: string }> {
+export function zodDetails(
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }>,
+): Array<{ field: string; message: string }> {
   return issues.flatMap((i) =>
     // An unknown parameter is named as itself, not as its parent object.
     i.code === 'unrecognized_keys' && i.keys?.length

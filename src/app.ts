@@ -57,7 +57,8 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: M
   const tally = createTally({ ledger: deps.ledger, now: deps.now, logger: deps.logger });
   const store = deps.network?.store;
   metrics.bind({
-    ledger: deps.ledger, now: deps.now,
+    ledger: deps.ledger,
+    now: deps.now,
     ...(store ? { deactivated: async () => (await store.livePostbacks()).filter((p) => p.status === 'deactivated').length } : {}),
   });
   const clicks = countingClicks(deps.clicks, () => {

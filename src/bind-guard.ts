@@ -30,7 +30,8 @@ export function assertSafeBind(config: Config, host: string = config.server.host
   if (isLoopbackHost(host)) return;
   const problems: string[] = [];
   const fix = `set a secret of your own (e.g. \`openssl rand -hex 24\`), or bind server.host to 127.0.0.1`;
-  if (EXAMPLE_SECRET.test(config.admin.token)) problems.push(`admin.token: still the example default while listening on ${host} — ${fix} (CLOSELOOP_ADMIN_TOKEN)`);
+  if (EXAMPLE_SECRET.test(config.admin.token))
+    problems.push(`admin.token: still the example default while listening on ${host} — ${fix} (CLOSELOOP_ADMIN_TOKEN)`);
   config.sources.forEach((s, i) => {
     if (EXAMPLE_SECRET.test(s.secret)) problems.push(`sources.${i}.secret: source "${s.id}" still has the example secret while listening on ${host} — ${fix}`);
   });

@@ -23,13 +23,22 @@ function describe(issue: Issue, given: unknown): { problem: string; fix: string 
   switch (issue.code) {
     case 'invalid_type':
       if (given === undefined) return { problem: 'is required', fix: `add it (a ${issue.expected})` };
-      return { problem: `must be a ${issue.expected}, got ${typeName(given)}`, fix: `write a ${issue.expected}${issue.expected === 'number' || issue.expected === 'boolean' ? ' (unquoted)' : ''}` };
+      return {
+        problem: `must be a ${issue.expected}, got ${typeName(given)}`,
+        fix: `write a ${issue.expected}${issue.expected === 'number' || issue.expected === 'boolean' ? ' (unquoted)' : ''}`,
+      };
     case 'invalid_value':
       return { problem: plain(issue.message, 'is not an allowed value'), fix: `use one of: ${issue.values.map(String).join(', ')}` };
     case 'too_small':
-      return { problem: plain(issue.message, 'is too small'), fix: `use ${issue.origin === 'string' || issue.origin === 'array' ? 'a length of ' : ''}at least ${String(issue.minimum)}` };
+      return {
+        problem: plain(issue.message, 'is too small'),
+        fix: `use ${issue.origin === 'string' || issue.origin === 'array' ? 'a length of ' : ''}at least ${String(issue.minimum)}`,
+      };
     case 'too_big':
-      return { problem: plain(issue.message, 'is too big'), fix: `use ${issue.origin === 'string' || issue.origin === 'array' ? 'a length of ' : ''}at most ${String(issue.maximum)}` };
+      return {
+        problem: plain(issue.message, 'is too big'),
+        fix: `use ${issue.origin === 'string' || issue.origin === 'array' ? 'a length of ' : ''}at most ${String(issue.maximum)}`,
+      };
     case 'invalid_format':
       return { problem: plain(issue.message, `is not a valid ${issue.format}`), fix: `write a valid ${issue.format}` };
     default:

@@ -64,7 +64,10 @@ const sourceSchema = z.object({
    */
   personalFields: personalFieldsSchema.prefault({}),
   /** Country calling code for phones this network sends without one (e.g. '1', '+44'); without it such phones are dropped. */
-  phoneCountryCode: z.string().regex(/^\+?[1-9]\d{0,3}$/, "a country calling code such as '1' or '+44'").optional(),
+  phoneCountryCode: z
+    .string()
+    .regex(/^\+?[1-9]\d{0,3}$/, "a country calling code such as '1' or '+44'")
+    .optional(),
 });
 
 const filtersSchema = z.object({
@@ -137,13 +140,19 @@ export const configSchema = z.object({
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
       postgres: z
         .object({
-          url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/closeloop'),
+          url: z
+            .string()
+            .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+            .default('postgres://postgres@127.0.0.1:5432/closeloop'),
           /** Connections per process; one of them carries the group commit. */
           poolSize: z.number().int().min(2).max(100).default(10),
           /** Server-side limit per statement (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT). */
           statementTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
           /** A schema of its own (created if missing); default: the server's search_path. */
-          schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
+          schema: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
+            .optional(),
         })
         .prefault({}),
       /**
@@ -197,10 +206,12 @@ export const configSchema = z.object({
        * private or link-local (refused by default). Metadata addresses stay refused regardless.
        */
       allowPrivateTargets: z
-        .array(z.string().superRefine((entry, ctx) => {
-          const problem = allowEntryProblem(entry);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        }))
+        .array(
+          z.string().superRefine((entry, ctx) => {
+            const problem = allowEntryProblem(entry);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+        )
         .default([]),
     })
     .prefault({}),
@@ -261,9 +272,18 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(`invalid configuration:\n${problems.map((l) => `  ${l}`).join('\n')}`, problems);
   const config = result.data;
-  assertUnique(config.links.map((l) => l.id), 'links');
-  assertUnique(config.sources.map((s) => s.id), 'sources');
-  assertUnique(config.destinations.map((d) => d.id), 'destinations');
+  assertUnique(
+    config.links.map((l) => l.id),
+    'links',
+  );
+  assertUnique(
+    config.sources.map((s) => s.id),
+    'sources',
+  );
+  assertUnique(
+    config.destinations.map((d) => d.id),
+    'destinations',
+  );
   return config;
 }
 

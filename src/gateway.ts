@@ -66,25 +66,56 @@ export function openGateway(options: GatewayOptions) {
     // A lease shorter than a request lets a second worker re-send a live attempt: nothing is
     // lost and the de-duplication key absorbs it, but it is wasted traffic.
     if (d.connector.limits.timeoutMs >= config.delivery.leaseMs) {
-      logger.warn({ leaseMs: config.delivery.leaseMs, connector: d.connector.id, timeoutMs: d.connector.limits.timeoutMs },
-        'delivery.leaseMs is shorter than a connector timeout: slow attempts may be sent twice (same de-duplication key)');
+      logger.warn(
+        { leaseMs: config.delivery.leaseMs, connector: d.connector.id, timeoutMs: d.connector.limits.timeoutMs },
+        'delivery.leaseMs is shorter than a connector timeout: slow attempts may be sent twice (same de-duplication key)',
+      );
     }
   }
   // One SSRF guard for every outbound request; private configured targets stop the boot here.
   const guard = prepareOutbound(config, destinations.values(), logger);
   const http = options.http ?? createHttpClient({ guard });
   // The network side plugs its partner postbacks into the same engine (issue #4).
-  const network = openNetwork({ config, storage: storage.runner, ledger, registry, now, guard, logger: logger.child({ component: 'network' }), notify: () => engine.notify() });
+  const network = openNetwork({
+    config,
+    storage: storage.runner,
+    ledger,
+    registry,
+    now,
+    guard,
+    logger: logger.child({ component: 'network' }),
+    notify: () => engine.notify(),
+  });
   // One lookup for every destination, configured or partner postback: the engine and the admin routes share it.
   const directory = combineDirectories(staticDirectory(destinations), network.directory);
   const metrics = options.metrics ?? createMetrics();
   const engine = createDeliveryEngine({
-    ledger, destinations: directory, http, now, logger: logger.child({ component: 'delivery' }),
-    options: config.delivery, afterAttempts: (results) => (metrics.attempts(results), network.afterAttempts(results)),
+    ledger,
+    destinations: directory,
+    http,
+    now,
+    logger: logger.child({ component: 'delivery' }),
+    options: config.delivery,
+    afterAttempts: (results) => (metrics.attempts(results), network.afterAttempts(results)),
   });
   let draining = false;
-  const { app, router, close: closeApp } = createApp({
-    config, ledger, clicks, destinations: directory, http, logger, now, notifyDeliveries: engine.notify, isDraining: () => draining, network, readiness, metrics,
+  const {
+    app,
+    router,
+    close: closeApp,
+  } = createApp({
+    config,
+    ledger,
+    clicks,
+    destinations: directory,
+    http,
+    logger,
+    now,
+    notifyDeliveries: engine.notify,
+    isDraining: () => draining,
+    network,
+    readiness,
+    metrics,
   });
 
   const purge = setInterval(() => {
@@ -107,7 +138,11 @@ export function openGateway(options: GatewayOptions) {
   ready.catch(() => undefined);
   if (options.startWorkers !== false) {
     if (storage.engine === 'sqlite') engine.start();
-    else void ready.then(() => !draining && engine.start(), (err) => logger.error({ err }, 'storage did not open'));
+    else
+      void ready.then(
+        () => !draining && engine.start(),
+        (err) => logger.error({ err }, 'storage did not open'),
+      );
   }
 
   let server: Server | null = null;
@@ -116,7 +151,19 @@ export function openGateway(options: GatewayOptions) {
   // otherwise a client's keep-alive socket holds server.close() open (keepAliveTimeout, 65 s).
   const unanswered = new Set<ServerResponse>();
   return {
-    app, router, ledger, clicks, engine, registry, destinations, network, storage, ready, health, readiness, metrics,
+    app,
+    router,
+    ledger,
+    clicks,
+    engine,
+    registry,
+    destinations,
+    network,
+    storage,
+    ready,
+    health,
+    readiness,
+    metrics,
     /** The SQLite handle and group commit (benchmarks, SQLite-only tests); throws on Postgres. */
     get db() {
       return sqliteOf(storage).db;
@@ -127,15 +174,18 @@ export function openGateway(options: GatewayOptions) {
     listen(port = config.server.port, host = config.server.host): Promise<Server> {
       // Synchronous, before anything opens: an unsafe bind throws here, not as a rejection.
       assertSafeBind(config, host);
-      return ready.then(() => new Promise<Server>((resolve) => {
-        server = createServer(serverOptions(config), app.callback()).listen(port, host, () => resolve(server as Server));
-        server.keepAliveTimeout = 65_000;
-        server.prependListener('request', (_req, res: ServerResponse) => {
-          if (draining) return void res.setHeader('connection', 'close');
-          unanswered.add(res);
-          res.on('close', () => unanswered.delete(res));
-        });
-      }));
+      return ready.then(
+        () =>
+          new Promise<Server>((resolve) => {
+            server = createServer(serverOptions(config), app.callback()).listen(port, host, () => resolve(server as Server));
+            server.keepAliveTimeout = 65_000;
+            server.prependListener('request', (_req, res: ServerResponse) => {
+              if (draining) return void res.setHeader('connection', 'close');
+              unanswered.add(res);
+              res.on('close', () => unanswered.delete(res));
+            });
+          }),
+      );
     },
     /** SIGTERM: stop taking work, finish in-flight attempts, then close storage. Idempotent. */
     close(): Promise<void> {
@@ -178,8 +228,7 @@ export function openGateway(options: GatewayOptions) {
     // After a timed-out drain, an attempt may still be in flight: its lease expires and another
     // process (or the restart) sends it again under the same de-duplication key. Closing the HTTP
     // pools would wait for it, so past the deadline each close gets a bounded moment only.
-    const bounded = (p: Promise<unknown> | undefined) =>
-      drained ? p : Promise.race([p, new Promise((r) => setTimeout(r, 300).unref())]);
+    const bounded = (p: Promise<unknown> | undefined) => (drained ? p : Promise.race([p, new Promise((r) => setTimeout(r, 300).unref())]));
     await Promise.allSettled(registry.all().map((c) => bounded(c.close?.())));
     await bounded(http.close());
     await clicks.close().catch((err) => logger.warn({ err }, 'shutdown: click store close failed'));
@@ -204,7 +253,8 @@ function openClickStore(config: Config, storage: Storage, now: () => number, hea
     return createSpooledClickStore({
       primary: createRedisClickStore(url, { ttlMs, timeoutMs: config.storage.clickStoreTimeoutMs }),
       spool: storage.clickSpool(now),
-      ttlMs, now,
+      ttlMs,
+      now,
       writes: health.monitor('click_store_writes'),
       reads: health.monitor('click_store_reads'),
     });

@@ -22,7 +22,11 @@ const loaded = {
 logger.info(loaded, 'configuration loaded');
 // On loopback the example secrets are allowed (a first run), but never silently.
 const examples = exampleSecrets(config);
-if (examples.length > 0) logger.warn({ keys: examples }, `example secrets in use (${examples.join(', ')}): fine on 127.0.0.1, refused on any other address — replace them before going live`);
+if (examples.length > 0)
+  logger.warn(
+    { keys: examples },
+    `example secrets in use (${examples.join(', ')}): fine on 127.0.0.1, refused on any other address — replace them before going live`,
+  );
 const link = config.links[0];
 const source = config.sources[0];
 process.stdout.write(
@@ -36,7 +40,9 @@ process.stdout.write(
     `  metrics:  curl -s -H 'Authorization: Bearer <admin or metrics token>' '${base}/metrics'`,
     `  loaded:   links ${loaded.links.join(', ') || '(none)'}; sources ${loaded.sources.join(', ') || '(none)'}; destinations ${loaded.destinations.join(', ') || '(none)'}`,
     '',
-  ].filter((l) => l !== '').join('\n') + '\n',
+  ]
+    .filter((l) => l !== '')
+    .join('\n') + '\n',
 );
 
 let stopping = false;
@@ -67,7 +73,9 @@ function exitOnConfigError<T>(step: () => T): T {
     return step();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`closeloop: ${err.problems.length === 1 ? 'the configuration has a problem' : 'the configuration has problems'}:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    process.stderr.write(
+      `closeloop: ${err.problems.length === 1 ? 'the configuration has a problem' : 'the configuration has problems'}:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`,
+    );
     process.exit(1);
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from './api-error';
+import type { ApiError } from './api-error';
 import { assertCleanText, findUnsafeText, printable, unsafeCharacter } from './text-guard';
 
 describe('text guard', () => {
@@ -23,6 +23,9 @@ describe('text guard', () => {
     assert.equal(findUnsafeText({ html_code: '<b>\n</b>' }, { multiline: new Set(['html_code']) }), null);
   });
   it('assertCleanText throws a 422 INVALID_CHARACTERS naming the field', () => {
-    assert.throws(() => assertCleanText({ sub1: 'a\rb' }), (e: ApiError) => e.status === 422 && e.code === 'INVALID_CHARACTERS' && e.message === 'parameter "sub1" contains a control character (U+000D)');
+    assert.throws(
+      () => assertCleanText({ sub1: 'a\rb' }),
+      (e: ApiError) => e.status === 422 && e.code === 'INVALID_CHARACTERS' && e.message === 'parameter "sub1" contains a control character (U+000D)',
+    );
   });
 });

@@ -27,7 +27,7 @@ export function unsafeCharacter(s: string, allowWhitespace = false): string | nu
   return null;
 }
 
-const codePoint = (ch: string) => `U+${(ch.charCodeAt(0)).toString(16).toUpperCase().padStart(4, '0')}`;
+const codePoint = (ch: string) => `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** Text safe to put in a message or a log: unsafe characters shown as `\uXXXX`, clipped. */
 export function printable(s: string, max = 64): string {

@@ -59,8 +59,18 @@ describe('bearer token', () => {
       .filter((layer) => layer.path.startsWith('/v1/') && !PUBLIC.has(layer.path))
       .flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => [m, layer.path.replace(/:[A-Za-z_]+/g, HEX)] as const));
     const paths = routes.map(([m, p]) => `${m} ${p}`);
-    for (const known of ['GET /v1/conversions/', 'GET /v1/deliveries', 'POST /v1/deliveries/', 'GET /v1/destinations', 'POST /v1/destinations/', 'GET /v1/rejections']) {
-      assert.ok(paths.some((p) => p.startsWith(known)), `${known} is among the routes checked: ${paths.join(', ')}`);
+    for (const known of [
+      'GET /v1/conversions/',
+      'GET /v1/deliveries',
+      'POST /v1/deliveries/',
+      'GET /v1/destinations',
+      'POST /v1/destinations/',
+      'GET /v1/rejections',
+    ]) {
+      assert.ok(
+        paths.some((p) => p.startsWith(known)),
+        `${known} is among the routes checked: ${paths.join(', ')}`,
+      );
     }
     const wrong: Array<[string, Record<string, string>]> = [
       ['no header', {}],
@@ -80,7 +90,11 @@ describe('bearer token', () => {
         assert.equal(res.body.error.code, 'UNAUTHORIZED', `${method} ${path} ${name}`);
         assert.equal(res.headers.get('www-authenticate'), 'Bearer');
       }
-      const ok = await call(path, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) });
+      const ok = await call(path, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        ...(method === 'GET' ? {} : { body: '{}' }),
+      });
       assert.notEqual(ok.status, 401, `${method} ${path} with the token`);
     }
   });
@@ -152,7 +166,13 @@ describe('validation and not found', () => {
     assert.equal(detail.body.payout, '3.00');
     assert.equal(detail.body.currency, 'USD');
     assert.equal(detail.body.source, 'net');
-    assert.deepEqual(detail.body.deliveries.map((d: any) => [d.destination, d.status, d.attempts.length]), [['a', 'pending', 0], ['b', 'pending', 0]]);
+    assert.deepEqual(
+      detail.body.deliveries.map((d: any) => [d.destination, d.status, d.attempts.length]),
+      [
+        ['a', 'pending', 0],
+        ['b', 'pending', 0],
+      ],
+    );
     assert.equal(detail.body.deliveries[0].attempts.length, 0);
   });
 });
@@ -176,7 +196,11 @@ describe('GET /v1/deliveries', () => {
       assert.equal(cancelled.body.deliveries[0].status, 'cancelled');
 
       const all = await g.admin('/v1/deliveries');
-      assert.deepEqual(all.body.deliveries.map((d: any) => d.id), [...ids].reverse(), 'newest first');
+      assert.deepEqual(
+        all.body.deliveries.map((d: any) => d.id),
+        [...ids].reverse(),
+        'newest first',
+      );
       assert.equal(all.body.next_cursor, null, 'not a full page');
 
       const pages: string[][] = [];
@@ -192,7 +216,10 @@ describe('GET /v1/deliveries', () => {
       assert.deepEqual(pages, [[ids[4], ids[3]], [ids[2], ids[1]], [ids[0]]]);
 
       const onlyCancelled = await g.admin('/v1/deliveries?status=cancelled');
-      assert.deepEqual(onlyCancelled.body.deliveries.map((d: any) => [d.id, d.status]), [[ids[2], 'cancelled']]);
+      assert.deepEqual(
+        onlyCancelled.body.deliveries.map((d: any) => [d.id, d.status]),
+        [[ids[2], 'cancelled']],
+      );
       assert.equal(onlyCancelled.body.deliveries[0].next_attempt_at, null);
       const pending = await g.admin('/v1/deliveries?status=pending&limit=2');
       assert.equal(pending.body.deliveries.length, 2);
@@ -239,7 +266,10 @@ describe('health', () => {
   test('/readyz is 503 draining once close() has begun, while /healthz stays 200', async () => {
     const fake = await startFakeServer(() => ({ status: 200, delayMs: 400 }));
     const dir = mkdtempSync(join(tmpdir(), 'closeloop-drain-'));
-    const config = testConfig({ destinations: [{ id: 'slow', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/slow` } }] }, join(dir, 'drain.db'));
+    const config = testConfig(
+      { destinations: [{ id: 'slow', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/slow` } }] },
+      join(dir, 'drain.db'),
+    );
     const g = await startTestGateway({ config, http: reclosableHttp() });
     // A second listener on the same app: the gateway's own server stops accepting at close().
     const side = createServer(g.gw.app.callback());

@@ -16,9 +16,14 @@ let dir: string;
 
 function run(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, CLOSELOOP_ADMIN_TOKEN: ADMIN_TOKEN, ...env }, timeout: 60_000 }, (error, out, err) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out, err });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH, CLOSELOOP_ADMIN_TOKEN: ADMIN_TOKEN, ...env }, timeout: 60_000 },
+      (error, out, err) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out, err });
+      },
+    );
   });
 }
 const at = () => ['--url', g.url];
@@ -61,15 +66,33 @@ describe('closeloop doctor', () => {
   });
 
   it('--json prints the answer; --kind inbound checks the source key', async () => {
-    const r = await run(['doctor', `https://gw.example.com/postback?key=${SOURCE_SECRET}&click_id={sub5}&tx_id={transaction_id}`, '--kind', 'inbound', '--json', ...at()]);
+    const r = await run([
+      'doctor',
+      `https://gw.example.com/postback?key=${SOURCE_SECRET}&click_id={sub5}&tx_id={transaction_id}`,
+      '--kind',
+      'inbound',
+      '--json',
+      ...at(),
+    ]);
     assert.equal(r.code, 1);
     const body = JSON.parse(r.out);
     assert.equal(body.ok, false);
-    assert.deepEqual(body.findings.map((f: { code: string }) => f.code), ['MISSING_PAYOUT']);
+    assert.deepEqual(
+      body.findings.map((f: { code: string }) => f.code),
+      ['MISSING_PAYOUT'],
+    );
   });
 
   it('--scope global with --traffic: the one-source macro is an error', async () => {
-    const r = await run(['doctor', 'https://t.example.com/pb?fb={fbclid}&tx={transaction_id}&p={payout}', '--scope', 'global', '--traffic', 'meta,google', ...at()]);
+    const r = await run([
+      'doctor',
+      'https://t.example.com/pb?fb={fbclid}&tx={transaction_id}&p={payout}',
+      '--scope',
+      'global',
+      '--traffic',
+      'meta,google',
+      ...at(),
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.out, /SOURCE_SPECIFIC_MACRO_IN_GLOBAL/);
   });
@@ -121,7 +144,12 @@ describe('closeloop urls', () => {
   it('prints the paste URL per source (secret hidden) and the click URL per link', async () => {
     const r = await run(['urls', ...at()]);
     assert.equal(r.code, 0, r.err);
-    assert.ok(r.out.includes('  net (tracked)\n    https://gw.example.com/postback/net?key={secret}&click_id={sub5}&tx_id={transaction_id}&payout={payout}&offer_id={offer_id}\n'), r.out);
+    assert.ok(
+      r.out.includes(
+        '  net (tracked)\n    https://gw.example.com/postback/net?key={secret}&click_id={sub5}&tx_id={transaction_id}&payout={payout}&offer_id={offer_id}\n',
+      ),
+      r.out,
+    );
     assert.ok(r.out.includes('  demo — Demo offer → https://offer.example.com/lp\n    https://gw.example.com/c/demo\n'), r.out);
     assert.ok(!r.out.includes(SOURCE_SECRET));
   });
@@ -129,7 +157,10 @@ describe('closeloop urls', () => {
     const r = await run(['urls', '--reveal', '--json', ...at()]);
     assert.equal(r.code, 0, r.err);
     const body = JSON.parse(r.out);
-    assert.equal(body.sources[0].postback_url, `https://gw.example.com/postback/net?key=${SOURCE_SECRET}&click_id={sub5}&tx_id={transaction_id}&payout={payout}&offer_id={offer_id}`);
+    assert.equal(
+      body.sources[0].postback_url,
+      `https://gw.example.com/postback/net?key=${SOURCE_SECRET}&click_id={sub5}&tx_id={transaction_id}&payout={payout}&offer_id={offer_id}`,
+    );
     assert.equal(body.links[0].click_url, 'https://gw.example.com/c/demo');
   });
 });
@@ -137,7 +168,11 @@ describe('closeloop urls', () => {
 describe('closeloop replay', () => {
   it('sends {status: dead, destination, since} to POST /v1/deliveries/retry and prints what was queued', async () => {
     // A fake of that one route (CONTRACT.md, built by h4): the CLI's side of the contract.
-    const api = await startFakeServer(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ retried: 2, ids: ['a'.repeat(32), 'b'.repeat(32)] }) }));
+    const api = await startFakeServer(() => ({
+      status: 202,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ retried: 2, ids: ['a'.repeat(32), 'b'.repeat(32)] }),
+    }));
     try {
       const before = Date.now();
       const r = await run(['replay', '--dead', '--destination', 'meta', '--since', '24h', '--url', api.url]);
@@ -190,11 +225,7 @@ describe('closeloop check-config', () => {
 
   it('a bad file: exit 1 with path: problem — fix lines', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, [
-      'admin: { token: short }',
-      'sources:',
-      '  - { id: net, secret: "${NET_SECRET}" }',
-    ].join('\n'));
+    writeFileSync(file, ['admin: { token: short }', 'sources:', '  - { id: net, secret: "${NET_SECRET}" }'].join('\n'));
     const env = await run(['check-config', file]);
     assert.equal(env.code, 1);
     assert.match(env.out, /environment variable NET_SECRET .* — export NET_SECRET=… before starting/);
@@ -206,24 +237,33 @@ describe('closeloop check-config', () => {
 
   it('destinations: connector schema errors and the doctor on http-postback URLs', async () => {
     const file = join(dir, 'dest.yaml');
-    writeFileSync(file, [
-      'admin: { token: "0123456789abcdef0123" }',
-      'destinations:',
-      '  - { id: enc, connector: http-postback, settings: { url: "https://t.example.com/pb?cid=%7Bclick_id%7D" } }',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'admin: { token: "0123456789abcdef0123" }',
+        'destinations:',
+        '  - { id: enc, connector: http-postback, settings: { url: "https://t.example.com/pb?cid=%7Bclick_id%7D" } }',
+      ].join('\n'),
+    );
     const r = await run(['check-config', file]);
     assert.equal(r.code, 1);
     assert.match(r.out, /^destinations\[enc\]\.settings\.url: %7Bclick_id%7D is a macro with URL-encoded braces/m);
     const warn = join(dir, 'warn.yaml');
-    writeFileSync(warn, [
-      'admin: { token: "0123456789abcdef0123" }',
-      'destinations:',
-      '  - { id: typo, connector: http-postback, settings: { url: "https://t.example.com/pb?cid={Click_ID}&tx={tx_id}" } }',
-    ].join('\n'));
+    writeFileSync(
+      warn,
+      [
+        'admin: { token: "0123456789abcdef0123" }',
+        'destinations:',
+        '  - { id: typo, connector: http-postback, settings: { url: "https://t.example.com/pb?cid={Click_ID}&tx={tx_id}" } }',
+      ].join('\n'),
+    );
     const w = await run(['check-config', warn, '--json']);
     const body = JSON.parse(w.out);
     assert.equal(w.code, 1, 'an unknown macro is an error');
-    assert.ok(body.problems.some((p: { path: string; fix: string }) => p.path === 'destinations[typo].settings.url' && p.fix === 'Replace {Click_ID} with {click_id}.'), w.out);
+    assert.ok(
+      body.problems.some((p: { path: string; fix: string }) => p.path === 'destinations[typo].settings.url' && p.fix === 'Replace {Click_ID} with {click_id}.'),
+      w.out,
+    );
     const human = await run(['check-config', warn]);
     assert.match(human.out, /^destinations\[typo\]\.settings\.url: \{Click_ID\} is not a macro.* — Replace \{Click_ID\} with \{click_id\}\.$/m);
     assert.match(human.out, /the gateway would start, but the postback doctor found errors/);

@@ -146,7 +146,9 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
     }
   });
 
-  test('Redis down for 15 s: clicks keep redirecting (spooled), postbacks answer 503 fast, /readyz names the click store; afterwards nothing is lost', { timeout: 90_000 }, async () => {
+  test('Redis down for 15 s: clicks keep redirecting (spooled), postbacks answer 503 fast, /readyz names the click store; afterwards nothing is lost', {
+    timeout: 90_000,
+  }, async () => {
     const g = await gateway();
     try {
       const before = await click(g, 'before-outage');
@@ -245,23 +247,28 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
     }
   });
 
-  test('SIGTERM with an attempt hanging at the destination and postbacks pending on a hung Redis: the process exits within server.shutdownTimeoutMs', { timeout: 60_000 }, async () => {
+  test('SIGTERM with an attempt hanging at the destination and postbacks pending on a hung Redis: the process exits within server.shutdownTimeoutMs', {
+    timeout: 60_000,
+  }, async () => {
     const fake = await startFakeServer((req) => ({ status: 200, body: 'ok', delayMs: req.query.get('tx') === 'slow' ? 9_000 : 0 }));
     const dir = mkdtempSync(join(tmpdir(), 'closeloop-faults-term-'));
     dirs.push(dir);
     const configPath = join(dir, 'closeloop.yaml');
     const shutdownTimeoutMs = 3_000;
-    writeFileSync(configPath, stringify({
-      server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs },
-      admin: { token: 'faults-admin-token-0123456789' },
-      storage: { sqlitePath: join(dir, 'term.db'), synchronous: 'FULL', clickStore: proxy.url, clickStoreTimeoutMs: TIMEOUT_MS },
-      delivery: { concurrency: 4, pollMs: 20, leaseMs: 30_000, maxAttempts: 3 },
-      log: { level: 'warn' },
-      links: [{ id: 'demo', offerUrl: 'https://offer.example.com/lp' }],
-      sources: [{ id: 'net', secret: SOURCE_SECRET }],
-      outbound: { allowPrivateTargets: ['127.0.0.1'] },
-      destinations: [{ id: 'tracker', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?tx={transaction_id}` } }],
-    }));
+    writeFileSync(
+      configPath,
+      stringify({
+        server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs },
+        admin: { token: 'faults-admin-token-0123456789' },
+        storage: { sqlitePath: join(dir, 'term.db'), synchronous: 'FULL', clickStore: proxy.url, clickStoreTimeoutMs: TIMEOUT_MS },
+        delivery: { concurrency: 4, pollMs: 20, leaseMs: 30_000, maxAttempts: 3 },
+        log: { level: 'warn' },
+        links: [{ id: 'demo', offerUrl: 'https://offer.example.com/lp' }],
+        sources: [{ id: 'net', secret: SOURCE_SECRET }],
+        outbound: { allowPrivateTargets: ['127.0.0.1'] },
+        destinations: [{ id: 'tracker', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?tx={transaction_id}` } }],
+      }),
+    );
     const child = await startChildGateway(configPath);
     try {
       const res = await fetch(`${child.base}/c/demo?gclid=term`, { redirect: 'manual' });
@@ -271,7 +278,10 @@ describe('redis:// click store faults', { timeout: 120_000 }, () => {
       await fake.waitFor(1); // the 9 s attempt is in flight: a drain would wait for it
       proxy.blackhole();
       const pending = Array.from({ length: 10 }, (_, n) =>
-        fetch(`${child.base}/postback?${new URLSearchParams({ key: SOURCE_SECRET, tx_id: `term-${n}`, click_id: clickId })}`).then((r) => r.status, () => 'closed'),
+        fetch(`${child.base}/postback?${new URLSearchParams({ key: SOURCE_SECRET, tx_id: `term-${n}`, click_id: clickId })}`).then(
+          (r) => r.status,
+          () => 'closed',
+        ),
       );
       await sleep(50);
       const t0 = Date.now();

@@ -19,8 +19,20 @@ const silent = createLogger('silent');
 
 function click(n: number, createdAt: number): ClickRecord {
   return {
-    id: n.toString(16).padStart(32, '0'), link: 'demo', platform: 'google', platformClickParam: 'gclid', platformClickId: `g-${n}`,
-    platformClickIds: { gclid: `g-${n}` }, ip: null, userAgent: null, referrer: null, landingUrl: null, subs: {}, fbp: null, fbc: null, createdAt,
+    id: n.toString(16).padStart(32, '0'),
+    link: 'demo',
+    platform: 'google',
+    platformClickParam: 'gclid',
+    platformClickId: `g-${n}`,
+    platformClickIds: { gclid: `g-${n}` },
+    ip: null,
+    userAgent: null,
+    referrer: null,
+    landingUrl: null,
+    subs: {},
+    fbp: null,
+    fbc: null,
+    createdAt,
   };
 }
 

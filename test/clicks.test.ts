@@ -9,7 +9,8 @@ let fake: FakeServer;
 let gw: TestGateway;
 let untrusted: TestGateway;
 
-const MACROS = 'tx={tx_id}&ip={ip}&ua={user_agent}&ref={referrer}&fbp={fbp}&fbc={fbc}&land={landing_url}&plat={platform}&pcid={platform_click_id}&s1={sub1}&link={link}';
+const MACROS =
+  'tx={tx_id}&ip={ip}&ua={user_agent}&ref={referrer}&fbp={fbp}&fbc={fbc}&land={landing_url}&plat={platform}&pcid={platform_click_id}&s1={sub1}&link={link}';
 
 before(async () => {
   fake = await startFakeServer();
@@ -191,7 +192,10 @@ describe('GET /c/:link', () => {
       assert.doesNotMatch(text, /[\u0000-\u001f]/, 'the refusal does not echo the raw control character');
       const body = JSON.parse(text);
       assert.equal(body.error.code, code);
-      assert.ok(body.error.details.some((d: { field: string }) => d.field === field), JSON.stringify(body.error.details));
+      assert.ok(
+        body.error.details.some((d: { field: string }) => d.field === field),
+        JSON.stringify(body.error.details),
+      );
     }
     assert.equal(await kvRows(gw), before, 'no click was stored');
     // Unicode and the longest allowed value are fine.
@@ -214,7 +218,13 @@ describe('POST /v1/clicks', () => {
 
   test('registers a click from an allowed origin (CORS) and a later postback matches it', async () => {
     const res = await post(
-      { fbclid: 'IwAR-landing', sub1: 'lp', link: 'demo', landing_url: 'https://landing.example.com/p?fbclid=IwAR-landing', referrer: 'https://m.facebook.com/' },
+      {
+        fbclid: 'IwAR-landing',
+        sub1: 'lp',
+        link: 'demo',
+        landing_url: 'https://landing.example.com/p?fbclid=IwAR-landing',
+        referrer: 'https://m.facebook.com/',
+      },
       { origin: ORIGIN, 'user-agent': 'LandingUA', cookie: '_fbp=fb.1.1700000000000.42' },
     );
     assert.equal(res.status, 201);
@@ -240,9 +250,17 @@ describe('POST /v1/clicks', () => {
   test('click ids only inside landing_url are read from it; the body wins; the same priority as a redirect', async () => {
     const cases: Array<{ body: Record<string, string>; platform: string | null; ids: Record<string, string> }> = [
       { body: { landing_url: 'https://landing.example.com/p?ttclid=TT-in-url&utm_source=tt' }, platform: 'tiktok', ids: { ttclid: 'TT-in-url' } },
-      { body: { landing_url: 'https://landing.example.com/p?fbclid=FB-in-url&rdt_cid=RD-in-url' }, platform: 'meta', ids: { fbclid: 'FB-in-url', rdt_cid: 'RD-in-url' } },
+      {
+        body: { landing_url: 'https://landing.example.com/p?fbclid=FB-in-url&rdt_cid=RD-in-url' },
+        platform: 'meta',
+        ids: { fbclid: 'FB-in-url', rdt_cid: 'RD-in-url' },
+      },
       { body: { landing_url: 'https://landing.example.com/?wbraid=WB&gclid=G-url' }, platform: 'google', ids: { gclid: 'G-url', wbraid: 'WB' } },
-      { body: { gclid: 'G-body', landing_url: 'https://landing.example.com/?gclid=G-url&gbraid=GB-url' }, platform: 'google', ids: { gclid: 'G-body', gbraid: 'GB-url' } },
+      {
+        body: { gclid: 'G-body', landing_url: 'https://landing.example.com/?gclid=G-url&gbraid=GB-url' },
+        platform: 'google',
+        ids: { gclid: 'G-body', gbraid: 'GB-url' },
+      },
       { body: { landing_url: `https://landing.example.com/?ttclid=${'x'.repeat(600)}` }, platform: null, ids: {} },
       { body: { landing_url: 'https://landing.example.com/?gclid=' }, platform: null, ids: {} },
     ];
@@ -278,7 +296,10 @@ describe('POST /v1/clicks', () => {
   });
 
   test('preflight: allowed origin gets the CORS grant, a foreign one does not', async () => {
-    const ok = await fetch(`${gw.url}/v1/clicks`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const ok = await fetch(`${gw.url}/v1/clicks`, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
     assert.ok(ok.status === 204 || ok.status === 200, String(ok.status));
     assert.equal(ok.headers.get('access-control-allow-origin'), ORIGIN);
     assert.match(ok.headers.get('access-control-allow-methods') ?? '', /POST/);
@@ -326,7 +347,10 @@ describe('click TTL = attribution window', () => {
       const late = await g.postback({ click_id: old, tx_id: 'ttl-late' });
       assert.equal(late.status, 200);
       assert.equal(late.body.matched, false);
-      assert.ok(late.body.warnings.some((w: string) => w.includes(old)), JSON.stringify(late.body.warnings));
+      assert.ok(
+        late.body.warnings.some((w: string) => w.includes(old)),
+        JSON.stringify(late.body.warnings),
+      );
       const detail = await g.admin(`/v1/conversions/${late.body.conversion_id}`);
       assert.equal(detail.body.click, null);
 

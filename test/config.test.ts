@@ -61,7 +61,12 @@ describe('config: unknown keys', () => {
 describe('config: ${ENV} for numbers and booleans', () => {
   test('a number and a boolean read from the environment are coerced', () => {
     const c = parseConfig(
-      { ...base, server: { port: '${PORT_X}' }, delivery: { maxAttempts: '${ATTEMPTS:-7}' }, destinations: [{ id: 'd', connector: 'http-postback', enabled: '${D_ON}' }] },
+      {
+        ...base,
+        server: { port: '${PORT_X}' },
+        delivery: { maxAttempts: '${ATTEMPTS:-7}' },
+        destinations: [{ id: 'd', connector: 'http-postback', enabled: '${D_ON}' }],
+      },
       { PORT_X: '9090', D_ON: 'false' },
     );
     assert.equal(c.server.port, 9090);
@@ -98,8 +103,10 @@ describe('config: error lines', () => {
       const path = join(dir, 'bad.yaml');
       writeFileSync(path, 'admin: { token: admin-token-0123456789 }\nstorage: { sqlitePath: ":memory:" }\ndestinatons: []\n');
       const run = promisify(execFile);
-      const err = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, CLOSELOOP_CONFIG: path }, timeout: 20_000 })
-        .then(() => assert.fail('main.ts started'), (e: { code: number; stderr: string }) => e);
+      const err = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, CLOSELOOP_CONFIG: path }, timeout: 20_000 }).then(
+        () => assert.fail('main.ts started'),
+        (e: { code: number; stderr: string }) => e,
+      );
       assert.equal(err.code, 1);
       assert.match(err.stderr, /destinatons: unknown key "destinatons" — did you mean "destinations"\?/);
       assert.doesNotMatch(err.stderr, /\n\s+at /, 'no stack trace');

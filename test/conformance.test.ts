@@ -124,7 +124,10 @@ for (const connector of list) {
       assert.ok(s.success, `conformanceFixture.settings fail the schema: ${s.success ? '' : s.error.message}`);
       assert.ok(c.success, `conformanceFixture.credentials fail the schema: ${c.success ? '' : c.error.message}`);
       if (!fixture.noSecrets) {
-        assert.ok(secretValues(c.data).some((v) => v.length >= 8), 'conformanceFixture.credentials need at least one real-length secret to test redaction (or noSecrets: true)');
+        assert.ok(
+          secretValues(c.data).some((v) => v.length >= 8),
+          'conformanceFixture.credentials need at least one real-length secret to test redaction (or noSecrets: true)',
+        );
       }
     });
     if (typeof fixture === 'string') return;
@@ -132,12 +135,19 @@ for (const connector of list) {
     const settings = connector.settings.parse(fixture.settings);
     const credentials = connector.credentials.parse(fixture.credentials);
     const secrets = secretValues(credentials);
-    const ctx = (): ConnectorContext<unknown, unknown> => ({ destinationId: 'dest_conformance', settings: structuredClone(settings), credentials: structuredClone(credentials), now: NOW });
+    const ctx = (): ConnectorContext<unknown, unknown> => ({
+      destinationId: 'dest_conformance',
+      settings: structuredClone(settings),
+      credentials: structuredClone(credentials),
+      now: NOW,
+    });
     const conversion = fixture.conversion ?? sharedConversion();
     const batchSize = Math.min(3, connector.limits.maxBatch);
     const makeItems = (n: number): DeliveryItem[] =>
       Array.from({ length: n }, (_, i) => ({
-        deliveryId: `dlv_conf_${i}`, dedupKey: `0123456789abcdef0123456789abcd${String(i).padStart(2, '0')}`, attempt: 1,
+        deliveryId: `dlv_conf_${i}`,
+        dedupKey: `0123456789abcdef0123456789abcd${String(i).padStart(2, '0')}`,
+        attempt: 1,
         conversion: structuredClone({ ...conversion, id: `conv_conf_${i}`, transactionId: `tx-conf-${i}` }),
       }));
 
@@ -177,8 +187,18 @@ for (const connector of list) {
           all.forEach(assertWellFormed);
           for (const o of all) if (!o.ok) assertNoSecrets(o.error.message, secrets, `the DeliveryError message for "${name}"`);
           const kinds = all.map((o) => (o.ok ? 'ok' : o.error.kind));
-          if (response.status === 429) assert.deepEqual(kinds, items.map(() => 'rate_limited'), `"${name}" must be rate_limited`);
-          if ([500, 502, 503, 504].includes(response.status)) assert.deepEqual(kinds, items.map(() => 'transient'), `"${name}" must be transient`);
+          if (response.status === 429)
+            assert.deepEqual(
+              kinds,
+              items.map(() => 'rate_limited'),
+              `"${name}" must be rate_limited`,
+            );
+          if ([500, 502, 503, 504].includes(response.status))
+            assert.deepEqual(
+              kinds,
+              items.map(() => 'transient'),
+              `"${name}" must be transient`,
+            );
         }
       });
 
@@ -189,7 +209,10 @@ for (const connector of list) {
     }
 
     it('errors from validate and build never carry credentials', () => {
-      const bad: DeliveryItem = { ...makeItems(1)[0] as DeliveryItem, conversion: { ...conversion, currency: 'QQQ', payout: 'n/a', click: null, matched: false, receivedAt: 0 } };
+      const bad: DeliveryItem = {
+        ...(makeItems(1)[0] as DeliveryItem),
+        conversion: { ...conversion, currency: 'QQQ', payout: 'n/a', click: null, matched: false, receivedAt: 0 },
+      };
       const messages: string[] = [];
       const v = connector.validate?.(bad, ctx());
       if (v) messages.push(v.message);

@@ -34,7 +34,8 @@ const txIds = (body: any) => body.conversions.map((c: any) => c.transaction_id);
 
 before(async () => {
   fake = await startFakeServer((req) => {
-    if (req.path === '/bad' && !badFixed) return { status: 400, headers: { 'content-type': 'text/plain', 'x-trace': 'trace-123', 'set-cookie': 'sid=abc' }, body: 'unknown offer' };
+    if (req.path === '/bad' && !badFixed)
+      return { status: 400, headers: { 'content-type': 'text/plain', 'x-trace': 'trace-123', 'set-cookie': 'sid=abc' }, body: 'unknown offer' };
     if (req.path === '/auth') return { status: 401, body: 'bad token' };
     return { status: 200, body: 'ok' };
   });
@@ -103,7 +104,13 @@ describe('GET /v1/conversions', () => {
   });
 
   test('both plans of a rare outcome (few matches / many) find the same rows in the same order', async () => {
-    for (const q of [{ outcome: 'dead' }, { outcome: 'pending' }, { outcome: 'paused' }, { outcome: 'dead', destinationId: 'bad' }, { outcome: 'pending', source: 'net' }] as const) {
+    for (const q of [
+      { outcome: 'dead' },
+      { outcome: 'pending' },
+      { outcome: 'paused' },
+      { outcome: 'dead', destinationId: 'bad' },
+      { outcome: 'pending', source: 'net' },
+    ] as const) {
       const run = async (few: boolean) => {
         const { sql, params } = conversionSearchSql({ ...q, limit: 100 }, few);
         return (await queryAll(gw.gw, sql, ...params)).map((r) => String(r.transaction_id));
@@ -152,9 +159,19 @@ describe('GET /v1/conversions', () => {
 
   test('bad parameters are 400 naming the parameter', async () => {
     const cases: Array<[string, string]> = [
-      ['limit=0', 'limit'], ['limit=501', 'limit'], ['outcome=lost', 'outcome'], ['matched=yes', 'matched'], ['has_warnings=1', 'has_warnings'],
-      ['status=done', 'status'], ['from=yesterday', 'from'], ['to=2026-11-22T12:00:00', 'to'], ['cursor=abc', 'cursor'], ['tx=1', 'tx'],
-      ['from=2026-11-23&to=2026-11-22', 'to'], ['tx_id=', 'tx_id'], ['source=a&source=b', 'source'],
+      ['limit=0', 'limit'],
+      ['limit=501', 'limit'],
+      ['outcome=lost', 'outcome'],
+      ['matched=yes', 'matched'],
+      ['has_warnings=1', 'has_warnings'],
+      ['status=done', 'status'],
+      ['from=yesterday', 'from'],
+      ['to=2026-11-22T12:00:00', 'to'],
+      ['cursor=abc', 'cursor'],
+      ['tx=1', 'tx'],
+      ['from=2026-11-23&to=2026-11-22', 'to'],
+      ['tx_id=', 'tx_id'],
+      ['source=a&source=b', 'source'],
     ];
     for (const [query, field] of cases) {
       for (const path of ['/v1/conversions', '/v1/conversions.csv']) {
@@ -162,12 +179,15 @@ describe('GET /v1/conversions', () => {
         const res = await gw.admin(`${path}?${query}`);
         assert.equal(res.status, 400, `${path}?${query}`);
         assert.equal(res.body.error.code, 'INVALID_REQUEST');
-        assert.ok(res.body.error.details.some((d: { field: string }) => d.field === field), `${query}: ${JSON.stringify(res.body.error.details)}`);
+        assert.ok(
+          res.body.error.details.some((d: { field: string }) => d.field === field),
+          `${query}: ${JSON.stringify(res.body.error.details)}`,
+        );
       }
     }
   });
 
-  test('the detail shows warnings and each attempt\'s response headers, credential headers redacted', async () => {
+  test("the detail shows warnings and each attempt's response headers, credential headers redacted", async () => {
     const detail = (await gw.admin(`/v1/conversions/${tx['tx-2']?.id}`)).body;
     assert.deepEqual(detail.warnings, []);
     const bad = detail.deliveries.find((d: any) => d.destination === 'bad');
@@ -189,7 +209,10 @@ describe('GET /v1/conversions.csv', () => {
     const lines = (await res.text()).split('\r\n');
     assert.equal(lines.pop(), '');
     assert.match(lines[0] ?? '', /^id,received_at,updated_at,source,transaction_id,/);
-    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[4]), ['tx-6', 'tx-4', 'tx-3', 'tx-2', 'tx-1']);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(',')[4]),
+      ['tx-6', 'tx-4', 'tx-3', 'tx-2', 'tx-1'],
+    );
     const two = lines.find((l) => l.includes(',tx-2,')) ?? '';
     assert.match(two, /,bad:dead ok:succeeded,/);
     assert.ok(two.includes(new Date(tx['tx-2']?.at ?? 0).toISOString()));
@@ -202,13 +225,30 @@ describe('GET /v1/conversions.csv', () => {
     try {
       const base = Date.UTC(2026, 10, 1);
       // 12,000 conversions straight into the ledger (24 pages of 500).
-      const writes = Array.from({ length: 12_000 }, (_, i) => g.gw.ledger.recordPostback({
-        conversion: {
-          id: newId(), source: 'net', transactionId: `bulk-${i}`, event: 'conversion', status: 'approved', payout: '1.00', currency: 'USD',
-          offerId: `=cmd|' /C calc'!A0`, clickId: null, matched: false, click: null, params: {}, receivedAt: base + i, updatedAt: base + i,
-        },
-        route: () => [],
-      }, base + i));
+      const writes = Array.from({ length: 12_000 }, (_, i) =>
+        g.gw.ledger.recordPostback(
+          {
+            conversion: {
+              id: newId(),
+              source: 'net',
+              transactionId: `bulk-${i}`,
+              event: 'conversion',
+              status: 'approved',
+              payout: '1.00',
+              currency: 'USD',
+              offerId: `=cmd|' /C calc'!A0`,
+              clickId: null,
+              matched: false,
+              click: null,
+              params: {},
+              receivedAt: base + i,
+              updatedAt: base + i,
+            },
+            route: () => [],
+          },
+          base + i,
+        ),
+      );
       await Promise.all(writes);
       const ledger = g.gw.ledger;
       const original = ledger.searchConversions;
@@ -260,9 +300,10 @@ describe('GET /v1/clicks/:id and GET /v1/postbacks', () => {
     const refused = await gw.postback({ tx_id: 'tx-bad', payout: '12,50' });
     assert.equal(refused.status, 400);
     const all = (await gw.admin('/v1/postbacks')).body.postbacks;
-    assert.deepEqual(all.map((p: any) => [p.outcome, p.outcome === 'accepted' ? p.id : p.code]), [
-      ['rejected', 'INVALID_POSTBACK'], ...['tx-6', 'tx-5', 'tx-4', 'tx-3', 'tx-2', 'tx-1'].map((t) => ['accepted', tx[t]?.id]),
-    ]);
+    assert.deepEqual(
+      all.map((p: any) => [p.outcome, p.outcome === 'accepted' ? p.id : p.code]),
+      [['rejected', 'INVALID_POSTBACK'], ...['tx-6', 'tx-5', 'tx-4', 'tx-3', 'tx-2', 'tx-1'].map((t) => ['accepted', tx[t]?.id])],
+    );
     const [rejected] = all;
     assert.equal(rejected.http_status, 400);
     assert.equal(rejected.conversion_id, null);
@@ -272,12 +313,21 @@ describe('GET /v1/clicks/:id and GET /v1/postbacks', () => {
     assert.equal(one.conversion_id, tx['tx-1']?.id);
     assert.equal(one.http_status, 200);
 
-    assert.deepEqual((await gw.admin('/v1/postbacks?outcome=rejected')).body.postbacks.map((p: any) => p.code), ['INVALID_POSTBACK']);
+    assert.deepEqual(
+      (await gw.admin('/v1/postbacks?outcome=rejected')).body.postbacks.map((p: any) => p.code),
+      ['INVALID_POSTBACK'],
+    );
     assert.equal((await gw.admin('/v1/postbacks?outcome=accepted')).body.postbacks.length, 6);
-    assert.deepEqual((await gw.admin('/v1/postbacks?source=direct')).body.postbacks.map((p: any) => p.id), [tx['tx-5']?.id]);
+    assert.deepEqual(
+      (await gw.admin('/v1/postbacks?source=direct')).body.postbacks.map((p: any) => p.id),
+      [tx['tx-5']?.id],
+    );
     const first = (await gw.admin('/v1/postbacks?limit=4')).body;
     const second = (await gw.admin(`/v1/postbacks?limit=4&cursor=${first.next_cursor}`)).body;
-    assert.deepEqual([...first.postbacks, ...second.postbacks].map((p: any) => p.id), all.map((p: any) => p.id));
+    assert.deepEqual(
+      [...first.postbacks, ...second.postbacks].map((p: any) => p.id),
+      all.map((p: any) => p.id),
+    );
     assert.equal(second.next_cursor, null);
     assert.equal((await gw.admin('/v1/postbacks?outcome=maybe')).status, 400);
   });
@@ -309,7 +359,10 @@ describe('GET /v1/stats', () => {
     assert.equal(last('ok').conversions, 5);
     assert.equal(last('ok').t, s.from + 23 * 3_600_000);
     assert.equal(last('auth').failures, 1);
-    assert.equal(s.series.filter((p: any) => p.destination === 'ok').reduce((a: number, p: any) => a + p.conversions, 0), 5);
+    assert.equal(
+      s.series.filter((p: any) => p.destination === 'ok').reduce((a: number, p: any) => a + p.conversions, 0),
+      5,
+    );
 
     const week = (await gw.admin('/v1/stats?window=7d')).body;
     assert.equal(week.bucket_ms, 6 * 3_600_000);
@@ -321,7 +374,14 @@ describe('GET /v1/stats', () => {
 
 describe('POST /v1/deliveries/retry', () => {
   test('validates its body', async () => {
-    for (const body of ['{}', '{"status":"pending"}', '{"status":"dead","ids":[]}', '{"status":"dead","ids":["x"]}', '{"status":"dead","since":"soon"}', '{"status":"dead","other":1}']) {
+    for (const body of [
+      '{}',
+      '{"status":"pending"}',
+      '{"status":"dead","ids":[]}',
+      '{"status":"dead","ids":["x"]}',
+      '{"status":"dead","since":"soon"}',
+      '{"status":"dead","other":1}',
+    ]) {
       const res = await gw.admin('/v1/deliveries/retry', { method: 'POST', body });
       assert.equal(res.status, 400, body);
     }

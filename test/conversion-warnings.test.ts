@@ -42,9 +42,15 @@ describe('warnings on repeated postbacks', () => {
     const rejected = await gw.postback({ tx_id: 'w-2', status: 'rejected' });
     assert.equal(rejected.body.updated, true);
     assert.equal(rejected.body.status, 'rejected');
-    assert.ok(rejected.body.warnings.some((w: string) => /rejected after the conversion was already delivered to tracker/.test(w)), JSON.stringify(rejected.body.warnings));
+    assert.ok(
+      rejected.body.warnings.some((w: string) => /rejected after the conversion was already delivered to tracker/.test(w)),
+      JSON.stringify(rejected.body.warnings),
+    );
     const d = await detail(first.body.conversion_id);
-    assert.ok(d.warnings.some((w: string) => /already delivered to tracker/.test(w)), JSON.stringify(d.warnings));
+    assert.ok(
+      d.warnings.some((w: string) => /already delivered to tracker/.test(w)),
+      JSON.stringify(d.warnings),
+    );
   });
 
   test('a reject before anything was sent is not a late reject', async () => {

@@ -58,10 +58,14 @@ function writeConfig(fakeUrl: string): { dir: string; path: string } {
     log: { level: 'warn' },
     sources: [{ id: SOURCE, secret: SECRET, mode: 'tracked' }],
     outbound: { allowPrivateTargets: ['127.0.0.1'] }, // the fake; production refuses loopback
-    destinations: [{
-      id: DESTINATION, connector: 'http-postback', acceptUnmatched: true,
-      settings: { url: `${fakeUrl}/pb?key={dedup_key}&tx={transaction_id}&payout={payout}` },
-    }],
+    destinations: [
+      {
+        id: DESTINATION,
+        connector: 'http-postback',
+        acceptUnmatched: true,
+        settings: { url: `${fakeUrl}/pb?key={dedup_key}&tx={transaction_id}&payout={payout}` },
+      },
+    ],
   };
   const path = join(dir, 'closeloop.yaml');
   writeFileSync(path, stringify(config));
@@ -90,7 +94,10 @@ async function startChild(configPath: string, port: number): Promise<Child> {
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
   const child: Child = {
-    proc, base: `http://127.0.0.1:${port}`, exit: null, output: () => tail,
+    proc,
+    base: `http://127.0.0.1:${port}`,
+    exit: null,
+    output: () => tail,
     exited: new Promise((resolve) => {
       proc.on('exit', (code, signal) => {
         child.exit = { code, signal };
@@ -139,9 +146,11 @@ function postback(child: Child, tx: string): Promise<Response> {
 /** Runs `fn` over items with at most `limit` at once; stops taking new items once `stop()` is true. */
 async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length && !stop()) await fn(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length && !stop()) await fn(items[next++] as T);
+    }),
+  );
 }
 
 async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
@@ -184,17 +193,22 @@ test('kill -9 with deliveries in flight, restart: every answered postback arrive
   const txs = Array.from({ length: TOTAL }, (_, i) => `crash-tx-${String(i).padStart(5, '0')}`);
   const errors = new Map<string, number>();
 
-  await pool(txs, 50, async (tx) => {
-    try {
-      const res = await postback(first, tx);
-      await res.arrayBuffer();
-      // A 200 read after the kill flag was still sent by the gateway before it died: it counts.
-      if (res.status === 200) answered.add(tx);
-      else errors.set(`HTTP ${res.status}`, (errors.get(`HTTP ${res.status}`) ?? 0) + 1);
-    } catch {
-      // The process died with this request open: it may or may not have been committed.
-    }
-  }, () => killed);
+  await pool(
+    txs,
+    50,
+    async (tx) => {
+      try {
+        const res = await postback(first, tx);
+        await res.arrayBuffer();
+        // A 200 read after the kill flag was still sent by the gateway before it died: it counts.
+        if (res.status === 200) answered.add(tx);
+        else errors.set(`HTTP ${res.status}`, (errors.get(`HTTP ${res.status}`) ?? 0) + 1);
+      } catch {
+        // The process died with this request open: it may or may not have been committed.
+      }
+    },
+    () => killed,
+  );
   const exit1 = await waitExit(first, 10_000);
   assert.equal(exit1.signal, 'SIGKILL', 'the gateway was killed by the test, not by itself');
   assert.ok(killStats, `the fake never saw ${KILL_AT} deliveries; answered ${answered.size}\n${first.output()}`);

@@ -39,7 +39,9 @@ async function scenario(handler: FakeHandler, dest: Record<string, unknown> = {}
     g = await startTestGateway({
       connectors: CONNECTORS,
       configOverrides: {
-        destinations: [{ id: 'dest', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?tx={tx_id}&dk={dedup_key}` }, ...dest }],
+        destinations: [
+          { id: 'dest', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?tx={tx_id}&dk={dedup_key}` }, ...dest },
+        ],
         ...config,
       },
     });
@@ -48,7 +50,8 @@ async function scenario(handler: FakeHandler, dest: Record<string, unknown> = {}
     throw err;
   }
   return {
-    fake, g,
+    fake,
+    g,
     async close() {
       await fake.close();
       await g.close();
@@ -133,13 +136,19 @@ describe('retries', () => {
       const detail = await waitForDeliveries(s.g, res.body.conversion_id, 'dead');
       const d = detail.deliveries[0];
       assert.equal(d.attempts.length, 3, 'delivery.maxAttempts = 3 in the test config');
-      assert.deepEqual(d.attempts.map((a: any) => a.next_step), ['retry', 'retry', 'dead']);
+      assert.deepEqual(
+        d.attempts.map((a: any) => a.next_step),
+        ['retry', 'retry', 'dead'],
+      );
       assert.equal(d.last_kind, 'transient');
       assert.match(d.last_error, /503/);
       assert.equal(d.next_attempt_at, null);
       assert.equal(s.fake.requests.length, 3);
       const dead = await s.g.admin('/v1/deliveries?status=dead');
-      assert.deepEqual(dead.body.deliveries.map((x: any) => x.id), [d.id]);
+      assert.deepEqual(
+        dead.body.deliveries.map((x: any) => x.id),
+        [d.id],
+      );
 
       up = true;
       const retry = await s.g.admin(`/v1/deliveries/${d.id}/retry`, { method: 'POST' });
@@ -287,11 +296,14 @@ describe('attempt records', () => {
     const fake = await startFakeServer((r, i) => (i === 0 ? { status: 500, body: `cannot handle ${r.url}` } : { status: 200, body: `ok ${r.url}` }));
     const g = await startTestGateway({
       configOverrides: {
-        destinations: [{
-          id: 'dest', connector: 'http-postback',
-          settings: { url: `${fake.url}/pb?tx={tx_id}&ua={user_agent}&ip={ip}` },
-          credentials: { query: { token: TOKEN } },
-        }],
+        destinations: [
+          {
+            id: 'dest',
+            connector: 'http-postback',
+            settings: { url: `${fake.url}/pb?tx={tx_id}&ua={user_agent}&ip={ip}` },
+            credentials: { query: { token: TOKEN } },
+          },
+        ],
       },
     });
     try {

@@ -10,11 +10,14 @@ before(async () => {
   fake = await startFakeServer((req) => (req.query.get('payout') === '9.99' ? { status: 400, body: 'bad payout' } : { status: 204 }));
   gw = await startTestGateway({
     configOverrides: {
-      destinations: [{
-        id: 'tracker', connector: 'http-postback',
-        settings: { url: `${fake.url}/t?cid={click_id}&payout={payout}&gclid={gclid}` },
-        credentials: { query: { token: 'sekret-token-123456' } },
-      }],
+      destinations: [
+        {
+          id: 'tracker',
+          connector: 'http-postback',
+          settings: { url: `${fake.url}/t?cid={click_id}&payout={payout}&gclid={gclid}` },
+          credentials: { query: { token: 'sekret-token-123456' } },
+        },
+      ],
     },
   });
 });

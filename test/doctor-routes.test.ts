@@ -21,7 +21,11 @@ let dual: { port: number; close(): void };
 function selfSigned(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -57,7 +61,13 @@ before(async () => {
       socket.on('error', () => upstream.destroy());
     });
   });
-  dual = { port: await listen(mux), close: () => { mux.close(); plain.close(); } };
+  dual = {
+    port: await listen(mux),
+    close: () => {
+      mux.close();
+      plain.close();
+    },
+  };
   g = await startTestGateway({
     configOverrides: {
       server: { port: 0, host: '127.0.0.1', publicUrl: 'https://gw.example.com' },
@@ -91,9 +101,15 @@ describe('POST /v1/doctor', () => {
   });
 
   it('checks an inbound URL against the configured source and its secret', async () => {
-    const ok = await doctor(g, { url: `https://gw.example.com/postback?key=${SOURCE_SECRET}&click_id={sub5}&tx_id={transaction_id}&payout={payout}`, kind: 'inbound' });
+    const ok = await doctor(g, {
+      url: `https://gw.example.com/postback?key=${SOURCE_SECRET}&click_id={sub5}&tx_id={transaction_id}&payout={payout}`,
+      kind: 'inbound',
+    });
     assert.deepEqual(ok.body, { ok: true, findings: [] });
-    const wrong = await doctor(g, { url: 'https://gw.example.com/postback/net?key=not-the-secret&click_id={sub5}&tx_id={transaction_id}&payout={payout}', kind: 'inbound' });
+    const wrong = await doctor(g, {
+      url: 'https://gw.example.com/postback/net?key=not-the-secret&click_id={sub5}&tx_id={transaction_id}&payout={payout}',
+      kind: 'inbound',
+    });
     assert.deepEqual(codes(wrong.body), ['KEY_MISMATCH']);
     assert.ok(!JSON.stringify(wrong.body).includes(SOURCE_SECRET), 'the secret is never in an answer');
   });
@@ -101,20 +117,33 @@ describe('POST /v1/doctor', () => {
   it('finds a duplicate of a stored partner postback, not of the one being edited', async () => {
     const partner = await g.admin('/v1/network/partners', { method: 'POST', body: JSON.stringify({ name: 'P' }) });
     const url = 'https://dup.example.com/conv?cid={sub5}&tx={transaction_id}&p={payout}';
-    const saved = await g.admin('/v1/network/postbacks', { method: 'POST', body: JSON.stringify({ level: 'global', partner_id: partner.body.id, postback_url: url }) });
+    const saved = await g.admin('/v1/network/postbacks', {
+      method: 'POST',
+      body: JSON.stringify({ level: 'global', partner_id: partner.body.id, postback_url: url }),
+    });
     assert.equal(saved.status, 201, JSON.stringify(saved.body));
-    const dup = await doctor(g, { url: url.replace('p={payout}', 'payout={payout}'), kind: 'outbound', context: { scope: 'global', partner_id: partner.body.id } });
+    const dup = await doctor(g, {
+      url: url.replace('p={payout}', 'payout={payout}'),
+      kind: 'outbound',
+      context: { scope: 'global', partner_id: partner.body.id },
+    });
     assert.deepEqual(codes(dup.body), ['DUPLICATE_POSTBACK']);
     assert.match(dup.body.findings[0].message, new RegExp(`#${saved.body.id}`));
     const self = await doctor(g, { url, kind: 'outbound', context: { scope: 'global', partner_id: partner.body.id, postback_id: saved.body.id } });
     assert.deepEqual(self.body.findings, []);
   });
 
-  it('a partner postback with encoded braces is refused on save with the doctor\'s words', async () => {
+  it("a partner postback with encoded braces is refused on save with the doctor's words", async () => {
     const partner = await g.admin('/v1/network/partners', { method: 'POST', body: JSON.stringify({ name: 'Q' }) });
-    const r = await g.admin('/v1/network/postbacks', { method: 'POST', body: JSON.stringify({ level: 'global', partner_id: partner.body.id, postback_url: 'https://t.example.com/pb?cid=%7Bsub5%7D' }) });
+    const r = await g.admin('/v1/network/postbacks', {
+      method: 'POST',
+      body: JSON.stringify({ level: 'global', partner_id: partner.body.id, postback_url: 'https://t.example.com/pb?cid=%7Bsub5%7D' }),
+    });
     assert.equal(r.status, 400);
-    assert.ok(r.body.error.details.some((d: { rule: string; message: string }) => d.rule === 'postback_url.encoded_macro' && /Write \{sub5\}/.test(d.message)), JSON.stringify(r.body));
+    assert.ok(
+      r.body.error.details.some((d: { rule: string; message: string }) => d.rule === 'postback_url.encoded_macro' && /Write \{sub5\}/.test(d.message)),
+      JSON.stringify(r.body),
+    );
   });
 
   it('refuses a bad request with 400 and naming the field', async () => {
@@ -154,7 +183,11 @@ describe('POST /v1/doctor live check', () => {
 
   it('an http:// URL redirected to https: the Location, and use https', async () => {
     const r = await doctor(g, { url: `${fake.url}/moved${q}`, kind: 'outbound', live: true });
-    assert.deepEqual(codes(r.body).filter((c: string) => c !== 'PLAIN_HTTP'), ['HTTP_BUT_HTTPS', 'LIVE_REDIRECT'], JSON.stringify(r.body));
+    assert.deepEqual(
+      codes(r.body).filter((c: string) => c !== 'PLAIN_HTTP'),
+      ['HTTP_BUT_HTTPS', 'LIVE_REDIRECT'],
+      JSON.stringify(r.body),
+    );
     assert.match(r.body.findings.find((x: { code: string }) => x.code === 'LIVE_REDIRECT').message, /301.*https:\/\/tracker\.example\.com\/pb/);
     assert.equal(r.body.live.request.location, 'https://tracker.example.com/pb?x=1');
     assert.ok(r.body.live.https_probe, 'https was probed too');
@@ -188,7 +221,11 @@ describe('POST /v1/doctor live check', () => {
   });
 
   it('inbound URLs are not fired by the live check', async () => {
-    const r = await doctor(g, { url: `https://gw.example.com/postback?key=${SOURCE_SECRET}&click_id={sub5}&tx_id={transaction_id}&payout={payout}`, kind: 'inbound', live: true });
+    const r = await doctor(g, {
+      url: `https://gw.example.com/postback?key=${SOURCE_SECRET}&click_id={sub5}&tx_id={transaction_id}&payout={payout}`,
+      kind: 'inbound',
+      live: true,
+    });
     assert.deepEqual(codes(r.body), ['LIVE_SKIPPED']);
   });
 });

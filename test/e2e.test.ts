@@ -10,10 +10,15 @@ before(async () => {
   fake = await startFakeServer();
   gw = await startTestGateway({
     configOverrides: {
-      destinations: [{
-        id: 'tracker', connector: 'http-postback',
-        settings: { url: `${fake.url}/conv?cid={click_id}&gclid={gclid}&payout={payout}&cur={currency}&tx={transaction_id}&ev={event_id}&key={dedup_key}&s1={sub1}` },
-      }],
+      destinations: [
+        {
+          id: 'tracker',
+          connector: 'http-postback',
+          settings: {
+            url: `${fake.url}/conv?cid={click_id}&gclid={gclid}&payout={payout}&cur={currency}&tx={transaction_id}&ev={event_id}&key={dedup_key}&s1={sub1}`,
+          },
+        },
+      ],
     },
   });
 });

@@ -21,7 +21,10 @@ let gw: TestGateway;
 
 function destinations(url: string) {
   const d = (id: string, extra: Record<string, unknown> = {}) => ({
-    id, connector: 'http-postback', settings: { url: `${url}/${id}?tx={tx_id}&st={status}&ev={event}` }, ...extra,
+    id,
+    connector: 'http-postback',
+    settings: { url: `${url}/${id}?tx={tx_id}&st={status}&ev={event}` },
+    ...extra,
   });
   return [
     d('all'),
@@ -142,27 +145,103 @@ describe('bad input', () => {
         { name: 'tx_id of 10 kB', s: { query: `${k}&tx_id=${'t'.repeat(10_240)}` }, status: 400, code: 'INVALID_POSTBACK', field: 'tx_id' },
         { name: 'repeated tx_id', s: { query: `${k}&tx_id=a&tx_id=b` }, status: 400, code: 'INVALID_POSTBACK', field: 'tx_id', tx: 'a' },
         { name: 'control character in tx_id', s: { query: `${k}&tx_id=bad-6%01` }, status: 422, code: 'INVALID_CHARACTERS', field: 'tx_id' },
-        { name: 'CR LF in an extra parameter', s: { query: `${k}&tx_id=bad-6b&sub1=a%0D%0Ab` }, status: 422, code: 'INVALID_CHARACTERS', field: 'sub1', tx: 'bad-6b' },
-        { name: 'NUL in a parameter name', s: { query: `${k}&tx_id=bad-6c&su%00b=1` }, status: 422, code: 'INVALID_CHARACTERS', field: 'su\\u0000b', tx: 'bad-6c' },
-        { name: 'lone surrogate in a JSON value', s: { method: 'POST', type: 'application/json', body: `{"key":"${SOURCE_SECRET}","tx_id":"bad-6d","sub2":"a\\ud800b"}` }, status: 422, code: 'INVALID_CHARACTERS', field: 'sub2', tx: 'bad-6d' },
+        {
+          name: 'CR LF in an extra parameter',
+          s: { query: `${k}&tx_id=bad-6b&sub1=a%0D%0Ab` },
+          status: 422,
+          code: 'INVALID_CHARACTERS',
+          field: 'sub1',
+          tx: 'bad-6b',
+        },
+        {
+          name: 'NUL in a parameter name',
+          s: { query: `${k}&tx_id=bad-6c&su%00b=1` },
+          status: 422,
+          code: 'INVALID_CHARACTERS',
+          field: 'su\\u0000b',
+          tx: 'bad-6c',
+        },
+        {
+          name: 'lone surrogate in a JSON value',
+          s: { method: 'POST', type: 'application/json', body: `{"key":"${SOURCE_SECRET}","tx_id":"bad-6d","sub2":"a\\ud800b"}` },
+          status: 422,
+          code: 'INVALID_CHARACTERS',
+          field: 'sub2',
+          tx: 'bad-6d',
+        },
         { name: 'newline in a sub', s: { query: `${k}&tx_id=bad-7&sub1=a%0Ab` }, status: 422, code: 'INVALID_CHARACTERS', field: 'sub1', tx: 'bad-7' },
         { name: 'NUL in click_id', s: { query: `${k}&tx_id=bad-8&click_id=%00` }, status: 422, code: 'INVALID_CHARACTERS', field: 'click_id', tx: 'bad-8' },
-        { name: 'macro {sub5} in click_id', s: { query: `${k}&tx_id=bad-9&click_id={sub5}` }, status: 422, code: 'UNSUBSTITUTED_MACRO', field: 'click_id', tx: 'bad-9' },
-        { name: 'macro {Sub5} in click_id', s: { query: `${k}&tx_id=bad-10&click_id=%7BSub5%7D` }, status: 422, code: 'UNSUBSTITUTED_MACRO', field: 'click_id', tx: 'bad-10' },
-        { name: 'still-encoded %7Bsub5%7D in click_id', s: { query: `${k}&tx_id=bad-11&click_id=%257Bsub5%257D` }, status: 422, code: 'UNSUBSTITUTED_MACRO', field: 'click_id', tx: 'bad-11' },
+        {
+          name: 'macro {sub5} in click_id',
+          s: { query: `${k}&tx_id=bad-9&click_id={sub5}` },
+          status: 422,
+          code: 'UNSUBSTITUTED_MACRO',
+          field: 'click_id',
+          tx: 'bad-9',
+        },
+        {
+          name: 'macro {Sub5} in click_id',
+          s: { query: `${k}&tx_id=bad-10&click_id=%7BSub5%7D` },
+          status: 422,
+          code: 'UNSUBSTITUTED_MACRO',
+          field: 'click_id',
+          tx: 'bad-10',
+        },
+        {
+          name: 'still-encoded %7Bsub5%7D in click_id',
+          s: { query: `${k}&tx_id=bad-11&click_id=%257Bsub5%257D` },
+          status: 422,
+          code: 'UNSUBSTITUTED_MACRO',
+          field: 'click_id',
+          tx: 'bad-11',
+        },
         { name: 'macro in tx_id', s: { query: `${k}&tx_id={transaction_id}` }, status: 422, code: 'UNSUBSTITUTED_MACRO', field: 'tx_id' },
         { name: 'macro in payout', s: { query: `${k}&tx_id=bad-12&payout={payout}` }, status: 422, code: 'UNSUBSTITUTED_MACRO', field: 'payout', tx: 'bad-12' },
         { name: 'wrong secret', s: { query: 'key=wrong-wrong-wrong-wrong&tx_id=bad-13' }, status: 401, code: 'UNAUTHORIZED', tx: 'bad-13' },
         { name: 'missing secret', s: { query: 'tx_id=bad-14' }, status: 401, code: 'UNAUTHORIZED', tx: 'bad-14' },
-        { name: 'malformed JSON body', s: { method: 'POST', query: k, type: 'application/json', body: '{"tx_id": "bad-15",' }, status: 400, code: 'INVALID_BODY', tx: 'bad-15' },
-        { name: 'JSON array body', s: { method: 'POST', query: k, type: 'application/json', body: '[{"tx_id":"bad-16"}]' }, status: 400, code: 'INVALID_BODY', tx: 'bad-16' },
-        { name: 'JSON string body', s: { method: 'POST', query: k, type: 'application/json', body: '"bad-17"' }, status: 400, code: 'INVALID_BODY' },
-        { name: 'JSON object value', s: json({ key: SOURCE_SECRET, tx_id: 'bad-18', sub2: { nested: true } }), status: 400, code: 'INVALID_POSTBACK', field: 'sub2', tx: 'bad-18' },
-        { name: 'JSON body over 32 kB', s: json({ key: SOURCE_SECRET, tx_id: 'bad-19', pad: 'x'.repeat(33 * 1024) }), status: 413, code: 'PAYLOAD_TOO_LARGE', tx: 'bad-19' },
-        { name: 'text/plain body', s: { method: 'POST', query: k, type: 'text/plain', body: 'tx_id=bad-21' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', tx: 'bad-21' },
         {
-          name: 'form body over 32 kB', s: { method: 'POST', type: 'application/x-www-form-urlencoded', body: `${k}&tx_id=bad-20&pad=${'x'.repeat(33 * 1024)}` },
-          status: 413, code: 'PAYLOAD_TOO_LARGE', tx: 'bad-20',
+          name: 'malformed JSON body',
+          s: { method: 'POST', query: k, type: 'application/json', body: '{"tx_id": "bad-15",' },
+          status: 400,
+          code: 'INVALID_BODY',
+          tx: 'bad-15',
+        },
+        {
+          name: 'JSON array body',
+          s: { method: 'POST', query: k, type: 'application/json', body: '[{"tx_id":"bad-16"}]' },
+          status: 400,
+          code: 'INVALID_BODY',
+          tx: 'bad-16',
+        },
+        { name: 'JSON string body', s: { method: 'POST', query: k, type: 'application/json', body: '"bad-17"' }, status: 400, code: 'INVALID_BODY' },
+        {
+          name: 'JSON object value',
+          s: json({ key: SOURCE_SECRET, tx_id: 'bad-18', sub2: { nested: true } }),
+          status: 400,
+          code: 'INVALID_POSTBACK',
+          field: 'sub2',
+          tx: 'bad-18',
+        },
+        {
+          name: 'JSON body over 32 kB',
+          s: json({ key: SOURCE_SECRET, tx_id: 'bad-19', pad: 'x'.repeat(33 * 1024) }),
+          status: 413,
+          code: 'PAYLOAD_TOO_LARGE',
+          tx: 'bad-19',
+        },
+        {
+          name: 'text/plain body',
+          s: { method: 'POST', query: k, type: 'text/plain', body: 'tx_id=bad-21' },
+          status: 415,
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          tx: 'bad-21',
+        },
+        {
+          name: 'form body over 32 kB',
+          s: { method: 'POST', type: 'application/x-www-form-urlencoded', body: `${k}&tx_id=bad-20&pad=${'x'.repeat(33 * 1024)}` },
+          status: 413,
+          code: 'PAYLOAD_TOO_LARGE',
+          tx: 'bad-20',
         },
       ];
       for (const c of cases) {
@@ -235,7 +314,10 @@ describe('de-duplication and status changes', () => {
     assert.equal(second.body.duplicate, true);
     assert.equal(second.body.updated, false);
     assert.equal(second.body.conversion_id, first.body.conversion_id);
-    assert.deepEqual(second.body.deliveries.map((d: { id: string }) => d.id), first.body.deliveries.map((d: { id: string }) => d.id));
+    assert.deepEqual(
+      second.body.deliveries.map((d: { id: string }) => d.id),
+      first.body.deliveries.map((d: { id: string }) => d.id),
+    );
     await fake.waitFor(1);
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(fake.requests.filter((r) => r.query.get('tx') === 'dup-1').length, 1, 'forwarded once');
@@ -275,7 +357,10 @@ describe('de-duplication and status changes', () => {
     const late = await gw.postback({ tx_id: 'st-1', click_id: clickId, status: 'pending' });
     assert.equal(late.body.duplicate, true);
     assert.equal(late.body.status, 'approved');
-    assert.ok(late.body.warnings.some((w: string) => /status "pending" ignored/.test(w)), JSON.stringify(late.body.warnings));
+    assert.ok(
+      late.body.warnings.some((w: string) => /status "pending" ignored/.test(w)),
+      JSON.stringify(late.body.warnings),
+    );
   });
 
   test('a source with forwardStatuses [approved, pending] forwards pending at once', async () => {
@@ -288,7 +373,11 @@ describe('de-duplication and status changes', () => {
       assert.deepEqual(destinationsOf(pending.body), ['incl-unmatched']);
       const approved = await g.postback({ tx_id: 'eager-1', click_id: 'x', status: 'approved' });
       assert.equal(approved.body.updated, true);
-      assert.deepEqual(approved.body.deliveries.map((d: { id: string }) => d.id), pending.body.deliveries.map((d: { id: string }) => d.id), 'not forwarded twice');
+      assert.deepEqual(
+        approved.body.deliveries.map((d: { id: string }) => d.id),
+        pending.body.deliveries.map((d: { id: string }) => d.id),
+        'not forwarded twice',
+      );
     } finally {
       await g.close();
     }
@@ -304,7 +393,10 @@ describe('de-duplication and status changes', () => {
       assert.equal(rejected.status, 200);
       assert.equal(rejected.body.updated, true);
       assert.equal(rejected.body.status, 'rejected');
-      assert.deepEqual(rejected.body.deliveries.map((d: { status: string }) => d.status), ['cancelled']);
+      assert.deepEqual(
+        rejected.body.deliveries.map((d: { status: string }) => d.status),
+        ['cancelled'],
+      );
       const { body } = await g.admin(`/v1/conversions/${approved.body.conversion_id}`);
       assert.equal(body.status, 'rejected');
       assert.equal(body.deliveries[0].status, 'cancelled');
@@ -326,7 +418,10 @@ test('approved → rejected → approved forwards the re-approved conversion', a
     await g.postback({ tx_id: 'flip-1', status: 'rejected' });
     const again = await g.postback({ tx_id: 'flip-1', status: 'approved' });
     assert.equal(again.body.status, 'approved');
-    assert.deepEqual(again.body.deliveries.map((d: { status: string }) => d.status), ['pending']);
+    assert.deepEqual(
+      again.body.deliveries.map((d: { status: string }) => d.status),
+      ['pending'],
+    );
   } finally {
     await g.close();
   }
@@ -389,17 +484,43 @@ describe('routing', () => {
   test('destination filters: sources, platforms, links, offers, events, statuses', async () => {
     const demo = await gw.click('demo', { gclid: 'route-google' });
     const meta = await gw.click('demo', { fbclid: 'route-meta' });
-    const landing = (await (await fetch(`${gw.url}/v1/clicks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gclid: 'lp' }) })).json()) as any;
+    const landing = (await (
+      await fetch(`${gw.url}/v1/clicks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gclid: 'lp' }) })
+    ).json()) as any;
     const cases: Array<{ name: string; s: Sent; want: string[] }> = [
-      { name: 'google click on link demo', s: { query: { key: SOURCE_SECRET, click_id: demo } }, want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link'] },
-      { name: 'meta click', s: { query: { key: SOURCE_SECRET, click_id: meta } }, want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link', 'only-meta'] },
+      {
+        name: 'google click on link demo',
+        s: { query: { key: SOURCE_SECRET, click_id: demo } },
+        want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link'],
+      },
+      {
+        name: 'meta click',
+        s: { query: { key: SOURCE_SECRET, click_id: meta } },
+        want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link', 'only-meta'],
+      },
       { name: 'click without a link', s: { query: { key: SOURCE_SECRET, click_id: landing.click_id } }, want: ['all', 'incl-unmatched', 'only-approved'] },
-      { name: 'offer 42', s: { query: { key: SOURCE_SECRET, click_id: demo, offer_id: '42' } }, want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link', 'only-offer-42'] },
-      { name: 'offer 43', s: { query: { key: SOURCE_SECRET, click_id: demo, offer_id: '43' } }, want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link'] },
-      { name: 'event upsell', s: { query: { key: SOURCE_SECRET, click_id: demo, event: 'upsell' } }, want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link', 'only-upsell'] },
+      {
+        name: 'offer 42',
+        s: { query: { key: SOURCE_SECRET, click_id: demo, offer_id: '42' } },
+        want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link', 'only-offer-42'],
+      },
+      {
+        name: 'offer 43',
+        s: { query: { key: SOURCE_SECRET, click_id: demo, offer_id: '43' } },
+        want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link'],
+      },
+      {
+        name: 'event upsell',
+        s: { query: { key: SOURCE_SECRET, click_id: demo, event: 'upsell' } },
+        want: ['all', 'incl-unmatched', 'only-approved', 'only-demo-link', 'only-upsell'],
+      },
       { name: 'pending (not forwarded by default)', s: { query: { key: SOURCE_SECRET, click_id: demo, status: 'pending' } }, want: [] },
       { name: 'rejected', s: { query: { key: SOURCE_SECRET, click_id: demo, status: 'rejected' } }, want: [] },
-      { name: 'source custom', s: { path: '/postback/custom', query: { token: CUSTOM_SECRET, sub5: demo } }, want: ['all', 'incl-unmatched', 'only-approved', 'only-custom', 'only-demo-link'] },
+      {
+        name: 'source custom',
+        s: { path: '/postback/custom', query: { token: CUSTOM_SECRET, sub5: demo } },
+        want: ['all', 'incl-unmatched', 'only-approved', 'only-custom', 'only-demo-link'],
+      },
     ];
     let n = 0;
     for (const c of cases) {
@@ -415,7 +536,8 @@ describe('routing', () => {
 describe('bodies and paths', () => {
   test('POST form and POST JSON are read like GET; the body wins over the query', async () => {
     const form = await send(gw, {
-      method: 'POST', type: 'application/x-www-form-urlencoded',
+      method: 'POST',
+      type: 'application/x-www-form-urlencoded',
       body: new URLSearchParams({ key: SOURCE_SECRET, tx_id: 'body-form', payout: '5.25', sub1: 'a b' }).toString(),
     });
     assert.equal(form.status, 200, JSON.stringify(form.body));
@@ -425,7 +547,9 @@ describe('bodies and paths', () => {
     assert.equal(f.body.params.sub1, 'a b');
 
     const json = await send(gw, {
-      method: 'POST', type: 'application/json', query: { tx_id: 'from-query', sub2: 'q' },
+      method: 'POST',
+      type: 'application/json',
+      query: { tx_id: 'from-query', sub2: 'q' },
       body: JSON.stringify({ key: SOURCE_SECRET, tx_id: 'body-json', currency: 'GBP', offer_id: '9' }),
     });
     assert.equal(json.status, 200, JSON.stringify(json.body));
@@ -436,7 +560,11 @@ describe('bodies and paths', () => {
     assert.equal(j.body.params.sub2, 'q', 'query parameters are still read');
     assert.equal(j.body.params.key, undefined, 'the secret is never stored');
 
-    const numbers = await send(gw, { method: 'POST', type: 'application/json', body: JSON.stringify({ key: SOURCE_SECRET, tx_id: 90210, payout: 12.5, offer_id: 42 }) });
+    const numbers = await send(gw, {
+      method: 'POST',
+      type: 'application/json',
+      body: JSON.stringify({ key: SOURCE_SECRET, tx_id: 90210, payout: 12.5, offer_id: 42 }),
+    });
     assert.equal(numbers.status, 200, JSON.stringify(numbers.body));
     const n = await gw.admin(`/v1/conversions/${numbers.body.conversion_id}`);
     assert.equal(n.body.transaction_id, '90210');
@@ -466,7 +594,9 @@ describe('bodies and paths', () => {
 
   test('the answer does not wait for delivery', async () => {
     const hanging = await startFakeServer(() => ({ hang: true }));
-    const g = await startTestGateway({ configOverrides: { sources, destinations: [{ id: 'slow', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${hanging.url}/x` } }] } });
+    const g = await startTestGateway({
+      configOverrides: { sources, destinations: [{ id: 'slow', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${hanging.url}/x` } }] },
+    });
     try {
       const started = Date.now();
       const res = await g.postback({ tx_id: 'fast-answer' });

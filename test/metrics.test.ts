@@ -46,14 +46,17 @@ async function postback(params: Record<string, string>, headers: Record<string, 
 before(async () => {
   fake = await startFakeServer((req) => (req.path === '/bad' ? { status: 400, body: 'nope' } : { status: 200, body: 'ok' }));
   dir = mkdtempSync(join(tmpdir(), 'closeloop-metrics-'));
-  const config = testConfig({
-    admin: { token: ADMIN_TOKEN, metricsToken: METRICS_TOKEN },
-    network: { allowPrivateTargets: ['127.0.0.1'] },
-    destinations: [
-      { id: 'ok', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/ok?tx={transaction_id}` } },
-      { id: 'bad', connector: 'http-postback', acceptUnmatched: true, filters: { offers: ['o2'] }, settings: { url: `${fake.url}/bad` } },
-    ],
-  }, join(dir, 'metrics.db'));
+  const config = testConfig(
+    {
+      admin: { token: ADMIN_TOKEN, metricsToken: METRICS_TOKEN },
+      network: { allowPrivateTargets: ['127.0.0.1'] },
+      destinations: [
+        { id: 'ok', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/ok?tx={transaction_id}` } },
+        { id: 'bad', connector: 'http-postback', acceptUnmatched: true, filters: { offers: ['o2'] }, settings: { url: `${fake.url}/bad` } },
+      ],
+    },
+    join(dir, 'metrics.db'),
+  );
   const logger = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) });
   gw = openGateway({ config, logger });
   const server = await gw.listen(0, '127.0.0.1');
@@ -62,7 +65,11 @@ before(async () => {
   // The workload: 2 clicks, 3 new conversions (4 deliveries: 3 to ok, 1 to bad), 1 duplicate,
   // 1 refused payout, 1 wrong key.
   for (const gclid of ['m-gclid-1', 'm-gclid-2']) assert.equal((await fetch(`${url}/c/demo?gclid=${gclid}`, { redirect: 'manual' })).status, 302);
-  for (const [txId, offer] of [['m-1', 'o1'], ['m-2', 'o2'], ['m-3', 'o1']] as const) {
+  for (const [txId, offer] of [
+    ['m-1', 'o1'],
+    ['m-2', 'o2'],
+    ['m-3', 'o1'],
+  ] as const) {
     assert.equal((await postback({ key: SOURCE_SECRET, tx_id: txId, offer_id: offer })).status, 200);
   }
   assert.equal((await postback({ key: SOURCE_SECRET, tx_id: 'm-1', offer_id: 'o1' })).status, 200);
@@ -70,9 +77,12 @@ before(async () => {
   assert.equal((await postback({ key: 'not-the-secret-at-all', tx_id: 'm-5' })).status, 401);
 
   // One partner postback, deactivated as the failure rule would leave it.
-  const admin = (path: string, body: unknown) => fetch(`${url}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-  }).then((r) => r.json() as Promise<any>);
+  const admin = (path: string, body: unknown) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then((r) => r.json() as Promise<any>);
   const partner = await admin('/v1/network/partners', { name: 'P' });
   const pb = await admin('/v1/network/postbacks', { level: 'global', partner_id: partner.id, postback_url: `${fake.url}/pp?tx={transaction_id}` });
   await execute(gw, `UPDATE network_postbacks SET status = 'deactivated', deactivated_reason = 'test' WHERE id = ?`, pb.id);
@@ -131,7 +141,11 @@ describe('GET /metrics', () => {
   });
 
   test('the outbox gauges read the ledger at scrape; a second gateway has its own registry', async () => {
-    const other = openGateway({ config: testConfig({ destinations: [{ id: 'held', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/ok` } }] }), logger: createLogger('silent'), startWorkers: false });
+    const other = openGateway({
+      config: testConfig({ destinations: [{ id: 'held', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/ok` } }] }),
+      logger: createLogger('silent'),
+      startWorkers: false,
+    });
     const server = await other.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

@@ -33,15 +33,18 @@ test('partner postback failures from 3 processes: deactivated exactly at the 10t
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-mpn-'));
   cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
   const configPath = join(dir, 'closeloop.yaml');
-  writeFileSync(configPath, stringify({
-    server: { host: '127.0.0.1', port: 0 },
-    admin: { token: ADMIN },
-    storage: { engine: 'postgres', postgres: { url: TEST_POSTGRES_URL, schema, poolSize: 4 } },
-    delivery: { concurrency: 8, pollMs: 20, leaseMs: 3_000, maxAttempts: 3, backoff: { baseMs: 20, maxMs: 40 } },
-    log: { level: 'warn' },
-    network: { retries: 1, timeoutMs: 2_000, refreshMs: 200 },
-    outbound: { allowPrivateTargets: ['127.0.0.1'] },
-  }));
+  writeFileSync(
+    configPath,
+    stringify({
+      server: { host: '127.0.0.1', port: 0 },
+      admin: { token: ADMIN },
+      storage: { engine: 'postgres', postgres: { url: TEST_POSTGRES_URL, schema, poolSize: 4 } },
+      delivery: { concurrency: 8, pollMs: 20, leaseMs: 3_000, maxAttempts: 3, backoff: { baseMs: 20, maxMs: 40 } },
+      log: { level: 'warn' },
+      network: { retries: 1, timeoutMs: 2_000, refreshMs: 200 },
+      outbound: { allowPrivateTargets: ['127.0.0.1'] },
+    }),
+  );
   const ports = await Promise.all([freePort(), freePort(), freePort()]);
   const procs: GatewayProcess[] = await Promise.all(ports.map((port) => startGatewayProcess(configPath, port)));
   cleanups.push(async () => {
@@ -50,7 +53,9 @@ test('partner postback failures from 3 processes: deactivated exactly at the 10t
   });
   const api = async (p: GatewayProcess, method: string, path: string, body?: unknown) => {
     const res = await fetch(p.base + path, {
-      method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}),
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const json = (await res.json()) as any;
     assert.ok(res.ok, `${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
@@ -60,7 +65,11 @@ test('partner postback failures from 3 processes: deactivated exactly at the 10t
 
   const offer = await api(at(0), 'POST', '/v1/network/offers', { name: 'Offer', payout_amount: '3' });
   const partnerRow = await api(at(1), 'POST', '/v1/network/partners', { name: 'Partner' });
-  const pb = await api(at(2), 'POST', '/v1/network/postbacks', { level: 'global', partner_id: partnerRow.id, postback_url: `${partner.url}/pb?key=k&tx={transaction_id}` });
+  const pb = await api(at(2), 'POST', '/v1/network/postbacks', {
+    level: 'global',
+    partner_id: partnerRow.id,
+    postback_url: `${partner.url}/pb?key=k&tx={transaction_id}`,
+  });
   await sleep(400); // every process's directory has the new postback (refreshMs 200)
 
   async function convert(i: number): Promise<void> {
@@ -70,7 +79,8 @@ test('partner postback failures from 3 processes: deactivated exactly at the 10t
   const db = new pg.Client({ connectionString: TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
   await db.connect();
   cleanups.push(() => db.end());
-  const dead = async () => Number((await db.query(`SELECT COUNT(*) AS n FROM deliveries WHERE destination_id = $1 AND status = 'dead'`, [`pp-${pb.id}`])).rows[0].n);
+  const dead = async () =>
+    Number((await db.query(`SELECT COUNT(*) AS n FROM deliveries WHERE destination_id = $1 AND status = 'dead'`, [`pp-${pb.id}`])).rows[0].n);
   const until = async (what: string, check: () => Promise<boolean>) => {
     const deadline = Date.now() + 60_000;
     while (!(await check())) {
@@ -101,5 +111,7 @@ test('partner postback failures from 3 processes: deactivated exactly at the 10t
   const attemptsAtPartner = partner.receptions.length;
   for (const p of procs) p.proc.kill('SIGTERM');
   await Promise.all(procs.map((p) => p.exited));
-  console.log(`network multi-process: 9 concurrent failures from 3 processes (one killed mid-send) → active with 9; the 10th → deactivated ("${ten.deactivated_reason}"); ${attemptsAtPartner} requests at the partner`);
+  console.log(
+    `network multi-process: 9 concurrent failures from 3 processes (one killed mid-send) → active with 9; the 10th → deactivated ("${ten.deactivated_reason}"); ${attemptsAtPartner} requests at the partner`,
+  );
 });

@@ -43,21 +43,26 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-mp-'));
   cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
   const configPath = join(dir, 'closeloop.yaml');
-  writeFileSync(configPath, stringify({
-    server: { host: '127.0.0.1', port: 0 },
-    admin: { token: ADMIN },
-    storage: { engine: 'postgres', postgres: { url: TEST_POSTGRES_URL, schema, poolSize: 6 }, clickStore: REDIS_URL },
-    // A short attribution window: the clicks leave the shared Redis by themselves too.
-    clicks: { attributionWindowDays: 0.01 },
-    // Few slots per process: the outbox backs up, so all three hold leases at any moment.
-    delivery: { concurrency: 4, pollMs: 25, leaseMs: LEASE_MS, maxAttempts: 10, backoff: { baseMs: 30, maxMs: 300 } },
-    log: { level: 'warn' },
-    links: [{ id: 'demo', offerUrl: 'https://offer.example.com/lp' }],
-    sources: [{ id: SOURCE, secret: SECRET, mode: 'tracked' }],
-    destinations: [{ id: DESTINATION, connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?key={dedup_key}&tx={transaction_id}` } }],
-    // The fake destination listens on 127.0.0.1 (the outbound guard refuses loopback by default).
-    outbound: { allowPrivateTargets: ['127.0.0.1'] },
-  }));
+  writeFileSync(
+    configPath,
+    stringify({
+      server: { host: '127.0.0.1', port: 0 },
+      admin: { token: ADMIN },
+      storage: { engine: 'postgres', postgres: { url: TEST_POSTGRES_URL, schema, poolSize: 6 }, clickStore: REDIS_URL },
+      // A short attribution window: the clicks leave the shared Redis by themselves too.
+      clicks: { attributionWindowDays: 0.01 },
+      // Few slots per process: the outbox backs up, so all three hold leases at any moment.
+      delivery: { concurrency: 4, pollMs: 25, leaseMs: LEASE_MS, maxAttempts: 10, backoff: { baseMs: 30, maxMs: 300 } },
+      log: { level: 'warn' },
+      links: [{ id: 'demo', offerUrl: 'https://offer.example.com/lp' }],
+      sources: [{ id: SOURCE, secret: SECRET, mode: 'tracked' }],
+      destinations: [
+        { id: DESTINATION, connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?key={dedup_key}&tx={transaction_id}` } },
+      ],
+      // The fake destination listens on 127.0.0.1 (the outbound guard refuses loopback by default).
+      outbound: { allowPrivateTargets: ['127.0.0.1'] },
+    }),
+  );
 
   const ports = await Promise.all([freePort(), freePort(), freePort()]);
   const procs: GatewayProcess[] = [];
@@ -137,7 +142,7 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
   const restart = (async () => {
     while (sent < KILL_AFTER) await sleep(5);
     // Kill during a burst of sends, so the victim most likely has some of its own in flight.
-    for (const until = Date.now() + 3_000; fake.openKeys().length < 6 && Date.now() < until;) await sleep(1);
+    for (const until = Date.now() + 3_000; fake.openKeys().length < 6 && Date.now() < until; ) await sleep(1);
     const p = procs[victim] as GatewayProcess;
     // In flight in the victim: requests open now, and ones answered so recently that their result
     // may not be committed yet. Only these keys may reach the destination twice.
@@ -152,13 +157,15 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
     cutByKill = openAtKill.filter((r) => r.aborted).length;
     procs[victim] = await startGatewayProcess(configPath, p.port);
   })();
-  await Promise.all(Array.from({ length: 24 }, async () => {
-    while (next < plan.length) {
-      const item = plan[next++] as (typeof plan)[number];
-      await send(item);
-      sent++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 24 }, async () => {
+      while (next < plan.length) {
+        const item = plan[next++] as (typeof plan)[number];
+        await send(item);
+        sent++;
+      }
+    }),
+  );
   await restart;
   const sendMs = Date.now() - t0;
 
@@ -169,7 +176,10 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
   const one = async (sql: string) => Number(Object.values((await db.query(sql)).rows[0] as object)[0]);
   const deadline = Date.now() + 120_000;
   while ((await one(`SELECT COUNT(*) FROM deliveries WHERE status <> 'succeeded'`)) > 0 || (await one('SELECT COUNT(*) FROM deliveries')) < distinct) {
-    assert.ok(Date.now() < deadline, `deliveries not settled: ${JSON.stringify((await db.query('SELECT status, COUNT(*) FROM deliveries GROUP BY status')).rows)}`);
+    assert.ok(
+      Date.now() < deadline,
+      `deliveries not settled: ${JSON.stringify((await db.query('SELECT status, COUNT(*) FROM deliveries GROUP BY status')).rows)}`,
+    );
     await sleep(200);
   }
   const settleMs = Date.now() - t0;
@@ -180,7 +190,8 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
   assert.equal(await one('SELECT COUNT(*) FROM deliveries'), distinct, 'one delivery per conversion');
   const expected = (tx: string) => dedupKey({ source: SOURCE, transactionId: tx, event: BASE_EVENT }, DESTINATION);
   const { rows } = await db.query<{ transaction_id: string; dedup_key: string }>(
-    'SELECT c.transaction_id, d.dedup_key FROM deliveries d JOIN conversions c ON c.id = d.conversion_id');
+    'SELECT c.transaction_id, d.dedup_key FROM deliveries d JOIN conversions c ON c.id = d.conversion_id',
+  );
   for (const r of rows) assert.equal(r.dedup_key, expected(r.transaction_id));
 
   // De-duplication across processes: at most one answer per transaction says "new" (the answer of
@@ -193,12 +204,17 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
   }
   assert.ok(firstAnswerLost <= lost, `${firstAnswerLost} transactions never answered as new, ${lost} requests lost`);
   // Clicks taken by one process matched by another (the shared Redis click store).
-  for (let n = 0; n < clickIds.length; n++) assert.ok(answered.get(txs[n] as string)?.every((a) => a.matched), `click of ${txs[n]} matched`);
+  for (let n = 0; n < clickIds.length; n++)
+    assert.ok(
+      answered.get(txs[n] as string)?.every((a) => a.matched),
+      `click of ${txs[n]} matched`,
+    );
 
   // No two attempts of one delivery at once: not at the destination, not in the attempt records.
   assert.deepEqual(fake.overlaps, [], 'no key was being received twice at the same moment');
   const attempts = await db.query<{ delivery_id: string; started_at: string; duration_ms: number }>(
-    'SELECT delivery_id, started_at, duration_ms FROM attempts ORDER BY delivery_id, started_at');
+    'SELECT delivery_id, started_at, duration_ms FROM attempts ORDER BY delivery_id, started_at',
+  );
   for (let i = 1; i < attempts.rows.length; i++) {
     const a = attempts.rows[i - 1] as (typeof attempts.rows)[number];
     const b = attempts.rows[i] as (typeof attempts.rows)[number];
@@ -218,8 +234,10 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
     // under load is the same case, so the timing of the sends is what decides.
     const oks = fake.receptions.filter((r) => r.key === key && r.status === 200 && !r.aborted).sort((a, b) => a.start - b.start);
     const [first, second] = oks as [(typeof oks)[number], (typeof oks)[number]];
-    assert.ok(inFlightAtKill.has(key) || (first.start < killWall && second.start >= killWall),
-      `key ${key} succeeded ${n} times: first sent ${first.start - killWall} ms, second ${second.start - killWall} ms from the kill`);
+    assert.ok(
+      inFlightAtKill.has(key) || (first.start < killWall && second.start >= killWall),
+      `key ${key} succeeded ${n} times: first sent ${first.start - killWall} ms, second ${second.start - killWall} ms from the kill`,
+    );
     assert.equal(n, 2);
   }
   for (const tx of txs) assert.ok((okByKey.get(expected(tx)) ?? 0) >= 1, `${tx} was received by the destination`);

@@ -91,8 +91,24 @@ function responseSchema(method: string, path: string, status: number): Schema {
 
 const ANNOTATIONS = new Set(['description', 'format', 'default', 'examples', 'example', 'title', 'deprecated', 'readOnly', 'writeOnly']);
 const KNOWN = new Set([
-  '$ref', 'type', 'enum', 'const', 'properties', 'required', 'additionalProperties', 'items', 'oneOf', 'anyOf',
-  'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'maxProperties', 'propertyNames', ...ANNOTATIONS,
+  '$ref',
+  'type',
+  'enum',
+  'const',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'oneOf',
+  'anyOf',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'maxProperties',
+  'propertyNames',
+  ...ANNOTATIONS,
 ]);
 
 function typeOf(v: unknown): string {
@@ -114,11 +130,13 @@ export function validate(schema: Schema, value: unknown, at = '$'): string[] {
       return [...errors, `${at}: expected ${types.join(' | ')}, got ${actual} ${JSON.stringify(value)}`];
     }
   }
-  if (Array.isArray(schema.enum) && !schema.enum.some((e) => e === value)) errors.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
+  if (Array.isArray(schema.enum) && !schema.enum.some((e) => e === value))
+    errors.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
   if ('const' in schema && schema.const !== value) errors.push(`${at}: expected ${JSON.stringify(schema.const)}, got ${JSON.stringify(value)}`);
 
   if (typeof value === 'string') {
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) errors.push(`${at}: ${JSON.stringify(value)} does not match ${schema.pattern}`);
+    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value))
+      errors.push(`${at}: ${JSON.stringify(value)} does not match ${schema.pattern}`);
     if (typeof schema.minLength === 'number' && value.length < schema.minLength) errors.push(`${at}: shorter than ${schema.minLength}`);
     if (typeof schema.maxLength === 'number' && value.length > schema.maxLength) errors.push(`${at}: longer than ${schema.maxLength}`);
   }
@@ -132,17 +150,22 @@ export function validate(schema: Schema, value: unknown, at = '$'): string[] {
     const obj = value as Record<string, unknown>;
     const props = (schema.properties ?? {}) as Record<string, Schema>;
     for (const r of (schema.required ?? []) as string[]) if (!(r in obj)) errors.push(`${at}: missing required "${r}"`);
-    if (typeof schema.maxProperties === 'number' && Object.keys(obj).length > schema.maxProperties) errors.push(`${at}: more than ${schema.maxProperties} properties`);
+    if (typeof schema.maxProperties === 'number' && Object.keys(obj).length > schema.maxProperties)
+      errors.push(`${at}: more than ${schema.maxProperties} properties`);
     for (const [k, v] of Object.entries(obj)) {
       if (schema.propertyNames) errors.push(...validate(schema.propertyNames as Schema, k, `${at}[name ${JSON.stringify(k)}]`));
       const sub = props[k];
       if (sub) errors.push(...validate(sub, v, `${at}.${k}`));
       else if (schema.additionalProperties === false) errors.push(`${at}: "${k}" is not in the schema`);
-      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') errors.push(...validate(schema.additionalProperties as Schema, v, `${at}.${k}`));
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+        errors.push(...validate(schema.additionalProperties as Schema, v, `${at}.${k}`));
     }
   }
 
-  for (const [kw, exactlyOne] of [['oneOf', true], ['anyOf', false]] as const) {
+  for (const [kw, exactlyOne] of [
+    ['oneOf', true],
+    ['anyOf', false],
+  ] as const) {
     const options = schema[kw] as Schema[] | undefined;
     if (!options) continue;
     const results = options.map((o) => validate(o, value, at));
@@ -224,7 +247,8 @@ test('openapi.yaml is internally consistent: every $ref resolves, every path par
       if (!op.responses || Object.keys(op.responses).length === 0) problems.push(`${m.toUpperCase()} ${path}: no responses`);
       const params = [...((item.parameters ?? []) as Json[]), ...((op.parameters ?? []) as Json[])].map(deref);
       for (const name of wanted) {
-        if (!params.some((p) => p.in === 'path' && p.name === name && p.required === true)) problems.push(`${m.toUpperCase()} ${path}: path parameter {${name}} is not declared`);
+        if (!params.some((p) => p.in === 'path' && p.name === name && p.required === true))
+          problems.push(`${m.toUpperCase()} ${path}: path parameter {${name}} is not declared`);
       }
     }
   }
@@ -248,12 +272,18 @@ let conversionId = '';
 test('a redirect click then its postback: 302 with sub5, then 200 PostbackResult', async () => {
   const redirect = await fetch(`${gw.url}/c/demo?gclid=openapi-gclid&sub1=s1`, { redirect: 'manual' });
   assert.equal(redirect.status, 302);
-  const documented = deref(((spec.paths['/c/{link}']?.get as Schema).responses as Schema)['302'] as Json);
+  const documented = deref(
+    ((spec.paths['/c/{link}'] as Schema).get as Schema).responses
+      ? ((((spec.paths['/c/{link}'] as Schema).get as Schema).responses as Schema)['302'] as Json)
+      : (undefined as unknown as Json),
+  );
   assert.ok((documented.headers as Schema | undefined)?.Location, 'openapi.yaml documents the 302 Location header');
   const clickId = new URL(redirect.headers.get('location') ?? '').searchParams.get('sub5') ?? '';
   assert.match(clickId, /^[0-9a-f]{32}$/);
 
-  const res = await fetch(`${gw.url}/postback?${new URLSearchParams({ key: SOURCE_SECRET, click_id: clickId, payout: '12.50', tx_id: 'tx-openapi-1', offer_id: '42' })}`);
+  const res = await fetch(
+    `${gw.url}/postback?${new URLSearchParams({ key: SOURCE_SECRET, click_id: clickId, payout: '12.50', tx_id: 'tx-openapi-1', offer_id: '42' })}`,
+  );
   assert.equal(res.status, 200);
   const body = await conforms(res, 'GET', '/postback');
   assert.equal(body.matched, true);
@@ -263,7 +293,8 @@ test('a redirect click then its postback: 302 with sub5, then 200 PostbackResult
 
 test('POST /postback/{source} with a form body answers a PostbackResult', async () => {
   const res = await fetch(`${gw.url}/postback/net`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ key: SOURCE_SECRET, tx_id: 'tx-openapi-form', click_id: '' }).toString(),
   });
   assert.equal(res.status, 200);
@@ -297,7 +328,10 @@ test('422 UNSUBSTITUTED_MACRO and 400 INVALID_POSTBACK match Error, and land in 
   const list = await fetch(`${gw.url}/v1/rejections?limit=10`, { headers: adminHeaders });
   assert.equal(list.status, 200);
   const body = await conforms(list, 'GET', '/v1/rejections');
-  assert.deepEqual(body.rejections.map((r: { code: string }) => r.code), ['INVALID_POSTBACK', 'UNSUBSTITUTED_MACRO']);
+  assert.deepEqual(
+    body.rejections.map((r: { code: string }) => r.code),
+    ['INVALID_POSTBACK', 'UNSUBSTITUTED_MACRO'],
+  );
 });
 
 test('GET /v1/conversions/{id} (a succeeded and a dead delivery, with attempts) matches Conversion', async () => {
@@ -349,13 +383,18 @@ test('GET /v1/deliveries (paged, filtered) matches; POST /v1/deliveries/{id}/ret
 
 test('destinations (list, resume, test, verify), click registration and health answers match', async () => {
   const dests = await conforms(await fetch(`${gw.url}/v1/destinations`, { headers: adminHeaders }), 'GET', '/v1/destinations');
-  assert.deepEqual(dests.destinations.map((d: { id: string }) => d.id), ['tracker', 'broken']);
+  assert.deepEqual(
+    dests.destinations.map((d: { id: string }) => d.id),
+    ['tracker', 'broken'],
+  );
   const resumed = await fetch(`${gw.url}/v1/destinations/tracker/resume`, { method: 'POST', headers: adminHeaders });
   assert.equal(resumed.status, 200);
   await conforms(resumed, 'POST', '/v1/destinations/{id}/resume');
 
   const tried = await fetch(`${gw.url}/v1/destinations/tracker/test`, {
-    method: 'POST', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ payout: '2.00' }),
+    method: 'POST',
+    headers: { ...adminHeaders, 'content-type': 'application/json' },
+    body: JSON.stringify({ payout: '2.00' }),
   });
   assert.equal(tried.status, 200);
   assert.equal((await conforms(tried, 'POST', '/v1/destinations/{id}/test')).ok, true);
@@ -364,7 +403,8 @@ test('destinations (list, resume, test, verify), click registration and health a
   assert.equal((await conforms(verified, 'POST', '/v1/destinations/{id}/verify')).supported, false);
 
   const click = await fetch(`${gw.url}/v1/clicks`, {
-    method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://landing.example.com' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'https://landing.example.com' },
     body: JSON.stringify({ fbclid: 'openapi-fbclid', sub1: 'a' }),
   });
   assert.equal(click.status, 201);
@@ -379,8 +419,11 @@ test('console routes (search, postbacks, stats, click, bulk retry) match openapi
   const list = await conforms(await get('/v1/conversions?limit=2'), 'GET', '/v1/conversions');
   assert.ok(list.conversions.length > 0);
   const filtered = await conforms(await get('/v1/conversions?outcome=dead&destination=broken&has_warnings=false'), 'GET', '/v1/conversions');
-  assert.ok(filtered.conversions.every((c: { deliveries: Array<{ destination: string; status: string }> }) =>
-    c.deliveries.some((d) => d.destination === 'broken' && d.status !== 'succeeded')));
+  assert.ok(
+    filtered.conversions.every((c: { deliveries: Array<{ destination: string; status: string }> }) =>
+      c.deliveries.some((d) => d.destination === 'broken' && d.status !== 'succeeded'),
+    ),
+  );
   await conforms(await get('/v1/conversions?from=yesterday'), 'GET', '/v1/conversions');
   const postbacks = await conforms(await get('/v1/postbacks?limit=50'), 'GET', '/v1/postbacks');
   assert.ok(postbacks.postbacks.some((p: { outcome: string }) => p.outcome === 'rejected'));
@@ -393,17 +436,24 @@ test('console routes (search, postbacks, stats, click, bulk retry) match openapi
   const clickId = new URL((await fetch(`${gw.url}/c/demo?gclid=openapi-click`, { redirect: 'manual' })).headers.get('location') ?? '').searchParams.get('sub5');
   await conforms(await get(`/v1/clicks/${clickId}`), 'GET', '/v1/clicks/{id}');
   const retried = await fetch(`${gw.url}/v1/deliveries/retry`, {
-    method: 'POST', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'dead', destination: 'broken' }),
+    method: 'POST',
+    headers: { ...adminHeaders, 'content-type': 'application/json' },
+    body: JSON.stringify({ status: 'dead', destination: 'broken' }),
   });
   assert.equal(retried.status, 202);
   await conforms(retried, 'POST', '/v1/deliveries/retry');
-  const bad = await fetch(`${gw.url}/v1/deliveries/retry`, { method: 'POST', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: '{"status":"pending"}' });
+  const bad = await fetch(`${gw.url}/v1/deliveries/retry`, {
+    method: 'POST',
+    headers: { ...adminHeaders, 'content-type': 'application/json' },
+    body: '{"status":"pending"}',
+  });
   assert.equal(bad.status, 400);
   await conforms(bad, 'POST', '/v1/deliveries/retry');
 });
 
 test('doctor, sources, links and the sample postback answers match', async () => {
-  const post = (path: string, body: unknown) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    fetch(`${gw.url}${path}`, { method: 'POST', headers: { ...adminHeaders, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const found = await conforms(await post('/v1/doctor', { url: 'https://t.example.com/pb?cid={Sub5}', kind: 'outbound' }), 'POST', '/v1/doctor');
   assert.equal(found.ok, false);
   const live = await conforms(await post('/v1/doctor', { url: `${fake.url}/ok?cid={sub5}&tx={transaction_id}`, live: true }), 'POST', '/v1/doctor');

@@ -31,14 +31,47 @@ const postback = (id: string, url: string) => ({ id, connector: 'http-postback',
 
 describe('configured destinations aimed at our own network stop the boot (issue 7 item 8)', () => {
   const refused: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['a private http-postback URL', { destinations: [postback('crm', 'http://10.0.0.5/pb?cid={click_id}')] }, /destination "crm" settings\.url: refused, 10\.0\.0\.5 is a private address/],
-    ['the metadata address, even with everything allow-listed', { outbound: { allowPrivateTargets: ['0.0.0.0/0', '::/0'] }, destinations: [postback('m', 'http://169.254.169.254/latest/meta-data/')] }, /destination "m" settings\.url: refused, 169\.254\.169\.254 is a cloud metadata address/],
+    [
+      'a private http-postback URL',
+      { destinations: [postback('crm', 'http://10.0.0.5/pb?cid={click_id}')] },
+      /destination "crm" settings\.url: refused, 10\.0\.0\.5 is a private address/,
+    ],
+    [
+      'the metadata address, even with everything allow-listed',
+      { outbound: { allowPrivateTargets: ['0.0.0.0/0', '::/0'] }, destinations: [postback('m', 'http://169.254.169.254/latest/meta-data/')] },
+      /destination "m" settings\.url: refused, 169\.254\.169\.254 is a cloud metadata address/,
+    ],
     ['metadata in decimal', { destinations: [postback('d', 'http://2852039166/')] }, /destination "d".*metadata/],
     ['metadata in 6to4', { destinations: [postback('six', 'http://[2002:a9fe:a9fe::]/')] }, /destination "six".*6to4.*169\.254\.169\.254/],
-    ['localhost when not allow-listed', { destinations: [postback('lh', 'http://localhost:9/pb')] }, /destination "lh" settings\.url: refused, localhost is this machine/],
-    ['a webhook to ::1', { destinations: [{ id: 'wh', connector: 'webhook', settings: { url: 'http://[::1]:9/h' }, credentials: { secret: WEBHOOK_SECRET } }] }, /destination "wh" settings\.url: refused, ::1 is a loopback address/],
-    ['a platform base URL', { destinations: [{ id: 'tt', connector: 'tiktok', settings: { pixelCode: 'CXXXXXXXXXXXXXXXXXXX', baseUrl: 'http://192.168.1.10' }, credentials: { accessToken: 'tok-0123456789abcdef' } }] }, /destination "tt" settings\.baseUrl: refused, 192\.168\.1\.10/],
-    ['a network webhook', { network: { webhooks: [{ id: 'ops', url: 'http://172.16.0.9/h', secret: WEBHOOK_SECRET, events: ['postback.deactivated'] }] } }, /network webhook "ops" network\.webhooks\[0\]\.url: refused, 172\.16\.0\.9/],
+    [
+      'localhost when not allow-listed',
+      { destinations: [postback('lh', 'http://localhost:9/pb')] },
+      /destination "lh" settings\.url: refused, localhost is this machine/,
+    ],
+    [
+      'a webhook to ::1',
+      { destinations: [{ id: 'wh', connector: 'webhook', settings: { url: 'http://[::1]:9/h' }, credentials: { secret: WEBHOOK_SECRET } }] },
+      /destination "wh" settings\.url: refused, ::1 is a loopback address/,
+    ],
+    [
+      'a platform base URL',
+      {
+        destinations: [
+          {
+            id: 'tt',
+            connector: 'tiktok',
+            settings: { pixelCode: 'CXXXXXXXXXXXXXXXXXXX', baseUrl: 'http://192.168.1.10' },
+            credentials: { accessToken: 'tok-0123456789abcdef' },
+          },
+        ],
+      },
+      /destination "tt" settings\.baseUrl: refused, 192\.168\.1\.10/,
+    ],
+    [
+      'a network webhook',
+      { network: { webhooks: [{ id: 'ops', url: 'http://172.16.0.9/h', secret: WEBHOOK_SECRET, events: ['postback.deactivated'] }] } },
+      /network webhook "ops" network\.webhooks\[0\]\.url: refused, 172\.16\.0\.9/,
+    ],
   ];
   for (const [name, overrides, message] of refused) {
     it(`refuses ${name}`, () => {
@@ -52,21 +85,34 @@ describe('configured destinations aimed at our own network stop the boot (issue 
   it('lets listed private targets through, and public or templated hosts', () => {
     const { error } = boot({
       outbound: { allowPrivateTargets: ['10.0.0.0/8', 'localhost'] },
-      destinations: [postback('a', 'http://10.0.0.5/pb'), postback('b', 'http://localhost:9/pb'), postback('c', 'https://t.example/pb'), postback('d', 'http://{sub1}.example/pb')],
+      destinations: [
+        postback('a', 'http://10.0.0.5/pb'),
+        postback('b', 'http://localhost:9/pb'),
+        postback('c', 'https://t.example/pb'),
+        postback('d', 'http://{sub1}.example/pb'),
+      ],
     });
     assert.equal(error, null);
   });
 
   it('refuses an allow-list entry that is not a CIDR, address or host name', () => {
-    assert.throws(() => testConfig({ outbound: { allowPrivateTargets: ['10.0.0.0/40'] } }), /outbound\.allowPrivateTargets\.0: "10\.0\.0\.0\/40" is not a valid CIDR/);
+    assert.throws(
+      () => testConfig({ outbound: { allowPrivateTargets: ['10.0.0.0/40'] } }),
+      /outbound\.allowPrivateTargets\.0: "10\.0\.0\.0\/40" is not a valid CIDR/,
+    );
   });
 
   it('keeps network.allowPrivateTargets as a deprecated alias, with a warning', () => {
     const { error, warnings } = boot({
-      outbound: { allowPrivateTargets: [] }, network: { allowPrivateTargets: ['10.0.0.0/8'] }, destinations: [postback('a', 'http://10.1.2.3/pb')],
+      outbound: { allowPrivateTargets: [] },
+      network: { allowPrivateTargets: ['10.0.0.0/8'] },
+      destinations: [postback('a', 'http://10.1.2.3/pb')],
     });
     assert.equal(error, null, 'the alias opens configured destinations too');
-    assert.ok(warnings.some((w) => /network\.allowPrivateTargets is deprecated.*outbound\.allowPrivateTargets/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => /network\.allowPrivateTargets is deprecated.*outbound\.allowPrivateTargets/.test(w)),
+      warnings.join('\n'),
+    );
   });
 });
 
@@ -76,7 +122,10 @@ describe('a credential pasted into settings.url (issue 7 item 10)', () => {
     assert.equal(error, null);
     const w = warnings.filter((x) => /credential/.test(x));
     assert.equal(w.length, 1, warnings.join('\n'));
-    assert.match(w[0] as string, /destination "trk" settings\.url: the query parameter "api_key" looks like a credential; move it to the destination's credentials/);
+    assert.match(
+      w[0] as string,
+      /destination "trk" settings\.url: the query parameter "api_key" looks like a credential; move it to the destination's credentials/,
+    );
     assert.doesNotMatch(warnings.join('\n'), /pasted-secret-123/);
   });
 });
@@ -85,7 +134,11 @@ describe('attempts of a delivery (issue 7 items 9, 10)', () => {
   let fake: FakeServer;
   let g: TestGateway;
   before(async () => {
-    fake = await startFakeServer((req) => (req.path === '/moved' ? { status: 302, headers: { location: 'https://new.example/pb?token=pasted-token-456' } } : { status: 500, body: 'echo pasted-token-456' }));
+    fake = await startFakeServer((req) =>
+      req.path === '/moved'
+        ? { status: 302, headers: { location: 'https://new.example/pb?token=pasted-token-456' } }
+        : { status: 500, body: 'echo pasted-token-456' },
+    );
     g = await startTestGateway({
       configOverrides: {
         destinations: [
@@ -105,7 +158,10 @@ describe('attempts of a delivery (issue 7 items 9, 10)', () => {
     const res = await g.postback({ click_id: clickId, payout: '1', tx_id: 'tx-outbound-1' });
     assert.equal(res.status, 200);
     await fake.waitFor(2);
-    assert.ok(fake.requests.some((r) => r.query.get('token') === 'pasted-token-456'), 'the receiver still gets its token');
+    assert.ok(
+      fake.requests.some((r) => r.query.get('token') === 'pasted-token-456'),
+      'the receiver still gets its token',
+    );
     const detail = await g.admin(`/v1/conversions/${res.body.conversion_id}`).then(async (first) => {
       const deadline = Date.now() + 5_000;
       let d = first.body;
@@ -167,7 +223,12 @@ describe('a token in a partner postback URL (issue 7 item 10)', () => {
     const g = await startNetworkGateway({ network: { retries: 0 } });
     try {
       const { offer, partner: p, transactionId } = await seedClick(g);
-      const pb = await g.postback({ level: 'specific', partner_id: p.id, offer_id: offer.id, postback_url: `${partner.url}/pb?token=partner-token-789&tx={transaction_id}` });
+      const pb = await g.postback({
+        level: 'specific',
+        partner_id: p.id,
+        offer_id: offer.id,
+        postback_url: `${partner.url}/pb?token=partner-token-789&tx={transaction_id}`,
+      });
       const c = await g.convert({ transaction_id: transactionId });
       await g.settled(c.conversion_id);
       assert.equal(partner.on('/pb')[0]?.query.get('token'), 'partner-token-789');

@@ -40,7 +40,16 @@ function assertNoRaw(text: string, where: string): void {
 
 describe('personal data in postbacks', () => {
   test('is hashed into identifiers, and absent from params, the API answer and every delivery', async () => {
-    const res = await gw.postback({ tx_id: 'pii-1', sub1: 'keep-me', email: EMAIL, phone: PHONE, user_ip: IP, first_name: 'Jane', ln: 'Doe', customer: 'cust-778' });
+    const res = await gw.postback({
+      tx_id: 'pii-1',
+      sub1: 'keep-me',
+      email: EMAIL,
+      phone: PHONE,
+      user_ip: IP,
+      first_name: 'Jane',
+      ln: 'Doe',
+      customer: 'cust-778',
+    });
     assert.equal(res.status, 200);
     const id = res.body.conversion_id as string;
 
@@ -86,7 +95,10 @@ describe('personal data in postbacks', () => {
   test('a phone the source cannot place in a country is dropped, and the answer says so', async () => {
     const res = await gw.postback({ tx_id: 'pii-3', phone: '650 555 1212' });
     assert.equal(res.status, 200);
-    assert.ok(res.body.warnings.some((w: string) => /"phone".*no country code/.test(w)), JSON.stringify(res.body.warnings));
+    assert.ok(
+      res.body.warnings.some((w: string) => /"phone".*no country code/.test(w)),
+      JSON.stringify(res.body.warnings),
+    );
     const stored = await gw.gw.ledger.getConversion(res.body.conversion_id);
     assert.deepEqual(stored?.identifiers, {});
     assertNoRaw(JSON.stringify(stored), 'the conversion');
@@ -104,7 +116,9 @@ describe('personal data in postbacks', () => {
 
 describe('personal data in clicks', () => {
   test('GET /c/:link stores the offer page it redirects to as the landing URL, without personal parameters', async () => {
-    const g = await startTestGateway({ configOverrides: { links: [{ id: 'pii', offerUrl: `https://offer.example.com/lp?aff=7&email=${encodeURIComponent(EMAIL)}` }] } });
+    const g = await startTestGateway({
+      configOverrides: { links: [{ id: 'pii', offerUrl: `https://offer.example.com/lp?aff=7&email=${encodeURIComponent(EMAIL)}` }] },
+    });
     try {
       const res = await fetch(`${g.url}/c/pii?gclid=G-1&sub1=s&email=${encodeURIComponent(EMAIL)}&utm_source=x`, { redirect: 'manual' });
       const location = res.headers.get('location') as string;
@@ -121,7 +135,11 @@ describe('personal data in clicks', () => {
     const res = await fetch(`${gw.url}/v1/clicks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: 'https://landing.example.com' },
-      body: JSON.stringify({ fbclid: 'F-1', landing_url: `https://landing.example.com/p?em=${encodeURIComponent(EMAIL)}&a=1`, referrer: `https://ref.example/?phone=6505551212` }),
+      body: JSON.stringify({
+        fbclid: 'F-1',
+        landing_url: `https://landing.example.com/p?em=${encodeURIComponent(EMAIL)}&a=1`,
+        referrer: `https://ref.example/?phone=6505551212`,
+      }),
     });
     assert.equal(res.status, 201);
     const click = await gw.gw.clicks.get(((await res.json()) as { click_id: string }).click_id);

@@ -16,7 +16,9 @@ test('retention: attempts, exchanges and rejections past the age go in chunks; c
     return { status: first && Number(tx.slice(4)) % 2 === 0 ? 503 : 200, body: 'x' };
   });
   const g = await startTestGateway({
-    configOverrides: { destinations: [{ id: 'pb', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?tx={transaction_id}` } }] },
+    configOverrides: {
+      destinations: [{ id: 'pb', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?tx={transaction_id}` } }],
+    },
   });
   try {
     const ids: string[] = [];
@@ -48,7 +50,11 @@ test('retention: attempts, exchanges and rejections past the age go in chunks; c
     assert.equal(detail.status, 200);
     assert.equal(detail.body.deliveries[0].status, 'succeeded');
     // days: null keeps everything.
-    assert.deepEqual(await purgeExpiredHistory(g.gw.storage.runner, { ...settings, days: null }, Date.now() + 9999 * DAY), { attempts: 0, exchanges: 0, rejections: 0 });
+    assert.deepEqual(await purgeExpiredHistory(g.gw.storage.runner, { ...settings, days: null }, Date.now() + 9999 * DAY), {
+      attempts: 0,
+      exchanges: 0,
+      rejections: 0,
+    });
   } finally {
     await g.close();
     await fake.close();

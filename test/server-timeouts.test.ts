@@ -44,7 +44,7 @@ test('headers that trickle in are cut too', async () => {
   assert.ok(r.closedAfterMs < 4000, `cut after ${r.closedAfterMs} ms`);
 });
 
-test('the defaults are tens of seconds, not Node\'s 300 s', async () => {
+test("the defaults are tens of seconds, not Node's 300 s", async () => {
   const { testConfig } = await import('./helpers/gateway');
   const c = testConfig();
   assert.equal(c.server.requestTimeoutMs, 30_000);

@@ -77,7 +77,16 @@ describe('console session', () => {
     assert.equal((await call('/v1/destinations/none/resume', { method: 'POST', cookie, csrf: 'x'.repeat(43) })).status, 403);
     // A CSRF value from another session does not pass either.
     const other = (await signIn()).cookies.closeloop_csrf?.value ?? '';
-    assert.equal((await call('/v1/destinations/none/resume', { method: 'POST', cookie: `closeloop_session=${cookies.closeloop_session?.value}; closeloop_csrf=${other}`, csrf: other })).status, 403);
+    assert.equal(
+      (
+        await call('/v1/destinations/none/resume', {
+          method: 'POST',
+          cookie: `closeloop_session=${cookies.closeloop_session?.value}; closeloop_csrf=${other}`,
+          csrf: other,
+        })
+      ).status,
+      403,
+    );
     // With the right header the request reaches the route (404: no such destination).
     assert.equal((await call('/v1/destinations/none/resume', { method: 'POST', cookie, csrf })).status, 404);
     // A bearer request needs no CSRF token.
@@ -91,7 +100,10 @@ describe('console session', () => {
     for (const forged of [`${Number(exp) + 1}.${nonce}.${sig}`, `${exp}.${'0'.repeat(32)}.${sig}`, 'admin', ADMIN_TOKEN]) {
       assert.equal((await call('/v1/deliveries', { cookie: `closeloop_session=${forged}` })).status, 401, forged);
     }
-    assert.equal((await call('/v1/deliveries', { cookie: `closeloop_session=${value}`, headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status, 401);
+    assert.equal(
+      (await call('/v1/deliveries', { cookie: `closeloop_session=${value}`, headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status,
+      401,
+    );
   });
 
   it('signing out needs the CSRF header and ends the session for good', async () => {

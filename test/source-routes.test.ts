@@ -10,10 +10,20 @@ before(async () => {
   g = await startTestGateway({
     configOverrides: {
       server: { port: 0, host: '127.0.0.1', publicUrl: 'https://gw.example.com/' },
-      links: [{ id: 'demo', offerUrl: 'https://offer.example.com/lp', description: 'Demo offer' }, { id: 'plain', offerUrl: 'https://offer.example.com/2' }],
+      links: [
+        { id: 'demo', offerUrl: 'https://offer.example.com/lp', description: 'Demo offer' },
+        { id: 'plain', offerUrl: 'https://offer.example.com/2' },
+      ],
       sources: [
         { id: 'net', secret: SOURCE_SECRET },
-        { id: 'direct', secret: DIRECT_SECRET, mode: 'direct', platform: 'google', params: { clickId: 'gclid', transactionId: 'txn', key: 'token' }, allowIps: ['203.0.113.0/24'] },
+        {
+          id: 'direct',
+          secret: DIRECT_SECRET,
+          mode: 'direct',
+          platform: 'google',
+          params: { clickId: 'gclid', transactionId: 'txn', key: 'token' },
+          allowIps: ['203.0.113.0/24'],
+        },
       ],
     },
   });
@@ -29,10 +39,18 @@ describe('GET /v1/sources', () => {
     const r = await g.admin('/v1/sources');
     assert.equal(r.status, 200);
     const [net, direct] = r.body.sources;
-    assert.equal(net.postback_url, 'https://gw.example.com/postback/net?key={secret}&click_id={sub5}&tx_id={transaction_id}&payout={payout}&offer_id={offer_id}');
-    assert.equal(direct.postback_url, 'https://gw.example.com/postback/direct?token={secret}&gclid={sub5}&txn={transaction_id}&payout={payout}&offer_id={offer_id}');
-    assert.deepEqual({ id: direct.id, mode: direct.mode, platform: direct.platform, allow: direct.allow_ips, fwd: direct.forward_statuses },
-      { id: 'direct', mode: 'direct', platform: 'google', allow: ['203.0.113.0/24'], fwd: ['approved'] });
+    assert.equal(
+      net.postback_url,
+      'https://gw.example.com/postback/net?key={secret}&click_id={sub5}&tx_id={transaction_id}&payout={payout}&offer_id={offer_id}',
+    );
+    assert.equal(
+      direct.postback_url,
+      'https://gw.example.com/postback/direct?token={secret}&gclid={sub5}&txn={transaction_id}&payout={payout}&offer_id={offer_id}',
+    );
+    assert.deepEqual(
+      { id: direct.id, mode: direct.mode, platform: direct.platform, allow: direct.allow_ips, fwd: direct.forward_statuses },
+      { id: 'direct', mode: 'direct', platform: 'google', allow: ['203.0.113.0/24'], fwd: ['approved'] },
+    );
     assert.equal(net.platform, null);
     assert.equal(direct.params.click_id, 'gclid');
     assert.ok(!JSON.stringify(r.body).includes(SOURCE_SECRET) && !JSON.stringify(r.body).includes(DIRECT_SECRET), 'no secret in the list');
@@ -91,7 +109,10 @@ describe('POST /v1/sources/:id/sample', () => {
     assert.equal(stored.body.transaction_id, 'sample-tx-1');
     assert.equal(stored.body.payout, '2.50');
     assert.equal(stored.body.source, 'net');
-    const again = await g.admin('/v1/sources/net/sample', { method: 'POST', body: JSON.stringify({ click_id: clickId, payout: '2.50', tx_id: 'sample-tx-1' }) });
+    const again = await g.admin('/v1/sources/net/sample', {
+      method: 'POST',
+      body: JSON.stringify({ click_id: clickId, payout: '2.50', tx_id: 'sample-tx-1' }),
+    });
     assert.equal(again.body.duplicate, true);
   });
 

@@ -33,21 +33,28 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('two gateway processes on one SQLite file: no "database is locked", one conversion per tx id, no delivery attempted twice', { timeout: 120_000 }, async () => {
+test('two gateway processes on one SQLite file: no "database is locked", one conversion per tx id, no delivery attempted twice', {
+  timeout: 120_000,
+}, async () => {
   const fake = await startFakeServer(() => ({ status: 200, body: 'ok' }));
   fakes.push(fake);
   const dbPath = join(dir, 'shared.db');
   const configPath = join(dir, 'closeloop.yaml');
-  writeFileSync(configPath, stringify({
-    server: { host: '127.0.0.1', port: 0 },
-    admin: { token: ADMIN_TOKEN },
-    storage: { sqlitePath: dbPath, synchronous: 'FULL', clickStore: 'sqlite' },
-    delivery: { concurrency: 16, pollMs: 20, leaseMs: 60_000, maxAttempts: 5, backoff: { baseMs: 50, maxMs: 500 } },
-    log: { level: 'warn' },
-    sources: [{ id: 'net', secret: SECRET, mode: 'tracked' }],
-    outbound: { allowPrivateTargets: ['127.0.0.1'] },
-    destinations: [{ id: 'tracker', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?key={dedup_key}&tx={transaction_id}` } }],
-  }));
+  writeFileSync(
+    configPath,
+    stringify({
+      server: { host: '127.0.0.1', port: 0 },
+      admin: { token: ADMIN_TOKEN },
+      storage: { sqlitePath: dbPath, synchronous: 'FULL', clickStore: 'sqlite' },
+      delivery: { concurrency: 16, pollMs: 20, leaseMs: 60_000, maxAttempts: 5, backoff: { baseMs: 50, maxMs: 500 } },
+      log: { level: 'warn' },
+      sources: [{ id: 'net', secret: SECRET, mode: 'tracked' }],
+      outbound: { allowPrivateTargets: ['127.0.0.1'] },
+      destinations: [
+        { id: 'tracker', connector: 'http-postback', acceptUnmatched: true, settings: { url: `${fake.url}/pb?key={dedup_key}&tx={transaction_id}` } },
+      ],
+    }),
+  );
   // One after the other: the second process finds the schema migrated.
   const a = await startChildGateway(configPath);
   children.push(a);
@@ -67,19 +74,21 @@ test('two gateway processes on one SQLite file: no "database is locked", one con
   const failures: string[] = [];
   const t0 = Date.now();
   let next = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (next < jobs.length) {
-      const { tx, base } = jobs[next++] as { tx: string; base: string };
-      try {
-        const res = await fetch(`${base}/postback?${new URLSearchParams({ key: SECRET, tx_id: tx, payout: '2.00' })}`);
-        const text = await res.text();
-        statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1);
-        if (res.status !== 200 && failures.length < 5) failures.push(`${tx}: ${res.status} ${text}`);
-      } catch (err) {
-        failures.push(`${tx}: ${err}`);
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < jobs.length) {
+        const { tx, base } = jobs[next++] as { tx: string; base: string };
+        try {
+          const res = await fetch(`${base}/postback?${new URLSearchParams({ key: SECRET, tx_id: tx, payout: '2.00' })}`);
+          const text = await res.text();
+          statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1);
+          if (res.status !== 200 && failures.length < 5) failures.push(`${tx}: ${res.status} ${text}`);
+        } catch (err) {
+          failures.push(`${tx}: ${err}`);
+        }
       }
-    }
-  }));
+    }),
+  );
   const postMs = Date.now() - t0;
   assert.deepEqual([...statuses], [['200', jobs.length]], `every postback answered 200: ${JSON.stringify([...statuses])} ${failures.join(' | ')}`);
 
@@ -104,10 +113,16 @@ test('two gateway processes on one SQLite file: no "database is locked", one con
     const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     assert.equal(n('SELECT COUNT(*) AS n FROM conversions'), DISTINCT, 'conversions = distinct tx ids');
     assert.equal(n('SELECT COUNT(*) AS n FROM deliveries'), DISTINCT);
-    assert.equal(n("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'succeeded' AND attempts = 1"), DISTINCT, 'each delivery succeeded at its first attempt');
+    assert.equal(
+      n("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'succeeded' AND attempts = 1"),
+      DISTINCT,
+      'each delivery succeeded at its first attempt',
+    );
     assert.equal(n('SELECT COUNT(*) AS n FROM attempts'), DISTINCT);
   } finally {
     db.close();
   }
-  console.log(`two processes, one file: ${jobs.length} postbacks (${SENT_TO_BOTH} tx ids to both) in ${postMs} ms, 0 errors; ${DISTINCT} conversions, ${fake.requests.length} deliveries, none twice`);
+  console.log(
+    `two processes, one file: ${jobs.length} postbacks (${SENT_TO_BOTH} tx ids to both) in ${postMs} ms, 0 errors; ${DISTINCT} conversions, ${fake.requests.length} deliveries, none twice`,
+  );
 });

@@ -7,7 +7,10 @@ declare module 'autocannon' {
     path?: string;
     headers?: Record<string, string>;
     body?: string | Buffer;
-    setupRequest?: (req: AutocannonRequest & Record<string, unknown>, context: Record<string, unknown>) => (AutocannonRequest & Record<string, unknown>) | null | undefined;
+    setupRequest?: (
+      req: AutocannonRequest & Record<string, unknown>,
+      context: Record<string, unknown>,
+    ) => (AutocannonRequest & Record<string, unknown>) | null | undefined;
     onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
   }
 

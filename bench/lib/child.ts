@@ -34,9 +34,7 @@ export async function startServer(script: string | URL, options: StartOptions = 
   const label = options.label ?? path.split('/').pop() ?? path;
   const pin = options.pin ?? settings.pin;
   const nodeArgs = ['--import', 'tsx', ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path];
-  const [cmd, args] = pin
-    ? ['taskset', ['-c', String(settings.serverCpu), process.execPath, ...nodeArgs]]
-    : [process.execPath, nodeArgs];
+  const [cmd, args] = pin ? ['taskset', ['-c', String(settings.serverCpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child = spawn(cmd, args as string[], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, ...options.env },
@@ -54,10 +52,12 @@ export async function startServer(script: string | URL, options: StartOptions = 
   child.stderr?.on('data', keep('err'));
 
   let exited = false;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    exited = true;
-    resolve(code);
-  }));
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
   const waiters = new Map<string, Array<(msg: Record<string, unknown>) => void>>();
   child.on('message', (msg: Record<string, unknown>) => {
     const list = waiters.get(String(msg.type));

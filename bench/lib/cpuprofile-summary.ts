@@ -38,7 +38,9 @@ export function summarise(profile: Profile, top = 25): string[] {
     'self time by category:',
     ...sorted(cats).map(([k, us]) => `  ${pct(us)}  ${k}`),
     `top ${top} functions by self time:`,
-    ...sorted(fns).slice(0, top).map(([k, us]) => `  ${pct(us)}  ${k}`),
+    ...sorted(fns)
+      .slice(0, top)
+      .map(([k, us]) => `  ${pct(us)}  ${k}`),
   ];
 }
 

@@ -4,7 +4,17 @@ import { med } from './rounds';
 
 /** Columns of an HTTP server comparison (redirect, intake, and any later server scenario). */
 export const SERVER_HEADER = [
-  'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server ELU', 'load-gen CPU', 'other CPU (max)', 'req/s per round', 'bad', 'ratio',
+  'server',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'server CPU µs/req',
+  'server ELU',
+  'load-gen CPU',
+  'other CPU (max)',
+  'req/s per round',
+  'bad',
+  'ratio',
 ];
 
 /** One row: medians over the runs, the per-round req/s, and the worst foreign CPU use seen. */
@@ -26,9 +36,9 @@ export function serverRow(label: string, ms: Measurement[], ratio: string): Arra
 }
 
 export const SERVER_LEGEND =
-  'server ELU: event-loop utilisation of the server child (≈1 = its core is the limit). load-gen CPU: autocannon\'s process, % of one core ' +
+  "server ELU: event-loop utilisation of the server child (≈1 = its core is the limit). load-gen CPU: autocannon's process, % of one core " +
   '(≈100 % = the load generator, not the server, is the limit). other CPU: busy time of everything else on the machine plus VM steal, % of one core ' +
-  '(other engineers\' test runs; high values make that run unreliable).';
+  "(other engineers' test runs; high values make that run unreliable).";
 
 /** A gateway run's group-commit figures (bench/servers/gateway.ts gauges), one line per run. */
 export function commitSummary(m: Measurement): string {
@@ -36,7 +46,9 @@ export function commitSummary(m: Measurement): string {
   const commits = Number(e.batches);
   const jobs = Number(e.flushJobs);
   const blocked = Number(e.flushMsTotal) / m.server.wallMs;
-  return `${fmtRps(commits)} commits for ${fmtRps(jobs)} writes (avg ${(jobs / commits).toFixed(1)}/commit, max ${e.maxBatch}); ` +
+  return (
+    `${fmtRps(commits)} commits for ${fmtRps(jobs)} writes (avg ${(jobs / commits).toFixed(1)}/commit, max ${e.maxBatch}); ` +
     `flush on the event loop (statements + COMMIT) p50 ${fmtMs(Number(e.flushMsP50))} ms, p99 ${fmtMs(Number(e.flushMsP99))} ms, ` +
-    `max ${fmtMs(Number(e.flushMsMax))} ms, ${fmtUs((1000 * Number(e.flushMsTotal)) / jobs)} µs per write; event loop blocked in flushes ${(100 * blocked).toFixed(0)} % of the window`;
+    `max ${fmtMs(Number(e.flushMsMax))} ms, ${fmtUs((1000 * Number(e.flushMsTotal)) / jobs)} µs per write; event loop blocked in flushes ${(100 * blocked).toFixed(0)} % of the window`
+  );
 }

@@ -137,7 +137,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       `- with a ${LATENCY_MS} ms platform round trip: batched / one-per-request = ${verdict(ratio(3, 2))}.`,
       `- fake answering at once (CPU and SQLite bound): batched / one-per-request = ${verdict(ratio(1, 0))}.`,
       '- Every delivery costs the same ledger work in both variants (claim, attempt row, delivery update); batching saves HTTP round ' +
-        'trips, request building and exchange rows (a batch\'s request is stored once, in `exchanges`).',
+        "trips, request building and exchange rows (a batch's request is stored once, in `exchanges`).",
     ],
   };
 }

@@ -54,12 +54,14 @@ async function bare(sink: ChildServer): Promise<Run> {
   let next = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < N) {
-      const i = next++;
-      await get(`/pb?tx=${i.toString(16).padStart(32, '0')}&cid=x&p=12.5&s1=camp&o=1&a=1`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < N) {
+        const i = next++;
+        await get(`/pb?tx=${i.toString(16).padStart(32, '0')}&cid=x&p=12.5&s1=camp&o=1&a=1`);
+      }
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
@@ -82,13 +84,30 @@ function benchGateway(dir: string, sink: ChildServer): Gateway {
 async function openBenchGateway(dir: string, sink: ChildServer): Promise<{ gw: Gateway; partnerId: number; offerId: number }> {
   const gw = benchGateway(dir, sink);
   const offer = await gw.network.entities.createOffer({
-    name: 'bench', status: 'active', currency: 'USD', payout_type: 'cpa', payout_amount: '12.5', revenue_type: 'cpa', revenue_amount: '20',
-    allow_duplicates: false, fire_postbacks: true, events: [],
+    name: 'bench',
+    status: 'active',
+    currency: 'USD',
+    payout_type: 'cpa',
+    payout_amount: '12.5',
+    revenue_type: 'cpa',
+    revenue_amount: '20',
+    allow_duplicates: false,
+    fire_postbacks: true,
+    events: [],
   });
   const partner = await gw.network.entities.createPartner({ name: 'bench', status: 'active' });
   await gw.network.entities.createPostback({
-    partner_id: partner.id, offer_id: 0, level: 'global', type: 'conversion', delivery_method: 'postback', status: 'active',
-    postback_url: `${sink.url}${URL_TEMPLATE}`, http_method: 'GET', post_content_type: 'application/x-www-form-urlencoded', delay_ms: 0, event_id: 0,
+    partner_id: partner.id,
+    offer_id: 0,
+    level: 'global',
+    type: 'conversion',
+    delivery_method: 'postback',
+    status: 'active',
+    postback_url: `${sink.url}${URL_TEMPLATE}`,
+    http_method: 'GET',
+    post_content_type: 'application/x-www-form-urlencoded',
+    delay_ms: 0,
+    event_id: 0,
   });
   return { gw, partnerId: partner.id, offerId: offer.id };
 }
@@ -98,7 +117,8 @@ async function clicks(gw: Gateway, offerId: number, partnerId: number): Promise<
   const out: string[] = [];
   for (let i = 0; i < N; i += 1000) {
     const batch = Array.from({ length: Math.min(1000, N - i) }, (_, j) =>
-      gw.network.store.recordClick({ offerId, partnerId, sourceId: 'bench', subs: { sub1: `camp-${i + j}` }, ipHash: null }, Date.now()));
+      gw.network.store.recordClick({ offerId, partnerId, sourceId: 'bench', subs: { sub1: `camp-${i + j}` }, ipHash: null }, Date.now()),
+    );
     out.push(...(await Promise.all(batch)).map((r) => r.click.transactionId));
   }
   return out;
@@ -106,8 +126,9 @@ async function clicks(gw: Gateway, offerId: number, partnerId: number): Promise<
 
 async function register(gw: Gateway, txs: string[]): Promise<void> {
   for (let i = 0; i < txs.length; i += 500) {
-    await Promise.all(txs.slice(i, i + 500).map((transaction_id) =>
-      gw.network.tracking.registerConversion({ transaction_id, event_id: 0, status: 'approved' })));
+    await Promise.all(
+      txs.slice(i, i + 500).map((transaction_id) => gw.network.tracking.registerConversion({ transaction_id, event_id: 0, status: 'approved' })),
+    );
   }
 }
 
@@ -153,13 +174,32 @@ async function ceiling(sink: ChildServer): Promise<Run> {
   const gw = benchGateway(dir, sink);
   try {
     for (let i = 0; i < N; i += 500) {
-      await Promise.all(Array.from({ length: Math.min(500, N - i) }, () => {
-        const id = newId();
-        const at = Date.now();
-        const conversion = { id, source: 'bench', transactionId: id, event: 'conversion', status: 'approved' as const, payout: '12.5', currency: 'USD',
-          offerId: '1', clickId: null, matched: true, click: null, params: { sub1: 'camp' }, receivedAt: at, updatedAt: at };
-        return gw.ledger.recordPostback({ conversion, route: (c) => [{ destinationId: 'tracker', connector: 'http-postback', dedupKey: c.id, maxAttempts: 6 }] }, at);
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(500, N - i) }, () => {
+          const id = newId();
+          const at = Date.now();
+          const conversion = {
+            id,
+            source: 'bench',
+            transactionId: id,
+            event: 'conversion',
+            status: 'approved' as const,
+            payout: '12.5',
+            currency: 'USD',
+            offerId: '1',
+            clickId: null,
+            matched: true,
+            click: null,
+            params: { sub1: 'camp' },
+            receivedAt: at,
+            updatedAt: at,
+          };
+          return gw.ledger.recordPostback(
+            { conversion, route: (c) => [{ destinationId: 'tracker', connector: 'http-postback', dedupKey: c.id, maxAttempts: 6 }] },
+            at,
+          );
+        }),
+      );
     }
     return await drain(gw, sink);
   } finally {
@@ -173,7 +213,10 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
   try {
     progress(`dispatch: ${N} partner postbacks per run`);
     const labels = {
-      bare: 'bare node:http keep-alive', core: 'engine ceiling: static http-postback', drain: 'dispatcher (outbox → partner)', intake: 'dispatcher + intake in the loop',
+      bare: 'bare node:http keep-alive',
+      core: 'engine ceiling: static http-postback',
+      drain: 'dispatcher (outbox → partner)',
+      intake: 'dispatcher + intake in the loop',
     };
     const runs = await interleave<Run>([
       { label: labels.bare, once: () => bare(sink) },
@@ -188,8 +231,14 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     }
     const rows = [...runs].map(([label, list]) => {
       const ratio = med(list, (r) => r.rps) / baseRps;
-      return [label, fmtRps(med(list, (r) => r.rps)), list.map((r) => fmtRps(r.rps)).join(' / '), fmtUs(med(list, (r) => r.cpuUsPerDelivery)),
-        label === labels.bare ? '100 %' : fmtPct(ratio), label === labels.drain ? verdict(ratio >= TARGET) : ''];
+      return [
+        label,
+        fmtRps(med(list, (r) => r.rps)),
+        list.map((r) => fmtRps(r.rps)).join(' / '),
+        fmtUs(med(list, (r) => r.cpuUsPerDelivery)),
+        label === labels.bare ? '100 %' : fmtPct(ratio),
+        label === labels.drain ? verdict(ratio >= TARGET) : '',
+      ];
     });
     const ratio = med(runs.get(labels.drain) as Run[], (r) => r.rps) / baseRps;
     return {

@@ -20,11 +20,21 @@ const IN_FLIGHT = settings.connections;
 const DURATION_S = Number(process.env.BENCH_CLIENT_DURATION ?? 5);
 const WARMUP_S = 1;
 const BODY = JSON.stringify({
-  data: [{
-    event_name: 'Purchase', event_time: 1768478400, event_id: '3f9a0c2e7b1d4e5f8a6b9c0d1e2f3a4b', action_source: 'website',
-    user_data: { fbc: 'fb.1.1768474800000.IwAR-bench-fbclid', fbp: 'fb.1.1700000000000.123', client_ip_address: '203.0.113.7', client_user_agent: 'Mozilla/5.0 (X11; Linux x86_64)' },
-    custom_data: { currency: 'USD', value: 12.5, order_id: 'tx-9f8e' },
-  }],
+  data: [
+    {
+      event_name: 'Purchase',
+      event_time: 1768478400,
+      event_id: '3f9a0c2e7b1d4e5f8a6b9c0d1e2f3a4b',
+      action_source: 'website',
+      user_data: {
+        fbc: 'fb.1.1768474800000.IwAR-bench-fbclid',
+        fbp: 'fb.1.1700000000000.123',
+        client_ip_address: '203.0.113.7',
+        client_user_agent: 'Mozilla/5.0 (X11; Linux x86_64)',
+      },
+      custom_data: { currency: 'USD', value: 12.5, order_id: 'tx-9f8e' },
+    },
+  ],
 });
 
 interface Client {

@@ -59,7 +59,10 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
 
   const commits = (label: string, ms: Measurement[]) => [
     `- group commit, ${label}, per round:`,
-    ...ms.map((m, i) => `  ${i + 1}. ${fmtRps(Number(m.server.extra.conversionRows))} conversions + ${fmtRps(Number(m.server.extra.deliveryRows))} outbox rows; ${commitSummary(m)}`),
+    ...ms.map(
+      (m, i) =>
+        `  ${i + 1}. ${fmtRps(Number(m.server.extra.conversionRows))} conversions + ${fmtRps(Number(m.server.extra.deliveryRows))} outbox rows; ${commitSummary(m)}`,
+    ),
   ];
   return {
     name: 'intake: GET /postback → 200, gateway with durable conversion (+ outbox) write vs bare Koa',
@@ -70,14 +73,11 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       '- no-delivery: each postback writes the conversions row (one savepoint inside the group-commit transaction of its event-loop turn, synchronous=FULL); routing matches no destination (filtered offer), so no outbox row.',
       '- held-outbox: each postback writes the conversions row AND one pending deliveries (outbox) row in the same savepoint; the delivery engine is not started, so nothing is sent.',
       '',
-      ...table(
-        SERVER_HEADER,
-        [
-          serverRow('bare Koa (JSON, no storage)', base, '100 %'),
-          serverRow('gateway no-delivery (conversion row)', none, fmtPct(ratio(none))),
-          serverRow('gateway held-outbox (conversion + outbox row)', held, fmtPct(ratio(held))),
-        ],
-      ),
+      ...table(SERVER_HEADER, [
+        serverRow('bare Koa (JSON, no storage)', base, '100 %'),
+        serverRow('gateway no-delivery (conversion row)', none, fmtPct(ratio(none))),
+        serverRow('gateway held-outbox (conversion + outbox row)', held, fmtPct(ratio(held))),
+      ]),
       '',
       SERVER_LEGEND,
       '',

@@ -45,10 +45,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       `${settings.connections} connections, pipelining ${settings.pipelining}, ${settings.warmupS} s warm-up + ${settings.durationS} s measured per run, ` +
         `${settings.rounds} interleaved rounds, medians. Fresh server process (and fresh SQLite file) per run.`,
       '',
-      ...table(
-        SERVER_HEADER,
-        [serverRow('bare Koa (no storage)', base, '100 %'), serverRow('gateway (click → kv row, FULL)', gw, fmtPct(ratio))],
-      ),
+      ...table(SERVER_HEADER, [serverRow('bare Koa (no storage)', base, '100 %'), serverRow('gateway (click → kv row, FULL)', gw, fmtPct(ratio))]),
       '',
       SERVER_LEGEND,
       '',

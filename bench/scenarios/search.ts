@@ -33,17 +33,32 @@ const TARGET_P99_MS = 100;
 
 const log = (m: string) => process.stderr.write(`[bench search] ${m}\n`);
 
-const CLICK = (i: number, id: string) => JSON.stringify({
-  id, link: 'demo', platform: 'google', platformClickParam: 'gclid', platformClickId: `gclid-${i}`, platformClickIds: { gclid: `gclid-${i}` },
-  ip: null, userAgent: null, referrer: null, landingUrl: 'https://lp.example.com/?utm_source=google', subs: { sub1: `s${i % 7}` }, fbp: null, fbc: null, createdAt: 0,
-});
+const CLICK = (i: number, id: string) =>
+  JSON.stringify({
+    id,
+    link: 'demo',
+    platform: 'google',
+    platformClickParam: 'gclid',
+    platformClickId: `gclid-${i}`,
+    platformClickIds: { gclid: `gclid-${i}` },
+    ip: null,
+    userAgent: null,
+    referrer: null,
+    landingUrl: 'https://lp.example.com/?utm_source=google',
+    subs: { sub1: `s${i % 7}` },
+    fbp: null,
+    fbc: null,
+    createdAt: 0,
+  });
 
 function fill(path: string, end: number): { seconds: number; sample: { tx: string; click: string; mid: string } } {
   const db = openSqlite(path);
   const t0 = performance.now();
   migrate(db, end);
   const ROWS = 400;
-  const convSql = (n: number) => `INSERT INTO conversions (id, source, transaction_id, event, status, payout, currency, offer_id, click_id, matched, click, params,
+  const convSql = (
+    n: number,
+  ) => `INSERT INTO conversions (id, source, transaction_id, event, status, payout, currency, offer_id, click_id, matched, click, params,
     received_at, updated_at, warnings) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
   const delSql = (n: number) => `INSERT INTO deliveries (id, conversion_id, destination_id, connector, dedup_key, status, attempts, max_attempts,
     next_attempt_at, created_at, updated_at, last_kind) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
@@ -61,8 +76,23 @@ function fill(path: string, end: number): { seconds: number; sample: { tx: strin
         const matched = i % 5 !== 4;
         const clickId = matched ? newId(at - 60_000) : null;
         const status = i % 100 < 95 ? 'approved' : i % 100 < 98 ? 'pending' : 'rejected';
-        conv.push(id, i % 10 === 0 ? 'direct' : 'net', `tx-${i}`, 'conversion', status, '12.50', 'USD', `o${i % 50}`, clickId, matched ? 1 : 0,
-          matched ? CLICK(i, clickId as string) : null, '{"sub1":"a"}', at, at, i % 100 === 7 ? '["click id matched no stored click"]' : null);
+        conv.push(
+          id,
+          i % 10 === 0 ? 'direct' : 'net',
+          `tx-${i}`,
+          'conversion',
+          status,
+          '12.50',
+          'USD',
+          `o${i % 50}`,
+          clickId,
+          matched ? 1 : 0,
+          matched ? CLICK(i, clickId as string) : null,
+          '{"sub1":"a"}',
+          at,
+          at,
+          i % 100 === 7 ? '["click id matched no stored click"]' : null,
+        );
         if (status === 'approved') {
           const r = i % 200;
           const metaStatus = r < 2 ? 'dead' : r < 3 ? 'pending' : 'succeeded';
@@ -103,13 +133,16 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     const size = ['', '-wal'].reduce((s, ext) => s + (statSync(path + ext, { throwIfNoEntry: false })?.size ?? 0), 0);
     log(`filled in ${filled.seconds.toFixed(1)} s (${(size / 1_048_576).toFixed(0)} MB)`);
 
-    const config = testConfig({
-      storage: { sqlitePath: path, synchronous: 'NORMAL' },
-      destinations: [
-        { id: 'meta', connector: 'http-postback', settings: { url: 'http://127.0.0.1:9/meta' } },
-        { id: 'tracker', connector: 'http-postback', settings: { url: 'http://127.0.0.1:9/t' } },
-      ],
-    }, path);
+    const config = testConfig(
+      {
+        storage: { sqlitePath: path, synchronous: 'NORMAL' },
+        destinations: [
+          { id: 'meta', connector: 'http-postback', settings: { url: 'http://127.0.0.1:9/meta' } },
+          { id: 'tracker', connector: 'http-postback', settings: { url: 'http://127.0.0.1:9/t' } },
+        ],
+      },
+      path,
+    );
     const gw = openGateway({ config, logger: createLogger('silent'), startWorkers: false });
     const server = await gw.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -151,7 +184,14 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         times.sort((a, b) => a - b);
         const p99 = percentile(times, 99);
         if (!label.startsWith('stats')) worst = Math.max(worst, p99);
-        rows.push([label, `\`${q.replace(/\|/g, '\\|')}\``, label.startsWith('stats') ? '–' : count, fmtMs(percentile(times, 50)), fmtMs(p99), fmtMs(times.at(-1) as number)]);
+        rows.push([
+          label,
+          `\`${q.replace(/\|/g, '\\|')}\``,
+          label.startsWith('stats') ? '–' : count,
+          fmtMs(percentile(times, 50)),
+          fmtMs(p99),
+          fmtMs(times.at(-1) as number),
+        ]);
         log(`${label}: p50 ${fmtMs(percentile(times, 50))} ms, p99 ${fmtMs(p99)} ms`);
       }
     } finally {
@@ -161,7 +201,9 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       name: `search: the console's lists on ${N.toLocaleString('en-US')} stored conversions`,
       lines: [
         `${N.toLocaleString('en-US')} conversions and their deliveries written in ${filled.seconds.toFixed(0)} s (${(size / 1_048_576).toFixed(0)} MB of SQLite); ` +
-          `then each request ${REPEAT}× over HTTP, one at a time, real gateway (workers stopped), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
+          `then each request ${REPEAT}× over HTTP, one at a time, real gateway (workers stopped), load average ${loadavg()
+            .map((l) => l.toFixed(2))
+            .join(' ')}.`,
         '',
         ...table(['query', 'request', 'rows', 'p50 ms', 'p99 ms', 'max ms'], rows),
         '',

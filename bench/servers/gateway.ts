@@ -71,8 +71,7 @@ writer.flush = () => {
   if (jobs > 0) flushes.push([performance.now() - t, jobs]);
 };
 
-const count = (table: string, where = ''): number =>
-  (gw.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where}`).get() as { n: number }).n;
+const count = (table: string, where = ''): number => (gw.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where}`).get() as { n: number }).n;
 
 serveBench(server, {
   counters: () => ({

@@ -26,7 +26,12 @@ describe('normalizeCurrency', () => {
 });
 
 describe('currencyDigits', () => {
-  for (const [code, want] of [['USD', 2], ['EUR', 2], ['JPY', 0], ['KWD', 3]] as const) {
+  for (const [code, want] of [
+    ['USD', 2],
+    ['EUR', 2],
+    ['JPY', 0],
+    ['KWD', 3],
+  ] as const) {
     it(`${code} → ${want}`, () => assert.equal(currencyDigits(code), want));
   }
 });

@@ -60,7 +60,10 @@ export async function getAccessToken(http: HttpClient, tokenUrl: string, creds: 
 }
 
 /** `verify` of the Google connectors: one refresh proves client_id, client_secret and refresh_token work together. */
-export async function verifyRefreshToken(io: ConnectorIo, ctx: { settings: { tokenUrl: string }; credentials: RefreshTokenCredentials; now: number }): Promise<void> {
+export async function verifyRefreshToken(
+  io: ConnectorIo,
+  ctx: { settings: { tokenUrl: string }; credentials: RefreshTokenCredentials; now: number },
+): Promise<void> {
   await getAccessToken(io.http, ctx.settings.tokenUrl, ctx.credentials, ctx.now, io.timeoutMs);
 }
 
@@ -89,7 +92,11 @@ async function refresh(http: HttpClient, tokenUrl: string, creds: RefreshTokenCr
   const json = parseJsonObject(res.body);
   if (res.status >= 200 && res.status < 300) {
     const ok = tokenAnswer.safeParse(json);
-    if (!ok.success) throw new DeliveryError('transient', `OAuth token endpoint answered ${res.status} without an access_token`, { status: res.status, platformCode: 'TOKEN_RESPONSE' });
+    if (!ok.success)
+      throw new DeliveryError('transient', `OAuth token endpoint answered ${res.status} without an access_token`, {
+        status: res.status,
+        platformCode: 'TOKEN_RESPONSE',
+      });
     return { accessToken: ok.data.access_token, expiresAt: now + ok.data.expires_in * 1000 - EXPIRY_MARGIN_MS };
   }
   // Only the endpoint's error code and description go into the message: never the request body.

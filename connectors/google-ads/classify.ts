@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { DeliveryError, errorForResponse, type DeliveryItem, type ItemOutcome, type Outcome, type PlatformRequest, type PlatformResponse } from '../../src/connector-kit';
+import {
+  DeliveryError,
+  errorForResponse,
+  type DeliveryItem,
+  type ItemOutcome,
+  type Outcome,
+  type PlatformRequest,
+  type PlatformResponse,
+} from '../../src/connector-kit';
 import { parseJsonObject } from '../_shared/json';
 import { decisive, errorForEntry, errorForGrpc, type GoogleAdsErrorEntry } from './errors';
 
@@ -17,9 +25,7 @@ const entrySchema = z.object({
   retry_delay_ms: z.number().nonnegative().optional(),
 });
 const okBodySchema = z.object({
-  partial_failure_error: z
-    .object({ code: z.number().optional(), message: z.string().optional(), errors: z.array(entrySchema).default([]) })
-    .nullish(),
+  partial_failure_error: z.object({ code: z.number().optional(), message: z.string().optional(), errors: z.array(entrySchema).default([]) }).nullish(),
 });
 const rpcErrorSchema = z.object({
   grpc_code: z.number().int(),

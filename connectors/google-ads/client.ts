@@ -21,7 +21,7 @@ import type { GoogleAdsCredentials, GoogleAdsSettings, UploadClickConversionsBod
 
 type Ctx = ConnectorContext<GoogleAdsSettings, GoogleAdsCredentials>;
 type AdsApi = typeof import('google-ads-api');
-type Grpc = (typeof import('google-gax'))['grpc'];
+type Grpc = typeof import('google-gax')['grpc'];
 interface GapicClient {
   close(): Promise<void>;
 }
@@ -57,11 +57,14 @@ function loadLib(): Promise<Lib> {
       readonly #seam: Seam;
       constructor(seam: Seam) {
         // OAuth secrets stay out of the library: it never builds credentials on this path.
-        super({ client_id: '', client_secret: '', developer_token: seam.developerToken ?? '' }, {
-          customer_id: seam.customerId,
-          refresh_token: '',
-          ...(seam.loginCustomerId ? { login_customer_id: seam.loginCustomerId } : {}),
-        });
+        super(
+          { client_id: '', client_secret: '', developer_token: seam.developerToken ?? '' },
+          {
+            customer_id: seam.customerId,
+            refresh_token: '',
+            ...(seam.loginCustomerId ? { login_customer_id: seam.loginCustomerId } : {}),
+          },
+        );
         this.#seam = seam;
       }
       protected override loadService<T>(service: string): T {
@@ -92,8 +95,13 @@ function loadLib(): Promise<Lib> {
 /** No retries inside gax, `timeoutMs` for the whole call (platforms.md §2.5). */
 export function boundedClientConfig(timeoutMs: number) {
   const params = {
-    initial_retry_delay_millis: 100, retry_delay_multiplier: 1.3, max_retry_delay_millis: 1000,
-    initial_rpc_timeout_millis: timeoutMs, rpc_timeout_multiplier: 1, max_rpc_timeout_millis: timeoutMs, total_timeout_millis: timeoutMs,
+    initial_retry_delay_millis: 100,
+    retry_delay_multiplier: 1.3,
+    max_retry_delay_millis: 1000,
+    initial_rpc_timeout_millis: timeoutMs,
+    rpc_timeout_multiplier: 1,
+    max_rpc_timeout_millis: timeoutMs,
+    total_timeout_millis: timeoutMs,
   };
   return {
     interfaces: {

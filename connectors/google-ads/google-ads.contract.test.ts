@@ -31,14 +31,21 @@ after(async () => {
 beforeEach(() => clearAccessTokens());
 
 const ctxFor = (settings: Record<string, unknown> = {}, extra: { test?: boolean } = {}, endpointPort = fake.port) =>
-  contextFixture({ endpoint: { host: '127.0.0.1', port: endpointPort, insecure: true }, tokenUrl: fake.tokenUrl, loginCustomerId: '1112223333', ...settings }, CREDS, extra);
+  contextFixture(
+    { endpoint: { host: '127.0.0.1', port: endpointPort, insecure: true }, tokenUrl: fake.tokenUrl, loginCustomerId: '1112223333', ...settings },
+    CREDS,
+    extra,
+  );
 
 let seq = 0;
 /** Items with fresh order ids (the fake remembers order ids across calls, like Google). */
 function batch(n: number): DeliveryItem[] {
   return Array.from({ length: n }, () => {
     const k = `${++seq}`;
-    return itemFixture(conversionFixture({ click: clickFixture({ platformClickIds: { gclid: `gclid-${k}` } }) }), { deliveryId: `d${k}`, dedupKey: `order-${k}` });
+    return itemFixture(conversionFixture({ click: clickFixture({ platformClickIds: { gclid: `gclid-${k}` } }) }), {
+      deliveryId: `d${k}`,
+      dedupKey: `order-${k}`,
+    });
   });
 }
 
@@ -72,7 +79,9 @@ describe('google-ads against the gRPC fake', () => {
     assert.equal(row.conversion_value, 12.5);
     assert.equal(row.currency_code, 'USD');
     assert.match(row.conversion_date_time, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
-    assert.deepEqual(JSON.parse(response.body).results, [{ gclid: row.gclid, conversion_action: row.conversion_action, conversion_date_time: row.conversion_date_time }]);
+    assert.deepEqual(JSON.parse(response.body).results, [
+      { gclid: row.gclid, conversion_action: row.conversion_action, conversion_date_time: row.conversion_date_time },
+    ]);
   });
 
   it('enhanced conversions for leads: hashed email (Google: gmail dots removed) and E.164 phone in user_identifiers; the fake checks the hash format', async () => {
@@ -84,7 +93,10 @@ describe('google-ads against the gRPC fake', () => {
     const { request, kinds } = await deliver(items);
     assert.deepEqual(kinds, ['ok']);
     assert.deepEqual(fake.calls[before_]?.request, JSON.parse(request.body ?? ''), 'the library sent exactly what build described');
-    assert.deepEqual(fake.accepted.at(-1)?.row.user_identifiers, [{ hashed_email: sha256Hex('janedoe@gmail.com') }, { hashed_phone_number: sha256Hex('+15554441234') }]);
+    assert.deepEqual(fake.accepted.at(-1)?.row.user_identifiers, [
+      { hashed_email: sha256Hex('janedoe@gmail.com') },
+      { hashed_phone_number: sha256Hex('+15554441234') },
+    ]);
     assert.deepEqual(googleAds.identifiersSent?.(request, items[0]?.dedupKey as string), ['click_id', 'email', 'phone']);
     // A hash that is not 64 lower-case hex digits is refused for that row.
     const [bad] = batch(1);
@@ -106,8 +118,13 @@ describe('google-ads against the gRPC fake', () => {
     const { kinds, list, response } = await deliver(items);
     assert.deepEqual(kinds, ['ok', 'payload', 'ok']);
     assert.equal(!list[1]?.ok && list[1]?.error.platformCode, 'UNPARSEABLE_GCLID');
-    assert.deepEqual(JSON.parse(response.body).partial_failure_error.errors, [{ index: 1, type: 'conversion_upload_error', error_code: 'UNPARSEABLE_GCLID', message: 'The imported gclid could not be decoded.' }]);
-    assert.deepEqual(fake.accepted.slice(-2).map((a) => a.row.order_id), [items[0]?.dedupKey, items[2]?.dedupKey]);
+    assert.deepEqual(JSON.parse(response.body).partial_failure_error.errors, [
+      { index: 1, type: 'conversion_upload_error', error_code: 'UNPARSEABLE_GCLID', message: 'The imported gclid could not be decoded.' },
+    ]);
+    assert.deepEqual(
+      fake.accepted.slice(-2).map((a) => a.row.order_id),
+      [items[0]?.dedupKey, items[2]?.dedupKey],
+    );
   });
 
   it('a re-sent order id is "already recorded", which is success', async () => {
@@ -121,12 +138,22 @@ describe('google-ads against the gRPC fake', () => {
     const accepted = fake.accepted.length;
     const { list } = await deliver(batch(2), ctxFor({}, { test: true }));
     assert.equal(fake.calls.at(-1)?.request.validate_only, true);
-    assert.deepEqual(list.map((o) => o.ok && o.note), Array(2).fill('validate_only: checked by Google, nothing recorded'));
+    assert.deepEqual(
+      list.map((o) => o.ok && o.note),
+      Array(2).fill('validate_only: checked by Google, nothing recorded'),
+    );
     assert.equal(fake.accepted.length, accepted);
   });
 
   it('CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE (googleadsfailure-bin trailer) → config pointing at google-data-manager', async () => {
-    fake.next({ rpcError: { status: grpc.status.PERMISSION_DENIED, errors: [{ type: 'not_allowlisted_error', code: 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE', message: 'The customer is not allowlisted for this feature.' }] } });
+    fake.next({
+      rpcError: {
+        status: grpc.status.PERMISSION_DENIED,
+        errors: [
+          { type: 'not_allowlisted_error', code: 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE', message: 'The customer is not allowlisted for this feature.' },
+        ],
+      },
+    });
     const { outcome, response } = await deliver(batch(2));
     assert.ok(!Array.isArray(outcome) && !outcome.ok);
     assert.equal(outcome.error.kind, 'config');
@@ -138,7 +165,9 @@ describe('google-ads against the gRPC fake', () => {
   it('AUTHENTICATION_ERROR → auth, and the refused access token is not reused', async () => {
     await deliver(batch(1));
     const tokens = fake.token.issued.length;
-    fake.next({ rpcError: { status: grpc.status.UNAUTHENTICATED, errors: [{ type: 'authentication_error', code: 'OAUTH_TOKEN_REVOKED', message: 'revoked' }] } });
+    fake.next({
+      rpcError: { status: grpc.status.UNAUTHENTICATED, errors: [{ type: 'authentication_error', code: 'OAUTH_TOKEN_REVOKED', message: 'revoked' }] },
+    });
     const { kinds } = await deliver(batch(1));
     assert.deepEqual(kinds, ['auth']);
     await deliver(batch(1));
@@ -222,7 +251,10 @@ describe('google-ads failure modes stay bounded and local', () => {
 
   it('verify refreshes the token; all traffic went to loopback; nothing probed the metadata server', async () => {
     const ctx = contextFixture({ tokenUrl: fake.tokenUrl }, { ...CREDS, refresh_token: 'not-the-right-one' });
-    await assert.rejects(googleAds.verify?.({ http, timeoutMs: 2_000 }, ctx) ?? Promise.resolve(), (err) => err instanceof DeliveryError && err.kind === 'auth');
+    await assert.rejects(
+      googleAds.verify?.({ http, timeoutMs: 2_000 }, ctx) ?? Promise.resolve(),
+      (err) => err instanceof DeliveryError && err.kind === 'auth',
+    );
     assert.ok(fake.calls.length > 0, 'the fake saw the uploads');
     assert.deepEqual(guard.blocked, [], `non-loopback connections were attempted: ${guard.blocked.join(', ')}`);
     assert.ok(guard.seen.length > 0 && guard.seen.every((h) => h === '127.0.0.1'), guard.seen.join(', '));

@@ -25,14 +25,21 @@ before(async () => {
   fake = await startGoogleAdsFake({ oauth: OAUTH });
   gw = await startTestGateway({
     configOverrides: {
-      destinations: [{
-        id: 'gads', connector: 'google-ads',
-        settings: {
-          customerId: '123-456-7890', conversionActionId: '777', loginCustomerId: '9998887777', timeZone: 'Europe/Paris',
-          endpoint: { host: '127.0.0.1', port: fake.port, insecure: true }, tokenUrl: fake.tokenUrl,
+      destinations: [
+        {
+          id: 'gads',
+          connector: 'google-ads',
+          settings: {
+            customerId: '123-456-7890',
+            conversionActionId: '777',
+            loginCustomerId: '9998887777',
+            timeZone: 'Europe/Paris',
+            endpoint: { host: '127.0.0.1', port: fake.port, insecure: true },
+            tokenUrl: fake.tokenUrl,
+          },
+          credentials: { client_id: OAUTH.clientId, client_secret: OAUTH.clientSecret, refresh_token: OAUTH.refreshToken },
         },
-        credentials: { client_id: OAUTH.clientId, client_secret: OAUTH.clientSecret, refresh_token: OAUTH.refreshToken },
-      }],
+      ],
     },
   });
 });
@@ -75,7 +82,10 @@ test('a gclid click and its postback become a valid upload, recorded with the ex
   const attempt = attemptLog(delivery)[0];
   assert.equal(attempt.response_status, 200);
   // The click came from 127.0.0.1 too, and the engine masks the click ip wherever it appears.
-  assert.match(attempt.request.url, /^http:\/\/(127\.0\.0\.1|\[pii\]):\d+\/google\.ads\.googleads\.v25\.services\.ConversionUploadService\/UploadClickConversions$/);
+  assert.match(
+    attempt.request.url,
+    /^http:\/\/(127\.0\.0\.1|\[pii\]):\d+\/google\.ads\.googleads\.v25\.services\.ConversionUploadService\/UploadClickConversions$/,
+  );
   assert.equal(JSON.parse(attempt.request.body).conversions[0].order_id, delivery.dedup_key);
   const everything = JSON.stringify(detail);
   for (const secret of [OAUTH.clientSecret, OAUTH.refreshToken, ...fake.token.issued]) assert.ok(!everything.includes(secret), 'no secret in the record');
@@ -87,10 +97,16 @@ test('a retried delivery carries the same order_id', async () => {
   const { conversionId } = await convert('EAIaIQobChMI-e2e-retry', 'tx-gads-retry');
   const detail = await waitForDeliveries(gw, conversionId, 'succeeded', FIRST_UPLOAD_MS);
   const mine = fake.calls.slice(calls).filter((c) => c.request.conversions?.some((r: { gclid?: string }) => r.gclid === 'EAIaIQobChMI-e2e-retry'));
-  assert.deepEqual(mine.map((c) => c.answer), ['UNAVAILABLE', 'ok']);
+  assert.deepEqual(
+    mine.map((c) => c.answer),
+    ['UNAVAILABLE', 'ok'],
+  );
   const orderIds = mine.map((c) => c.request.conversions.find((r: { gclid?: string }) => r.gclid === 'EAIaIQobChMI-e2e-retry').order_id);
   assert.deepEqual(orderIds, [detail.deliveries[0].dedup_key, detail.deliveries[0].dedup_key]);
-  assert.deepEqual(attemptLog(detail.deliveries[0]).map((a: { error_kind: string | null }) => a.error_kind), ['transient', null]);
+  assert.deepEqual(
+    attemptLog(detail.deliveries[0]).map((a: { error_kind: string | null }) => a.error_kind),
+    ['transient', null],
+  );
 });
 
 test('"test destination" uploads with validate_only and nothing is recorded; "verify" checks the OAuth credentials', async () => {
@@ -106,7 +122,12 @@ test('"test destination" uploads with validate_only and nothing is recorded; "ve
 });
 
 test('CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE pauses the destination and points at google-data-manager', async () => {
-  fake.next({ rpcError: { status: grpc.status.PERMISSION_DENIED, errors: [{ type: 'not_allowlisted_error', code: 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE', message: 'The customer is not allowlisted.' }] } });
+  fake.next({
+    rpcError: {
+      status: grpc.status.PERMISSION_DENIED,
+      errors: [{ type: 'not_allowlisted_error', code: 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE', message: 'The customer is not allowlisted.' }],
+    },
+  });
   const { conversionId } = await convert('EAIaIQobChMI-e2e-denied', 'tx-gads-denied');
   const deadline = Date.now() + FIRST_UPLOAD_MS;
   let dest: { paused: boolean; paused_reason: string | null } | undefined;

@@ -28,7 +28,11 @@ describe('google-ads click id', () => {
       assert.equal(got ? `${got.param}=${got.value}` : null, want);
       if (want === null) return;
       const row = JSON.parse(googleAds.build([withIds(ids)], contextFixture()).body ?? '{}').conversions[0];
-      assert.deepEqual(['gclid', 'gbraid', 'wbraid'].filter((k) => k in row).map((k) => `${k}=${row[k]}`), [want], 'exactly one id in the row');
+      assert.deepEqual(
+        ['gclid', 'gbraid', 'wbraid'].filter((k) => k in row).map((k) => `${k}=${row[k]}`),
+        [want],
+        'exactly one id in the row',
+      );
     });
   }
 });
@@ -83,10 +87,16 @@ describe('google-ads build', () => {
       },
       body: JSON.stringify({
         customer_id: '1234567890',
-        conversions: [{
-          gclid: 'Cj0KCQ-gclid', conversion_action: 'customers/1234567890/conversionActions/555',
-          conversion_date_time: '2026-01-15 11:59:00+00:00', conversion_value: 12.5, currency_code: 'USD', order_id: 'dk_conv_01_dest_01',
-        }],
+        conversions: [
+          {
+            gclid: 'Cj0KCQ-gclid',
+            conversion_action: 'customers/1234567890/conversionActions/555',
+            conversion_date_time: '2026-01-15 11:59:00+00:00',
+            conversion_value: 12.5,
+            currency_code: 'USD',
+            order_id: 'dk_conv_01_dest_01',
+          },
+        ],
         partial_failure: true,
         validate_only: false,
       }),
@@ -108,7 +118,10 @@ describe('google-ads build', () => {
     const items = [itemFixture(conversionFixture({ payout: null })), itemFixture(undefined, { dedupKey: 'dk2' })];
     const rows = JSON.parse(googleAds.build(items, contextFixture()).body ?? '{}').conversions;
     assert.ok(!('conversion_value' in rows[0]) && !('currency_code' in rows[0]));
-    assert.deepEqual(rows.map((r: { order_id: string }) => r.order_id), ['dk_conv_01_dest_01', 'dk2']);
+    assert.deepEqual(
+      rows.map((r: { order_id: string }) => r.order_id),
+      ['dk_conv_01_dest_01', 'dk2'],
+    );
   });
   it('shows a plain-text loopback endpoint as http://', () => {
     const req = googleAds.build([itemFixture()], contextFixture({ endpoint: { host: '::1', port: 5000, insecure: true } }));
@@ -146,18 +159,31 @@ describe('google-ads errors table', () => {
   for (const [type, code, want] of cases) it(`${type}.${code} → ${want}`, () => assert.equal(kind(type, code), want));
 
   it('every enum name in the table maps to a known kind', () => {
-    for (const [code, rule] of Object.entries(CODE_RULES)) assert.ok(['duplicate', 'transient', 'rate_limited', 'auth', 'config', 'payload'].includes(rule.kind), code);
+    for (const [code, rule] of Object.entries(CODE_RULES))
+      assert.ok(['duplicate', 'transient', 'rate_limited', 'auth', 'config', 'payload'].includes(rule.kind), code);
     assert.equal(ruleFor({ type: 'x', error_code: 'y' }).kind, 'payload', 'tested default');
   });
   it('too recent → retry after 6 h; quota → Google retry delay; not allowlisted → points at google-data-manager', () => {
     assert.equal(errorForEntry({ type: 'conversion_upload_error', error_code: 'TOO_RECENT_EVENT', message: '' })?.retryAfterMs, 6 * 3_600_000);
     assert.equal(errorForEntry({ type: 'quota_error', error_code: 'RESOURCE_EXHAUSTED', message: '', retry_delay_ms: 30_000 })?.retryAfterMs, 30_000);
     const e = errorForEntry({ type: 'not_allowlisted_error', error_code: 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE', message: 'Customer is not allowlisted' });
-    assert.match(e?.message ?? '', /^Google Ads CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE: Customer is not allowlisted — .*use the google-data-manager connector/i);
+    assert.match(
+      e?.message ?? '',
+      /^Google Ads CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE: Customer is not allowlisted — .*use the google-data-manager connector/i,
+    );
     assert.equal(e?.platformCode, 'CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE');
   });
   it('gRPC status without a GoogleAdsFailure', () => {
-    const cases: Array<[number, string]> = [[14, 'transient'], [4, 'transient'], [8, 'rate_limited'], [16, 'auth'], [7, 'auth'], [13, 'transient'], [3, 'payload'], [99, 'transient']];
+    const cases: Array<[number, string]> = [
+      [14, 'transient'],
+      [4, 'transient'],
+      [8, 'rate_limited'],
+      [16, 'auth'],
+      [7, 'auth'],
+      [13, 'transient'],
+      [3, 'payload'],
+      [99, 'transient'],
+    ];
     for (const [code, want] of cases) assert.equal(errorForGrpc(code, 'x').kind, want, String(code));
     assert.equal(errorForGrpc(14, 'No connection established').message, 'Google Ads gRPC UNAVAILABLE: No connection established');
   });
@@ -170,8 +196,12 @@ describe('google-ads settings and credentials', () => {
   };
   it('normalises ids and applies defaults', () => {
     assert.deepEqual(googleAdsSettingsSchema.parse({ customerId: '123-456-7890', conversionActionId: 555 }), {
-      customerId: '1234567890', conversionActionId: '555', timeZone: 'UTC', validateOnly: false,
-      endpoint: { host: 'googleads.googleapis.com', port: 443, insecure: false }, tokenUrl: 'https://oauth2.googleapis.com/token',
+      customerId: '1234567890',
+      conversionActionId: '555',
+      timeZone: 'UTC',
+      validateOnly: false,
+      endpoint: { host: 'googleads.googleapis.com', port: 443, insecure: false },
+      tokenUrl: 'https://oauth2.googleapis.com/token',
     });
   });
   it('refuses clear-text gRPC or token traffic to anything but loopback', () => {

@@ -34,7 +34,11 @@ export const googleAdsSettingsSchema = z.object({
 });
 export type GoogleAdsSettings = z.infer<typeof googleAdsSettingsSchema>;
 
-const secret = (name: string) => z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`);
+const secret = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .trim()
+    .min(1, `${name} is required`);
 
 /**
  * OAuth2 "installed/web app" client + a refresh token with the `adwords` scope.

@@ -113,8 +113,15 @@ export function classifyIngest(response: PlatformResponse, request: PlatformRequ
   // Fast-fail: the named events are invalid; the others were not ingested and go again without them.
   return items.map((_, i): ItemOutcome => {
     const mine = perEvent.get(i);
-    if (mine) return { ok: false, error: new DeliveryError('payload', text(mine.join('; ')), { status, platformCode: violationReason(violations, i) ?? code }) };
-    return { ok: false, error: new DeliveryError('transient', 'not ingested: Data Manager rejected the request because of another event in it', { status, platformCode: 'NOT_INGESTED' }) };
+    if (mine)
+      return { ok: false, error: new DeliveryError('payload', text(mine.join('; ')), { status, platformCode: violationReason(violations, i) ?? code }) };
+    return {
+      ok: false,
+      error: new DeliveryError('transient', 'not ingested: Data Manager rejected the request because of another event in it', {
+        status,
+        platformCode: 'NOT_INGESTED',
+      }),
+    };
   });
 }
 

@@ -35,7 +35,10 @@ let seq = 0;
 function batch(n: number): DeliveryItem[] {
   return Array.from({ length: n }, () => {
     const k = `${++seq}`;
-    return itemFixture(conversionFixture({ click: clickFixture({ platformClickIds: { gclid: `gclid-dm-${k}` } }) }), { deliveryId: `d${k}`, dedupKey: `tx-${k}` });
+    return itemFixture(conversionFixture({ click: clickFixture({ platformClickIds: { gclid: `gclid-dm-${k}` } }) }), {
+      deliveryId: `d${k}`,
+      dedupKey: `tx-${k}`,
+    });
   });
 }
 
@@ -58,12 +61,15 @@ describe('google-data-manager against the fake', () => {
     const items = batch(2);
     const { request, response, list } = await deliver(items);
     assert.equal(response.status, 200);
-    assert.match(list[0]?.ok ? list[0].note ?? '' : '', /^requestId req-/);
+    assert.match(list[0]?.ok ? (list[0].note ?? '') : '', /^requestId req-/);
     const ingest = fake.ingests.at(-1);
     assert.deepEqual(ingest?.body, JSON.parse(request.body ?? ''));
     assert.equal(ingest?.authorization, `Bearer ${fake.token.issued.at(-1)}`);
     assert.equal(fake.token.requests.at(-1)?.get('refresh_token'), OAUTH.refreshToken);
-    assert.deepEqual(ingest?.body.events.map((e: { transactionId: string }) => e.transactionId), items.map((i) => i.dedupKey));
+    assert.deepEqual(
+      ingest?.body.events.map((e: { transactionId: string }) => e.transactionId),
+      items.map((i) => i.dedupKey),
+    );
     assert.ok(!('authorization' in request.headers), 'the recorded request never holds the token');
   });
 
@@ -77,7 +83,7 @@ describe('google-data-manager against the fake', () => {
   it('test deliveries are validateOnly', async () => {
     const { list } = await deliver(batch(1), ctxFor(fake, { test: true }));
     assert.equal(fake.ingests.at(-1)?.body.validateOnly, true);
-    assert.match(list[0]?.ok ? list[0].note ?? '' : '', /^validateOnly: checked/);
+    assert.match(list[0]?.ok ? (list[0].note ?? '') : '', /^validateOnly: checked/);
   });
 
   it('an invalid event 2 of 3 fails alone; the other two are retried (fast-fail)', async () => {
@@ -96,7 +102,9 @@ describe('google-data-manager against the fake', () => {
     assert.deepEqual(dm.identifiersSent?.(request, items[0]?.dedupKey as string), ['click_id', 'email', 'phone']);
     const ingest = fake.ingests.at(-1);
     assert.equal(ingest?.body.encoding, 'HEX');
-    assert.deepEqual(ingest?.body.events[0].userData, { userIdentifiers: [{ emailAddress: sha256Hex('janedoe@gmail.com') }, { phoneNumber: sha256Hex('+15554441234') }] });
+    assert.deepEqual(ingest?.body.events[0].userData, {
+      userIdentifiers: [{ emailAddress: sha256Hex('janedoe@gmail.com') }, { phoneNumber: sha256Hex('+15554441234') }],
+    });
     const noEncoding = await deliver(items, ctxFor(), (b) => delete b.encoding);
     assert.deepEqual(noEncoding.kinds, ['payload']);
     const upper = await deliver(items, ctxFor(), (b) => (b.events[0].userData.userIdentifiers[0].emailAddress = 'F'.repeat(64)));
@@ -127,7 +135,10 @@ describe('google-data-manager against the fake', () => {
   });
 
   it('429 → rate_limited honouring Retry-After; 503 → transient', async () => {
-    fake.next({ ...fake.googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', 'RESOURCE_EXHAUSTED'), headers: { 'content-type': 'application/json', 'retry-after': '7' } });
+    fake.next({
+      ...fake.googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', 'RESOURCE_EXHAUSTED'),
+      headers: { 'content-type': 'application/json', 'retry-after': '7' },
+    });
     const limited = (await deliver(batch(1))).list[0] as ItemOutcome;
     assert.ok(!limited.ok && limited.error.kind === 'rate_limited' && limited.error.retryAfterMs === 7_000);
     fake.next({ status: 503, body: 'unavailable' });
@@ -161,7 +172,10 @@ describe('google-data-manager credentials and outages', () => {
     });
     await other.close();
     const started = Date.now();
-    await assert.rejects(dm.send?.(dm.build(items, ctx), { http, timeoutMs: 5_000 }, ctx) ?? Promise.resolve(), (err) => err instanceof DeliveryError && err.kind === 'transient');
+    await assert.rejects(
+      dm.send?.(dm.build(items, ctx), { http, timeoutMs: 5_000 }, ctx) ?? Promise.resolve(),
+      (err) => err instanceof DeliveryError && err.kind === 'transient',
+    );
     assert.ok(Date.now() - started < 2_000);
     await assert.rejects(dm.verify?.({ http, timeoutMs: 2_000 }, ctx) ?? Promise.resolve(), (err) => err instanceof DeliveryError && err.kind === 'transient');
   });
@@ -169,6 +183,9 @@ describe('google-data-manager credentials and outages', () => {
   it('every connection went to loopback', () => {
     assert.ok(fake.ingests.length > 0);
     assert.deepEqual(guard.blocked, []);
-    assert.ok(guard.seen.every((h) => h === '127.0.0.1'), guard.seen.join(', '));
+    assert.ok(
+      guard.seen.every((h) => h === '127.0.0.1'),
+      guard.seen.join(', '),
+    );
   });
 });

@@ -20,11 +20,14 @@ before(async () => {
   fake = await startDataManagerFake(OAUTH);
   gw = await startTestGateway({
     configOverrides: {
-      destinations: [{
-        id: 'gdm', connector: 'google-data-manager',
-        settings: { baseUrl: fake.baseUrl, tokenUrl: fake.tokenUrl, operatingAccountId: '123-456-7890', conversionActionId: '777' },
-        credentials: { client_id: OAUTH.clientId, client_secret: OAUTH.clientSecret, refresh_token: OAUTH.refreshToken },
-      }],
+      destinations: [
+        {
+          id: 'gdm',
+          connector: 'google-data-manager',
+          settings: { baseUrl: fake.baseUrl, tokenUrl: fake.tokenUrl, operatingAccountId: '123-456-7890', conversionActionId: '777' },
+          credentials: { client_id: OAUTH.clientId, client_secret: OAUTH.clientSecret, refresh_token: OAUTH.refreshToken },
+        },
+      ],
     },
   });
 });
@@ -43,7 +46,11 @@ async function convert(gclid: string, tx: string) {
 }
 
 const eventsFor = (gclid: string) =>
-  fake.ingests.flatMap((i) => (i.body?.events ?? []).filter((e: { adIdentifiers?: { gclid?: string } }) => e.adIdentifiers?.gclid === gclid).map((e: unknown) => ({ event: e as any, status: i.status })));
+  fake.ingests.flatMap((i) =>
+    (i.body?.events ?? [])
+      .filter((e: { adIdentifiers?: { gclid?: string } }) => e.adIdentifiers?.gclid === gclid)
+      .map((e: unknown) => ({ event: e as any, status: i.status })),
+  );
 
 test('a gclid click and its postback are ingested with value, currency, transactionId and a time after the click', async () => {
   const { conversionId, clickedAt } = await convert('EAIaIQobChMI-dm-1', 'tx-dm-1');
@@ -69,8 +76,14 @@ test('a retried delivery carries the same transactionId', async () => {
   const { conversionId } = await convert('EAIaIQobChMI-dm-retry', 'tx-dm-retry');
   const detail = await waitForDeliveries(gw, conversionId, 'succeeded', 10_000);
   const sent = eventsFor('EAIaIQobChMI-dm-retry');
-  assert.deepEqual(sent.map((s) => s.status), [503, 200]);
-  assert.deepEqual(sent.map((s) => s.event.transactionId), [detail.deliveries[0].dedup_key, detail.deliveries[0].dedup_key]);
+  assert.deepEqual(
+    sent.map((s) => s.status),
+    [503, 200],
+  );
+  assert.deepEqual(
+    sent.map((s) => s.event.transactionId),
+    [detail.deliveries[0].dedup_key, detail.deliveries[0].dedup_key],
+  );
 });
 
 test('a token without the datamanager scope pauses the destination, saying how to fix it', async () => {

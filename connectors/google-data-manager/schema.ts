@@ -28,7 +28,11 @@ export const dataManagerSettingsSchema = z.object({
 });
 export type DataManagerSettings = z.infer<typeof dataManagerSettingsSchema>;
 
-const secret = (name: string) => z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`);
+const secret = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .trim()
+    .min(1, `${name} is required`);
 
 /** OAuth2 client + refresh token granted the `datamanager` scope. No developer token. */
 export const dataManagerCredentialsSchema = z.object({

@@ -1,11 +1,6 @@
 import type { ConnectorContext } from '../../src/connector-kit';
 import { schemaContext } from '../_shared/test-fixtures';
-import {
-  httpPostbackCredentialsSchema,
-  httpPostbackSettingsSchema,
-  type HttpPostbackCredentials,
-  type HttpPostbackSettings,
-} from './schema';
+import { httpPostbackCredentialsSchema, httpPostbackSettingsSchema, type HttpPostbackCredentials, type HttpPostbackSettings } from './schema';
 
 // The shared records already are the full web click a postback template can read every macro from.
 export { clickFixture, conversionFixture, FIXTURE_NOW, itemFixture } from '../_shared/test-fixtures';

@@ -126,10 +126,7 @@ describe('http-postback build (GET)', () => {
   }
 
   it('merges static and secret headers, lower-cased, secrets last', () => {
-    const req = build(
-      { url: base, headers: { 'X-Source': 'closeloop', Authorization: 'static' } },
-      { headers: { Authorization: 'Bearer s3cret-token' } },
-    );
+    const req = build({ url: base, headers: { 'X-Source': 'closeloop', Authorization: 'static' } }, { headers: { Authorization: 'Bearer s3cret-token' } });
     assert.deepEqual(req.headers, { 'idempotency-key': 'dk_conv_01_dest_01', 'x-source': 'closeloop', authorization: 'Bearer s3cret-token' });
     assert.equal(req.body, undefined);
   });
@@ -155,7 +152,10 @@ describe('http-postback build (GET)', () => {
   it('refuses anything but exactly one item', () => {
     const ctx = contextFixture({ url: base });
     for (const items of [[], [itemFixture(), itemFixture()]]) {
-      assert.throws(() => httpPostback.build(items, ctx), (err) => err instanceof DeliveryError && err.kind === 'payload');
+      assert.throws(
+        () => httpPostback.build(items, ctx),
+        (err) => err instanceof DeliveryError && err.kind === 'payload',
+      );
     }
   });
 });
@@ -174,7 +174,12 @@ describe('http-postback build (POST)', () => {
 
   it('form body: macro values URL-encoded, content-type set', () => {
     const item = itemFixture(conversionFixture({ click: clickFixture({ subs: { sub1: tricky } }) }));
-    const settings = { url: 'https://t.example/pb', method: 'POST', contentType: 'application/x-www-form-urlencoded', body: 'cid={click_id}&note={sub1}&p={payout}' };
+    const settings = {
+      url: 'https://t.example/pb',
+      method: 'POST',
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'cid={click_id}&note={sub1}&p={payout}',
+    };
     const req = build(settings, {}, item);
     assert.equal(req.body, 'cid=0123456789abcdef0123456789abcdef&note=say%20%22hi%22%0Abye%5C%20%26%20%3D%20%C3%BC&p=12.50');
     assert.equal(new URLSearchParams(req.body).get('note'), tricky);
@@ -234,9 +239,14 @@ describe('http-postback settings and credentials', () => {
 
   it('rejects non-http(s) URLs with a clear message', () => {
     // The postback doctor's wording (src/doctor/url-scan.ts): what is wrong, then the fix.
-    assert.deepEqual(issues({ url: 'ftp://x' }), ['url: "ftp:" is not a web address. Postbacks are sent over https:// (or http://) only. Use the https:// address your tracker or partner gave you.']);
+    assert.deepEqual(issues({ url: 'ftp://x' }), [
+      'url: "ftp:" is not a web address. Postbacks are sent over https:// (or http://) only. Use the https:// address your tracker or partner gave you.',
+    ]);
     assert.match(issues({ url: 'javascript:alert(1)' }).join(), /^url: "javascript:" is not a web address/);
-    assert.match(issues({ url: 'https://t.example/pb?cid=%7Bclick_id%7D' }).join(), /^url: %7Bclick_id%7D is a macro with URL-encoded braces.*Write \{click_id\}/);
+    assert.match(
+      issues({ url: 'https://t.example/pb?cid=%7Bclick_id%7D' }).join(),
+      /^url: %7Bclick_id%7D is a macro with URL-encoded braces.*Write \{click_id\}/,
+    );
     assert.match(issues({ url: 'http:///pb' }).join(), /^url: The URL has no domain/);
   });
 

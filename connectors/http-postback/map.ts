@@ -1,12 +1,4 @@
-import {
-  DeliveryError,
-  escapeJson,
-  escapeUrl,
-  renderTemplate,
-  type ConnectorContext,
-  type DeliveryItem,
-  type PlatformRequest,
-} from '../../src/connector-kit';
+import { DeliveryError, escapeJson, escapeUrl, renderTemplate, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
 import type { HttpPostbackCredentials, HttpPostbackSettings } from './schema';
 
 /**

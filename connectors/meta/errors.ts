@@ -64,8 +64,7 @@ export const META_SUBCODES: Readonly<Record<string, MetaVerdict>> = {
  */
 export function metaVerdict(error: MetaGraphError, status: number): MetaVerdict {
   const code = error.code;
-  let verdict: MetaVerdict | undefined =
-    code === undefined ? undefined : META_SUBCODES[`${code}/${error.error_subcode}`] ?? META_CODES[code];
+  let verdict: MetaVerdict | undefined = code === undefined ? undefined : (META_SUBCODES[`${code}/${error.error_subcode}`] ?? META_CODES[code]);
   if (!verdict && code !== undefined) {
     if (code >= 200 && code <= 299) verdict = { kind: 'auth', meaning: 'permission missing' };
     // Marketing API business-use-case rate limits (80000 ads insights … 80004 ads management …).

@@ -36,7 +36,10 @@ disableSdkCrashReporter();
 export function graphError(res: PlatformResponse): { error: DeliveryError; graph: MetaGraphError | null } {
   const graph = parseJsonObject(res.body)?.error;
   if (!graph || typeof graph !== 'object') {
-    return { error: errorForResponse(res, 'Meta') ?? new DeliveryError('transient', `Meta answered HTTP ${res.status} without an error body`, { status: res.status }), graph: null };
+    return {
+      error: errorForResponse(res, 'Meta') ?? new DeliveryError('transient', `Meta answered HTTP ${res.status} without an error body`, { status: res.status }),
+      graph: null,
+    };
   }
   const e = graph as MetaGraphError;
   const verdict = metaVerdict(e, res.status);
@@ -70,7 +73,10 @@ export function classifyResponse(res: PlatformResponse, items: readonly Delivery
     }
     // Unknown which ones arrived: re-send all; Meta de-duplicates event_id + event_name (48 h).
     const got = typeof received === 'number' ? String(received) : 'no count';
-    return { ok: false, error: new DeliveryError('transient', `Meta acknowledged ${got} of ${items.length} events; re-sending (event_id de-duplicates)`, { status: res.status }) };
+    return {
+      ok: false,
+      error: new DeliveryError('transient', `Meta acknowledged ${got} of ${items.length} events; re-sending (event_id de-duplicates)`, { status: res.status }),
+    };
   }
   const { error, graph } = graphError(res);
   if (error.kind === 'payload' && graph && items.length > 1) {

@@ -64,7 +64,10 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   const c = item.conversion;
   const click = c.click;
   if (ctx.test && !ctx.settings.testEventCode) {
-    return new DeliveryError('payload', 'a test delivery needs settings.testEventCode (Events Manager → Test Events); without it the event would count as real');
+    return new DeliveryError(
+      'payload',
+      'a test delivery needs settings.testEventCode (Events Manager → Test Events); without it the event would count as real',
+    );
   }
   const age = ctx.now - c.receivedAt;
   if (age > MAX_EVENT_AGE_MS - AGE_MARGIN_MS) {
@@ -75,14 +78,20 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   if (c.payout !== null && decimalToNumber(c.payout) === null) return new DeliveryError('payload', `payout "${c.payout}" is not a decimal number`);
   // custom_data.value: "Required for purchase events" (…/conversions-api/parameters/custom-data).
   if (c.payout === null && eventNameFor(item, ctx.settings) === 'Purchase') {
-    return new DeliveryError('payload', 'Meta requires a value on Purchase events and the postback carried no payout (map this event to another event name, or send a payout)');
+    return new DeliveryError(
+      'payload',
+      'Meta requires a value on Purchase events and the postback carried no payout (map this event to another event name, or send a payout)',
+    );
   }
   // Nothing to match on: Meta cannot attribute the event and may reject the batch for it. The
   // ip + user agent pair counts only together; one alone is a weak, often rejected key.
   const ids = c.identifiers ?? {};
   const hashed = ids.email_sha256 || ids.phone_sha256 || ids.external_id_sha256;
   if (!click?.fbc && !click?.fbp && !(click?.ip && click.userAgent) && !hashed) {
-    return new DeliveryError('payload', 'nothing to match on: the conversion has no fbc, fbp, click ip and user agent, or hashed email/phone/external id (was the click captured?)');
+    return new DeliveryError(
+      'payload',
+      'nothing to match on: the conversion has no fbc, fbp, click ip and user agent, or hashed email/phone/external id (was the click captured?)',
+    );
   }
   return null;
 }
@@ -161,8 +170,15 @@ export function buildEventsRequest(items: readonly DeliveryItem[], ctx: Ctx): Pl
 }
 
 const META_FIELDS: Record<string, IdentifierName> = {
-  fbc: 'fbc', fbp: 'fbp', client_ip_address: 'ip', client_user_agent: 'user_agent',
-  em: 'email', ph: 'phone', fn: 'first_name', ln: 'last_name', external_id: 'external_id',
+  fbc: 'fbc',
+  fbp: 'fbp',
+  client_ip_address: 'ip',
+  client_user_agent: 'user_agent',
+  em: 'email',
+  ph: 'phone',
+  fn: 'first_name',
+  ln: 'last_name',
+  external_id: 'external_id',
 };
 
 /** Names of the user_data signals the event with this event_id carries (never values). */

@@ -16,7 +16,9 @@ before(async () => {
   fake = await startMetaFake({ accessToken: TOKEN, pixels: [PIXEL] });
   gw = await startTestGateway({
     configOverrides: {
-      destinations: [{ id: 'fb', connector: 'meta', settings: { pixelId: PIXEL, baseUrl: fake.url, testEventCode: 'TEST777' }, credentials: { accessToken: TOKEN } }],
+      destinations: [
+        { id: 'fb', connector: 'meta', settings: { pixelId: PIXEL, baseUrl: fake.url, testEventCode: 'TEST777' }, credentials: { accessToken: TOKEN } },
+      ],
     },
   });
 });
@@ -25,8 +27,7 @@ after(async () => {
   await fake.close();
 });
 
-const postsFor = (tx: string) =>
-  fake.requests.filter((r) => r.method === 'POST' && JSON.parse(r.body).data?.some((e: any) => e.custom_data?.order_id === tx));
+const postsFor = (tx: string) => fake.requests.filter((r) => r.method === 'POST' && JSON.parse(r.body).data?.some((e: any) => e.custom_data?.order_id === tx));
 
 test('an fbclid click and its postback reach Meta as one valid website event', async () => {
   const fbclid = 'IwAR2e2E-CaseKept_xyz';
@@ -62,7 +63,16 @@ test('an fbclid click and its postback reach Meta as one valid website event', a
 
 test('a postback with email, phone, names and a customer id: Meta gets em, ph, fn, ln, external_id hashed its way, never raw', async () => {
   const clickId = await gw.click('demo', { fbclid: 'IwAR-identifiers' }, { 'user-agent': UA });
-  const pb = await gw.postback({ click_id: clickId, payout: '5', tx_id: 'tx-meta-e2e-ids', email: ' Al.Ice+Apple@Example.Com ', phone: '+1 (555) 444-1234', first_name: 'Alice', last_name: 'Doe', external_id: 'Cust-42' });
+  const pb = await gw.postback({
+    click_id: clickId,
+    payout: '5',
+    tx_id: 'tx-meta-e2e-ids',
+    email: ' Al.Ice+Apple@Example.Com ',
+    phone: '+1 (555) 444-1234',
+    first_name: 'Alice',
+    last_name: 'Doe',
+    external_id: 'Cust-42',
+  });
   assert.equal(pb.status, 200, JSON.stringify(pb.body));
   const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
   const post = postsFor('tx-meta-e2e-ids')[0];
@@ -83,7 +93,10 @@ test('a postback with email, phone, names and a customer id: Meta gets em, ph, f
 });
 
 test('the fake refuses user_data that is not SHA-256 hex (as Meta requires for em/ph/fn/ln)', async () => {
-  const body = { data: [{ event_name: 'Lead', event_time: Math.floor(Date.now() / 1000), action_source: 'system_generated', user_data: { em: ['Jane@Example.com'] } }], access_token: TOKEN };
+  const body = {
+    data: [{ event_name: 'Lead', event_time: Math.floor(Date.now() / 1000), action_source: 'system_generated', user_data: { em: ['Jane@Example.com'] } }],
+    access_token: TOKEN,
+  };
   const res = await fetch(`${fake.url}/v24.0/${PIXEL}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   assert.equal(res.status, 400);
   assert.match(await res.text(), /em\] must be SHA-256 hex/);
@@ -99,9 +112,13 @@ test('a 500 then OK: the retry carries the same event_id', async () => {
   assert.equal(posts.length, 2);
   const ids = posts.map((r) => JSON.parse(r.body).data[0].event_id);
   assert.deepEqual(ids, [detail.deliveries[0].dedup_key, detail.deliveries[0].dedup_key]);
-  assert.deepEqual(detail.deliveries[0].attempts.map((a: any) => [a.response_status, a.outcome, a.error_kind]), [
-    [500, 'failed', 'transient'], [200, 'succeeded', null],
-  ]);
+  assert.deepEqual(
+    detail.deliveries[0].attempts.map((a: any) => [a.response_status, a.outcome, a.error_kind]),
+    [
+      [500, 'failed', 'transient'],
+      [200, 'succeeded', null],
+    ],
+  );
 });
 
 test('"test destination" sends one event with test_event_code; verify reads the pixel', async () => {

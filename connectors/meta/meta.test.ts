@@ -15,7 +15,10 @@ import { metaSettingsSchema } from './schema';
 
 const body = (items = [itemFixture()], ctx = contextFixture()) => JSON.parse(meta.build(items, ctx).body as string);
 const res = (status: number, payload: unknown, headers: Record<string, string> = {}): PlatformResponse => ({
-  status, headers, body: typeof payload === 'string' ? payload : JSON.stringify(payload), durationMs: 3,
+  status,
+  headers,
+  body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  durationMs: 3,
 });
 const single = (o: Outcome): ItemOutcome => {
   assert.ok(!Array.isArray(o));
@@ -30,20 +33,22 @@ describe('meta build', () => {
     assert.equal(req.url, `https://graph.facebook.com/v24.0/${FIXTURE_PIXEL}/events`);
     assert.ok(!req.url.includes(FIXTURE_TOKEN), 'the token is never in the URL');
     assert.deepEqual(JSON.parse(req.body as string), {
-      data: [{
-        event_name: 'Purchase',
-        event_time: (FIXTURE_NOW - 60_000) / 1000,
-        user_data: {
-          client_ip_address: '203.0.113.7',
-          client_user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)',
-          // Case kept: the fbclid is case-sensitive (fbp-and-fbc docs).
-          fbc: `fb.1.${CLICK_MS}.IwAR0xYz-Case_Sensitive`,
+      data: [
+        {
+          event_name: 'Purchase',
+          event_time: (FIXTURE_NOW - 60_000) / 1000,
+          user_data: {
+            client_ip_address: '203.0.113.7',
+            client_user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)',
+            // Case kept: the fbclid is case-sensitive (fbp-and-fbc docs).
+            fbc: `fb.1.${CLICK_MS}.IwAR0xYz-Case_Sensitive`,
+          },
+          custom_data: { value: 12.5, currency: 'USD', order_id: 'tx-meta-1' },
+          action_source: 'website',
+          event_id: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+          event_source_url: 'https://go.example/c/summer-sale?fbclid=IwAR0xYz-Case_Sensitive',
         },
-        custom_data: { value: 12.5, currency: 'USD', order_id: 'tx-meta-1' },
-        action_source: 'website',
-        event_id: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
-        event_source_url: 'https://go.example/c/summer-sale?fbclid=IwAR0xYz-Case_Sensitive',
-      }],
+      ],
       access_token: FIXTURE_TOKEN,
     });
   });
@@ -53,7 +58,13 @@ describe('meta build', () => {
     let captured: any;
     const service = { executeRequest: (_u: string, _m: string, _h: Record<string, string>, params: any) => ((captured = params), Promise.resolve({})) };
     const ctx = contextFixture();
-    await new EventRequest(FIXTURE_TOKEN, FIXTURE_PIXEL, items.map((i) => toServerEvent(i, ctx.settings))).setHttpService(service).execute();
+    await new EventRequest(
+      FIXTURE_TOKEN,
+      FIXTURE_PIXEL,
+      items.map((i) => toServerEvent(i, ctx.settings)),
+    )
+      .setHttpService(service)
+      .execute();
     assert.deepEqual(body(items, ctx).data, captured.data);
     assert.equal(captured.data[1].custom_data.currency, 'EUR');
   });
@@ -90,7 +101,14 @@ describe('meta build', () => {
 
   it('refuses an empty batch and more than 1,000 events (Meta would reject the request)', () => {
     for (const n of [0, 1001]) {
-      assert.throws(() => meta.build(Array.from({ length: n }, () => itemFixture()), contextFixture()), (e) => e instanceof DeliveryError && e.kind === 'payload');
+      assert.throws(
+        () =>
+          meta.build(
+            Array.from({ length: n }, () => itemFixture()),
+            contextFixture(),
+          ),
+        (e) => e instanceof DeliveryError && e.kind === 'payload',
+      );
     }
   });
 
@@ -176,7 +194,10 @@ describe('meta classify', () => {
   const req = meta.build(items, contextFixture());
 
   it('ok when events_received equals the events sent', () => {
-    assert.deepEqual(meta.classify(res(200, { events_received: 3, messages: [], fbtrace_id: 'AbC' }), req, items), { ok: true, note: 'events_received 3 fbtrace_id AbC' });
+    assert.deepEqual(meta.classify(res(200, { events_received: 3, messages: [], fbtrace_id: 'AbC' }), req, items), {
+      ok: true,
+      note: 'events_received 3 fbtrace_id AbC',
+    });
   });
 
   it('retries everything when Meta acknowledges fewer events, or answers 200 without a count', () => {
@@ -184,7 +205,9 @@ describe('meta classify', () => {
   });
 
   it('reads the Graph error: kind, platform code, message', () => {
-    const o = single(meta.classify(res(400, { error: { message: 'Invalid OAuth access token', type: 'OAuthException', code: 190, fbtrace_id: 'T1' } }), req, items));
+    const o = single(
+      meta.classify(res(400, { error: { message: 'Invalid OAuth access token', type: 'OAuthException', code: 190, fbtrace_id: 'T1' } }), req, items),
+    );
     assert.ok(!o.ok);
     assert.equal(o.error.kind, 'auth');
     assert.equal(o.error.platformCode, '190');
@@ -201,7 +224,11 @@ describe('meta classify', () => {
   });
 
   it('isolates the event Meta blames; the others are retried', () => {
-    const o = meta.classify(res(400, { error: { code: 100, message: 'Invalid parameter', error_user_msg: 'data[1][user_data][fbc] is malformed' } }), req, items);
+    const o = meta.classify(
+      res(400, { error: { code: 100, message: 'Invalid parameter', error_user_msg: 'data[1][user_data][fbc] is malformed' } }),
+      req,
+      items,
+    );
     assert.ok(Array.isArray(o));
     assert.deepEqual(o.map(kindOf), ['transient', 'payload', 'transient']);
   });
@@ -224,7 +251,14 @@ describe('meta settings, registration, SDK hygiene', () => {
     assert.equal(metaSettingsSchema.safeParse({ pixelId: 'px-1' }).success, false);
     assert.equal(metaSettingsSchema.safeParse({ pixelId: FIXTURE_PIXEL, testAllEvents: true }).success, false);
     const s = metaSettingsSchema.parse({ pixelId: FIXTURE_PIXEL, baseUrl: 'http://127.0.0.1:9/' });
-    assert.deepEqual(s, { pixelId: FIXTURE_PIXEL, baseUrl: 'http://127.0.0.1:9', apiVersion: 'v24.0', eventNames: {}, defaultEventName: 'Purchase', testAllEvents: false });
+    assert.deepEqual(s, {
+      pixelId: FIXTURE_PIXEL,
+      baseUrl: 'http://127.0.0.1:9',
+      apiVersion: 'v24.0',
+      eventNames: {},
+      defaultEventName: 'Purchase',
+      testAllEvents: false,
+    });
   });
 
   it('is registered under its folder name', () => assert.equal(createRegistry(connectors).get('meta'), meta));
@@ -247,7 +281,8 @@ describe('meta contract (real HttpClient → fake Graph API)', () => {
     await http.close();
     await fake.close();
   });
-  const ctx = (settings: Record<string, unknown> = {}, credentials: Record<string, unknown> = {}) => contextFixture({ baseUrl: fake.url, ...settings }, credentials);
+  const ctx = (settings: Record<string, unknown> = {}, credentials: Record<string, unknown> = {}) =>
+    contextFixture({ baseUrl: fake.url, ...settings }, credentials);
   const deliver = async (items: ReturnType<typeof itemFixture>[], c = ctx(), timeoutMs = 2_000) => {
     const request = meta.build(items, c);
     return meta.classify(await http.send(request, { timeoutMs }), request, items);
@@ -260,9 +295,13 @@ describe('meta contract (real HttpClient → fake Graph API)', () => {
     assert.equal(last?.path, `/v24.0/${FIXTURE_PIXEL}/events`);
     assert.equal(last?.query.get('access_token'), null);
     assert.equal(last?.headers['content-type'], 'application/json');
-    assert.deepEqual(fake.accepted.slice(-2).map((a) => [a.event.event_id, a.event.action_source, a.testEventCode]), [
-      ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'website', 'TEST9'], ['k2', 'system_generated', 'TEST9'],
-    ]);
+    assert.deepEqual(
+      fake.accepted.slice(-2).map((a) => [a.event.event_id, a.event.action_source, a.testEventCode]),
+      [
+        ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'website', 'TEST9'],
+        ['k2', 'system_generated', 'TEST9'],
+      ],
+    );
   });
 
   it('Meta rejects a batch with an 8-day-old event (validate is what prevents it)', async () => {
@@ -286,7 +325,11 @@ describe('meta contract (real HttpClient → fake Graph API)', () => {
   });
 
   it('scripted throttling, 500, under-count', async () => {
-    fake.script({ graphError: { code: 4, message: 'Application request limit reached', isTransient: true } }, { status: 500, body: 'oops' }, { eventsReceived: 0 });
+    fake.script(
+      { graphError: { code: 4, message: 'Application request limit reached', isTransient: true } },
+      { status: 500, body: 'oops' },
+      { eventsReceived: 0 },
+    );
     assert.equal(kindOf(single(await deliver([itemFixture()]))), 'rate_limited');
     assert.equal(kindOf(single(await deliver([itemFixture()]))), 'transient');
     assert.equal(kindOf(single(await deliver([itemFixture()]))), 'transient');
@@ -305,7 +348,10 @@ describe('meta contract (real HttpClient → fake Graph API)', () => {
     const last = fake.requests.at(-1);
     assert.equal(last?.headers.authorization, `Bearer ${FIXTURE_TOKEN}`);
     assert.equal(last?.query.get('access_token'), null);
-    await assert.rejects(meta.verify?.(io, ctx({}, { accessToken: 'EAAB-some-other-token-000000' })) as Promise<void>, (e) => e instanceof DeliveryError && e.kind === 'auth');
+    await assert.rejects(
+      meta.verify?.(io, ctx({}, { accessToken: 'EAAB-some-other-token-000000' })) as Promise<void>,
+      (e) => e instanceof DeliveryError && e.kind === 'auth',
+    );
     await assert.rejects(meta.verify?.(io, ctx({ pixelId: '999999999' })) as Promise<void>, (e) => e instanceof DeliveryError && e.kind === 'config');
   });
 });

@@ -30,7 +30,11 @@ export const metaSettingsSchema = z
       .transform((u) => u.replace(/\/+$/, ''))
       .default(META_BASE_URL),
     /** Graph version in the path. Change it when Meta retires the pinned one (README). */
-    apiVersion: z.string().trim().regex(/^v\d+\.\d+$/, 'apiVersion looks like v24.0').default(META_API_VERSION),
+    apiVersion: z
+      .string()
+      .trim()
+      .regex(/^v\d+\.\d+$/, 'apiVersion looks like v24.0')
+      .default(META_API_VERSION),
     /** Our event name (`conversion` for a base conversion) → Meta event_name. */
     eventNames: z.record(z.string(), eventName).default({}),
     /** Meta event_name for events not in eventNames. */
@@ -76,8 +80,15 @@ export interface MetaEvent {
   action_source: 'website' | 'system_generated';
   event_source_url?: string;
   user_data: {
-    client_ip_address?: string; client_user_agent?: string; fbc?: string; fbp?: string;
-    em?: string[]; ph?: string[]; fn?: string[]; ln?: string[]; external_id?: string[];
+    client_ip_address?: string;
+    client_user_agent?: string;
+    fbc?: string;
+    fbp?: string;
+    em?: string[];
+    ph?: string[];
+    fn?: string[];
+    ln?: string[];
+    external_id?: string[];
   };
   custom_data: { value?: number; currency?: string; order_id?: string };
 }

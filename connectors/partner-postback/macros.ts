@@ -85,6 +85,6 @@ export function renderPartnerHtml(template: string, params: Readonly<Record<stri
 const escapePixelValue: Escape = (v) => escapeHtml(escapeUrl(v));
 
 /** A POST body template, escaped for its content type. */
-export function renderPartnerBody(template: string, params: Readonly<Record<string, string>>, escape: Escape): string {
-  return renderTemplate(template, partnerMacroValues(params), escape);
+export function renderPartnerBody(template: string, params: Readonly<Record<string, string>>, escapeValue: Escape): string {
+  return renderTemplate(template, partnerMacroValues(params), escapeValue);
 }

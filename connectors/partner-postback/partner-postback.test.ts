@@ -7,9 +7,23 @@ import { buildPartnerRequest } from './map';
 import { partnerPostbackSettingsSchema } from './schema';
 
 const params: Record<string, string> = {
-  transaction_id: '56d75d3a4d6e433fb215698c056d0d58', conversion_id: '9c0534c99eb34b57bda16f92b6d5d3d4', offer_id: '12', affiliate_id: '7',
-  source_id: 'src', sub1: 'a b', sub5: 'cid-5', adv1: 'x&y', payout: '0.1', revenue: '2.5', sale_amount: '0.0000001', currency: 'USD',
-  event_id: '31', event_name: 'FTD', order_id: 'o/1', coupon_code: 'C', timestamp: '1795262400',
+  transaction_id: '56d75d3a4d6e433fb215698c056d0d58',
+  conversion_id: '9c0534c99eb34b57bda16f92b6d5d3d4',
+  offer_id: '12',
+  affiliate_id: '7',
+  source_id: 'src',
+  sub1: 'a b',
+  sub5: 'cid-5',
+  adv1: 'x&y',
+  payout: '0.1',
+  revenue: '2.5',
+  sale_amount: '0.0000001',
+  currency: 'USD',
+  event_id: '31',
+  event_name: 'FTD',
+  order_id: 'o/1',
+  coupon_code: 'C',
+  timestamp: '1795262400',
 };
 
 /** The macro table: every documented macro, its value, URL-encoded (everflow.md §2). */
@@ -63,7 +77,9 @@ describe('partner macro table', () => {
   it('a sub1 of x&payout=999999&tx=forged cannot inject a payout into a pixel URL (issue 7 item 7)', () => {
     const sub1 = 'x&payout=999999&tx=forged';
     const html = renderPartnerHtml('<img src="https://partner.example/px?tx={transaction_id}&amp;s1={sub1}&amp;payout={payout}" width="1">', {
-      transaction_id: 'abc', sub1, payout: '12.5',
+      transaction_id: 'abc',
+      sub1,
+      payout: '12.5',
     });
     const src = /src="([^"]*)"/.exec(html)?.[1] ?? '';
     // What the browser requests: the attribute HTML-decoded, then read as a URL.
@@ -78,17 +94,36 @@ describe('partner macro table', () => {
 
 function item(p: Record<string, string>): DeliveryItem {
   const conversion: ConversionRecord = {
-    id: 'c', source: 'network', transactionId: 't', event: 'conversion/c', status: 'approved', payout: null, currency: 'USD', offerId: null,
-    clickId: null, matched: true, click: null, params: p, receivedAt: 0, updatedAt: 0,
+    id: 'c',
+    source: 'network',
+    transactionId: 't',
+    event: 'conversion/c',
+    status: 'approved',
+    payout: null,
+    currency: 'USD',
+    offerId: null,
+    clickId: null,
+    matched: true,
+    click: null,
+    params: p,
+    receivedAt: 0,
+    updatedAt: 0,
   };
   return { deliveryId: 'd', dedupKey: 'k', attempt: 1, conversion };
 }
-const ctx = (settings: Record<string, unknown>) => ({ destinationId: 'pp-1', settings: partnerPostbackSettingsSchema.parse(settings), credentials: {}, now: 0 });
+const ctx = (settings: Record<string, unknown>) => ({
+  destinationId: 'pp-1',
+  settings: partnerPostbackSettingsSchema.parse(settings),
+  credentials: {},
+  now: 0,
+});
 
 describe('buildPartnerRequest', () => {
   it('GETs the rendered URL by default', () => {
     assert.deepEqual(buildPartnerRequest([item(params)], ctx({ url: 'https://p.example/pb?tx={transaction_id}' })), {
-      method: 'GET', url: 'https://p.example/pb?tx=56d75d3a4d6e433fb215698c056d0d58', headers: {},
+      method: 'GET',
+      url: 'https://p.example/pb?tx=56d75d3a4d6e433fb215698c056d0d58',
+      headers: {},
     });
   });
 
@@ -96,7 +131,10 @@ describe('buildPartnerRequest', () => {
     const form = buildPartnerRequest([item(params)], ctx({ url: 'https://p.example/', method: 'POST', body: 's={sub1}' }));
     assert.equal(form.body, 's=a%20b');
     assert.equal(form.headers['content-type'], 'application/x-www-form-urlencoded');
-    const json = buildPartnerRequest([item({ sub1: 'say "hi"' })], ctx({ url: 'https://p.example/', method: 'POST', body: '{"s":"{sub1}"}', contentType: 'application/json' }));
+    const json = buildPartnerRequest(
+      [item({ sub1: 'say "hi"' })],
+      ctx({ url: 'https://p.example/', method: 'POST', body: '{"s":"{sub1}"}', contentType: 'application/json' }),
+    );
     assert.equal(json.body, '{"s":"say \\"hi\\""}');
   });
 

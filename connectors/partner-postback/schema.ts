@@ -10,7 +10,10 @@ export const PARTNER_POST_CONTENT_TYPES = ['application/x-www-form-urlencoded', 
  */
 export const partnerPostbackSettingsSchema = z.object({
   /** Everflow: "must start with http:// or https://" (everflow.md §1.1). May contain macros. */
-  url: z.string().trim().regex(/^https?:\/\/\S/i, 'url must start with http:// or https://'),
+  url: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/\S/i, 'url must start with http:// or https://'),
   /** Everflow sends GET (everflow.md §3); POST is our option for receivers that need it. */
   method: z.enum(PARTNER_POSTBACK_METHODS).default('GET'),
   /** POST only: a body template with the same macros; absent = empty body. */

@@ -61,6 +61,9 @@ function readMessage(body: string): string {
   const o = parseJsonObject(body);
   // Not JSON: keep the text (HTML error pages are cut below).
   const text = (o && (pick(o.message) ?? pick(o.error) ?? pick(o.data) ?? pick(o.reason))) || body;
-  const t = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const t = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return t.length > 200 ? `${t.slice(0, 200)}…` : t;
 }

@@ -10,12 +10,13 @@ type Ctx = ConnectorContext<RedditSettings, RedditCredentials>;
 export const REDDIT_MAX_EVENT_AGE_MS = 7 * 86_400_000;
 
 /** v2 spelling → v3 spelling (PURCHASE, SIGN_UP, …), as in Reddit's v3 migration note. */
-const V3_TYPE: Record<string, string> = Object.fromEntries(
-  REDDIT_TRACKING_TYPES.map((t) => [t, t.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()]),
-);
+const V3_TYPE: Record<string, string> = Object.fromEntries(REDDIT_TRACKING_TYPES.map((t) => [t, t.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()]));
 
 /** Our event → `{tracking_type, custom_event_name?}` in the spelling of the chosen version. */
-export function redditEventType(event: string, settings: Pick<RedditSettings, 'eventMap' | 'defaultEvent' | 'apiVersion'>): { tracking_type: string; custom_event_name?: string } {
+export function redditEventType(
+  event: string,
+  settings: Pick<RedditSettings, 'eventMap' | 'defaultEvent' | 'apiVersion'>,
+): { tracking_type: string; custom_event_name?: string } {
   const name = Object.hasOwn(settings.eventMap, event) ? (settings.eventMap[event] as string) : settings.defaultEvent;
   // Accept either spelling in settings ("SignUp" or "SIGN_UP").
   const v2 = REDDIT_TRACKING_TYPES.find((t) => t === name || V3_TYPE[t] === name);
@@ -36,7 +37,10 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   if (!clickId && ctx.settings.requireClickId) return new DeliveryError('payload', 'no rdt_cid on the click and requireClickId is set');
   const ids = c.identifiers ?? {};
   if (!clickId && !click?.ip && !click?.userAgent && !ids.email_sha256 && !ids.phone_sha256 && !ids.external_id_sha256) {
-    return new DeliveryError('payload', 'nothing Reddit can match on: no rdt_cid, ip, user agent or hashed email/phone/external id (conversion has no Reddit click)');
+    return new DeliveryError(
+      'payload',
+      'nothing Reddit can match on: no rdt_cid, ip, user agent or hashed email/phone/external id (conversion has no Reddit click)',
+    );
   }
   if (ctx.test && ctx.settings.apiVersion === 'v3' && !ctx.settings.testId) {
     // v3 routes test events by test_id; without one a "test" would count as a live conversion.
@@ -147,7 +151,13 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
   };
 }
 
-const REDDIT_FIELDS: Record<string, IdentifierName> = { ip_address: 'ip', user_agent: 'user_agent', email: 'email', phone_number: 'phone', external_id: 'external_id' };
+const REDDIT_FIELDS: Record<string, IdentifierName> = {
+  ip_address: 'ip',
+  user_agent: 'user_agent',
+  email: 'email',
+  phone_number: 'phone',
+  external_id: 'external_id',
+};
 
 /** Names of the signals the event with this conversion_id carries, v3 or v2 body (never values). */
 export function redditIdentifiersSent(request: PlatformRequest, dedupKey: string): string[] | null {

@@ -27,9 +27,15 @@ describe('reddit contract (real HttpClient → Reddit fake)', () => {
     await fake.close();
   });
 
-  async function send(step: RedditStep | null, settings: Record<string, unknown> = {}, opts: { items?: number; timeoutMs?: number; test?: boolean } = {}): Promise<Outcome> {
+  async function send(
+    step: RedditStep | null,
+    settings: Record<string, unknown> = {},
+    opts: { items?: number; timeoutMs?: number; test?: boolean } = {},
+  ): Promise<Outcome> {
     if (step) fake.enqueue(step);
-    const items = Array.from({ length: opts.items ?? 1 }, (_, i) => redditItem(redditConversion({ transactionId: `tx-${i}` }), { dedupKey: `dk-r-${fake.requests.length}-${i}` }));
+    const items = Array.from({ length: opts.items ?? 1 }, (_, i) =>
+      redditItem(redditConversion({ transactionId: `tx-${i}` }), { dedupKey: `dk-r-${fake.requests.length}-${i}` }),
+    );
     const ctx = redditContext({ baseUrl: fake.url, ...settings }, opts.test ? { test: true } : {});
     const request = reddit.build(items, ctx);
     try {
@@ -74,7 +80,16 @@ describe('reddit contract (real HttpClient → Reddit fake)', () => {
   });
 
   it('v3: value and currency go only on event types that take them, and the fake refuses them elsewhere', async () => {
-    const eventMap = { view: 'ViewContent', visit: 'PAGE_VISIT', search: 'Search', lead: 'Lead', signup: 'SignUp', cart: 'AddToCart', wish: 'AddToWishlist', promo: 'Promotion Event' };
+    const eventMap = {
+      view: 'ViewContent',
+      visit: 'PAGE_VISIT',
+      search: 'Search',
+      lead: 'Lead',
+      signup: 'SignUp',
+      cart: 'AddToCart',
+      wish: 'AddToWishlist',
+      promo: 'Promotion Event',
+    };
     const events = Object.keys(eventMap);
     const items = events.map((event, i) => redditItem(redditConversion({ event, transactionId: `tx-type-${i}` }), { dedupKey: `dk-type-${i}` }));
     const request = reddit.build(items, redditContext({ baseUrl: fake.url, eventMap }));
@@ -82,7 +97,10 @@ describe('reddit contract (real HttpClient → Reddit fake)', () => {
     assert.equal(kindOf(reddit.classify(await http.send(request, { timeoutMs: 2000 }), request, items)), 'ok');
     const got = new Map(fake.accepted.slice(before).map((e) => [e.conversion_id, e]));
     const priced = (i: number) => got.get(`dk-type-${i}`)?.value === 12.5 && got.get(`dk-type-${i}`)?.currency === 'USD';
-    assert.deepEqual(events.map((_, i) => priced(i)), [false, false, false, true, true, true, true, true]);
+    assert.deepEqual(
+      events.map((_, i) => priced(i)),
+      [false, false, false, true, true, true, true, true],
+    );
     // What the fake does with a value on a type that carries none: Reddit refuses the whole request.
     const body = JSON.parse(request.body as string);
     body.data.events[0].metadata = { ...body.data.events[0].metadata, value: 1, currency: 'USD' };
@@ -137,16 +155,23 @@ for (const apiVersion of ['v3', 'v2'] as const) {
       fake = await startRedditFake({ accessToken: REDDIT_TOKEN, pixelId: REDDIT_PIXEL });
       gw = await startTestGateway({
         configOverrides: {
-          destinations: [{
-            id: 'rd', connector: 'reddit', filters: { platforms: ['reddit'] },
-            settings: { baseUrl: fake.url, apiVersion, pixelId: REDDIT_PIXEL, eventMap: { signup: 'SignUp' } },
-            credentials: { accessToken: REDDIT_TOKEN },
-          }, {
-            // Only for POST /v1/destinations/:id/test: the filter matches no real conversion.
-            id: 'rd-test', connector: 'reddit', filters: { events: ['never'] },
-            settings: { baseUrl: fake.url, apiVersion, pixelId: REDDIT_PIXEL, testId: 'evt-test-7' },
-            credentials: { accessToken: REDDIT_TOKEN },
-          }],
+          destinations: [
+            {
+              id: 'rd',
+              connector: 'reddit',
+              filters: { platforms: ['reddit'] },
+              settings: { baseUrl: fake.url, apiVersion, pixelId: REDDIT_PIXEL, eventMap: { signup: 'SignUp' } },
+              credentials: { accessToken: REDDIT_TOKEN },
+            },
+            {
+              // Only for POST /v1/destinations/:id/test: the filter matches no real conversion.
+              id: 'rd-test',
+              connector: 'reddit',
+              filters: { events: ['never'] },
+              settings: { baseUrl: fake.url, apiVersion, pixelId: REDDIT_PIXEL, testId: 'evt-test-7' },
+              credentials: { accessToken: REDDIT_TOKEN },
+            },
+          ],
         },
       });
     });
@@ -181,7 +206,10 @@ for (const apiVersion of ['v3', 'v2'] as const) {
       const before = fake.requests.length;
       const pb = await gw.postback({ click_id: clickId, payout: '5', tx_id: `tx-rd-${apiVersion}-2`, event: 'signup' });
       const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
-      assert.deepEqual(attemptLog(detail).map((a: { error_kind: string | null }) => a.error_kind), ['transient', 'rate_limited', null]);
+      assert.deepEqual(
+        attemptLog(detail).map((a: { error_kind: string | null }) => a.error_kind),
+        ['transient', 'rate_limited', null],
+      );
       const ids = fake.requests.slice(before).map((r) => {
         const b = JSON.parse(r.body);
         return apiVersion === 'v3' ? b.data.events[0].metadata.conversion_id : b.events[0].event_metadata.conversion_id;

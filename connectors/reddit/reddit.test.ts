@@ -21,15 +21,17 @@ describe('reddit build v3 (default)', () => {
     assert.deepEqual(r.headers, { authorization: `Bearer ${REDDIT_TOKEN}`, 'content-type': 'application/json', 'user-agent': REDDIT_DEFAULT_USER_AGENT });
     assert.deepEqual(JSON.parse(r.body as string), {
       data: {
-        events: [{
-          event_at: RECEIVED,
-          action_source: 'WEBSITE',
-          type: { tracking_type: 'PURCHASE' },
-          click_id: RDT_CID,
-          event_source_url: `https://shop.example/landing?rdt_cid=${RDT_CID}`,
-          metadata: { conversion_id: 'dk_rd_conv_01', currency: 'USD', value: 12.5 },
-          user: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11; Linux x86_64)' },
-        }],
+        events: [
+          {
+            event_at: RECEIVED,
+            action_source: 'WEBSITE',
+            type: { tracking_type: 'PURCHASE' },
+            click_id: RDT_CID,
+            event_source_url: `https://shop.example/landing?rdt_cid=${RDT_CID}`,
+            metadata: { conversion_id: 'dk_rd_conv_01', currency: 'USD', value: 12.5 },
+            user: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11; Linux x86_64)' },
+          },
+        ],
       },
     });
   });
@@ -56,13 +58,15 @@ describe('reddit build v2', () => {
     assert.equal(r.url, `https://ads-api.reddit.com/api/v2.0/conversions/events/${REDDIT_PIXEL}`);
     assert.deepEqual(JSON.parse(r.body as string), {
       test_mode: false,
-      events: [{
-        event_at: new Date(RECEIVED).toISOString(),
-        event_type: { tracking_type: 'Purchase' },
-        click_id: RDT_CID,
-        event_metadata: { conversion_id: 'dk_rd_conv_01', currency: 'USD', value_decimal: 12.5 },
-        user: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11; Linux x86_64)' },
-      }],
+      events: [
+        {
+          event_at: new Date(RECEIVED).toISOString(),
+          event_type: { tracking_type: 'Purchase' },
+          click_id: RDT_CID,
+          event_metadata: { conversion_id: 'dk_rd_conv_01', currency: 'USD', value_decimal: 12.5 },
+          user: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11; Linux x86_64)' },
+        },
+      ],
     });
   });
 
@@ -88,16 +92,29 @@ describe('reddit event types', () => {
     ['toString', {}, 'v3', { tracking_type: 'PURCHASE' }],
   ];
   for (const [event, eventMap, apiVersion, want] of cases) {
-    it(`${event} ${JSON.stringify(eventMap)} ${apiVersion}`, () => assert.deepEqual(redditEventType(event, { eventMap, defaultEvent: 'Purchase', apiVersion }), want));
+    it(`${event} ${JSON.stringify(eventMap)} ${apiVersion}`, () =>
+      assert.deepEqual(redditEventType(event, { eventMap, defaultEvent: 'Purchase', apiVersion }), want));
   }
 });
 
 describe('reddit validate', () => {
   const noClick = clickFixture({ platformClickIds: {}, ip: null, userAgent: null });
-  const cases: Array<{ name: string; conv?: Parameters<typeof redditConversion>[0]; settings?: Record<string, unknown>; test?: boolean; now?: number; error: RegExp | null }> = [
+  const cases: Array<{
+    name: string;
+    conv?: Parameters<typeof redditConversion>[0];
+    settings?: Record<string, unknown>;
+    test?: boolean;
+    now?: number;
+    error: RegExp | null;
+  }> = [
     { name: 'an rdt_cid click passes', error: null },
     { name: 'ip/UA only passes', conv: { click: clickFixture({ platformClickIds: {} }) }, error: null },
-    { name: 'requireClickId without rdt_cid fails', conv: { click: clickFixture({ platformClickIds: {} }) }, settings: { requireClickId: true }, error: /requireClickId/ },
+    {
+      name: 'requireClickId without rdt_cid fails',
+      conv: { click: clickFixture({ platformClickIds: {} }) },
+      settings: { requireClickId: true },
+      error: /requireClickId/,
+    },
     { name: 'nothing to match on fails', conv: { click: noClick }, error: /nothing Reddit can match on/ },
     { name: 'unknown currency fails', conv: { currency: 'ABC' }, error: /ISO 4217/ },
     { name: 'bad payout fails', conv: { payout: '1e5' }, error: /not a decimal/ },
@@ -122,15 +139,44 @@ describe('reddit validate', () => {
 
 describe('reddit classify', () => {
   const req = reddit.build([redditItem()], redditContext());
-  const cases: Array<{ name: string; status: number; body?: string; headers?: Record<string, string>; kind: string | null; message?: RegExp; retryAfterMs?: number; note?: string }> = [
+  const cases: Array<{
+    name: string;
+    status: number;
+    body?: string;
+    headers?: Record<string, string>;
+    kind: string | null;
+    message?: RegExp;
+    retryAfterMs?: number;
+    note?: string;
+  }> = [
     { name: 'v3 success', status: 200, body: '{"data":{"message":"Successfully processed 1 conversion events."}}', kind: null },
     { name: 'v2 success (empty body)', status: 200, body: '', kind: null },
-    { name: 'success with fewer processed than sent is noted', status: 200, body: '{"data":{"message":"Successfully processed 0 conversion events."}}', kind: null, note: 'Reddit: Successfully processed 0 conversion events. (sent 1)' },
-    { name: '400 invalid events', status: 400, body: '{"message":"There were 1 invalid conversion events. None were processed."}', kind: 'payload', message: /None were processed/ },
+    {
+      name: 'success with fewer processed than sent is noted',
+      status: 200,
+      body: '{"data":{"message":"Successfully processed 0 conversion events."}}',
+      kind: null,
+      note: 'Reddit: Successfully processed 0 conversion events. (sent 1)',
+    },
+    {
+      name: '400 invalid events',
+      status: 400,
+      body: '{"message":"There were 1 invalid conversion events. None were processed."}',
+      kind: 'payload',
+      message: /None were processed/,
+    },
     { name: '401 no token', status: 401, body: '{"error":"No bearer token provided"}', kind: 'auth', message: /No bearer token/ },
     { name: '403 scope', status: 403, body: '{"error":{"message":"missing adsconversions scope"}}', kind: 'auth', message: /needs the adsconversions scope/ },
     { name: '404 unknown pixel', status: 404, body: 'Not Found', kind: 'config' },
-    { name: '429 user agent', status: 429, body: '{"message":"Your user agent was automatically ratelimited."}', headers: { 'retry-after': '30' }, kind: 'rate_limited', retryAfterMs: 30_000, message: /settings\.userAgent/ },
+    {
+      name: '429 user agent',
+      status: 429,
+      body: '{"message":"Your user agent was automatically ratelimited."}',
+      headers: { 'retry-after': '30' },
+      kind: 'rate_limited',
+      retryAfterMs: 30_000,
+      message: /settings\.userAgent/,
+    },
     { name: '429 quota without Retry-After', status: 429, body: 'Too Many Requests', kind: 'rate_limited' },
     { name: '500', status: 500, body: '<html><body>Service unavailable</body></html>', kind: 'transient', message: /Service unavailable/ },
     { name: '503 with Retry-After', status: 503, headers: { 'retry-after': '2' }, kind: 'transient', retryAfterMs: 2000 },
@@ -163,12 +209,19 @@ describe('reddit settings and credentials', () => {
   };
   it('applies defaults', () => {
     assert.deepEqual(redditSettingsSchema.parse({ pixelId: REDDIT_PIXEL }), {
-      baseUrl: 'https://ads-api.reddit.com', apiVersion: 'v3', pixelId: REDDIT_PIXEL, eventMap: {}, defaultEvent: 'Purchase',
-      requireClickId: false, userAgent: REDDIT_DEFAULT_USER_AGENT,
+      baseUrl: 'https://ads-api.reddit.com',
+      apiVersion: 'v3',
+      pixelId: REDDIT_PIXEL,
+      eventMap: {},
+      defaultEvent: 'Purchase',
+      requireClickId: false,
+      userAgent: REDDIT_DEFAULT_USER_AGENT,
     });
   });
   it('rejects a generic user agent, an unknown version and a missing pixel', () => {
-    assert.deepEqual(issues({ pixelId: REDDIT_PIXEL, userAgent: 'node-fetch/1.0' }), ['userAgent: userAgent looks generic; Reddit rate-limits generic user agents']);
+    assert.deepEqual(issues({ pixelId: REDDIT_PIXEL, userAgent: 'node-fetch/1.0' }), [
+      'userAgent: userAgent looks generic; Reddit rate-limits generic user agents',
+    ]);
     assert.equal(issues({ pixelId: REDDIT_PIXEL, apiVersion: 'v4' }).length, 1);
     assert.deepEqual(issues({}), ['pixelId: pixelId is required']);
   });

@@ -49,7 +49,14 @@ export function clickFixture(overrides: Partial<ClickRecord> = {}): ClickRecord 
 }
 
 export function conversionFixture(overrides: Partial<ConversionRecord> = {}): ConversionRecord {
-  return shared.conversionFixture({ id: 'conv_s1', source: 'organic-partner', transactionId: 'tx-sheet-1', clickId: CLICK_ID, click: clickFixture(), ...overrides });
+  return shared.conversionFixture({
+    id: 'conv_s1',
+    source: 'organic-partner',
+    transactionId: 'tx-sheet-1',
+    clickId: CLICK_ID,
+    click: clickFixture(),
+    ...overrides,
+  });
 }
 
 export function itemFixture(conversion: ConversionRecord = conversionFixture(), overrides: Partial<DeliveryItem> = {}): DeliveryItem {

@@ -12,7 +12,15 @@ import {
 import { parseJsonObject } from '../_shared/json';
 import { sheetsError } from './errors';
 import { buildAppendRequest, dedupColumn, gridProbeUrl, lastRowOf, spreadsheetUrl, windowUrl } from './map';
-import { DEDUP_MAX_READS, DEDUP_READ_ROWS, sheetsCredentialsSchema, sheetsSettingsSchema, type AppendBody, type SheetsCredentials, type SheetsSettings } from './schema';
+import {
+  DEDUP_MAX_READS,
+  DEDUP_READ_ROWS,
+  sheetsCredentialsSchema,
+  sheetsSettingsSchema,
+  type AppendBody,
+  type SheetsCredentials,
+  type SheetsSettings,
+} from './schema';
 import { accessToken, forgetAccessToken } from './token';
 
 type Ctx = ConnectorContext<SheetsSettings, SheetsCredentials>;
@@ -34,7 +42,10 @@ function authorizedCaller(io: ConnectorIo, ctx: Ctx, deadline: AbortSignal): Cal
   return async (request) => {
     for (let tries = 0; ; tries++) {
       const token = await accessToken(io, key, ctx.now, deadline);
-      const res = await io.http.send({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }, { timeoutMs: io.timeoutMs, signal: deadline });
+      const res = await io.http.send(
+        { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } },
+        { timeoutMs: io.timeoutMs, signal: deadline },
+      );
       if (res.status !== 401 || tries > 0) return res;
       forgetAccessToken(key);
     }
@@ -86,7 +97,12 @@ async function sendAppend(request: PlatformRequest, io: ConnectorIo, ctx: Ctx): 
   const marker: Record<string, string> = found.length > 0 ? { [PRESENT_HEADER]: found.map((row) => String(row[keyAt])).join(',') } : {};
   const durationMs = () => Math.round(performance.now() - started);
   if (fresh.length === 0) {
-    return { status: 200, headers: marker, body: JSON.stringify({ closeloop: 'every row is already in the sheet; nothing appended' }), durationMs: durationMs() };
+    return {
+      status: 200,
+      headers: marker,
+      body: JSON.stringify({ closeloop: 'every row is already in the sheet; nothing appended' }),
+      durationMs: durationMs(),
+    };
   }
   const res = await call({ ...request, body: JSON.stringify({ ...body, values: fresh }) });
   return { ...res, headers: { ...res.headers, ...marker }, durationMs: durationMs() };
@@ -102,9 +118,17 @@ export function classifyAppend(res: PlatformResponse, items: readonly DeliveryIt
   if (res.status >= 200 && res.status < 300) {
     const updates = parseJsonObject(res.body)?.updates as { updatedRows?: unknown; updatedRange?: unknown } | undefined;
     const rows = updates?.updatedRows;
-    appended = rows === expected
-      ? { ok: true, note: `appended at ${String(updates?.updatedRange ?? '?')}` }
-      : { ok: false, error: new DeliveryError('transient', `Google Sheets reported ${typeof rows === 'number' ? rows : 'no'} rows appended, expected ${expected}; retrying (the duplicate check skips rows that landed)`, { status: res.status }) };
+    appended =
+      rows === expected
+        ? { ok: true, note: `appended at ${String(updates?.updatedRange ?? '?')}` }
+        : {
+            ok: false,
+            error: new DeliveryError(
+              'transient',
+              `Google Sheets reported ${typeof rows === 'number' ? rows : 'no'} rows appended, expected ${expected}; retrying (the duplicate check skips rows that landed)`,
+              { status: res.status },
+            ),
+          };
   } else {
     appended = { ok: false, error: sheetsError(res) };
   }

@@ -11,24 +11,41 @@ export function cellValue(column: SheetColumn, item: DeliveryItem): Cell {
   const click = c.click;
   switch (column) {
     // ISO 8601 text: with RAW input a date string stays text and sorts correctly.
-    case 'received_at': return rfc3339(c.receivedAt);
-    case 'transaction_id': return c.transactionId;
-    case 'conversion_id': return c.id;
-    case 'dedup_key': return item.dedupKey;
-    case 'source': return c.source;
-    case 'offer_id': return c.offerId ?? '';
-    case 'event': return c.event;
-    case 'status': return c.status;
+    case 'received_at':
+      return rfc3339(c.receivedAt);
+    case 'transaction_id':
+      return c.transactionId;
+    case 'conversion_id':
+      return c.id;
+    case 'dedup_key':
+      return item.dedupKey;
+    case 'source':
+      return c.source;
+    case 'offer_id':
+      return c.offerId ?? '';
+    case 'event':
+      return c.event;
+    case 'status':
+      return c.status;
     // A number, so SUM() works; a payout that is not a plain decimal is kept as text.
-    case 'payout': return decimalToNumber(c.payout) ?? c.payout ?? '';
-    case 'currency': return c.currency;
-    case 'platform': return click?.platform ?? '';
-    case 'platform_click_id': return click?.platformClickId ?? '';
-    case 'click_id': return c.clickId ?? '';
-    case 'sub1': case 'sub2': case 'sub3': case 'sub4':
+    case 'payout':
+      return decimalToNumber(c.payout) ?? c.payout ?? '';
+    case 'currency':
+      return c.currency;
+    case 'platform':
+      return click?.platform ?? '';
+    case 'platform_click_id':
+      return click?.platformClickId ?? '';
+    case 'click_id':
+      return c.clickId ?? '';
+    case 'sub1':
+    case 'sub2':
+    case 'sub3':
+    case 'sub4':
       // Subs come from the click; a postback without a matched click may carry them itself.
       return click?.subs[column] ?? c.params[column] ?? '';
-    case 'landing_url': return click?.landingUrl ?? '';
+    case 'landing_url':
+      return click?.landingUrl ?? '';
   }
 }
 

@@ -10,13 +10,40 @@ export const SHEETS_SCOPE = 'https://www.googleapis.com/auth/spreadsheets';
 
 /** The column vocabulary: one key per thing a row can show. */
 export const SHEET_COLUMNS = [
-  'received_at', 'transaction_id', 'conversion_id', 'dedup_key', 'source', 'offer_id', 'event', 'status', 'payout', 'currency',
-  'platform', 'platform_click_id', 'click_id', 'sub1', 'sub2', 'sub3', 'sub4', 'landing_url',
+  'received_at',
+  'transaction_id',
+  'conversion_id',
+  'dedup_key',
+  'source',
+  'offer_id',
+  'event',
+  'status',
+  'payout',
+  'currency',
+  'platform',
+  'platform_click_id',
+  'click_id',
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'landing_url',
 ] as const;
 export type SheetColumn = (typeof SHEET_COLUMNS)[number];
 
 export const DEFAULT_COLUMNS: SheetColumn[] = [
-  'received_at', 'transaction_id', 'source', 'offer_id', 'event', 'status', 'payout', 'currency', 'platform', 'platform_click_id', 'click_id', 'dedup_key',
+  'received_at',
+  'transaction_id',
+  'source',
+  'offer_id',
+  'event',
+  'status',
+  'payout',
+  'currency',
+  'platform',
+  'platform_click_id',
+  'click_id',
+  'dedup_key',
 ];
 
 /**
@@ -29,7 +56,10 @@ export const DEDUP_READ_ROWS = 1200;
 export const DEDUP_MAX_READS = 5;
 
 const httpUrl = (what: string) =>
-  z.string().trim().regex(/^https?:\/\/[^\s/]+(?:\/\S*)?$/i, `${what} must be an http:// or https:// URL`);
+  z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s/]+(?:\/\S*)?$/i, `${what} must be an http:// or https:// URL`);
 
 export const sheetsSettingsSchema = z
   .object({
@@ -39,7 +69,12 @@ export const sheetsSettingsSchema = z
       .trim()
       .regex(/^[A-Za-z0-9_-]{10,}$/, 'spreadsheetId is the long id in the sheet URL (/spreadsheets/d/<id>/edit)'),
     /** The tab rows are appended to (its name at the bottom of the sheet). */
-    sheetName: z.string().min(1).max(100).regex(/^[^\u0000-\u001f]+$/, 'sheetName must not contain control characters').default('Sheet1'),
+    sheetName: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[^\u0000-\u001f]+$/, 'sheetName must not contain control characters')
+      .default('Sheet1'),
     /** Columns A, B, C… in this order; keys from SHEET_COLUMNS. */
     columns: z
       .array(z.enum(SHEET_COLUMNS))
@@ -47,9 +82,16 @@ export const sheetsSettingsSchema = z
       .refine((c) => new Set(c).size === c.length, 'columns must not repeat a key')
       .default(DEFAULT_COLUMNS),
     /** At least this many of the newest rows are checked for the dedup_key before appending; 0 = off. */
-    dedupWindowRows: z.number().int().min(0).max(DEDUP_READ_ROWS * DEDUP_MAX_READS).default(1000),
+    dedupWindowRows: z
+      .number()
+      .int()
+      .min(0)
+      .max(DEDUP_READ_ROWS * DEDUP_MAX_READS)
+      .default(1000),
     /** API origin; the connector appends `/v4/spreadsheets/…`. */
-    baseUrl: httpUrl('baseUrl').transform((u) => u.replace(/\/+$/, '')).default(SHEETS_BASE_URL),
+    baseUrl: httpUrl('baseUrl')
+      .transform((u) => u.replace(/\/+$/, ''))
+      .default(SHEETS_BASE_URL),
   })
   .refine((s) => s.dedupWindowRows === 0 || s.columns.includes('dedup_key'), {
     message: 'columns must include dedup_key: it is how a retried delivery finds the row it already wrote (or set dedupWindowRows: 0)',
@@ -67,9 +109,15 @@ function isRsaPrivateKey(pem: string): boolean {
 
 /** The fields of a service-account key file we use; the rest of the file is dropped. */
 const serviceAccountSchema = z.object({
-  client_email: z.string().trim().regex(/^[^@\s]+@[^@\s]+$/, 'client_email must be the service account e-mail'),
+  client_email: z
+    .string()
+    .trim()
+    .regex(/^[^@\s]+@[^@\s]+$/, 'client_email must be the service account e-mail'),
   // Keys pasted through an environment variable often arrive with literal "\n" sequences.
-  private_key: z.string().transform((k) => k.replace(/\\n/g, '\n')).refine(isRsaPrivateKey, 'private_key is not a PEM RSA private key'),
+  private_key: z
+    .string()
+    .transform((k) => k.replace(/\\n/g, '\n'))
+    .refine(isRsaPrivateKey, 'private_key is not a PEM RSA private key'),
   private_key_id: z.string().trim().optional(),
   /** Honoured as given (platforms.md §5.2): google-auth-library's JWT client hard-codes Google's. */
   token_uri: httpUrl('token_uri').default(GOOGLE_TOKEN_URI),

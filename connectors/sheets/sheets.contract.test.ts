@@ -20,7 +20,11 @@ describe('sheets contract (real HttpClient → fake Google)', () => {
   const io = { http, timeoutMs: 2_000 };
   before(async () => {
     fake = await startSheetsFake({
-      publicKey: testKeyPair().publicKey, clientEmail: CLIENT_EMAIL, spreadsheets: { [SPREADSHEET_ID]: ['Log', 'Other'] }, gridRows: 20, now: () => FIXTURE_NOW,
+      publicKey: testKeyPair().publicKey,
+      clientEmail: CLIENT_EMAIL,
+      spreadsheets: { [SPREADSHEET_ID]: ['Log', 'Other'] },
+      gridRows: 20,
+      now: () => FIXTURE_NOW,
     });
   });
   after(async () => {
@@ -43,7 +47,8 @@ describe('sheets contract (real HttpClient → fake Google)', () => {
     assert.equal(kinds(await deliver([item('tx-3', 'key-3')])), 'ok');
     assert.equal(fake.stats.tokensIssued, issued + 1, 'one token exchange for both sends');
     assert.deepEqual(rows().slice(-3), [
-      ['tx-1', 12.5, '=HYPERLINK("http://evil.example","click me")', 'key-1'], ['tx-2', 12.5, '=HYPERLINK("http://evil.example","click me")', 'key-2'],
+      ['tx-1', 12.5, '=HYPERLINK("http://evil.example","click me")', 'key-1'],
+      ['tx-2', 12.5, '=HYPERLINK("http://evil.example","click me")', 'key-2'],
       ['tx-3', 12.5, '=HYPERLINK("http://evil.example","click me")', 'key-3'],
     ]);
     const append = fake.requests.findLast((r) => r.method === 'POST' && r.path.endsWith(':append'));
@@ -74,7 +79,12 @@ describe('sheets contract (real HttpClient → fake Google)', () => {
 
   it('reads the dedup column from the bottom, within the HTTP client capture limit; older rows are not checked', async () => {
     const keyOf = (i: number) => `${String(i).padStart(8, '0')}aaaabbbbccccddddeeeeffff`; // 32 characters, like real keys
-    fake.seed(SPREADSHEET_ID, 'Other', Array.from({ length: 3000 }, (_, i) => ['seeded', 1, '', keyOf(i)]), 999);
+    fake.seed(
+      SPREADSHEET_ID,
+      'Other',
+      Array.from({ length: 3000 }, (_, i) => ['seeded', 1, '', keyOf(i)]),
+      999,
+    );
     const c = ctx({ sheetName: 'Other' });
     const rowsOf = () => fake.rows(SPREADSHEET_ID, 'Other');
     const reads = fake.stats.reads;
@@ -108,7 +118,10 @@ describe('sheets contract (real HttpClient → fake Google)', () => {
     const c = ctx();
     const request = sheets.build([item('tx-h', 'key-h')], c);
     const started = Date.now();
-    await assert.rejects((sheets.send as NonNullable<typeof sheets.send>)(request, { http, timeoutMs: 400 }, c), (e) => e instanceof DeliveryError && e.kind === 'transient');
+    await assert.rejects(
+      (sheets.send as NonNullable<typeof sheets.send>)(request, { http, timeoutMs: 400 }, c),
+      (e) => e instanceof DeliveryError && e.kind === 'transient',
+    );
     assert.ok(Date.now() - started < 2_000);
   });
 
@@ -118,13 +131,20 @@ describe('sheets contract (real HttpClient → fake Google)', () => {
     await rejects(deliver([item('tx', 'k')], ctx({ sheetName: 'Nope' })), 'config', /no such tab/);
     await rejects(deliver([item('tx', 'k')], ctx({ spreadsheetId: '1NoSuchSpreadsheet0000000' })), 'config', /spreadsheet not found/);
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    await rejects(deliver([item('tx', 'k')], ctx({}, { ...keyFileFixture(fake.tokenUri), private_key: other })), 'auth', /invalid_grant.*Invalid JWT Signature/);
+    await rejects(
+      deliver([item('tx', 'k')], ctx({}, { ...keyFileFixture(fake.tokenUri), private_key: other })),
+      'auth',
+      /invalid_grant.*Invalid JWT Signature/,
+    );
     await rejects(deliver([item('tx', 'k')], ctx({}, keyFileFixture(fake.tokenUri, 'someone@else.iam.gserviceaccount.com'))), 'auth', /invalid_client/);
   });
 
   it('verify: the key, the share and the tab', async () => {
     await sheets.verify?.(io, ctx());
-    await assert.rejects(sheets.verify?.(io, ctx({ sheetName: 'Missing' })) as Promise<void>, (e) => e instanceof DeliveryError && e.kind === 'config' && /tabs: Log, Other/.test(e.message));
+    await assert.rejects(
+      sheets.verify?.(io, ctx({ sheetName: 'Missing' })) as Promise<void>,
+      (e) => e instanceof DeliveryError && e.kind === 'config' && /tabs: Log, Other/.test(e.message),
+    );
   });
 
   it('never sent the private key or the access token anywhere but their own requests', () => {

@@ -15,11 +15,14 @@ before(async () => {
   fake = await startSheetsFake({ publicKey: testKeyPair().publicKey, clientEmail: EMAIL, spreadsheets: { [SPREADSHEET_ID]: ['Log'] } });
   gw = await startTestGateway({
     configOverrides: {
-      destinations: [{
-        id: 'log', connector: 'sheets',
-        settings: { spreadsheetId: SPREADSHEET_ID, sheetName: 'Log', baseUrl: fake.url, columns: COLUMNS },
-        credentials: keyFileFixture(fake.tokenUri, EMAIL),
-      }],
+      destinations: [
+        {
+          id: 'log',
+          connector: 'sheets',
+          settings: { spreadsheetId: SPREADSHEET_ID, sheetName: 'Log', baseUrl: fake.url, columns: COLUMNS },
+          credentials: keyFileFixture(fake.tokenUri, EMAIL),
+        },
+      ],
     },
   });
 });
@@ -35,10 +38,19 @@ test('a postback becomes one row with the configured columns', async () => {
   const pb = await gw.postback({ click_id: clickId, payout: '7.25', tx_id: 'tx-sheet-e2e-1' });
   const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
 
-  assert.deepEqual(rowsFor('tx-sheet-e2e-1'), [[
-    new Date(detail.received_at).toISOString(), 'tx-sheet-e2e-1', 7.25, 'USD', 'google', 'EAIaIQ-e2e', '=IMPORTXML("http://x")', 'approved',
-    detail.deliveries[0].dedup_key,
-  ]]);
+  assert.deepEqual(rowsFor('tx-sheet-e2e-1'), [
+    [
+      new Date(detail.received_at).toISOString(),
+      'tx-sheet-e2e-1',
+      7.25,
+      'USD',
+      'google',
+      'EAIaIQ-e2e',
+      '=IMPORTXML("http://x")',
+      'approved',
+      detail.deliveries[0].dedup_key,
+    ],
+  ]);
   const recorded = JSON.stringify(detail.deliveries[0].attempts[0].request);
   assert.ok(!/ya29|PRIVATE KEY/.test(recorded), 'neither the access token nor the key is recorded');
 });
@@ -53,7 +65,10 @@ test('a delivery retried after a lost append answer does not add a second row', 
   assert.equal(rowsFor('tx-sheet-e2e-2').length, 1);
   assert.equal(fake.stats.appends, appends + 1, 'the retry found the row and did not append');
   const attempts = detail.deliveries[0].attempts.map((a: any) => [a.outcome, a.error_kind]);
-  assert.deepEqual(attempts, [['failed', 'transient'], ['succeeded', null]]);
+  assert.deepEqual(attempts, [
+    ['failed', 'transient'],
+    ['succeeded', null],
+  ]);
   assert.match(detail.deliveries[0].attempts[1].note, /already in the sheet/);
   assert.equal(detail.deliveries[0].attempts[1].error_message, null);
 });

@@ -12,7 +12,10 @@ import { SHEET_COLUMNS, sheetsCredentialsSchema, sheetsSettingsSchema } from './
 import { signAssertion } from './token';
 
 const res = (status: number, body: unknown, headers: Record<string, string> = {}): PlatformResponse => ({
-  status, headers, body: typeof body === 'string' ? body : JSON.stringify(body), durationMs: 2,
+  status,
+  headers,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  durationMs: 2,
 });
 const kindOf = (o: ItemOutcome) => (o.ok ? 'ok' : o.error.kind);
 const kinds = (o: Outcome) => (Array.isArray(o) ? o.map(kindOf) : kindOf(o));
@@ -20,18 +23,42 @@ const kinds = (o: Outcome) => (Array.isArray(o) ? o.map(kindOf) : kindOf(o));
 describe('sheets rows', () => {
   it('default columns', () => {
     assert.deepEqual(rowFor(itemFixture(), contextFixture().settings.columns), [
-      '2026-01-15T11:59:00.000Z', 'tx-sheet-1', 'organic-partner', '42', 'conversion', 'approved', 12.5, 'USD', 'google',
-      'Cj0KCQ-gclid', 'b123456789abcdef0123456789abcdef', 'aaaabbbbccccddddeeeeffff00001111',
+      '2026-01-15T11:59:00.000Z',
+      'tx-sheet-1',
+      'organic-partner',
+      '42',
+      'conversion',
+      'approved',
+      12.5,
+      'USD',
+      'google',
+      'Cj0KCQ-gclid',
+      'b123456789abcdef0123456789abcdef',
+      'aaaabbbbccccddddeeeeffff00001111',
     ]);
   });
 
   it('every column; partner text verbatim (RAW: a formula stays text); subs fall back to the postback', () => {
     const row = rowFor(itemFixture(), SHEET_COLUMNS);
     assert.deepEqual(Object.fromEntries(SHEET_COLUMNS.map((c, i) => [c, row[i]])), {
-      received_at: '2026-01-15T11:59:00.000Z', transaction_id: 'tx-sheet-1', conversion_id: 'conv_s1', dedup_key: 'aaaabbbbccccddddeeeeffff00001111',
-      source: 'organic-partner', offer_id: '42', event: 'conversion', status: 'approved', payout: 12.5, currency: 'USD', platform: 'google',
-      platform_click_id: 'Cj0KCQ-gclid', click_id: 'b123456789abcdef0123456789abcdef', sub1: '=HYPERLINK("http://evil.example","click me")',
-      sub2: 'adset 3', sub3: 'from-postback', sub4: '', landing_url: 'https://go.example/c/partner-a?gclid=Cj0KCQ-gclid',
+      received_at: '2026-01-15T11:59:00.000Z',
+      transaction_id: 'tx-sheet-1',
+      conversion_id: 'conv_s1',
+      dedup_key: 'aaaabbbbccccddddeeeeffff00001111',
+      source: 'organic-partner',
+      offer_id: '42',
+      event: 'conversion',
+      status: 'approved',
+      payout: 12.5,
+      currency: 'USD',
+      platform: 'google',
+      platform_click_id: 'Cj0KCQ-gclid',
+      click_id: 'b123456789abcdef0123456789abcdef',
+      sub1: '=HYPERLINK("http://evil.example","click me")',
+      sub2: 'adset 3',
+      sub3: 'from-postback',
+      sub4: '',
+      landing_url: 'https://go.example/c/partner-a?gclid=Cj0KCQ-gclid',
     });
   });
 
@@ -42,7 +69,16 @@ describe('sheets rows', () => {
     assert.deepEqual(rowFor(itemFixture(conversionFixture({ payout: '1e3' })), ['payout']), ['1e3']);
   });
 
-  const letters: Array<[number, string]> = [[0, 'A'], [11, 'L'], [25, 'Z'], [26, 'AA'], [51, 'AZ'], [52, 'BA'], [701, 'ZZ'], [702, 'AAA']];
+  const letters: Array<[number, string]> = [
+    [0, 'A'],
+    [11, 'L'],
+    [25, 'Z'],
+    [26, 'AA'],
+    [51, 'AZ'],
+    [52, 'BA'],
+    [701, 'ZZ'],
+    [702, 'AAA'],
+  ];
   for (const [i, want] of letters) it(`column ${i} → ${want}`, () => assert.equal(columnLetter(i), want));
 
   it('quotes sheet names for A1 notation', () => {
@@ -50,21 +86,40 @@ describe('sheets rows', () => {
     assert.equal(quoteSheet("Bob's log"), "'Bob''s log'");
   });
 
-  const ranges: Array<[string, number | null]> = [['Log!L1:L1000', 1000], ["'My log'!L1:L1012", 1012], ['Log!L7', 7], ['Log!L:L', null], ['nonsense', null]];
+  const ranges: Array<[string, number | null]> = [
+    ['Log!L1:L1000', 1000],
+    ["'My log'!L1:L1012", 1012],
+    ['Log!L7', 7],
+    ['Log!L:L', null],
+    ['nonsense', null],
+  ];
   for (const [range, want] of ranges) it(`last row of ${range} → ${want}`, () => assert.equal(lastRowOf(range), want));
 });
 
 describe('sheets build', () => {
   it('one append of several rows, RAW and INSERT_ROWS, no credentials in the request', () => {
-    const items = [itemFixture(), itemFixture(conversionFixture({ transactionId: 'tx-2' }), { deliveryId: 'd2', dedupKey: 'k2' }), itemFixture(undefined, { deliveryId: 'd3' })];
+    const items = [
+      itemFixture(),
+      itemFixture(conversionFixture({ transactionId: 'tx-2' }), { deliveryId: 'd2', dedupKey: 'k2' }),
+      itemFixture(undefined, { deliveryId: 'd3' }),
+    ];
     const ctx = contextFixture({ sheetName: 'My log', columns: ['transaction_id', 'dedup_key'] });
     const req = sheets.build(items, ctx);
     assert.equal(req.method, 'POST');
-    assert.equal(req.url, `https://sheets.googleapis.com/v4/spreadsheets/${SPREADSHEET_ID}/values/'My%20log'!A%3AB:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS`);
+    assert.equal(
+      req.url,
+      `https://sheets.googleapis.com/v4/spreadsheets/${SPREADSHEET_ID}/values/'My%20log'!A%3AB:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS`,
+    );
     assert.equal(appendUrl(ctx.settings), req.url);
     assert.deepEqual(req.headers, { 'content-type': 'application/json' });
     // The third item repeats the first one's key: one row.
-    assert.deepEqual(JSON.parse(req.body as string), { majorDimension: 'ROWS', values: [['tx-sheet-1', 'aaaabbbbccccddddeeeeffff00001111'], ['tx-2', 'k2']] });
+    assert.deepEqual(JSON.parse(req.body as string), {
+      majorDimension: 'ROWS',
+      values: [
+        ['tx-sheet-1', 'aaaabbbbccccddddeeeeffff00001111'],
+        ['tx-2', 'k2'],
+      ],
+    });
     assert.ok(!JSON.stringify(req).includes('PRIVATE KEY'));
   });
 
@@ -85,12 +140,22 @@ describe('sheets classify', () => {
     ['200 without updates', res(200, '{}'), 'transient'],
     ['all already present (nothing appended)', res(200, '{}', { [PRESENT_HEADER]: 'aaaabbbbccccddddeeeeffff00001111,k2' }), 'ok'],
     ['one present, one appended', res(200, appended(1), { [PRESENT_HEADER]: 'k2' }), ['ok', 'ok']],
-    ['one present, append refused by quota', res(429, { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded' } }, { [PRESENT_HEADER]: 'k2' }), ['rate_limited', 'ok']],
+    [
+      'one present, append refused by quota',
+      res(429, { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded' } }, { [PRESENT_HEADER]: 'k2' }),
+      ['rate_limited', 'ok'],
+    ],
     ['403 not shared', res(403, { error: { code: 403, status: 'PERMISSION_DENIED', message: 'The caller does not have permission' } }), 'auth'],
     ['401', res(401, { error: { code: 401, status: 'UNAUTHENTICATED', message: 'bad token' } }), 'auth'],
     ['404 spreadsheet', res(404, { error: { code: 404, status: 'NOT_FOUND', message: 'Requested entity was not found.' } }), 'config'],
     ['400 unknown tab', res(400, { error: { code: 400, status: 'INVALID_ARGUMENT', message: 'Unable to parse range: Nope!A:L' } }), 'config'],
-    ['400 other', res(400, { error: { code: 400, status: 'INVALID_ARGUMENT', message: 'Your input contains more than the maximum of 50000 characters in a single cell.' } }), 'payload'],
+    [
+      '400 other',
+      res(400, {
+        error: { code: 400, status: 'INVALID_ARGUMENT', message: 'Your input contains more than the maximum of 50000 characters in a single cell.' },
+      }),
+      'payload',
+    ],
     ['503 html', res(503, '<html>unavailable</html>'), 'transient'],
     ['429 with Retry-After', res(429, '', { 'retry-after': '20' }), 'rate_limited'],
   ];
@@ -115,11 +180,19 @@ describe('sheets classify', () => {
 
 describe('sheets errors tables', () => {
   const statuses: Array<[number, string | undefined, string | undefined, string]> = [
-    [401, 'UNAUTHENTICATED', undefined, 'auth'], [403, 'PERMISSION_DENIED', undefined, 'auth'], [404, 'NOT_FOUND', undefined, 'config'],
-    [400, 'FAILED_PRECONDITION', undefined, 'config'], [429, 'RESOURCE_EXHAUSTED', undefined, 'rate_limited'], [503, 'UNAVAILABLE', undefined, 'transient'],
-    [500, 'INTERNAL', undefined, 'transient'], [400, 'INVALID_ARGUMENT', 'Unable to parse range: X!A1', 'config'], [400, 'INVALID_ARGUMENT', 'bad cell', 'payload'],
+    [401, 'UNAUTHENTICATED', undefined, 'auth'],
+    [403, 'PERMISSION_DENIED', undefined, 'auth'],
+    [404, 'NOT_FOUND', undefined, 'config'],
+    [400, 'FAILED_PRECONDITION', undefined, 'config'],
+    [429, 'RESOURCE_EXHAUSTED', undefined, 'rate_limited'],
+    [503, 'UNAVAILABLE', undefined, 'transient'],
+    [500, 'INTERNAL', undefined, 'transient'],
+    [400, 'INVALID_ARGUMENT', 'Unable to parse range: X!A1', 'config'],
+    [400, 'INVALID_ARGUMENT', 'bad cell', 'payload'],
     // Default: by HTTP status, else retry.
-    [418, 'SOMETHING_NEW', undefined, 'payload'], [502, undefined, undefined, 'transient'], [200, undefined, undefined, 'transient'],
+    [418, 'SOMETHING_NEW', undefined, 'payload'],
+    [502, undefined, undefined, 'transient'],
+    [200, undefined, undefined, 'transient'],
   ];
   for (const [http, status, message, kind] of statuses) {
     it(`Sheets ${http} ${status ?? '-'} ${message ?? ''} → ${kind}`, () => {
@@ -127,8 +200,12 @@ describe('sheets errors tables', () => {
     });
   }
   const tokens: Array<[number, unknown, string]> = [
-    [400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }, 'auth'], [401, { error: 'invalid_client' }, 'auth'],
-    [400, { error: 'invalid_scope' }, 'config'], [429, 'slow down', 'rate_limited'], [503, '', 'transient'], [400, { error: 'new_thing' }, 'payload'],
+    [400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }, 'auth'],
+    [401, { error: 'invalid_client' }, 'auth'],
+    [400, { error: 'invalid_scope' }, 'config'],
+    [429, 'slow down', 'rate_limited'],
+    [503, '', 'transient'],
+    [400, { error: 'new_thing' }, 'payload'],
   ];
   for (const [status, body, kind] of tokens) {
     it(`token endpoint ${status} ${JSON.stringify(body)} → ${kind}`, () => assert.equal(tokenError(res(status, body)).kind, kind));
@@ -142,7 +219,11 @@ describe('sheets credentials and settings', () => {
     assert.deepEqual(JSON.parse(Buffer.from(h, 'base64url').toString()), { alg: 'RS256', typ: 'JWT', kid: '0123456789abcdef0123456789abcdef01234567' });
     const iat = FIXTURE_NOW / 1000;
     assert.deepEqual(JSON.parse(Buffer.from(c, 'base64url').toString()), {
-      iss: CLIENT_EMAIL, scope: 'https://www.googleapis.com/auth/spreadsheets', aud: 'http://127.0.0.1:9/token', iat, exp: iat + 3600,
+      iss: CLIENT_EMAIL,
+      scope: 'https://www.googleapis.com/auth/spreadsheets',
+      aud: 'http://127.0.0.1:9/token',
+      iat,
+      exp: iat + 3600,
     });
     assert.ok(verify('RSA-SHA256', Buffer.from(`${h}.${c}`), testKeyPair().publicKey, Buffer.from(s, 'base64url')));
   });
@@ -181,6 +262,9 @@ describe('sheets credentials and settings', () => {
 
   it('is registered under its folder name', () => assert.equal(createRegistry(connectors).get('sheets'), sheets));
   it('DeliveryError is what build throws on an empty batch', () => {
-    assert.throws(() => sheets.build([], contextFixture()), (e) => e instanceof DeliveryError && e.kind === 'payload');
+    assert.throws(
+      () => sheets.build([], contextFixture()),
+      (e) => e instanceof DeliveryError && e.kind === 'payload',
+    );
   });
 });

@@ -72,7 +72,10 @@ export function classifyTiktok(res: PlatformResponse, items: readonly DeliveryIt
   const envelope = parseEnvelope(res.body);
   if (!envelope) {
     // No code, no verdict. Retrying is safe: event_id makes TikTok collapse a repeat.
-    return { ok: false, error: new DeliveryError('transient', `TikTok answered HTTP ${res.status} without a readable {code}${snippet(res.body)}`, { status: res.status }) };
+    return {
+      ok: false,
+      error: new DeliveryError('transient', `TikTok answered HTTP ${res.status} without a readable {code}${snippet(res.body)}`, { status: res.status }),
+    };
   }
   const { code, message } = envelope;
   const { verdict, meaning } = tiktokVerdict(code);

@@ -8,8 +8,21 @@ export const TIKTOK_BASE_URL = 'https://business-api.tiktok.com';
  * other name is sent as a custom event, which TikTok reports but cannot optimise for.
  */
 export const TIKTOK_STANDARD_EVENTS = [
-  'AddPaymentInfo', 'AddToCart', 'AddToWishlist', 'ClickButton', 'CompletePayment', 'CompleteRegistration', 'Contact',
-  'Download', 'InitiateCheckout', 'PlaceAnOrder', 'Search', 'SubmitForm', 'Subscribe', 'ViewContent', 'Lead',
+  'AddPaymentInfo',
+  'AddToCart',
+  'AddToWishlist',
+  'ClickButton',
+  'CompletePayment',
+  'CompleteRegistration',
+  'Contact',
+  'Download',
+  'InitiateCheckout',
+  'PlaceAnOrder',
+  'Search',
+  'SubmitForm',
+  'Subscribe',
+  'ViewContent',
+  'Lead',
 ] as const;
 
 const eventName = z.string().trim().min(1, 'event name must not be empty').max(100);

@@ -29,7 +29,9 @@ describe('tiktok contract (real HttpClient → TikTok fake)', () => {
 
   async function send(step: TiktokStep | null, opts: { settings?: Record<string, unknown>; timeoutMs?: number; items?: number } = {}): Promise<Outcome> {
     if (step) fake.enqueue(step);
-    const items = Array.from({ length: opts.items ?? 1 }, (_, i) => tiktokItem(tiktokConversion({ transactionId: `tx-${i}` }), { dedupKey: `dk-c-${fake.requests.length}-${i}` }));
+    const items = Array.from({ length: opts.items ?? 1 }, (_, i) =>
+      tiktokItem(tiktokConversion({ transactionId: `tx-${i}` }), { dedupKey: `dk-c-${fake.requests.length}-${i}` }),
+    );
     const ctx = tiktokContext({ baseUrl: fake.url, ...opts.settings });
     const request = tiktok.build(items, ctx);
     try {
@@ -91,16 +93,23 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
     fake = await startTiktokFake({ accessToken: TIKTOK_TOKEN, pixelCode: TIKTOK_PIXEL });
     gw = await startTestGateway({
       configOverrides: {
-        destinations: [{
-          id: 'tt', connector: 'tiktok', filters: { platforms: ['tiktok'] },
-          settings: { baseUrl: fake.url, pixelCode: TIKTOK_PIXEL, eventMap: { lead: 'SubmitForm' } },
-          credentials: { accessToken: TIKTOK_TOKEN },
-        }, {
-          // Only for POST /v1/destinations/:id/test: the filter matches no real conversion.
-          id: 'tt-test', connector: 'tiktok', filters: { events: ['never'] },
-          settings: { baseUrl: fake.url, pixelCode: TIKTOK_PIXEL, testEventCode: 'TEST42' },
-          credentials: { accessToken: TIKTOK_TOKEN },
-        }],
+        destinations: [
+          {
+            id: 'tt',
+            connector: 'tiktok',
+            filters: { platforms: ['tiktok'] },
+            settings: { baseUrl: fake.url, pixelCode: TIKTOK_PIXEL, eventMap: { lead: 'SubmitForm' } },
+            credentials: { accessToken: TIKTOK_TOKEN },
+          },
+          {
+            // Only for POST /v1/destinations/:id/test: the filter matches no real conversion.
+            id: 'tt-test',
+            connector: 'tiktok',
+            filters: { events: ['never'] },
+            settings: { baseUrl: fake.url, pixelCode: TIKTOK_PIXEL, testEventCode: 'TEST42' },
+            credentials: { accessToken: TIKTOK_TOKEN },
+          },
+        ],
       },
     });
   });
@@ -134,7 +143,11 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
 
   it('a landing-page script that posts only its URL: the ttclid in landing_url reaches TikTok', async () => {
     const page = 'https://landing.example.com/offer?ttclid=TT-only-in-url&utm_source=tiktok';
-    const res = await fetch(`${gw.url}/v1/clicks`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': UA }, body: JSON.stringify({ landing_url: page }) });
+    const res = await fetch(`${gw.url}/v1/clicks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': UA },
+      body: JSON.stringify({ landing_url: page }),
+    });
     assert.equal(res.status, 201);
     const { click_id: clickId } = (await res.json()) as { click_id: string };
     const pb = await gw.postback({ click_id: clickId, payout: '4', tx_id: 'tx-tt-e2e-url' });
@@ -148,7 +161,14 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
 
   it('a postback with email, phone and a customer id: TikTok gets them hashed its way (email lower-cased, phone E.164), never raw', async () => {
     const clickId = await gw.click('demo', { ttclid: `${TTCLID}-ids` }, { 'user-agent': UA });
-    const pb = await gw.postback({ click_id: clickId, payout: '7', tx_id: 'tx-tt-e2e-ids', email: ' Al.Ice+Apple@Example.Com ', phone: '+1 (555) 444-1234', external_id: 'Cust-42' });
+    const pb = await gw.postback({
+      click_id: clickId,
+      payout: '7',
+      tx_id: 'tx-tt-e2e-ids',
+      email: ' Al.Ice+Apple@Example.Com ',
+      phone: '+1 (555) 444-1234',
+      external_id: 'Cust-42',
+    });
     assert.equal(pb.status, 200, JSON.stringify(pb.body));
     const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
     await fake.waitForAccepted(1);
@@ -167,8 +187,24 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
   });
 
   it('the fake refuses an email that is not SHA-256 hex', async () => {
-    const body = { event_source: 'web', event_source_id: TIKTOK_PIXEL, data: [{ event: 'CompletePayment', event_time: Math.floor(Date.now() / 1000), event_id: 'e-raw', user: { email: 'jane@example.com' }, properties: { order_id: 'o' } }] };
-    const res = await fetch(`${fake.url}/open_api/v1.3/event/track/`, { method: 'POST', headers: { 'access-token': TIKTOK_TOKEN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const body = {
+      event_source: 'web',
+      event_source_id: TIKTOK_PIXEL,
+      data: [
+        {
+          event: 'CompletePayment',
+          event_time: Math.floor(Date.now() / 1000),
+          event_id: 'e-raw',
+          user: { email: 'jane@example.com' },
+          properties: { order_id: 'o' },
+        },
+      ],
+    };
+    const res = await fetch(`${fake.url}/open_api/v1.3/event/track/`, {
+      method: 'POST',
+      headers: { 'access-token': TIKTOK_TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const answer = (await res.json()) as { code: number; message: string };
     assert.equal(answer.code, 40002);
     assert.match(answer.message, /user\.email must be SHA-256 hex/);
@@ -181,7 +217,10 @@ describe('tiktok end to end (gateway → TikTok fake)', () => {
     const pb = await gw.postback({ click_id: clickId, payout: '3', tx_id: 'tx-tt-e2e-2', event: 'lead' });
     const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
     const attempts = attemptLog(detail);
-    assert.deepEqual(attempts.map((a: { error_kind: string | null }) => a.error_kind), ['transient', 'rate_limited', null]);
+    assert.deepEqual(
+      attempts.map((a: { error_kind: string | null }) => a.error_kind),
+      ['transient', 'rate_limited', null],
+    );
     const sent = fake.requests.slice(before).map((r) => JSON.parse(r.body).data[0].event_id);
     assert.deepEqual(sent, Array(3).fill(detail.deliveries[0].dedup_key));
     const accepted = fake.accepted.filter((e) => e.order_id === 'tx-tt-e2e-2');

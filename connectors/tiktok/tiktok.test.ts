@@ -27,21 +27,30 @@ describe('tiktok build', () => {
     assert.deepEqual(JSON.parse(r.body as string), {
       event_source: 'web',
       event_source_id: TIKTOK_PIXEL,
-      data: [{
-        event: 'CompletePayment',
-        event_time: (FIXTURE_NOW - 60_000) / 1000,
-        event_id: 'dk_tt_conv_01',
-        user: { ttclid: TTCLID, ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11; Linux x86_64)' },
-        properties: { order_id: 'tx-9f8e', value: 12.5, currency: 'USD' },
-        page: { url: `https://shop.example/landing?ttclid=${TTCLID}`, referrer: 'https://news.example/' },
-      }],
+      data: [
+        {
+          event: 'CompletePayment',
+          event_time: (FIXTURE_NOW - 60_000) / 1000,
+          event_id: 'dk_tt_conv_01',
+          user: { ttclid: TTCLID, ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11; Linux x86_64)' },
+          properties: { order_id: 'tx-9f8e', value: 12.5, currency: 'USD' },
+          page: { url: `https://shop.example/landing?ttclid=${TTCLID}`, referrer: 'https://news.example/' },
+        },
+      ],
     });
   });
 
   it('batches items in order, one data entry each, with their own event_id', () => {
     const items = [1, 2, 3].map((n) => tiktokItem(tiktokConversion({ transactionId: `tx-${n}`, payout: `${n}.00` }), { dedupKey: `dk-${n}` }));
     const body = JSON.parse(tiktok.build(items, tiktokContext()).body as string);
-    assert.deepEqual(body.data.map((e: { event_id: string; properties: { value: number } }) => [e.event_id, e.properties.value]), [['dk-1', 1], ['dk-2', 2], ['dk-3', 3]]);
+    assert.deepEqual(
+      body.data.map((e: { event_id: string; properties: { value: number } }) => [e.event_id, e.properties.value]),
+      [
+        ['dk-1', 1],
+        ['dk-2', 2],
+        ['dk-3', 3],
+      ],
+    );
   });
 
   it('omits value and currency without a payout, and page without a landing URL', () => {
@@ -84,16 +93,31 @@ describe('tiktok build', () => {
   });
 
   it('refuses an empty batch', () => {
-    assert.throws(() => tiktok.build([], tiktokContext()), (e) => e instanceof DeliveryError && e.kind === 'payload');
+    assert.throws(
+      () => tiktok.build([], tiktokContext()),
+      (e) => e instanceof DeliveryError && e.kind === 'payload',
+    );
   });
 });
 
 describe('tiktok validate', () => {
   const noClick = clickFixture({ platformClickIds: {}, ip: null, userAgent: null });
-  const cases: Array<{ name: string; conv?: Parameters<typeof tiktokConversion>[0]; settings?: Record<string, unknown>; test?: boolean; now?: number; error: RegExp | null }> = [
+  const cases: Array<{
+    name: string;
+    conv?: Parameters<typeof tiktokConversion>[0];
+    settings?: Record<string, unknown>;
+    test?: boolean;
+    now?: number;
+    error: RegExp | null;
+  }> = [
     { name: 'a ttclid click passes', error: null },
     { name: 'no ttclid but ip/UA passes (TikTok matches on them)', conv: { click: clickFixture({ platformClickIds: {} }) }, error: null },
-    { name: 'no ttclid with requireTtclid fails', conv: { click: clickFixture({ platformClickIds: {} }) }, settings: { requireTtclid: true }, error: /requireTtclid/ },
+    {
+      name: 'no ttclid with requireTtclid fails',
+      conv: { click: clickFixture({ platformClickIds: {} }) },
+      settings: { requireTtclid: true },
+      error: /requireTtclid/,
+    },
     { name: 'nothing to match on fails', conv: { click: noClick }, error: /nothing TikTok can match on/ },
     { name: 'unmatched conversion fails', conv: { click: null, matched: false }, error: /nothing TikTok can match on/ },
     { name: 'unknown currency fails', conv: { currency: 'XXX' }, error: /ISO 4217/ },
@@ -124,13 +148,28 @@ describe('tiktok validate', () => {
 
 describe('tiktok classify', () => {
   const one = (body: unknown, status = 200, headers: Record<string, string> = {}) => tiktok.classify(res(body, status, headers), req(), [tiktokItem()]);
-  const cases: Array<{ name: string; body: unknown; status?: number; headers?: Record<string, string>; kind: string | null; code?: string; retryAfterMs?: number }> = [
+  const cases: Array<{
+    name: string;
+    body: unknown;
+    status?: number;
+    headers?: Record<string, string>;
+    kind: string | null;
+    code?: string;
+    retryAfterMs?: number;
+  }> = [
     { name: 'code 0', body: { code: 0, message: 'OK', request_id: 'r1', data: {} }, kind: null },
     { name: 'duplicated request 40050 is recorded', body: { code: 40050, message: 'dup' }, kind: null },
     { name: '40100 app rate limit', body: { code: 40100, message: 'Too many requests' }, kind: 'rate_limited', code: '40100' },
     { name: '40016 app rate limit', body: { code: 40016, message: 'limit' }, kind: 'rate_limited', code: '40016' },
     { name: '40133 advertiser QPS', body: { code: 40133, message: 'qps' }, kind: 'rate_limited', code: '40133' },
-    { name: '40132 pixel QPS with Retry-After', body: { code: 40132, message: 'qps' }, headers: { 'retry-after': '3' }, kind: 'rate_limited', code: '40132', retryAfterMs: 3000 },
+    {
+      name: '40132 pixel QPS with Retry-After',
+      body: { code: 40132, message: 'qps' },
+      headers: { 'retry-after': '3' },
+      kind: 'rate_limited',
+      code: '40132',
+      retryAfterMs: 3000,
+    },
     { name: '40102 token expired', body: { code: 40102, message: 'expired' }, kind: 'auth', code: '40102' },
     { name: '40104 token empty', body: { code: 40104, message: 'empty' }, kind: 'auth', code: '40104' },
     { name: '40105 token invalid', body: { code: 40105, message: 'invalid' }, kind: 'auth', code: '40105' },
@@ -184,7 +223,10 @@ describe('tiktok classify', () => {
   it('20001 without per-event detail records every item with a note', () => {
     const items = [tiktokItem(), tiktokItem(undefined, { dedupKey: 'other' })];
     const out = tiktok.classify(res({ code: 20001, message: 'Partial success', data: {} }), req(), items) as ItemOutcome[];
-    assert.deepEqual(out, items.map(() => ({ ok: true, note: 'TikTok code 20001 (partial success): Partial success' })));
+    assert.deepEqual(
+      out,
+      items.map(() => ({ ok: true, note: 'TikTok code 20001 (partial success): Partial success' })),
+    );
   });
 
   it('error messages carry the TikTok code and message, never the token', () => {
@@ -202,7 +244,12 @@ describe('tiktok settings and credentials', () => {
   };
   it('applies defaults', () => {
     assert.deepEqual(tiktokSettingsSchema.parse({ pixelCode: TIKTOK_PIXEL }), {
-      baseUrl: 'https://business-api.tiktok.com', pixelCode: TIKTOK_PIXEL, eventMap: {}, defaultEvent: 'CompletePayment', testAllEvents: false, requireTtclid: false,
+      baseUrl: 'https://business-api.tiktok.com',
+      pixelCode: TIKTOK_PIXEL,
+      eventMap: {},
+      defaultEvent: 'CompletePayment',
+      testAllEvents: false,
+      requireTtclid: false,
     });
   });
   it('rejects a missing or malformed pixel code', () => {

@@ -1,4 +1,11 @@
-import { DeliveryError, type ClickRecord, type ConnectorContext, type ConversionRecord, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
+import {
+  DeliveryError,
+  type ClickRecord,
+  type ConnectorContext,
+  type ConversionRecord,
+  type DeliveryItem,
+  type PlatformRequest,
+} from '../../src/connector-kit';
 import { rfc3339, unixSeconds } from '../_shared/time';
 import type { WebhookCredentials, WebhookSettings } from './schema';
 import { webhookHeaders } from './sign';
@@ -71,14 +78,33 @@ export function conversionData(c: ConversionRecord, options: { includeClientData
   const click = c.click;
   return {
     conversion: {
-      id: c.id, source: c.source, transaction_id: c.transactionId, event: c.event, status: c.status, payout: c.payout,
-      currency: c.currency, offer_id: c.offerId, click_id: c.clickId, matched: c.matched, params: c.params, received_at: rfc3339(c.receivedAt),
+      id: c.id,
+      source: c.source,
+      transaction_id: c.transactionId,
+      event: c.event,
+      status: c.status,
+      payout: c.payout,
+      currency: c.currency,
+      offer_id: c.offerId,
+      click_id: c.clickId,
+      matched: c.matched,
+      params: c.params,
+      received_at: rfc3339(c.receivedAt),
     },
     click: click
       ? {
-          id: click.id, link: click.link, platform: click.platform, platform_click_param: click.platformClickParam,
-          platform_click_id: click.platformClickId, platform_click_ids: click.platformClickIds, referrer: click.referrer,
-          landing_url: click.landingUrl, subs: click.subs, fbc: click.fbc, fbp: click.fbp, created_at: rfc3339(click.createdAt),
+          id: click.id,
+          link: click.link,
+          platform: click.platform,
+          platform_click_param: click.platformClickParam,
+          platform_click_id: click.platformClickId,
+          platform_click_ids: click.platformClickIds,
+          referrer: click.referrer,
+          landing_url: click.landingUrl,
+          subs: click.subs,
+          fbc: click.fbc,
+          fbp: click.fbp,
+          created_at: rfc3339(click.createdAt),
           ...(options.includeClientData ? { ip: click.ip, user_agent: click.userAgent } : {}),
         }
       : null,

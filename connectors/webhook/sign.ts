@@ -57,7 +57,13 @@ export type VerifyResult = { ok: true; id: string; timestamp: number } | { ok: f
  * the timestamp is within `toleranceSeconds` of `now` (epoch ms), and one of the space-separated
  * `v1,` signatures matches, compared in constant time.
  */
-export function verifyWebhookSignature(secret: string, headers: HeaderBag, body: string, now: number = Date.now(), toleranceSeconds = WEBHOOK_TOLERANCE_SECONDS): VerifyResult {
+export function verifyWebhookSignature(
+  secret: string,
+  headers: HeaderBag,
+  body: string,
+  now: number = Date.now(),
+  toleranceSeconds = WEBHOOK_TOLERANCE_SECONDS,
+): VerifyResult {
   const key = decodeWebhookSecret(secret);
   if (!key) return { ok: false, reason: 'secret is not whsec_<base64 of 24–64 bytes>' };
   const get = (name: string): string | undefined => {

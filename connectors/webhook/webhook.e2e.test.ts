@@ -93,7 +93,10 @@ describe('webhook end to end (gateway → receiver)', () => {
     const detail = await waitForDeliveries(gw, pb.body.conversion_id, 'succeeded');
     const sent = receiver.requests.slice(before);
     assert.equal(sent.length, 3);
-    assert.deepEqual(sent.map((r) => r.headers['webhook-id']), Array(3).fill(detail.deliveries[0].dedup_key));
+    assert.deepEqual(
+      sent.map((r) => r.headers['webhook-id']),
+      Array(3).fill(detail.deliveries[0].dedup_key),
+    );
     assert.equal(new Set(sent.map((r) => r.body)).size, 1, 'same body on every attempt');
     assert.equal(receiver.seen.get(detail.deliveries[0].dedup_key), 1, 'only the last one reached verification');
     assert.equal(receiver.accepted.filter((a) => a.payload.data.conversion.transaction_id === 'tx-wh-2').length, 1);

@@ -51,7 +51,14 @@ describe('verifyWebhookSignature', () => {
   const body = '{"id":"abc","type":"conversion.received"}';
   const headers = { 'webhook-id': 'abc', 'webhook-timestamp': String(NOW_S), 'webhook-signature': signWebhook(WEBHOOK_SECRET, 'abc', NOW_S, body) };
   const other = generateWebhookSecret();
-  const cases: Array<{ name: string; secret?: string; headers?: Record<string, string | string[] | undefined>; body?: string; now?: number; want: true | string }> = [
+  const cases: Array<{
+    name: string;
+    secret?: string;
+    headers?: Record<string, string | string[] | undefined>;
+    body?: string;
+    now?: number;
+    want: true | string;
+  }> = [
     { name: 'valid', want: true },
     { name: 'header names are case-insensitive', headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toUpperCase(), v])), want: true },
     { name: 'one of several signatures matches', headers: { ...headers, 'webhook-signature': `v1,AAAA v2,BBBB ${headers['webhook-signature']}` }, want: true },
@@ -93,14 +100,32 @@ describe('webhook build', () => {
       timestamp: '2026-01-15T11:59:00.000Z',
       data: {
         conversion: {
-          id: 'conv_01', source: 'everflow', transaction_id: 'tx-9f8e', event: 'conversion', status: 'approved', payout: '12.50', currency: 'USD',
-          offer_id: '42', click_id: '0123456789abcdef0123456789abcdef', matched: true, params: { sub3: 'from-postback' }, received_at: '2026-01-15T11:59:00.000Z',
+          id: 'conv_01',
+          source: 'everflow',
+          transaction_id: 'tx-9f8e',
+          event: 'conversion',
+          status: 'approved',
+          payout: '12.50',
+          currency: 'USD',
+          offer_id: '42',
+          click_id: '0123456789abcdef0123456789abcdef',
+          matched: true,
+          params: { sub3: 'from-postback' },
+          received_at: '2026-01-15T11:59:00.000Z',
         },
         click: {
-          id: '0123456789abcdef0123456789abcdef', link: 'summer-sale', platform: 'google', platform_click_param: 'gclid', platform_click_id: 'Cj0KCQ-gclid',
-          platform_click_ids: { gclid: 'Cj0KCQ-gclid', fbclid: 'IwAR-fbclid' }, referrer: 'https://news.example/',
-          landing_url: 'https://shop.example/landing?gclid=Cj0KCQ-gclid', subs: { sub1: 'campaign-7', sub2: 'adset-3' },
-          fbc: 'fb.1.1700000000000.IwAR-fbclid', fbp: 'fb.1.1700000000000.123', created_at: '2026-01-15T11:00:00.000Z',
+          id: '0123456789abcdef0123456789abcdef',
+          link: 'summer-sale',
+          platform: 'google',
+          platform_click_param: 'gclid',
+          platform_click_id: 'Cj0KCQ-gclid',
+          platform_click_ids: { gclid: 'Cj0KCQ-gclid', fbclid: 'IwAR-fbclid' },
+          referrer: 'https://news.example/',
+          landing_url: 'https://shop.example/landing?gclid=Cj0KCQ-gclid',
+          subs: { sub1: 'campaign-7', sub2: 'adset-3' },
+          fbc: 'fb.1.1700000000000.IwAR-fbclid',
+          fbp: 'fb.1.1700000000000.123',
+          created_at: '2026-01-15T11:00:00.000Z',
         },
       },
     });
@@ -129,8 +154,14 @@ describe('webhook build', () => {
   });
 
   it('refuses anything but one item', () => {
-    assert.throws(() => webhook.build([], webhookContext()), (e) => e instanceof DeliveryError && e.kind === 'payload');
-    assert.throws(() => webhook.build([webhookItem(), webhookItem()], webhookContext()), (e) => e instanceof DeliveryError && e.kind === 'payload');
+    assert.throws(
+      () => webhook.build([], webhookContext()),
+      (e) => e instanceof DeliveryError && e.kind === 'payload',
+    );
+    assert.throws(
+      () => webhook.build([webhookItem(), webhookItem()], webhookContext()),
+      (e) => e instanceof DeliveryError && e.kind === 'payload',
+    );
   });
 
   it('the signer is reusable for other event types', () => {
@@ -138,14 +169,27 @@ describe('webhook build', () => {
     const r = buildSignedWebhook({ url: 'https://x.example/h', secret: WEBHOOK_SECRET, envelope, now: FIXTURE_NOW });
     assert.equal(JSON.parse(r.body as string).type, 'event.registered');
     assert.equal(verifyWebhookSignature(WEBHOOK_SECRET, r.headers, r.body as string, FIXTURE_NOW).ok, true);
-    assert.throws(() => buildSignedWebhook({ ...{ url: 'https://x', secret: WEBHOOK_SECRET, now: FIXTURE_NOW }, envelope: { ...envelope, id: 'a.b' } }), RangeError);
+    assert.throws(
+      () => buildSignedWebhook({ ...{ url: 'https://x', secret: WEBHOOK_SECRET, now: FIXTURE_NOW }, envelope: { ...envelope, id: 'a.b' } }),
+      RangeError,
+    );
   });
 });
 
 describe('webhook classify and settings', () => {
   const req = webhook.build([webhookItem()], webhookContext());
   const res = (status: number): PlatformResponse => ({ status, headers: status === 429 ? { 'retry-after': '5' } : {}, body: 'x', durationMs: 1 });
-  const cases: Array<[number, string | null]> = [[200, null], [202, null], [204, null], [400, 'payload'], [401, 'auth'], [410, 'config'], [429, 'rate_limited'], [500, 'transient'], [503, 'transient']];
+  const cases: Array<[number, string | null]> = [
+    [200, null],
+    [202, null],
+    [204, null],
+    [400, 'payload'],
+    [401, 'auth'],
+    [410, 'config'],
+    [429, 'rate_limited'],
+    [500, 'transient'],
+    [503, 'transient'],
+  ];
   for (const [status, kind] of cases) {
     it(`HTTP ${status} → ${kind ?? 'ok'}`, () => {
       const out = webhook.classify(res(status), req, [webhookItem()]);

@@ -40,11 +40,16 @@ function lineProblem(path: string, text: string): Problem {
 
 /** "  path: message" lines of a ConfigError (config.ts and delivery/destinations.ts formats). */
 function problemsOf(err: ConfigError): Problem[] {
-  const lines = err.message.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+  const lines = err.message
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length === 0) return [{ severity: 'error', path: '(config)', problem: err.message, fix: fixFor(err.message) }];
   return lines.map((l) => {
     const dest = /^destination "([^"]+)"(?: ([^:]+))?: (.*)$/.exec(l);
-    if (dest) return { severity: 'error', path: `destinations[${dest[1]}]${dest[2] ? `.${dest[2]}` : ''}`, problem: dest[3] as string, fix: fixFor(dest[3] as string) };
+    if (dest)
+      return { severity: 'error', path: `destinations[${dest[1]}]${dest[2] ? `.${dest[2]}` : ''}`, problem: dest[3] as string, fix: fixFor(dest[3] as string) };
     const m = /^([^:\s][^:]*?): (.*)$/.exec(l);
     return m ? lineProblem(m[1] as string, m[2] as string) : lineProblem('(config)', l);
   });
@@ -53,7 +58,12 @@ function problemsOf(err: ConfigError): Problem[] {
 /** The doctor on every http-postback destination URL, with Closeloop's macro reference. */
 function doctorProblems(config: Config): Problem[] {
   const out: Problem[] = [];
-  const destinations = config.destinations.map((d) => ({ id: d.id, connector: d.connector, url: typeof d.settings.url === 'string' ? d.settings.url : undefined, events: d.filters.events }));
+  const destinations = config.destinations.map((d) => ({
+    id: d.id,
+    connector: d.connector,
+    url: typeof d.settings.url === 'string' ? d.settings.url : undefined,
+    events: d.filters.events,
+  }));
   for (const d of config.destinations) {
     if (d.connector !== 'http-postback' || typeof d.settings.url !== 'string') continue;
     const input = doctorInputSchema.parse({ url: d.settings.url, kind: 'outbound', context: { destination: d.id, macros: 'closeloop' } });
@@ -83,9 +93,19 @@ export async function checkConfigCommand(argv: string[], io: CliIo): Promise<num
     if (err instanceof ConfigError) problems.push(...problemsOf(err));
     else if (err instanceof YAMLParseError) {
       const at = err.linePos?.[0];
-      problems.push({ severity: 'error', path: at ? `line ${at.line}` : '(yaml)', problem: err.message.split('\n')[0] as string, fix: 'fix the YAML syntax there (indentation with spaces, a ":" after each key, quotes around values with ": " or "#")' });
+      problems.push({
+        severity: 'error',
+        path: at ? `line ${at.line}` : '(yaml)',
+        problem: err.message.split('\n')[0] as string,
+        fix: 'fix the YAML syntax there (indentation with spaces, a ":" after each key, quotes around values with ": " or "#")',
+      });
     } else if ((err as { code?: string }).code === 'ENOENT') {
-      problems.push({ severity: 'error', path: file, problem: 'the file does not exist', fix: 'give the path of your config, or copy closeloop.example.yaml to closeloop.yaml' });
+      problems.push({
+        severity: 'error',
+        path: file,
+        problem: 'the file does not exist',
+        fix: 'give the path of your config, or copy closeloop.example.yaml to closeloop.yaml',
+      });
     } else throw err;
   }
   const bootProblems = problems.length;

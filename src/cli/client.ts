@@ -22,7 +22,7 @@ export function adminClient(io: CliIo, url: string | undefined): AdminClient {
   return {
     base,
     async call(method, path, answer, body) {
-      if (!token) throw new CliError('CLOSELOOP_ADMIN_TOKEN is not set: export it with the gateway\'s admin.token.', EXIT.usage);
+      if (!token) throw new CliError("CLOSELOOP_ADMIN_TOKEN is not set: export it with the gateway's admin.token.", EXIT.usage);
       let res: Response;
       try {
         res = await io.fetch(base + path, {
@@ -41,16 +41,25 @@ export function adminClient(io: CliIo, url: string | undefined): AdminClient {
       try {
         json = text ? JSON.parse(text) : null;
       } catch {
-        throw new CliError(`${method} ${path}: the gateway answered ${res.status} with something that is not JSON (is ${base} a Closeloop gateway?)`, EXIT.unreachable);
+        throw new CliError(
+          `${method} ${path}: the gateway answered ${res.status} with something that is not JSON (is ${base} a Closeloop gateway?)`,
+          EXIT.unreachable,
+        );
       }
       if (!res.ok) {
         const e = apiErrorSchema.safeParse(json);
         const why = e.success ? `${e.data.error.code}: ${e.data.error.message}` : text.slice(0, 200);
-        const hint = res.status === 401 ? ' — check CLOSELOOP_ADMIN_TOKEN' : res.status === 404 && !e.success ? ' — this gateway does not have that route (older version?)' : '';
+        const hint =
+          res.status === 401
+            ? ' — check CLOSELOOP_ADMIN_TOKEN'
+            : res.status === 404 && !e.success
+              ? ' — this gateway does not have that route (older version?)'
+              : '';
         throw new CliError(`${method} ${path} answered ${res.status} ${why}${hint}`, EXIT.unreachable);
       }
       const parsed = answer.safeParse(json);
-      if (!parsed.success) throw new CliError(`${method} ${path}: unexpected answer from the gateway (${parsed.error.issues[0]?.message ?? 'invalid'})`, EXIT.unreachable);
+      if (!parsed.success)
+        throw new CliError(`${method} ${path}: unexpected answer from the gateway (${parsed.error.issues[0]?.message ?? 'invalid'})`, EXIT.unreachable);
       return parsed.data;
     },
   };

@@ -15,7 +15,10 @@ export const EXIT = { ok: 0, problems: 1, usage: 2, unreachable: 3 } as const;
 /** A failure the user can act on: the message is printed as is, then the process exits with `code`. */
 export class CliError extends Error {
   override name = 'CliError';
-  constructor(message: string, readonly code: number) {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
     super(message);
   }
 }

@@ -3,11 +3,23 @@ import { CliError, EXIT, type CliIo } from './io';
 type Run = (argv: string[], io: CliIo) => Promise<number>;
 // Loaded on use: check-config pulls in every connector (and their SDKs), the others need none of it.
 const COMMANDS: Record<string, { run: Run; about: string }> = {
-  doctor: { run: async (a, io) => (await import('./doctor-command')).doctorCommand(a, io), about: 'check a postback URL: doctor <url> [--kind inbound|outbound|pixel] [--live]' },
+  doctor: {
+    run: async (a, io) => (await import('./doctor-command')).doctorCommand(a, io),
+    about: 'check a postback URL: doctor <url> [--kind inbound|outbound|pixel] [--live]',
+  },
   test: { run: async (a, io) => (await import('./test-command')).testCommand(a, io), about: 'send a test conversion: test <destination>' },
-  replay: { run: async (a, io) => (await import('./replay-command')).replayCommand(a, io), about: 'replay dead deliveries: replay --dead [--destination D] [--since T]' },
-  urls: { run: async (a, io) => (await import('./urls-command')).urlsCommand(a, io), about: 'print the postback URL per source and the click URL per link: urls [--reveal]' },
-  'check-config': { run: async (a, io) => (await import('./check-config-command')).checkConfigCommand(a, io), about: 'validate a config file locally: check-config [file]' },
+  replay: {
+    run: async (a, io) => (await import('./replay-command')).replayCommand(a, io),
+    about: 'replay dead deliveries: replay --dead [--destination D] [--since T]',
+  },
+  urls: {
+    run: async (a, io) => (await import('./urls-command')).urlsCommand(a, io),
+    about: 'print the postback URL per source and the click URL per link: urls [--reveal]',
+  },
+  'check-config': {
+    run: async (a, io) => (await import('./check-config-command')).checkConfigCommand(a, io),
+    about: 'validate a config file locally: check-config [file]',
+  },
 };
 
 const HELP = [

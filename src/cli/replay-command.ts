@@ -27,8 +27,17 @@ export async function replayCommand(argv: string[], io: CliIo, now: () => number
   const r = await adminClient(io, values.url).call('POST', '/v1/deliveries/retry', answer, body);
   if (values.json) io.out(`${JSON.stringify(r, null, 2)}\n`);
   else {
-    const scope = [values.destination ? `destination ${values.destination}` : 'every destination', since !== undefined ? `dead since ${new Date(since).toISOString()}` : ''].filter(Boolean).join(', ');
-    io.out(r.retried === 0 ? `No dead deliveries to replay (${scope}).\n` : `Queued ${r.retried} dead ${r.retried === 1 ? 'delivery' : 'deliveries'} again (${scope}):\n${r.ids.map((id) => `  ${id}`).join('\n')}\n`);
+    const scope = [
+      values.destination ? `destination ${values.destination}` : 'every destination',
+      since !== undefined ? `dead since ${new Date(since).toISOString()}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    io.out(
+      r.retried === 0
+        ? `No dead deliveries to replay (${scope}).\n`
+        : `Queued ${r.retried} dead ${r.retried === 1 ? 'delivery' : 'deliveries'} again (${scope}):\n${r.ids.map((id) => `  ${id}`).join('\n')}\n`,
+    );
   }
   return EXIT.ok;
 }

@@ -99,7 +99,8 @@ export function withClickIdsFromUrl(input: ClickInput, url: string | undefined):
 export function clickPersonalIndex(config: Config): PersonalIndex {
   const names: Partial<Record<PersonalKind, string[]>> = {};
   for (const s of config.sources) {
-    for (const [kind, list] of Object.entries(s.personalFields) as Array<[PersonalKind, string[] | undefined]>) names[kind] = [...(names[kind] ?? []), ...(list ?? [])];
+    for (const [kind, list] of Object.entries(s.personalFields) as Array<[PersonalKind, string[] | undefined]>)
+      names[kind] = [...(names[kind] ?? []), ...(list ?? [])];
   }
   return personalNameIndex({ names });
 }

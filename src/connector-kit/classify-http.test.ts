@@ -76,7 +76,14 @@ describe('errorForResponse', () => {
 
 describe('outcomeForStatus', () => {
   const res = (status: number) => ({ status, headers: {}, body: 'nope', durationMs: 1 });
-  const cases: Array<[number, string | null]> = [[200, null], [204, null], [410, 'config'], [429, 'rate_limited'], [503, 'transient'], [422, 'payload']];
+  const cases: Array<[number, string | null]> = [
+    [200, null],
+    [204, null],
+    [410, 'config'],
+    [429, 'rate_limited'],
+    [503, 'transient'],
+    [422, 'payload'],
+  ];
   for (const [status, kind] of cases) {
     it(`${status} → ${kind ?? 'ok'}`, () => {
       const outcome = outcomeForStatus(res(status), 'receiver');

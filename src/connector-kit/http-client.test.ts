@@ -136,7 +136,14 @@ describe('createHttpClient', () => {
     });
     const port = new URL(base).port;
     client = createHttpClient();
-    const urls = [base, `http://localhost:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, `http://2130706433:${port}/`, 'http://169.254.169.254/latest/meta-data/', 'http://[2002:a9fe:a9fe::]/'];
+    const urls = [
+      base,
+      `http://localhost:${port}/`,
+      `http://[::ffff:127.0.0.1]:${port}/`,
+      `http://2130706433:${port}/`,
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[2002:a9fe:a9fe::]/',
+    ];
     for (const url of urls) {
       await assert.rejects(client.send({ method: 'GET', url, headers: {} }, { timeoutMs: 2000 }), (err: unknown) => {
         assert.ok(err instanceof DeliveryError, String(err));

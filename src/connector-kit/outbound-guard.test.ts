@@ -5,26 +5,66 @@ import { allowEntryProblem, checkHost, classifyHostStatically, classifyTarget, c
 describe('classifyTarget: what every outbound request may connect to (issue 7 item 8)', () => {
   // [address, range it must be refused as]
   const refused: Array<[string, string]> = [
-    ['127.0.0.1', 'loopback'], ['127.255.0.9', 'loopback'], ['10.0.0.1', 'private'], ['172.16.5.5', 'private'], ['192.168.0.1', 'private'],
-    ['100.64.1.1', 'carrierGradeNat'], ['0.0.0.0', 'unspecified'], ['224.0.0.1', 'multicast'], ['255.255.255.255', 'broadcast'],
-    ['169.254.1.1', 'linkLocal'], ['192.0.2.1', 'reserved'], ['::', 'unspecified'], ['::1', 'loopback'], ['fc00::1', 'uniqueLocal'],
-    ['fe80::1', 'linkLocal'], ['fe80::1%eth0', 'linkLocal'], ['2001:db8::1', 'reserved'], ['4000::1', 'reserved'], ['100::1', 'discard'],
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['10.0.0.1', 'private'],
+    ['172.16.5.5', 'private'],
+    ['192.168.0.1', 'private'],
+    ['100.64.1.1', 'carrierGradeNat'],
+    ['0.0.0.0', 'unspecified'],
+    ['224.0.0.1', 'multicast'],
+    ['255.255.255.255', 'broadcast'],
+    ['169.254.1.1', 'linkLocal'],
+    ['192.0.2.1', 'reserved'],
+    ['::', 'unspecified'],
+    ['::1', 'loopback'],
+    ['fc00::1', 'uniqueLocal'],
+    ['fe80::1', 'linkLocal'],
+    ['fe80::1%eth0', 'linkLocal'],
+    ['2001:db8::1', 'reserved'],
+    ['4000::1', 'reserved'],
+    ['100::1', 'discard'],
     // IPv4-mapped, -translated, -compatible and NAT64 forms are judged as the IPv4 they stand for.
-    ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['::ffff:10.1.2.3', 'private'],
-    ['::127.0.0.1', 'loopback'], ['::7f00:1', 'loopback'], ['::10.0.0.1', 'private'],
-    ['::ffff:0:127.0.0.1', 'loopback'], ['::ffff:0:a00:1', 'private'],
-    ['64:ff9b::7f00:1', 'loopback'], ['64:ff9b::10.0.0.1', 'private'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:10.1.2.3', 'private'],
+    ['::127.0.0.1', 'loopback'],
+    ['::7f00:1', 'loopback'],
+    ['::10.0.0.1', 'private'],
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['::ffff:0:a00:1', 'private'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b::10.0.0.1', 'private'],
     // Tunnels: refused whatever they carry (6to4, Teredo, local-use NAT64).
-    ['64:ff9b:1::808:808', 'transition'], ['2002:808:808::1', 'transition'], ['2002:7f00:1::', 'transition'],
+    ['64:ff9b:1::808:808', 'transition'],
+    ['2002:808:808::1', 'transition'],
+    ['2002:7f00:1::', 'transition'],
     ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'transition'],
     // Metadata, in every form.
-    ['169.254.169.254', 'metadata'], ['fd00:ec2::254', 'metadata'], ['100.100.100.200', 'metadata'], ['169.254.170.2', 'metadata'],
-    ['::ffff:169.254.169.254', 'metadata'], ['::ffff:a9fe:a9fe', 'metadata'], ['::a9fe:a9fe', 'metadata'], ['::169.254.169.254', 'metadata'],
-    ['::ffff:0:a9fe:a9fe', 'metadata'], ['64:ff9b::a9fe:a9fe', 'metadata'], ['64:ff9b:1::a9fe:a9fe', 'metadata'],
-    ['2002:a9fe:a9fe::', 'metadata'], ['2001:0:a9fe:a9fe::1', 'metadata'], ['2001:0:4136:e378:8000:63bf:5601:5601', 'metadata'],
-    ['2852039166', 'metadata'], ['0xa9fea9fe', 'metadata'], ['0251.0376.0251.0376', 'metadata'], ['169.254.43518', 'metadata'],
-    ['[fd00:ec2::254]', 'metadata'], ['2130706433', 'loopback'], ['0x7f.1', 'loopback'], ['127.1', 'loopback'],
-    ['not-an-ip', 'invalid'], ['', 'invalid'],
+    ['169.254.169.254', 'metadata'],
+    ['fd00:ec2::254', 'metadata'],
+    ['100.100.100.200', 'metadata'],
+    ['169.254.170.2', 'metadata'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['::ffff:a9fe:a9fe', 'metadata'],
+    ['::a9fe:a9fe', 'metadata'],
+    ['::169.254.169.254', 'metadata'],
+    ['::ffff:0:a9fe:a9fe', 'metadata'],
+    ['64:ff9b::a9fe:a9fe', 'metadata'],
+    ['64:ff9b:1::a9fe:a9fe', 'metadata'],
+    ['2002:a9fe:a9fe::', 'metadata'],
+    ['2001:0:a9fe:a9fe::1', 'metadata'],
+    ['2001:0:4136:e378:8000:63bf:5601:5601', 'metadata'],
+    ['2852039166', 'metadata'],
+    ['0xa9fea9fe', 'metadata'],
+    ['0251.0376.0251.0376', 'metadata'],
+    ['169.254.43518', 'metadata'],
+    ['[fd00:ec2::254]', 'metadata'],
+    ['2130706433', 'loopback'],
+    ['0x7f.1', 'loopback'],
+    ['127.1', 'loopback'],
+    ['not-an-ip', 'invalid'],
+    ['', 'invalid'],
   ];
   for (const [ip, range] of refused) {
     it(`${ip || '(empty)'} is refused as ${range}`, () => {
@@ -70,7 +110,11 @@ describe('classifyTarget: what every outbound request may connect to (issue 7 it
 
 describe('host checks', () => {
   const resolver = async (host: string) => {
-    const table: Record<string, string[]> = { 'rebind.example': ['93.184.215.14', '10.0.0.5'], 'ok.example': ['93.184.215.14'], 'meta.example': ['169.254.169.254'] };
+    const table: Record<string, string[]> = {
+      'rebind.example': ['93.184.215.14', '10.0.0.5'],
+      'ok.example': ['93.184.215.14'],
+      'meta.example': ['169.254.169.254'],
+    };
     const found = table[host];
     if (!found) throw Object.assign(new Error('nope'), { code: 'ENOTFOUND' });
     return found;

@@ -16,20 +16,31 @@ import ipaddr from 'ipaddr.js';
  */
 
 /** Instance-metadata endpoints: AWS (IMDS v4/v6, ECS, EKS pod identity), GCP/Azure/OCI share 169.254.169.254, Alibaba. */
-const METADATA = new Set([
-  '169.254.169.254', '169.254.170.2', '169.254.170.23', '100.100.100.200', 'fd00:ec2::254', 'fd00:ec2::23',
-]);
+const METADATA = new Set(['169.254.169.254', '169.254.170.2', '169.254.170.23', '100.100.100.200', 'fd00:ec2::254', 'fd00:ec2::23']);
 /** Names that mean this machine or a metadata service whatever DNS says (refused before any lookup). */
 const LOCAL_NAMES = /^(?:localhost|localhost\.localdomain|.+\.localhost|ip6-localhost|ip6-loopback)$/;
 const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal']);
 
 const LABELS: Record<string, string> = {
-  unspecified: 'the unspecified address', broadcast: 'the broadcast address', multicast: 'a multicast address',
-  linkLocal: 'a link-local address', loopback: 'a loopback address', carrierGradeNat: 'a carrier-grade NAT address (RFC 6598)',
-  private: 'a private address (RFC 1918)', reserved: 'a reserved or documentation address', uniqueLocal: 'a unique-local address (fc00::/7)',
-  deprecatedSiteLocal: 'a site-local address (fec0::/10)', discard: 'a discard-only address (100::/64)', benchmarking: 'a benchmarking address',
-  as112: 'an AS112 address', as112v6: 'an AS112 address', amt: 'an AMT relay address', deprecatedOrchid: 'an ORCHID address',
-  orchid2: 'an ORCHID address', droneRemoteIdProtocolEntityTags: 'a DRIP entity tag', segmentRouting: 'a segment-routing SID (5f00::/16)',
+  unspecified: 'the unspecified address',
+  broadcast: 'the broadcast address',
+  multicast: 'a multicast address',
+  linkLocal: 'a link-local address',
+  loopback: 'a loopback address',
+  carrierGradeNat: 'a carrier-grade NAT address (RFC 6598)',
+  private: 'a private address (RFC 1918)',
+  reserved: 'a reserved or documentation address',
+  uniqueLocal: 'a unique-local address (fc00::/7)',
+  deprecatedSiteLocal: 'a site-local address (fec0::/10)',
+  discard: 'a discard-only address (100::/64)',
+  benchmarking: 'a benchmarking address',
+  as112: 'an AS112 address',
+  as112v6: 'an AS112 address',
+  amt: 'an AMT relay address',
+  deprecatedOrchid: 'an ORCHID address',
+  orchid2: 'an ORCHID address',
+  droneRemoteIdProtocolEntityTags: 'a DRIP entity tag',
+  segmentRouting: 'a segment-routing SID (5f00::/16)',
 };
 
 export interface AllowList {
@@ -52,13 +63,19 @@ export interface TargetClass {
 export const EMPTY_ALLOW: AllowList = { nets: [], hosts: new Set() };
 const ALLOW_KEY = 'outbound.allowPrivateTargets';
 
-const normalHost = (host: string) => host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+const normalHost = (host: string) =>
+  host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 
 /** Why an allow-list entry is not a CIDR, an address or a host name; null when it is fine. */
 export function allowEntryProblem(entry: string): string | null {
   if (entry.includes('/')) return ipaddr.isValidCIDR(entry) ? null : `"${entry}" is not a valid CIDR range`;
   if (ipaddr.isValid(entry)) return null;
-  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i.test(entry) ? null : `"${entry}" is neither a CIDR, an IP address nor a host name`;
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i.test(entry)
+    ? null
+    : `"${entry}" is neither a CIDR, an IP address nor a host name`;
 }
 
 export function parseAllowList(entries: readonly string[]): AllowList {
@@ -144,7 +161,13 @@ export function classifyTarget(ip: string, allow: AllowList | readonly string[] 
   const via = decoded.form ? ` (${decoded.form} form of ${embedded.join(' / ')})` : '';
   const hit = [address.replace(/%.*$/, ''), ...embedded].find((a) => METADATA.has(a));
   if (hit) {
-    return { allowed: false, reason: `${address}${hit === address ? '' : via} is a cloud metadata address (${hit}), refused even when allow-listed`, address, range: 'metadata', embedded };
+    return {
+      allowed: false,
+      reason: `${address}${hit === address ? '' : via} is a cloud metadata address (${hit}), refused even when allow-listed`,
+      address,
+      range: 'metadata',
+      embedded,
+    };
   }
   // The IPv4 a mapped/translated/compatible/NAT64 address stands for decides, as if written as IPv4.
   const judged = decoded.same ?? parsed;
@@ -248,7 +271,12 @@ export function createOutboundGuard(allow: AllowList | readonly string[] = EMPTY
       try {
         addresses = await resolve(name);
       } catch (err) {
-        return { allowed: false, reason: `the host ${name} does not resolve (${(err as { code?: string }).code ?? 'DNS error'})`, addresses: [], why: 'unresolvable' };
+        return {
+          allowed: false,
+          reason: `the host ${name} does not resolve (${(err as { code?: string }).code ?? 'DNS error'})`,
+          addresses: [],
+          why: 'unresolvable',
+        };
       }
       const classes = addresses.map((a) => classifyTarget(a, list));
       if (list.hosts.has(name)) {

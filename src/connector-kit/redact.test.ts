@@ -75,18 +75,29 @@ describe('credentials pasted into a URL (issue 7 item 10)', () => {
   it('finds credential-looking parameters by name', async () => {
     const { credentialParams } = await import('./redact');
     const url = 'https://p.example/pb?tx=1&token=abc123secret&API_KEY=k9&apikey=zz&access_token=a%2Fb&password=pw&sig=s1&key=kk&secret=x&offer=7#f';
-    assert.deepEqual(credentialParams(url).map((p) => p.name), ['token', 'API_KEY', 'apikey', 'access_token', 'password', 'sig', 'key', 'secret']);
+    assert.deepEqual(
+      credentialParams(url).map((p) => p.name),
+      ['token', 'API_KEY', 'apikey', 'access_token', 'password', 'sig', 'key', 'secret'],
+    );
     assert.equal(credentialParams(url).find((p) => p.name === 'access_token')?.value, 'a/b');
     assert.deepEqual(credentialParams('https://p.example/pb?tx_id=1&offer_key=x&monkey=y&keyword=z&sub1=token'), []);
     assert.deepEqual(credentialParams('https://me:p%40ss@p.example/pb'), [{ name: 'password', value: 'p@ss' }]);
   });
   it('their values are redacted like credentials; macros are not secrets', async () => {
     const { createRedactor, urlSecretValues } = await import('./redact');
-    const settings = { url: 'https://p.example/pb?token=abc123secret&key={dedup_key}&cid={click_id}', nested: { baseUrl: 'https://x.example/?api_key=k-55-k' } };
+    const settings = {
+      url: 'https://p.example/pb?token=abc123secret&key={dedup_key}&cid={click_id}',
+      nested: { baseUrl: 'https://x.example/?api_key=k-55-k' },
+    };
     const values = urlSecretValues(settings);
     assert.deepEqual(values, ['abc123secret', 'k-55-k']);
     const r = createRedactor(values);
-    const out = r.request({ method: 'POST', url: 'https://p.example/pb?token=abc123secret&key=dk1234&cid=c9', headers: { 'x-echo': 'abc123secret' }, body: 'echo=abc123secret' });
+    const out = r.request({
+      method: 'POST',
+      url: 'https://p.example/pb?token=abc123secret&key=dk1234&cid=c9',
+      headers: { 'x-echo': 'abc123secret' },
+      body: 'echo=abc123secret',
+    });
     assert.equal(out.url, `https://p.example/pb?token=${REDACTED}&key=dk1234&cid=c9`);
     assert.equal(out.headers['x-echo'], REDACTED);
     assert.equal(out.body, `echo=${REDACTED}`);

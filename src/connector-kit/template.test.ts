@@ -16,8 +16,8 @@ describe('renderTemplate', () => {
     ['repeats a macro', '{count}{count}', escapeNone, '33'],
     ['does not re-expand substituted values', '{sub5}', escapeNone, 'a b&c=d'],
   ];
-  for (const [name, template, escape, want] of cases) {
-    it(name, () => assert.equal(renderTemplate(template, values, escape), want));
+  for (const [name, template, escapeValue, want] of cases) {
+    it(name, () => assert.equal(renderTemplate(template, values, escapeValue), want));
   }
 
   it('does not read inherited properties as macros', () => {

@@ -12,16 +12,15 @@ const MACRO = /\{([A-Za-z0-9_]+)\}/g;
 
 export const escapeUrl: Escape = (v) => encodeURIComponent(v);
 export const escapeJson: Escape = (v) => JSON.stringify(v).slice(1, -1);
-export const escapeHtml: Escape = (v) =>
-  v.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+export const escapeHtml: Escape = (v) => v.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 export const escapeNone: Escape = (v) => v;
 
-export function renderTemplate(template: string, values: MacroValues, escape: Escape): string {
+export function renderTemplate(template: string, values: MacroValues, escapeValue: Escape): string {
   return template.replace(MACRO, (whole, name: string) => {
     if (!Object.hasOwn(values, name)) return whole;
     const value = values[name];
     if (value === null || value === undefined) return '';
-    return escape(typeof value === 'number' ? formatAmount(value) : value);
+    return escapeValue(typeof value === 'number' ? formatAmount(value) : value);
   });
 }
 

@@ -6,7 +6,12 @@ import { createAuthFailures } from './auth-failures';
 
 test('refused keys are counted and logged once per window per reason, with the count folded in', () => {
   const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+  const sink = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(JSON.parse(String(chunk)));
+      cb();
+    },
+  });
   let t = 0;
   const failures = createAuthFailures(createLogger('info', sink), () => t, 60_000);
   for (let i = 0; i < 500; i++) failures.record('wrong_key', 'net');

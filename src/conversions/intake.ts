@@ -93,9 +93,20 @@ export function createIntake(deps: IntakeDeps) {
       // Direct: the click id IS the platform's click id (gclid/fbclid/… put straight into sub5).
       const param = DIRECT_PARAM[platform];
       return {
-        id: newId(), link: null, platform, platformClickParam: param, platformClickId: clickId,
-        platformClickIds: { [param]: clickId }, ip: null, userAgent: null, referrer: null, landingUrl: null, subs: {},
-        fbp: null, fbc: platform === 'meta' ? buildFbc(clickId, undefined, at) : null, createdAt: at,
+        id: newId(),
+        link: null,
+        platform,
+        platformClickParam: param,
+        platformClickId: clickId,
+        platformClickIds: { [param]: clickId },
+        ip: null,
+        userAgent: null,
+        referrer: null,
+        landingUrl: null,
+        subs: {},
+        fbp: null,
+        fbc: platform === 'meta' ? buildFbc(clickId, undefined, at) : null,
+        createdAt: at,
       };
     }
     if (!CLICK_ID_PATTERN.test(clickId)) return null;
@@ -165,9 +176,17 @@ export function createIntake(deps: IntakeDeps) {
     const shown = redactPersonal(params, personalIndex.get(source.id) as PersonalIndex);
     for (const [k, v] of Object.entries(shown).slice(0, 50)) {
       if (k === source.params.key) continue;
-      kept[printable(k, 64)] = printable(typeof v === 'string' ? v : JSON.stringify(v) ?? '', 256);
+      kept[printable(k, 64)] = printable(typeof v === 'string' ? v : (JSON.stringify(v) ?? ''), 256);
     }
-    await ledger.recordRejection({ id: newId(), source: source.id, receivedAt: at, httpStatus: err.status, code: err.code, message: err.message, params: kept });
+    await ledger.recordRejection({
+      id: newId(),
+      source: source.id,
+      receivedAt: at,
+      httpStatus: err.status,
+      code: err.code,
+      message: err.message,
+      params: kept,
+    });
   }
 
   return { receive, authFailures: authFailures.counts };

@@ -5,7 +5,8 @@ import { parseConfig, type SourceConfig } from '../config';
 import { parsePostback } from './postback-input';
 
 function source(extra: Record<string, unknown> = {}): SourceConfig {
-  return parseConfig({ admin: { token: 'admin-token-0123456789' }, sources: [{ id: 'net', secret: 'secret-0123456789abc', ...extra }] }).sources[0] as SourceConfig;
+  return parseConfig({ admin: { token: 'admin-token-0123456789' }, sources: [{ id: 'net', secret: 'secret-0123456789abc', ...extra }] })
+    .sources[0] as SourceConfig;
 }
 const net = source();
 
@@ -20,7 +21,10 @@ function rejection(params: Record<string, unknown>, src = net): ApiError {
 }
 
 test('valid postbacks are read with their defaults and normalised', () => {
-  const p = parsePostback({ tx_id: 'T1', click_id: 'abc', payout: '12.50', currency: 'eur', status: 'Approved', offer_id: '42', event: 'sale', key: 'k', sub1: 'x' }, net);
+  const p = parsePostback(
+    { tx_id: 'T1', click_id: 'abc', payout: '12.50', currency: 'eur', status: 'Approved', offer_id: '42', event: 'sale', key: 'k', sub1: 'x' },
+    net,
+  );
   assert.equal(p.transactionId, 'T1');
   assert.equal(p.clickId, 'abc');
   assert.equal(p.payout, '12.50', 'payout stays the decimal string');

@@ -54,8 +54,14 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
   assertCleanText(params);
   const names = source.params;
   const nameOf: Record<(typeof FIELDS)[number], string> = {
-    transactionId: names.transactionId, clickId: names.clickId, payout: names.payout, currency: names.currency,
-    offerId: names.offerId, event: names.event, status: names.status, platform: names.platform,
+    transactionId: names.transactionId,
+    clickId: names.clickId,
+    payout: names.payout,
+    currency: names.currency,
+    offerId: names.offerId,
+    event: names.event,
+    status: names.status,
+    platform: names.platform,
   };
   const mapped = new Set<string>([...Object.values(nameOf), names.key]);
   const raw: Record<string, unknown> = {};
@@ -67,10 +73,13 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
   for (const f of FIELDS) {
     const v = raw[f];
     if (typeof v === 'string' && MACRO_LEFTOVER.test(v)) {
-      throw new ApiError(422, 'UNSUBSTITUTED_MACRO',
+      throw new ApiError(
+        422,
+        'UNSUBSTITUTED_MACRO',
         `parameter "${nameOf[f]}" is the literal "${v}": the network did not substitute this macro. ` +
           'Macro names are case-sensitive ({Sub5} is not {sub5}); check the postback URL saved in the network.',
-        [{ field: nameOf[f], message: 'unsubstituted macro' }]);
+        [{ field: nameOf[f], message: 'unsubstituted macro' }],
+      );
     }
   }
 

@@ -7,13 +7,17 @@ import { dedupKey, matchesFilters, route } from './routing';
 
 const config = parseConfig({
   admin: { token: 'admin-token-0123456789' },
-  sources: [{ id: 'everflow', secret: 'secret-0123456789abc' }, { id: 'eager', secret: 'secret-0123456789abd', forwardStatuses: ['approved', 'pending'] }],
+  sources: [
+    { id: 'everflow', secret: 'secret-0123456789abc' },
+    { id: 'eager', secret: 'secret-0123456789abd', forwardStatuses: ['approved', 'pending'] },
+  ],
 });
 const source = config.sources[0] as SourceConfig;
 const eager = config.sources[1] as SourceConfig;
 
 function dest(extra: Record<string, unknown> = {}): DestinationConfig {
-  return parseConfig({ admin: { token: 'admin-token-0123456789' }, destinations: [{ id: 'd1', connector: 'http-postback', ...extra }] }).destinations[0] as DestinationConfig;
+  return parseConfig({ admin: { token: 'admin-token-0123456789' }, destinations: [{ id: 'd1', connector: 'http-postback', ...extra }] })
+    .destinations[0] as DestinationConfig;
 }
 
 test('dedupKey is stable, 32 hex, and distinct per destination, event, transaction and source', () => {
@@ -27,7 +31,7 @@ test('dedupKey is stable, 32 hex, and distinct per destination, event, transacti
     dedupKey({ ...c, transactionId: 'tx-2' }, 'meta'),
     dedupKey({ ...c, source: 'cake' }, 'meta'),
     // A separator keeps ("a", "bc") and ("ab", "c") apart.
-    dedupKey({ ...c, transactionId: 'tx-1\u0000conversion' , event: '' }, 'meta'),
+    dedupKey({ ...c, transactionId: 'tx-1\u0000conversion', event: '' }, 'meta'),
   ];
   assert.equal(new Set([k, ...others]).size, others.length + 1);
   // Status and payout are not part of it: pending → approved keeps the platform's de-duplication.
@@ -50,7 +54,12 @@ test('matchesFilters: each filter, matching and not', () => {
     { name: 'platforms with no click', d: { acceptUnmatched: true, filters: { platforms: ['google'] } }, c: unmatched, want: false },
     { name: 'links hit', d: { filters: { links: ['summer-sale'] } }, want: true },
     { name: 'links miss', d: { filters: { links: ['winter'] } }, want: false },
-    { name: 'links with a direct-link click', d: { filters: { links: ['summer-sale'] } }, c: conversionFixture({ click: clickFixture({ link: null }) }), want: false },
+    {
+      name: 'links with a direct-link click',
+      d: { filters: { links: ['summer-sale'] } },
+      c: conversionFixture({ click: clickFixture({ link: null }) }),
+      want: false,
+    },
     { name: 'offers hit', d: { filters: { offers: ['42'] } }, want: true },
     { name: 'offers miss', d: { filters: { offers: ['43'] } }, want: false },
     { name: 'offers with no offer id', d: { filters: { offers: ['42'] } }, c: conversionFixture({ offerId: null }), want: false },
@@ -58,7 +67,11 @@ test('matchesFilters: each filter, matching and not', () => {
     { name: 'events miss', d: { filters: { events: ['upsell'] } }, want: false },
     { name: 'statuses hit', d: { filters: { statuses: ['approved'] } }, want: true },
     { name: 'statuses miss', d: { filters: { statuses: ['approved'] } }, c: conversionFixture({ status: 'pending' }), want: false },
-    { name: 'all filters together', d: { filters: { sources: ['everflow'], platforms: ['google'], links: ['summer-sale'], offers: ['42'], events: ['conversion'], statuses: ['approved'] } }, want: true },
+    {
+      name: 'all filters together',
+      d: { filters: { sources: ['everflow'], platforms: ['google'], links: ['summer-sale'], offers: ['42'], events: ['conversion'], statuses: ['approved'] } },
+      want: true,
+    },
     { name: 'one of many misses', d: { filters: { sources: ['everflow'], platforms: ['google'], offers: ['7'] } }, want: false },
     { name: 'empty list matches nothing', d: { filters: { sources: [] } }, want: false },
   ];
@@ -68,7 +81,13 @@ test('matchesFilters: each filter, matching and not', () => {
 test('route: forwardStatuses, per-destination maxAttempts and keys', () => {
   const dests = [dest(), { ...dest({ maxAttempts: 5 }), id: 'd2' }, { ...dest({ filters: { platforms: ['meta'] } }), id: 'd3' }];
   const targets = route(conversionFixture(), source, dests, 10);
-  assert.deepEqual(targets.map((t) => [t.destinationId, t.connector, t.maxAttempts]), [['d1', 'http-postback', 10], ['d2', 'http-postback', 5]]);
+  assert.deepEqual(
+    targets.map((t) => [t.destinationId, t.connector, t.maxAttempts]),
+    [
+      ['d1', 'http-postback', 10],
+      ['d2', 'http-postback', 5],
+    ],
+  );
   assert.equal(targets[0]?.dedupKey, dedupKey(conversionFixture(), 'd1'));
   assert.notEqual(targets[0]?.dedupKey, targets[1]?.dedupKey);
   assert.deepEqual(route(conversionFixture({ status: 'rejected' }), source, dests, 10), [], 'rejected is not forwarded by default');

@@ -28,11 +28,17 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
   const startedAt = deps.now();
   const { connector } = dest;
   const ctx: ConnectorContext<unknown, unknown> = {
-    destinationId: dest.config.id, settings: dest.settings, credentials: dest.credentials, now: startedAt,
+    destinationId: dest.config.id,
+    settings: dest.settings,
+    credentials: dest.credentials,
+    now: startedAt,
     ...(deps.test ? { test: true } : {}),
   };
   const items: DeliveryItem[] = claimed.map(({ delivery, conversion }) => ({
-    deliveryId: delivery.id, dedupKey: delivery.dedupKey, attempt: delivery.attempts + 1, conversion,
+    deliveryId: delivery.id,
+    dedupKey: delivery.dedupKey,
+    attempt: delivery.attempts + 1,
+    conversion,
   }));
   const outcomes = new Map<string, ItemOutcome>();
   const valid: DeliveryItem[] = [];
@@ -51,9 +57,11 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
       response = connector.send ? await connector.send(request, io, ctx) : await deps.http.send(request, { timeoutMs: connector.limits.timeoutMs });
       const classified = safe(() => connector.classify(response as PlatformResponse, request as PlatformRequest, valid));
       const list: ItemOutcome[] =
-        classified instanceof DeliveryError ? valid.map(() => ({ ok: false, error: classified }))
-        : Array.isArray(classified) ? classified
-        : valid.map(() => classified);
+        classified instanceof DeliveryError
+          ? valid.map(() => ({ ok: false, error: classified }))
+          : Array.isArray(classified)
+            ? classified
+            : valid.map(() => classified);
       valid.forEach((item, i) => {
         outcomes.set(item.deliveryId, list[i] ?? { ok: false, error: new DeliveryError('transient', 'connector returned no outcome for this item') });
       });
@@ -82,38 +90,80 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
     const outcome = outcomes.get(delivery.id) as ItemOutcome;
     const attempt = delivery.attempts + 1;
     const base = {
-      attempt, startedAt, durationMs: response?.durationMs ?? finishedAt - startedAt, exchangeId, request: recordedRequest,
-      responseStatus: response?.status ?? null, responseBody: recordedBody,
+      attempt,
+      startedAt,
+      durationMs: response?.durationMs ?? finishedAt - startedAt,
+      exchangeId,
+      request: recordedRequest,
+      responseStatus: response?.status ?? null,
+      responseBody: recordedBody,
       responseHeaders: recordedHeaders,
     };
     if (outcome.ok) {
       return {
-        deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'succeeded', nextAttemptAt: finishedAt, health: 'success',
-        attempt: { ...base, outcome: 'succeeded', errorKind: null, errorMessage: null, platformCode: null, note: outcome.note ?? redirectNote, nextStep: 'done', nextAttemptAt: null },
+        deliveryId: delivery.id,
+        leaseOwner: owner,
+        destinationId: dest.config.id,
+        status: 'succeeded',
+        nextAttemptAt: finishedAt,
+        health: 'success',
+        attempt: {
+          ...base,
+          outcome: 'succeeded',
+          errorKind: null,
+          errorMessage: null,
+          platformCode: null,
+          note: outcome.note ?? redirectNote,
+          nextStep: 'done',
+          nextAttemptAt: null,
+        },
       } satisfies AttemptResult;
     }
     const { error } = outcome;
     const policy = POLICY[error.kind];
     let message = redactedMessages.get(error);
     if (message === undefined) redactedMessages.set(error, (message = redact.text(error.message)));
-    const failed = { ...base, outcome: 'failed' as const, errorKind: error.kind, errorMessage: message, platformCode: error.platformCode ?? null, note: redirectNote };
+    const failed = {
+      ...base,
+      outcome: 'failed' as const,
+      errorKind: error.kind,
+      errorMessage: message,
+      platformCode: error.platformCode ?? null,
+      note: redirectNote,
+    };
     const health = policy.countsTowardHealth ? 'failure' : 'neutral';
     if (policy.pausesDestination) {
       // The delivery waits for the destination to be fixed and resumed; it is not dead.
       return {
-        deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'pending', nextAttemptAt: finishedAt, health,
-        pause: { reason: `${error.kind}: ${message}` }, attempt: { ...failed, nextStep: 'paused', nextAttemptAt: null },
+        deliveryId: delivery.id,
+        leaseOwner: owner,
+        destinationId: dest.config.id,
+        status: 'pending',
+        nextAttemptAt: finishedAt,
+        health,
+        pause: { reason: `${error.kind}: ${message}` },
+        attempt: { ...failed, nextStep: 'paused', nextAttemptAt: null },
       } satisfies AttemptResult;
     }
     if (policy.retryable && attempt < delivery.maxAttempts) {
       const next = finishedAt + backoffDelay(attempt, deps.backoff, error.retryAfterMs, deps.random);
       return {
-        deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'pending', nextAttemptAt: next, health,
+        deliveryId: delivery.id,
+        leaseOwner: owner,
+        destinationId: dest.config.id,
+        status: 'pending',
+        nextAttemptAt: next,
+        health,
         attempt: { ...failed, nextStep: 'retry', nextAttemptAt: next },
       } satisfies AttemptResult;
     }
     return {
-      deliveryId: delivery.id, leaseOwner: owner, destinationId: dest.config.id, status: 'dead', nextAttemptAt: finishedAt, health,
+      deliveryId: delivery.id,
+      leaseOwner: owner,
+      destinationId: dest.config.id,
+      status: 'dead',
+      nextAttemptAt: finishedAt,
+      health,
       attempt: { ...failed, nextStep: 'dead', nextAttemptAt: null },
     } satisfies AttemptResult;
   });

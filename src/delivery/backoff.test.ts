@@ -6,14 +6,36 @@ const opts = { baseMs: 1000, maxMs: 60_000 };
 
 test('grows exponentially and is capped (random fixed at 1 = the upper bound)', () => {
   const one = () => 1;
-  const cases: Array<[number, number]> = [[0, 1000], [1, 1000], [2, 2000], [3, 4000], [4, 8000], [6, 32_000], [7, 60_000], [20, 60_000], [1000, 60_000]];
+  const cases: Array<[number, number]> = [
+    [0, 1000],
+    [1, 1000],
+    [2, 2000],
+    [3, 4000],
+    [4, 8000],
+    [6, 32_000],
+    [7, 60_000],
+    [20, 60_000],
+    [1000, 60_000],
+  ];
   for (const [attempt, want] of cases) assert.equal(backoffDelay(attempt, opts, undefined, one), want, `attempt ${attempt}`);
 });
 
 test('equal jitter: between half and all of the exponential step', () => {
-  for (const [attempt, exp] of [[1, 1000], [3, 4000], [30, 60_000]] as const) {
-    assert.equal(backoffDelay(attempt, opts, undefined, () => 0), exp / 2, `lower bound at ${attempt}`);
-    assert.equal(backoffDelay(attempt, opts, undefined, () => 0.5), (exp * 3) / 4, `middle at ${attempt}`);
+  for (const [attempt, exp] of [
+    [1, 1000],
+    [3, 4000],
+    [30, 60_000],
+  ] as const) {
+    assert.equal(
+      backoffDelay(attempt, opts, undefined, () => 0),
+      exp / 2,
+      `lower bound at ${attempt}`,
+    );
+    assert.equal(
+      backoffDelay(attempt, opts, undefined, () => 0.5),
+      (exp * 3) / 4,
+      `middle at ${attempt}`,
+    );
     for (let i = 0; i < 200; i++) {
       const d = backoffDelay(attempt, opts);
       assert.ok(d >= exp / 2 && d <= exp, `${d} within [${exp / 2}, ${exp}]`);

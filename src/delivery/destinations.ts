@@ -33,7 +33,13 @@ export function resolveDestinations(configs: readonly DestinationConfig[], regis
     // Never echo credential values: only the field path and zod's message.
     if (!credentials.success) for (const i of credentials.error.issues) problems.push(`destination "${d.id}" credentials.${i.path.join('.')}: ${i.message}`);
     if (settings.success && credentials.success) {
-      out.set(d.id, { config: d, connector, settings: settings.data, credentials: credentials.data, secrets: [...secretValues(credentials.data), ...urlSecretValues(settings.data)] });
+      out.set(d.id, {
+        config: d,
+        connector,
+        settings: settings.data,
+        credentials: credentials.data,
+        secrets: [...secretValues(credentials.data), ...urlSecretValues(settings.data)],
+      });
     }
   }
   if (problems.length > 0) throw new ConfigError(`invalid destinations:\n  ${problems.join('\n  ')}`);

@@ -74,8 +74,16 @@ export function createDeliveryEngine(deps: EngineDeps) {
       if (r.status === 'succeeded') stats.succeeded++;
       else stats.failed++;
       const a = r.attempt;
-      const line = { destination: r.destinationId, delivery: r.deliveryId, attempt: a.attempt, outcome: a.outcome, kind: a.errorKind ?? undefined,
-        status: a.responseStatus ?? undefined, durationMs: a.durationMs, next: a.nextStep };
+      const line = {
+        destination: r.destinationId,
+        delivery: r.deliveryId,
+        attempt: a.attempt,
+        outcome: a.outcome,
+        kind: a.errorKind ?? undefined,
+        status: a.responseStatus ?? undefined,
+        durationMs: a.durationMs,
+        next: a.nextStep,
+      };
       if (a.outcome === 'succeeded') logger.debug(line, 'delivery attempt');
       else logger.warn({ ...line, error: a.errorMessage }, 'delivery attempt failed');
       if (r.pause) logger.error({ destination: r.destinationId, reason: r.pause.reason }, 'destination paused');
@@ -86,20 +94,41 @@ export function createDeliveryEngine(deps: EngineDeps) {
     const t = now();
     const message = `destination "${destinationId}" is no longer configured`;
     return {
-      deliveryId, leaseOwner: owner, destinationId, status: 'dead', nextAttemptAt: t, health: 'neutral',
-      attempt: { attempt, startedAt: t, durationMs: 0, exchangeId: null, request: null, responseStatus: null, responseBody: null, outcome: 'failed',
-        errorKind: 'config', errorMessage: message, platformCode: null, note: null, nextStep: 'dead', nextAttemptAt: null },
+      deliveryId,
+      leaseOwner: owner,
+      destinationId,
+      status: 'dead',
+      nextAttemptAt: t,
+      health: 'neutral',
+      attempt: {
+        attempt,
+        startedAt: t,
+        durationMs: 0,
+        exchangeId: null,
+        request: null,
+        responseStatus: null,
+        responseBody: null,
+        outcome: 'failed',
+        errorKind: 'config',
+        errorMessage: message,
+        platformCode: null,
+        note: null,
+        nextStep: 'dead',
+        nextAttemptAt: null,
+      },
     };
   }
 
   function track(p: Promise<void>): void {
     // A full disk is counted and logged once per episode by the ledger's monitor (src/health).
-    const tracked = p.catch((err) => {
-      if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
-    }).finally(() => {
-      inFlight.delete(tracked);
-      notify();
-    });
+    const tracked = p
+      .catch((err) => {
+        if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
+      })
+      .finally(() => {
+        inFlight.delete(tracked);
+        notify();
+      });
     inFlight.add(tracked);
   }
 
@@ -115,7 +144,13 @@ export function createDeliveryEngine(deps: EngineDeps) {
       }
       let claimed: ClaimedDelivery[];
       try {
-        claimed = await ledger.claimDue({ owner, now: now(), leaseMs: options.leaseMs, limit: Math.min(1000, free * destinations.maxBatch()), holdDestinations: destinations.heldIds() });
+        claimed = await ledger.claimDue({
+          owner,
+          now: now(),
+          leaseMs: options.leaseMs,
+          limit: Math.min(1000, free * destinations.maxBatch()),
+          holdDestinations: destinations.heldIds(),
+        });
       } catch (err) {
         if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'claiming deliveries failed');
         await idle(options.pollMs);

@@ -79,7 +79,9 @@ export function credentialWarnings(targets: readonly OutboundTarget[]): string[]
     if (t.field.startsWith('credentials')) continue;
     for (const p of credentialParams(t.url)) {
       if (/^\{[A-Za-z0-9_]+\}$/.test(p.value) || p.value === '') continue; // a macro, not a pasted secret
-      out.push(`${t.owner} ${t.field}: the query parameter "${p.name}" looks like a credential; move it to the destination's credentials (http-postback: credentials.query), which are kept out of the config's settings. Meanwhile it is redacted from attempts and logs.`);
+      out.push(
+        `${t.owner} ${t.field}: the query parameter "${p.name}" looks like a credential; move it to the destination's credentials (http-postback: credentials.query), which are kept out of the config's settings. Meanwhile it is redacted from attempts and logs.`,
+      );
     }
   }
   return out;
@@ -91,7 +93,8 @@ export function credentialWarnings(targets: readonly OutboundTarget[]): string[]
  */
 export function prepareOutbound(config: Config, destinations: Iterable<ResolvedDestination>, logger: Logger): OutboundGuard {
   const allow = outboundAllowList(config);
-  if (allow.deprecated) logger.warn('network.allowPrivateTargets is deprecated: move its entries to outbound.allowPrivateTargets, which covers every outbound request');
+  if (allow.deprecated)
+    logger.warn('network.allowPrivateTargets is deprecated: move its entries to outbound.allowPrivateTargets, which covers every outbound request');
   let guard: OutboundGuard;
   try {
     guard = createOutboundGuard(allow.entries);

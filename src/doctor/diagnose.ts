@@ -34,7 +34,10 @@ const REFERENCE_NAME: Record<MacroDialect, string> = { everflow: "Everflow's mac
 /** URLs inside an HTML pixel (`src=`, `href=`), with their offsets; a bare URL is its own single entry. */
 function pixelUrls(code: string): Array<{ url: string; offset: number }> {
   if (!/^\s*</.test(code)) return [{ url: code, offset: 0 }];
-  return [...code.matchAll(/\b(?:src|href)\s*=\s*(["']?)([^"'\s>]+)\1/gi)].map((m) => ({ url: m[2] as string, offset: (m.index as number) + m[0].indexOf(m[2] as string) }));
+  return [...code.matchAll(/\b(?:src|href)\s*=\s*(["']?)([^"'\s>]+)\1/gi)].map((m) => ({
+    url: m[2] as string,
+    offset: (m.index as number) + m[0].indexOf(m[2] as string),
+  }));
 }
 
 /**
@@ -51,8 +54,14 @@ export function diagnose(input: DoctorInput, env: DoctorEnv = {}): Finding[] {
 
   const targets = input.kind === 'pixel' ? pixelUrls(text) : [{ url: text, offset: 0 }];
   if (targets.length === 0) {
-    out.push(finding('error', 'PIXEL_WITHOUT_URL', 'The pixel code has no src= or href= URL, so nothing is loaded when it fires.',
-      'Use an image pixel such as <img src="https://tracker.example.com/pixel?tid={transaction_id}" width="1" height="1">.'));
+    out.push(
+      finding(
+        'error',
+        'PIXEL_WITHOUT_URL',
+        'The pixel code has no src= or href= URL, so nothing is loaded when it fires.',
+        'Use an image pixel such as <img src="https://tracker.example.com/pixel?tid={transaction_id}" width="1" height="1">.',
+      ),
+    );
     return out;
   }
   for (const t of targets) {
@@ -61,9 +70,15 @@ export function diagnose(input: DoctorInput, env: DoctorEnv = {}): Finding[] {
     if (shape.parts) {
       out.push(...shift(hostFindings(shape.parts, env.gate), t.offset));
       if (input.kind === 'pixel' && shape.parts.scheme === 'http') {
-        out.push(finding('warning', 'PIXEL_MIXED_CONTENT',
-          'This pixel loads over http://. Conversion pages are served over https, and browsers block http:// images and frames on them, so the pixel never fires.',
-          'Use the https:// address of the pixel.', { start: t.offset, end: t.offset + 4 }));
+        out.push(
+          finding(
+            'warning',
+            'PIXEL_MIXED_CONTENT',
+            'This pixel loads over http://. Conversion pages are served over https, and browsers block http:// images and frames on them, so the pixel never fires.',
+            'Use the https:// address of the pixel.',
+            { start: t.offset, end: t.offset + 4 },
+          ),
+        );
       }
       if (input.kind === 'inbound') out.push(...inboundFindings(t.url, shape.parts, input, env));
     }
@@ -83,12 +98,19 @@ export function diagnose(input: DoctorInput, env: DoctorEnv = {}): Finding[] {
     if (input.kind === 'inbound' && m.name === 'secret') continue; // inbound.ts explains the placeholder
     const guess = didYouMean(m.name, dialect);
     const literally = `sends "{${m.name}}" literally instead of a value`;
-    out.push(finding('error', 'UNKNOWN_MACRO',
-      guess
-        ? `{${m.name}} is not a macro${VALID_MACRO_NAME.test(m.name) ? '' : ' (macro names have only letters, digits and _)'}: macro names are case-sensitive and must match ${REFERENCE_NAME[dialect]} exactly. The network ${literally}. Did you mean {${guess}}?`
-        : `{${m.name}} is not in ${REFERENCE_NAME[dialect]}. The network ${literally}.`,
-      guess ? `Replace {${m.name}} with {${guess}}.` : `Use a macro from the reference (e.g. {${dialect === 'everflow' ? 'sub5' : 'click_id'}}), or remove {${m.name}}.`,
-      { start: m.start, end: m.end }));
+    out.push(
+      finding(
+        'error',
+        'UNKNOWN_MACRO',
+        guess
+          ? `{${m.name}} is not a macro${VALID_MACRO_NAME.test(m.name) ? '' : ' (macro names have only letters, digits and _)'}: macro names are case-sensitive and must match ${REFERENCE_NAME[dialect]} exactly. The network ${literally}. Did you mean {${guess}}?`
+          : `{${m.name}} is not in ${REFERENCE_NAME[dialect]}. The network ${literally}.`,
+        guess
+          ? `Replace {${m.name}} with {${guess}}.`
+          : `Use a macro from the reference (e.g. {${dialect === 'everflow' ? 'sub5' : 'click_id'}}), or remove {${m.name}}.`,
+        { start: m.start, end: m.end },
+      ),
+    );
   }
   // Macros after a `#` are never sent (FRAGMENT): they do not count as carried.
   const hash = input.kind === 'pixel' ? -1 : text.indexOf('#');
@@ -122,13 +144,25 @@ function trafficSourceFinding(m: { name: string; start: number; end: number }, s
   if (onlyThis || scope === 'specific') return [];
   const others = traffic.filter((t) => !source.platforms.includes(t));
   if (scope === 'global' || scope === 'global_offer') {
-    return [finding('error', 'SOURCE_SPECIFIC_MACRO_IN_GLOBAL',
-      `{${m.name}} is filled only for ${source.label} traffic, but this ${scope === 'global' ? 'Global' : 'Global (offer)'} postback fires on every conversion${others.length ? ` (including ${others.join(', ')} traffic)` : ''}. Those fires carry an empty {${m.name}}, the destination rejects them, and after 10 failures in 72 hours the postback is deactivated.`,
-      `Make this a Specific postback for the ${source.label} offer/partner only, and keep the Global one on {sub5} and {transaction_id}.`, position)];
+    return [
+      finding(
+        'error',
+        'SOURCE_SPECIFIC_MACRO_IN_GLOBAL',
+        `{${m.name}} is filled only for ${source.label} traffic, but this ${scope === 'global' ? 'Global' : 'Global (offer)'} postback fires on every conversion${others.length ? ` (including ${others.join(', ')} traffic)` : ''}. Those fires carry an empty {${m.name}}, the destination rejects them, and after 10 failures in 72 hours the postback is deactivated.`,
+        `Make this a Specific postback for the ${source.label} offer/partner only, and keep the Global one on {sub5} and {transaction_id}.`,
+        position,
+      ),
+    ];
   }
-  return [finding('warning', 'SOURCE_SPECIFIC_MACRO',
-    `{${m.name}} is filled only for ${source.label} traffic. If this postback also fires for other traffic, those fires carry an empty value and fail.`,
-    `Use it only in a postback scoped to ${source.label} traffic (scope Specific), or pass the click id through {sub5} instead.`, position)];
+  return [
+    finding(
+      'warning',
+      'SOURCE_SPECIFIC_MACRO',
+      `{${m.name}} is filled only for ${source.label} traffic. If this postback also fires for other traffic, those fires carry an empty value and fail.`,
+      `Use it only in a postback scoped to ${source.label} traffic (scope Specific), or pass the click id through {sub5} instead.`,
+      position,
+    ),
+  ];
 }
 
 function requiredMacroFindings(names: string[], dialect: MacroDialect, input: DoctorInput): Finding[] {
@@ -136,18 +170,34 @@ function requiredMacroFindings(names: string[], dialect: MacroDialect, input: Do
   const out: Finding[] = [];
   const clickIds = dialect === 'everflow' ? '{sub5} (your click id) or {transaction_id}' : '{click_id}';
   if (!has(CLICK_ID_MACROS[dialect]) && !names.some((n) => TRAFFIC_SOURCE_MACROS[n])) {
-    out.push(finding('error', 'MISSING_CLICK_ID',
-      'The URL carries no click id, so the receiver cannot tell which click converted and cannot credit the traffic source.',
-      `Add the click id, e.g. click_id=${dialect === 'everflow' ? '{sub5}' : '{click_id}'} (${clickIds}).`));
+    out.push(
+      finding(
+        'error',
+        'MISSING_CLICK_ID',
+        'The URL carries no click id, so the receiver cannot tell which click converted and cannot credit the traffic source.',
+        `Add the click id, e.g. click_id=${dialect === 'everflow' ? '{sub5}' : '{click_id}'} (${clickIds}).`,
+      ),
+    );
   }
   if (!has(TRANSACTION_MACROS[dialect])) {
-    out.push(finding(input.kind === 'pixel' ? 'error' : 'warning', 'MISSING_TRANSACTION_ID',
-      'The URL carries no transaction id, so the receiver cannot tell a retry from a second sale: conversions may be counted twice or dropped as duplicates.',
-      'Add tx_id={transaction_id}.'));
+    out.push(
+      finding(
+        input.kind === 'pixel' ? 'error' : 'warning',
+        'MISSING_TRANSACTION_ID',
+        'The URL carries no transaction id, so the receiver cannot tell a retry from a second sale: conversions may be counted twice or dropped as duplicates.',
+        'Add tx_id={transaction_id}.',
+      ),
+    );
   }
   if (input.kind === 'outbound' && !has(PAYOUT_MACROS[dialect])) {
-    out.push(finding('info', 'MISSING_PAYOUT', 'The URL carries no payout, so the receiver records every conversion without a value.',
-      'Add payout={payout} if your tracker reports revenue.'));
+    out.push(
+      finding(
+        'info',
+        'MISSING_PAYOUT',
+        'The URL carries no payout, so the receiver records every conversion without a value.',
+        'Add payout={payout} if your tracker reports revenue.',
+      ),
+    );
   }
   return out;
 }

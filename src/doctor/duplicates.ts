@@ -54,9 +54,14 @@ export function duplicateFindings(input: DoctorInput, env: DoctorEnv): Finding[]
     for (const p of env.postbacks ?? []) {
       if (p.id === ctx.postback_id || p.status === 'deleted' || p.deliveryMethod !== 'postback' || !p.postbackUrl) continue;
       if (destinationKey(p.postbackUrl) !== key || !overlaps(p, ctx)) continue;
-      out.push(finding('warning', 'DUPLICATE_POSTBACK',
-        `Partner postback #${p.id} (${p.level}${p.offerId ? `, offer ${p.offerId}` : ''}${p.partnerId ? `, partner ${p.partnerId}` : ''}) already fires on the same ${trigger(ctx.event).type} to ${key}. Both fire, so the tracker receives every conversion twice.`,
-        `Keep one postback per destination: edit or delete #${p.id} instead of adding this one, or narrow one of them to a different offer.`));
+      out.push(
+        finding(
+          'warning',
+          'DUPLICATE_POSTBACK',
+          `Partner postback #${p.id} (${p.level}${p.offerId ? `, offer ${p.offerId}` : ''}${p.partnerId ? `, partner ${p.partnerId}` : ''}) already fires on the same ${trigger(ctx.event).type} to ${key}. Both fire, so the tracker receives every conversion twice.`,
+          `Keep one postback per destination: edit or delete #${p.id} instead of adding this one, or narrow one of them to a different offer.`,
+        ),
+      );
     }
     return out;
   }
@@ -64,9 +69,14 @@ export function duplicateFindings(input: DoctorInput, env: DoctorEnv): Finding[]
   for (const d of env.destinations ?? []) {
     if (d.id === ctx.destination || !d.url || destinationKey(d.url) !== key) continue;
     if (t && d.events && d.events.length > 0 && !d.events.includes(t)) continue;
-    out.push(finding('warning', 'DUPLICATE_DESTINATION',
-      `Destination "${d.id}" already sends conversions to ${key}. Two destinations firing on the same conversion report it twice.`,
-      `Keep one: edit "${d.id}" instead, or give the two different event filters.`));
+    out.push(
+      finding(
+        'warning',
+        'DUPLICATE_DESTINATION',
+        `Destination "${d.id}" already sends conversions to ${key}. Two destinations firing on the same conversion report it twice.`,
+        `Keep one: edit "${d.id}" instead, or give the two different event filters.`,
+      ),
+    );
   }
   return out;
 }

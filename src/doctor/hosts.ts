@@ -35,8 +35,11 @@ export function hostFindings(parts: UrlParts, gate: AddressGate | undefined): Fi
 }
 
 export function privateHostFinding(host: string, reason: string, position: { start: number; end: number } | null): Finding {
-  return finding('error', 'PRIVATE_HOST',
+  return finding(
+    'error',
+    'PRIVATE_HOST',
     `Refused: ${host} is not on the public internet (${reason}). Postbacks are never sent to private, loopback or cloud-metadata addresses, because that would let a URL reach machines inside our own network.`,
-    'Use the public https:// address of the tracker or partner. If this really is your own server on a private network, the gateway operator can list it in the config\'s allowPrivateTargets (metadata addresses stay refused).',
-    position);
+    "Use the public https:// address of the tracker or partner. If this really is your own server on a private network, the gateway operator can list it in the config's allowPrivateTargets (metadata addresses stay refused).",
+    position,
+  );
 }

@@ -35,12 +35,27 @@ export const TRAFFIC_SOURCE_MACROS: Record<string, { label: string; platforms: r
 /** Names people type for a value the reference spells differently. */
 const HINTS: Record<MacroDialect, Record<string, string>> = {
   everflow: {
-    click_id: 'sub5', clickid: 'sub5', cid: 'sub5', subid: 'sub5', sub_id: 'sub5',
-    tx_id: 'transaction_id', txid: 'transaction_id', tid: 'transaction_id',
-    amount: 'payout', price: 'payout', affid: 'affiliate_id', aff_id: 'affiliate_id', oid: 'offer_id',
+    click_id: 'sub5',
+    clickid: 'sub5',
+    cid: 'sub5',
+    subid: 'sub5',
+    sub_id: 'sub5',
+    tx_id: 'transaction_id',
+    txid: 'transaction_id',
+    tid: 'transaction_id',
+    amount: 'payout',
+    price: 'payout',
+    affid: 'affiliate_id',
+    aff_id: 'affiliate_id',
+    oid: 'offer_id',
   },
   closeloop: {
-    sub5: 'click_id', clickid: 'click_id', cid: 'click_id', txid: 'tx_id', amount: 'payout', price: 'payout',
+    sub5: 'click_id',
+    clickid: 'click_id',
+    cid: 'click_id',
+    txid: 'tx_id',
+    amount: 'payout',
+    price: 'payout',
   },
 };
 

@@ -26,7 +26,12 @@ export interface DependencySnapshot {
  */
 export class DependencyMonitor {
   private state: Omit<DependencySnapshot, 'name' | 'counters'> = {
-    healthy: true, failures: 0, episodes: 0, lastError: null, lastFailureAt: null, failingSince: null,
+    healthy: true,
+    failures: 0,
+    episodes: 0,
+    lastError: null,
+    lastFailureAt: null,
+    failingSince: null,
   };
   private readonly counters: Record<string, number> = {};
   private lastLogAt = 0;
@@ -64,10 +69,7 @@ export class DependencyMonitor {
   succeeded(): void {
     if (this.state.healthy) return;
     const at = this.now();
-    this.logger.info(
-      { dependency: this.name, failures: this.episodeFailures, durationMs: at - (this.state.failingSince ?? at) },
-      `${this.name} recovered`,
-    );
+    this.logger.info({ dependency: this.name, failures: this.episodeFailures, durationMs: at - (this.state.failingSince ?? at) }, `${this.name} recovered`);
     this.state.healthy = true;
     this.state.failingSince = null;
     this.episodeFailures = 0;

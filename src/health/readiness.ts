@@ -18,10 +18,7 @@ export interface ReadinessReport {
  * Runs every check at once, each bounded by `timeoutMs`: a check that hangs is a failing check,
  * and /readyz answers within the timeout whatever the dependencies do.
  */
-export async function checkReadiness(
-  checks: readonly ReadinessCheck[],
-  timeoutMs: number,
-): Promise<ReadinessReport> {
+export async function checkReadiness(checks: readonly ReadinessCheck[], timeoutMs: number): Promise<ReadinessReport> {
   const results = await Promise.all(
     checks.map(async (c) => {
       const t0 = performance.now();

@@ -89,7 +89,9 @@ export function adminAuth(token: string) {
     const session = sessions.read(ctx.cookies.get(SESSION_COOKIE));
     if (!session) {
       ctx.set('WWW-Authenticate', 'Bearer');
-      const message = ctx.cookies.get(SESSION_COOKIE) ? 'the console session has expired or was signed out: sign in again' : 'send Authorization: Bearer <admin token>, or sign in to the console';
+      const message = ctx.cookies.get(SESSION_COOKIE)
+        ? 'the console session has expired or was signed out: sign in again'
+        : 'send Authorization: Bearer <admin token>, or sign in to the console';
       throw new ApiError(401, 'UNAUTHORIZED', message);
     }
     // A cookie is sent by the browser on its own; a header only by our own script (same origin).

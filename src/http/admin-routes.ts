@@ -9,13 +9,15 @@ import { adminAuth } from './admin-auth';
 import { cursorOf, cursorParam, limitParam, parse } from './query';
 import { conversionView, deliveryView, attemptView } from './views';
 
-const listQuery = z.object({
-  status: z.enum(['pending', 'succeeded', 'dead', 'cancelled']).optional(),
-  destination: z.string().max(64).optional(),
-  limit: limitParam,
-  /** `next_cursor` of the previous page. */
-  cursor: cursorParam.optional(),
-}).strict();
+const listQuery = z
+  .object({
+    status: z.enum(['pending', 'succeeded', 'dead', 'cancelled']).optional(),
+    destination: z.string().max(64).optional(),
+    limit: limitParam,
+    /** `next_cursor` of the previous page. */
+    cursor: cursorParam.optional(),
+  })
+  .strict();
 const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 lowercase hex characters') });
 const destinationParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'not a destination id') });
 /**
@@ -33,7 +35,10 @@ function identifiersSent(connector: AnyConnector | undefined, dedupKey: string, 
   }
 }
 
-export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledger; destinations: DestinationDirectory; onRetry: () => void; now: () => number }): void {
+export function adminRoutes(
+  router: Router,
+  deps: { config: Config; ledger: Ledger; destinations: DestinationDirectory; onRetry: () => void; now: () => number },
+): void {
   const { ledger, destinations, now } = deps;
   const auth = adminAuth(deps.config.admin.token);
 
@@ -48,7 +53,11 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
       warnings: await ledger.conversionWarnings(id),
       deliveries: deliveries.map((d) => {
         const own = attempts.filter((a) => a.deliveryId === d.id);
-        return { ...deliveryView(d), identifiers_sent: identifiersSent(destinations.get(d.destinationId)?.connector, d.dedupKey, own), attempts: own.map(attemptView) };
+        return {
+          ...deliveryView(d),
+          identifiers_sent: identifiersSent(destinations.get(d.destinationId)?.connector, d.dedupKey, own),
+          attempts: own.map(attemptView),
+        };
       }),
     };
   });
@@ -56,7 +65,9 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
   router.get('/v1/deliveries', auth, async (ctx) => {
     const q = parse(listQuery, ctx.query);
     const rows: DeliveryRow[] = await ledger.listDeliveries({
-      limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.destination ? { destinationId: q.destination } : {}),
+      limit: q.limit,
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.destination ? { destinationId: q.destination } : {}),
       ...(q.cursor ? { after: q.cursor } : {}),
     });
     ctx.body = { deliveries: rows.map(deliveryView), next_cursor: cursorOf(rows, q.limit, (r) => r.createdAt) };
@@ -69,9 +80,13 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
     const budget = destinations.get(existing.destinationId)?.config.maxAttempts ?? deps.config.delivery.maxAttempts;
     const row = await ledger.retryDelivery(id, now(), budget);
     if (!row) {
-      throw new ApiError(409, 'NOT_RETRYABLE', existing.status === 'succeeded'
-        ? `delivery ${id} has already succeeded`
-        : `delivery ${id} is being sent right now; retry after this attempt is recorded`);
+      throw new ApiError(
+        409,
+        'NOT_RETRYABLE',
+        existing.status === 'succeeded'
+          ? `delivery ${id} has already succeeded`
+          : `delivery ${id} is being sent right now; retry after this attempt is recorded`,
+      );
     }
     deps.onRetry();
     ctx.status = 202;
@@ -84,8 +99,14 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
       destinations: deps.config.destinations.map((d) => {
         const s = states.get(d.id);
         return {
-          id: d.id, connector: d.connector, enabled: d.enabled, paused: s?.paused ?? false, paused_reason: s?.pausedReason ?? null,
-          paused_at: s?.pausedAt ?? null, consecutive_failures: s?.consecutiveFailures ?? 0, last_success_at: s?.lastSuccessAt ?? null,
+          id: d.id,
+          connector: d.connector,
+          enabled: d.enabled,
+          paused: s?.paused ?? false,
+          paused_reason: s?.pausedReason ?? null,
+          paused_at: s?.pausedAt ?? null,
+          consecutive_failures: s?.consecutiveFailures ?? 0,
+          last_success_at: s?.lastSuccessAt ?? null,
         };
       }),
     };
@@ -104,7 +125,15 @@ export function adminRoutes(router: Router, deps: { config: Config; ledger: Ledg
     const rows = await ledger.listRejections(q.limit, q.cursor);
     ctx.body = {
       next_cursor: cursorOf(rows, q.limit, (r) => r.receivedAt),
-      rejections: rows.map((r) => ({ id: r.id, source: r.source, received_at: r.receivedAt, http_status: r.httpStatus, code: r.code, message: r.message, params: r.params })),
+      rejections: rows.map((r) => ({
+        id: r.id,
+        source: r.source,
+        received_at: r.receivedAt,
+        http_status: r.httpStatus,
+        code: r.code,
+        message: r.message,
+        params: r.params,
+      })),
     };
   });
 }

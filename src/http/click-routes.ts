@@ -16,7 +16,10 @@ const clip = (v: string | undefined, max: number): string | null => (v ? v.slice
 
 const registerSchema = clickInputSchema.extend({
   link: z.string().max(64).optional(),
-  landing_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(4096).optional(),
+  landing_url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(4096)
+    .optional(),
   referrer: z.string().max(4096).optional(),
 });
 
@@ -97,7 +100,10 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
  * URL with raw non-ASCII characters goes through Koa's encoding.
  */
 function redirectExactly(ctx: Context, url: string): void {
-  if (/[^\x21-\x7e]/.test(url)) return ctx.redirect(url);
+  if (/[^\x21-\x7e]/.test(url)) {
+    ctx.redirect(url);
+    return;
+  }
   ctx.status = 302;
   ctx.set('Location', url);
   ctx.type = 'text/plain';

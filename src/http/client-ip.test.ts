@@ -28,8 +28,16 @@ test('clientIp honours X-Forwarded-For only from trusted peers', () => {
 test('ipList parses addresses and CIDRs and refuses garbage', () => {
   const list = ipList(['127.0.0.1', '172.16.0.0/12', '::1']);
   const cases: Array<[string, boolean]> = [
-    ['127.0.0.1', true], ['127.0.0.2', false], ['172.16.0.1', true], ['172.31.255.255', true], ['172.32.0.0', false],
-    ['::1', true], ['::ffff:127.0.0.1', true], ['::ffff:172.20.0.1', true], ['not-an-ip', false], ['', false],
+    ['127.0.0.1', true],
+    ['127.0.0.2', false],
+    ['172.16.0.1', true],
+    ['172.31.255.255', true],
+    ['172.32.0.0', false],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['::ffff:172.20.0.1', true],
+    ['not-an-ip', false],
+    ['', false],
   ];
   for (const [ip, want] of cases) assert.equal(ipMatches(list, ip), want, ip);
   for (const bad of ['localhost', '300.1.1.1', 'abc/8']) assert.throws(() => ipList([bad]), /not an IP address/, bad);

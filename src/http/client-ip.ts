@@ -33,7 +33,10 @@ export function clientIp(remote: string | undefined, forwardedFor: string | unde
   if (!remote) return null;
   const peer = unmapV4(remote);
   if (!trusted || !forwardedFor || !ipMatches(trusted, peer)) return peer;
-  const hops = forwardedFor.split(',').map((h) => unmapV4(h.trim())).filter((h) => isIP(h) !== 0);
+  const hops = forwardedFor
+    .split(',')
+    .map((h) => unmapV4(h.trim()))
+    .filter((h) => isIP(h) !== 0);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] as string;
     if (!ipMatches(trusted, hop)) return hop;

@@ -11,14 +11,16 @@ import { conversionsCsv } from './conversions-csv';
 import { conversionCsvQuery, conversionListQuery, cursorOf, cursorParam, instantText, limitParam, parse, toSearch } from './query';
 import { clickView, conversionSummaryView, receivedPostbackView } from './views';
 
-const postbackQuery = z.object({
-  source: z.string().min(1).max(64).optional(),
-  outcome: z.enum(['accepted', 'rejected']).optional(),
-  from: instantText.optional(),
-  to: instantText.optional(),
-  limit: limitParam,
-  cursor: cursorParam.optional(),
-}).strict();
+const postbackQuery = z
+  .object({
+    source: z.string().min(1).max(64).optional(),
+    outcome: z.enum(['accepted', 'rejected']).optional(),
+    from: instantText.optional(),
+    to: instantText.optional(),
+    limit: limitParam,
+    cursor: cursorParam.optional(),
+  })
+  .strict();
 const clickParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'click ids are 32 lowercase hex characters') });
 
 /**
@@ -35,8 +37,18 @@ export function consoleRoutes(router: Router, deps: { config: Config; ledger: Le
     const rows = await ledger.searchConversions({ ...toSearch(q), limit: q.limit, ...(q.cursor ? { after: q.cursor } : {}) });
     const deliveries = await ledger.deliveriesOfConversions(rows.map((r) => r.conversion.id));
     ctx.body = {
-      conversions: rows.map((r) => conversionSummaryView(r.conversion, r.warnings, deliveries.filter((d) => d.conversionId === r.conversion.id))),
-      next_cursor: cursorOf(rows.map((r) => r.conversion), q.limit, (c) => c.receivedAt),
+      conversions: rows.map((r) =>
+        conversionSummaryView(
+          r.conversion,
+          r.warnings,
+          deliveries.filter((d) => d.conversionId === r.conversion.id),
+        ),
+      ),
+      next_cursor: cursorOf(
+        rows.map((r) => r.conversion),
+        q.limit,
+        (c) => c.receivedAt,
+      ),
     };
   });
 
@@ -53,7 +65,7 @@ export function consoleRoutes(router: Router, deps: { config: Config; ledger: Le
 
   router.get('/v1/clicks/:id', auth, async (ctx: Context) => {
     const { id } = parse(clickParams, ctx.params);
-    let click;
+    let click: Awaited<ReturnType<ClickStore['get']>>;
     try {
       click = await deps.clicks.get(id);
     } catch (err) {
@@ -71,8 +83,12 @@ export function consoleRoutes(router: Router, deps: { config: Config; ledger: Le
       throw new ApiError(400, 'INVALID_REQUEST', 'invalid request parameters', [{ field: 'to', message: 'must be after from' }]);
     }
     const rows = await ledger.listPostbacks({
-      limit: q.limit, ...(q.source ? { source: q.source } : {}), ...(q.outcome ? { outcome: q.outcome } : {}),
-      ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}), ...(q.cursor ? { after: q.cursor } : {}),
+      limit: q.limit,
+      ...(q.source ? { source: q.source } : {}),
+      ...(q.outcome ? { outcome: q.outcome } : {}),
+      ...(q.from !== undefined ? { from: q.from } : {}),
+      ...(q.to !== undefined ? { to: q.to } : {}),
+      ...(q.cursor ? { after: q.cursor } : {}),
     });
     ctx.body = { postbacks: rows.map(receivedPostbackView), next_cursor: cursorOf(rows, q.limit, (r) => r.receivedAt) };
   });

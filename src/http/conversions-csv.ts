@@ -3,8 +3,22 @@ import type { ConversionSearch, Ledger } from '../store/ledger';
 
 const PAGE = 500;
 const COLUMNS = [
-  'id', 'received_at', 'updated_at', 'source', 'transaction_id', 'event', 'status', 'payout', 'currency', 'offer_id', 'click_id', 'matched',
-  'platform', 'platform_click_id', 'deliveries', 'warnings',
+  'id',
+  'received_at',
+  'updated_at',
+  'source',
+  'transaction_id',
+  'event',
+  'status',
+  'payout',
+  'currency',
+  'offer_id',
+  'click_id',
+  'matched',
+  'platform',
+  'platform_click_id',
+  'deliveries',
+  'warnings',
 ];
 
 /**
@@ -36,11 +50,27 @@ export function conversionsCsv(ledger: Ledger, search: Omit<ConversionSearch, 'l
       for (const d of deliveries) byConversion.set(d.conversionId, [...(byConversion.get(d.conversionId) ?? []), `${d.destinationId}:${d.status}`]);
       let chunk = '';
       for (const { conversion: c, warnings } of page) {
-        chunk += [
-          c.id, new Date(c.receivedAt).toISOString(), new Date(c.updatedAt).toISOString(), c.source, c.transactionId, c.event, c.status, c.payout,
-          c.currency, c.offerId, c.clickId, c.matched, c.click?.platform ?? null, c.click?.platformClickId ?? null,
-          (byConversion.get(c.id) ?? []).join(' '), warnings.join(' | '),
-        ].map(csvCell).join(',') + '\r\n';
+        chunk +=
+          [
+            c.id,
+            new Date(c.receivedAt).toISOString(),
+            new Date(c.updatedAt).toISOString(),
+            c.source,
+            c.transactionId,
+            c.event,
+            c.status,
+            c.payout,
+            c.currency,
+            c.offerId,
+            c.clickId,
+            c.matched,
+            c.click?.platform ?? null,
+            c.click?.platformClickId ?? null,
+            (byConversion.get(c.id) ?? []).join(' '),
+            warnings.join(' | '),
+          ]
+            .map(csvCell)
+            .join(',') + '\r\n';
       }
       yield chunk;
       if (page.length < PAGE) return;

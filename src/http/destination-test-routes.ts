@@ -17,7 +17,10 @@ import { parseBody } from './body';
 import { attemptView } from './views';
 
 const testBody = z.object({
-  payout: z.string().regex(/^\d{1,12}(\.\d{1,8})?$/, 'must be a decimal').default('1.00'),
+  payout: z
+    .string()
+    .regex(/^\d{1,12}(\.\d{1,8})?$/, 'must be a decimal')
+    .default('1.00'),
   currency: z
     .string()
     .transform((c) => c.toUpperCase())
@@ -32,14 +35,36 @@ export function syntheticConversion(now: number, body: z.infer<typeof testBody>)
   const id = newId();
   const pcid = body.platform_click_id ?? `closeloop-test-${id.slice(0, 12)}`;
   const click: ClickRecord = {
-    id: newId(), link: 'test', platform: null, platformClickParam: null, platformClickId: pcid,
-    platformClickIds: { gclid: pcid, fbclid: pcid, ttclid: pcid, rdt_cid: pcid }, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (closeloop test)',
-    referrer: null, landingUrl: 'https://example.com/landing?closeloop_test=1', subs: { sub1: 'test' }, fbp: null,
-    fbc: `fb.1.${now - 60_000}.${pcid}`, createdAt: now - 60_000,
+    id: newId(),
+    link: 'test',
+    platform: null,
+    platformClickParam: null,
+    platformClickId: pcid,
+    platformClickIds: { gclid: pcid, fbclid: pcid, ttclid: pcid, rdt_cid: pcid },
+    ip: '203.0.113.7',
+    userAgent: 'Mozilla/5.0 (closeloop test)',
+    referrer: null,
+    landingUrl: 'https://example.com/landing?closeloop_test=1',
+    subs: { sub1: 'test' },
+    fbp: null,
+    fbc: `fb.1.${now - 60_000}.${pcid}`,
+    createdAt: now - 60_000,
   };
   return {
-    id, source: 'test', transactionId: `test-${id}`, event: 'conversion', status: 'approved', payout: body.payout,
-    currency: body.currency.toUpperCase(), offerId: 'test', clickId: click.id, matched: true, click, params: {}, receivedAt: now, updatedAt: now,
+    id,
+    source: 'test',
+    transactionId: `test-${id}`,
+    event: 'conversion',
+    status: 'approved',
+    payout: body.payout,
+    currency: body.currency.toUpperCase(),
+    offerId: 'test',
+    clickId: click.id,
+    matched: true,
+    click,
+    params: {},
+    receivedAt: now,
+    updatedAt: now,
   };
 }
 
@@ -48,7 +73,10 @@ export function syntheticConversion(now: number, body: z.infer<typeof testBody>)
  * returns the exact request (secrets redacted) and response; nothing is stored. `verify` runs
  * the connector's cheap credential check where the platform has one.
  */
-export function destinationTestRoutes(router: Router, deps: { config: Config; destinations: { get(id: string): ResolvedDestination | undefined }; http: HttpClient; now: () => number }): void {
+export function destinationTestRoutes(
+  router: Router,
+  deps: { config: Config; destinations: { get(id: string): ResolvedDestination | undefined }; http: HttpClient; now: () => number },
+): void {
   const auth = adminAuth(deps.config.admin.token);
   const find = (id: string) => {
     const dest = deps.destinations.get(id);
@@ -63,12 +91,27 @@ export function destinationTestRoutes(router: Router, deps: { config: Config; de
     const now = deps.now();
     const conversion = syntheticConversion(now, parsed.data);
     const delivery = {
-      id: newId(), conversionId: conversion.id, destinationId: dest.config.id, connector: dest.connector.id, dedupKey: `test-${conversion.id}`,
-      status: 'pending' as const, attempts: 0, maxAttempts: 1, nextAttemptAt: now, leaseOwner: 'test', leaseUntil: null, lastError: null,
-      lastKind: null, createdAt: now, updatedAt: now,
+      id: newId(),
+      conversionId: conversion.id,
+      destinationId: dest.config.id,
+      connector: dest.connector.id,
+      dedupKey: `test-${conversion.id}`,
+      status: 'pending' as const,
+      attempts: 0,
+      maxAttempts: 1,
+      nextAttemptAt: now,
+      leaseOwner: 'test',
+      leaseUntil: null,
+      lastError: null,
+      lastKind: null,
+      createdAt: now,
+      updatedAt: now,
     };
     const [result] = await attemptBatch(dest, [{ delivery, conversion }], 'test', {
-      http: deps.http, now: deps.now, backoff: deps.config.delivery.backoff, test: true,
+      http: deps.http,
+      now: deps.now,
+      backoff: deps.config.delivery.backoff,
+      test: true,
     });
     const attempt = attemptView({ ...(result as NonNullable<typeof result>).attempt, id: 'test', deliveryId: delivery.id });
     ctx.body = { destination: dest.config.id, connector: dest.connector.id, ok: attempt.outcome === 'succeeded', ...attempt };

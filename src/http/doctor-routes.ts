@@ -27,7 +27,10 @@ export function doctorEnv(config: Config, guard: DoctorGuard): DoctorEnv {
     publicUrl: config.server.publicUrl,
     gate: guard,
     destinations: config.destinations.map((d) => ({
-      id: d.id, connector: d.connector, url: typeof d.settings.url === 'string' ? d.settings.url : undefined, events: d.filters.events,
+      id: d.id,
+      connector: d.connector,
+      url: typeof d.settings.url === 'string' ? d.settings.url : undefined,
+      events: d.filters.events,
     })),
   };
 }

@@ -26,7 +26,8 @@ export function sessionRoutes(router: Router, deps: { config: Config }): void {
   };
   const clear = (ctx: Context) => {
     const secure = secureCookies(ctx);
-    for (const name of [SESSION_COOKIE, CSRF_COOKIE]) ctx.cookies.set(name, '', { path: '/', maxAge: 0, secure, sameSite: 'strict', httpOnly: name === SESSION_COOKIE, overwrite: true });
+    for (const name of [SESSION_COOKIE, CSRF_COOKIE])
+      ctx.cookies.set(name, '', { path: '/', maxAge: 0, secure, sameSite: 'strict', httpOnly: name === SESSION_COOKIE, overwrite: true });
   };
 
   router.post('/v1/session', parseBody, async (ctx) => {

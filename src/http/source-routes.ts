@@ -10,11 +10,13 @@ import { parseBody } from './body';
 import { intakeAnswer } from './postback-routes';
 
 const sourceParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'not a source id') });
-const sampleBody = z.object({
-  click_id: z.string().min(1).max(512).optional(),
-  payout: z.string().max(32).optional(),
-  tx_id: z.string().min(1).max(128).optional(),
-}).strict();
+const sampleBody = z
+  .object({
+    click_id: z.string().min(1).max(512).optional(),
+    payout: z.string().max(32).optional(),
+    tx_id: z.string().min(1).max(128).optional(),
+  })
+  .strict();
 
 /** Where networks reach this gateway: server.publicUrl, else the address this request came to. */
 export function publicBase(config: Config, ctx: Pick<Context, 'protocol' | 'host'>): string {
@@ -32,7 +34,11 @@ export function pasteUrl(base: string, source: Pick<SourceConfig, 'id' | 'params
   const q = (name: string, value: string) => `${encodeURIComponent(name)}=${value}`;
   const secretValue = secret === '{secret}' ? secret : encodeURIComponent(secret);
   return `${base}/postback/${encodeURIComponent(source.id)}?${[
-    q(p.key, secretValue), q(p.clickId, '{sub5}'), q(p.transactionId, '{transaction_id}'), q(p.payout, '{payout}'), q(p.offerId, '{offer_id}'),
+    q(p.key, secretValue),
+    q(p.clickId, '{sub5}'),
+    q(p.transactionId, '{transaction_id}'),
+    q(p.payout, '{payout}'),
+    q(p.offerId, '{offer_id}'),
   ].join('&')}`;
 }
 
@@ -52,12 +58,23 @@ export function sourceRoutes(router: Router, deps: { config: Config; intake: Int
     const base = publicBase(config, ctx);
     ctx.body = {
       sources: config.sources.map((s) => ({
-        id: s.id, mode: s.mode, platform: s.platform ?? null,
+        id: s.id,
+        mode: s.mode,
+        platform: s.platform ?? null,
         params: {
-          click_id: s.params.clickId, transaction_id: s.params.transactionId, payout: s.params.payout, offer_id: s.params.offerId,
-          currency: s.params.currency, event: s.params.event, status: s.params.status, platform: s.params.platform, key: s.params.key,
+          click_id: s.params.clickId,
+          transaction_id: s.params.transactionId,
+          payout: s.params.payout,
+          offer_id: s.params.offerId,
+          currency: s.params.currency,
+          event: s.params.event,
+          status: s.params.status,
+          platform: s.params.platform,
+          key: s.params.key,
         },
-        postback_url: pasteUrl(base, s), forward_statuses: s.forwardStatuses, allow_ips: s.allowIps,
+        postback_url: pasteUrl(base, s),
+        forward_statuses: s.forwardStatuses,
+        allow_ips: s.allowIps,
       })),
     };
   });
@@ -72,7 +89,12 @@ export function sourceRoutes(router: Router, deps: { config: Config; intake: Int
   router.get('/v1/links', auth, (ctx) => {
     const base = publicBase(config, ctx);
     ctx.body = {
-      links: config.links.map((l) => ({ id: l.id, offer_url: l.offerUrl, description: l.description ?? null, click_url: `${base}/c/${encodeURIComponent(l.id)}` })),
+      links: config.links.map((l) => ({
+        id: l.id,
+        offer_url: l.offerUrl,
+        description: l.description ?? null,
+        click_url: `${base}/c/${encodeURIComponent(l.id)}`,
+      })),
     };
   });
 

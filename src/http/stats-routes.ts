@@ -15,19 +15,33 @@ const statsQuery = z.object({ window: z.enum(['24h', '7d']).default('24h') }).st
 const STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'dead', 'cancelled', 'skipped'];
 /** One bulk retry changes at most this many deliveries; the answer says how many, call again for more. */
 export const BULK_RETRY_LIMIT = 10_000;
-const bulkRetryBody = z.object({
-  status: z.literal('dead'),
-  destination: z.string().min(1).max(64).optional(),
-  since: z.union([z.number().int().min(0), instantText]).optional(),
-  ids: z.array(z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 lowercase hex characters')).min(1).max(1000).optional(),
-}).strict();
+const bulkRetryBody = z
+  .object({
+    status: z.literal('dead'),
+    destination: z.string().min(1).max(64).optional(),
+    since: z.union([z.number().int().min(0), instantText]).optional(),
+    ids: z
+      .array(z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 lowercase hex characters'))
+      .min(1)
+      .max(1000)
+      .optional(),
+  })
+  .strict();
 
 const ratio = (part: number, whole: number, scale: number) => (whole > 0 ? Math.round((part / whole) * scale * 1000) / 1000 : null);
 
 /** The console's overview (GET /v1/stats) and the outbox's bulk retry. */
-export function statsRoutes(router: Router, deps: {
-  config: Config; ledger: Ledger; destinations: DestinationDirectory; tally: Tally; onRetry: () => void; now: () => number;
-}): void {
+export function statsRoutes(
+  router: Router,
+  deps: {
+    config: Config;
+    ledger: Ledger;
+    destinations: DestinationDirectory;
+    tally: Tally;
+    onRetry: () => void;
+    now: () => number;
+  },
+): void {
   const { ledger, now } = deps;
   const auth = adminAuth(deps.config.admin.token);
 
@@ -57,7 +71,10 @@ export function statsRoutes(router: Router, deps: {
     const points = new Map(s.series.map((p) => [`${p.destinationId}\u0000${p.bucket}`, p]));
     const buckets = Math.ceil(ms / bucketMs);
     ctx.body = {
-      window, from, to, bucket_ms: bucketMs,
+      window,
+      from,
+      to,
+      bucket_ms: bucketMs,
       clicks: s.counts.click ?? 0,
       postbacks: { received: accepted + duplicate + rejected, accepted, duplicate, rejected },
       matched_pct: ratio(s.matched, s.conversions, 100),
@@ -69,19 +86,26 @@ export function statsRoutes(router: Router, deps: {
         Array.from({ length: buckets }, (_, i) => {
           const p = points.get(`${destination}\u0000${i}`);
           return { t: from + i * bucketMs, destination, conversions: p?.conversions ?? 0, failures: p?.failures ?? 0 };
-        })),
+        }),
+      ),
     };
   });
 
   router.post('/v1/deliveries/retry', auth, parseBody, async (ctx) => {
     const body = parse(bulkRetryBody, ctx.request.body ?? {});
     const rows = await ledger.listDeliveries({
-      status: 'dead', limit: BULK_RETRY_LIMIT, ...(body.destination ? { destinationId: body.destination } : {}),
-      ...(body.since !== undefined ? { updatedSince: body.since } : {}), ...(body.ids ? { ids: body.ids } : {}),
+      status: 'dead',
+      limit: BULK_RETRY_LIMIT,
+      ...(body.destination ? { destinationId: body.destination } : {}),
+      ...(body.since !== undefined ? { updatedSince: body.since } : {}),
+      ...(body.ids ? { ids: body.ids } : {}),
     });
     // The same fresh budget as POST /v1/deliveries/:id/retry: the destination's maxAttempts, else the default.
     const budget = (destinationId: string) => deps.destinations.get(destinationId)?.config.maxAttempts ?? deps.config.delivery.maxAttempts;
-    const retried = await ledger.retryDeadDeliveries(rows.map((r) => ({ id: r.id, extraAttempts: budget(r.destinationId) })), now());
+    const retried = await ledger.retryDeadDeliveries(
+      rows.map((r) => ({ id: r.id, extraAttempts: budget(r.destinationId) })),
+      now(),
+    );
     if (retried.length > 0) deps.onRetry();
     ctx.status = 202;
     ctx.body = { retried: retried.length, ids: retried.map((r) => r.id) };

@@ -71,28 +71,37 @@ export function createMetrics() {
     return reading.value;
   };
   new Gauge({
-    name: 'closeloop_outbox_depth', help: 'Pending deliveries in the outbox (read from the ledger at scrape).', registers: [registry],
+    name: 'closeloop_outbox_depth',
+    help: 'Pending deliveries in the outbox (read from the ledger at scrape).',
+    registers: [registry],
     async collect() {
       const r = await read();
       if (r) this.set(r.outbox.depth);
     },
   });
   new Gauge({
-    name: 'closeloop_outbox_oldest_pending_age_seconds', help: 'Age of the oldest pending delivery; 0 when the outbox is empty.', registers: [registry],
+    name: 'closeloop_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest pending delivery; 0 when the outbox is empty.',
+    registers: [registry],
     async collect() {
       const r = await read();
       if (r) this.set(r.outbox.oldestPendingAt === null ? 0 : Math.max(0, (sources?.now() ?? Date.now()) - r.outbox.oldestPendingAt) / 1000);
     },
   });
   new Gauge({
-    name: 'closeloop_destinations_paused', help: 'Destinations paused by an auth or config error until resumed.', registers: [registry],
+    name: 'closeloop_destinations_paused',
+    help: 'Destinations paused by an auth or config error until resumed.',
+    registers: [registry],
     async collect() {
       const r = await read();
       if (r) this.set(r.states.filter((s) => s.paused).length);
     },
   });
   new Gauge({
-    name: 'closeloop_destination_paused', help: '1 while the destination is paused.', labelNames: ['destination'] as const, registers: [registry],
+    name: 'closeloop_destination_paused',
+    help: '1 while the destination is paused.',
+    labelNames: ['destination'] as const,
+    registers: [registry],
     async collect() {
       const r = await read();
       if (!r) return;
@@ -101,7 +110,9 @@ export function createMetrics() {
     },
   });
   new Gauge({
-    name: 'closeloop_partner_postbacks_deactivated', help: 'Partner postbacks deactivated by the failure rule (network side).', registers: [registry],
+    name: 'closeloop_partner_postbacks_deactivated',
+    help: 'Partner postbacks deactivated by the failure rule (network side).',
+    registers: [registry],
     async collect() {
       const r = await read();
       if (r && r.deactivated !== null) this.set(r.deactivated);

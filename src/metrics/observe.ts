@@ -7,8 +7,30 @@ import type { Tally } from './tally';
 
 /** Query parameters whose values never reach a log line: credentials and personal data. */
 const HIDDEN_PARAMS = [
-  'key', 'token', 'secret', 'password', 'passwd', 'access_token', 'api_key', 'apikey', 'auth', 'authorization', 'client_secret',
-  'signature', 'sig', 'verification_token', 'email', 'phone', 'ip', 'user_ip', 'ua', 'user_agent', 'fn', 'ln', 'first_name', 'last_name',
+  'key',
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'access_token',
+  'api_key',
+  'apikey',
+  'auth',
+  'authorization',
+  'client_secret',
+  'signature',
+  'sig',
+  'verification_token',
+  'email',
+  'phone',
+  'ip',
+  'user_ip',
+  'ua',
+  'user_agent',
+  'fn',
+  'ln',
+  'first_name',
+  'last_name',
 ];
 const POSTBACK_ROUTES = new Set(['/postback', '/postback/:source']);
 /** A caller's X-Request-Id is kept when it looks like an id; anything else gets a fresh one. */
@@ -69,8 +91,19 @@ export function observe(deps: { config: Config; logger: Logger; metrics: Metrics
       if (body.duplicate) tally.add('postback.duplicate');
       if (body.updated) tally.add('postback.updated');
       const warnings = Array.isArray(body.warnings) ? body.warnings.length : 0;
-      logger.info({ ...line, outcome, updated: body.updated, conversion: body.conversion_id, matched: body.matched, status: body.status,
-        deliveries: Array.isArray(body.deliveries) ? body.deliveries.length : 0, warnings }, 'postback');
+      logger.info(
+        {
+          ...line,
+          outcome,
+          updated: body.updated,
+          conversion: body.conversion_id,
+          matched: body.matched,
+          status: body.status,
+          deliveries: Array.isArray(body.deliveries) ? body.deliveries.length : 0,
+          warnings,
+        },
+        'postback',
+      );
       return;
     }
     const error = (body?.error ?? {}) as { code?: unknown };

@@ -53,7 +53,10 @@ export function networkAfterAttempts(deps: AfterAttemptsDeps): (results: Attempt
       deps.directory.upsert(p);
       // The notification of seed 001 / everflow.md §3 ("the Network Manager is notified"): an
       // error line here and a postback.deactivated webhook through the outbox.
-      deps.logger.error({ postback: p.id, partner: p.partnerId, offer: p.offerId, reason: p.deactivatedReason, at: p.deactivatedAt }, 'partner postback deactivated');
+      deps.logger.error(
+        { postback: p.id, partner: p.partnerId, offer: p.offerId, reason: p.deactivatedReason, at: p.deactivatedAt },
+        'partner postback deactivated',
+      );
     }
     if (deactivated.length > 0) deps.notify();
   };

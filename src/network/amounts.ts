@@ -54,7 +54,7 @@ export function multiplyPercent(amount: string, percent: string): string {
   if (scale > DECIMALS) {
     const divisor = 10n ** BigInt(scale - DECIMALS);
     const q = units / divisor;
-    units = units % divisor * 2n >= divisor ? q + 1n : q;
+    units = (units % divisor) * 2n >= divisor ? q + 1n : q;
     scale = DECIMALS;
   }
   const digits = units.toString().padStart(scale + 1, '0');

@@ -34,7 +34,9 @@ const unixSeconds = (ms: number): string => String(Math.floor(ms / 1000));
 /** The click's part of the macro values: ids, source and subs (everflow.md §2). */
 function clickParams(click: NetworkClick): Record<string, string> {
   const out: Record<string, string> = {
-    transaction_id: click.transactionId, offer_id: String(click.offerId), affiliate_id: String(click.partnerId),
+    transaction_id: click.transactionId,
+    offer_id: String(click.offerId),
+    affiliate_id: String(click.partnerId),
   };
   if (click.sourceId) out.source_id = click.sourceId;
   // Not macros (connectors/partner-postback/macros.ts): for the conversion.registered webhook.
@@ -44,13 +46,26 @@ function clickParams(click: NetworkClick): Record<string, string> {
 }
 
 /** Pure: the stored conversion, with every macro value in `params` (connectors/partner-postback/macros.ts). */
-export function buildConversion(id: string, click: NetworkClick, offer: Offer, event: OfferEvent | null, req: ConversionRequest, now: number): NetworkConversion {
+export function buildConversion(
+  id: string,
+  click: NetworkClick,
+  offer: Offer,
+  event: OfferEvent | null,
+  req: ConversionRequest,
+  now: number,
+): NetworkConversion {
   const payout = req.payout ?? (event ? (event.payoutAmount ?? '0') : amountFor(offer.payoutType, offer.payoutAmount, req.saleAmount));
   const revenue = req.revenue ?? (event ? (event.revenueAmount ?? '0') : amountFor(offer.revenueType, offer.revenueAmount, req.saleAmount));
   // No FX: the sale amount stays in the currency the advertiser sent (everflow.md §7 converts; we cannot).
   const currency = req.currency ?? offer.currency;
   const params: Record<string, string> = {
-    ...clickParams(click), conversion_id: id, payout, revenue, currency, timestamp: unixSeconds(now), registered_status: req.status,
+    ...clickParams(click),
+    conversion_id: id,
+    payout,
+    revenue,
+    currency,
+    timestamp: unixSeconds(now),
+    registered_status: req.status,
   };
   for (const [k, v] of Object.entries(req.adv)) params[k] = v;
   if (req.saleAmount !== null) params.sale_amount = req.saleAmount;
@@ -61,9 +76,22 @@ export function buildConversion(id: string, click: NetworkClick, offer: Offer, e
     params.event_name = event.name;
   }
   return {
-    id, transactionId: click.transactionId, offerId: click.offerId, partnerId: click.partnerId, kind: event ? 'event' : 'conversion',
-    eventId: event?.id ?? 0, eventName: event?.name ?? null, status: req.status, payout, revenue, saleAmount: req.saleAmount,
-    currency, orderId: req.orderId, params, createdAt: now, updatedAt: now,
+    id,
+    transactionId: click.transactionId,
+    offerId: click.offerId,
+    partnerId: click.partnerId,
+    kind: event ? 'event' : 'conversion',
+    eventId: event?.id ?? 0,
+    eventName: event?.name ?? null,
+    status: req.status,
+    payout,
+    revenue,
+    saleAmount: req.saleAmount,
+    currency,
+    orderId: req.orderId,
+    params,
+    createdAt: now,
+    updatedAt: now,
   };
 }
 
@@ -74,29 +102,66 @@ export function outboxStatus(s: NetworkConversionStatus): ConversionRecord['stat
 
 export function outboxRecord(c: NetworkConversion): ConversionRecord {
   return {
-    id: c.id, source: NETWORK_SOURCE, transactionId: c.transactionId, event: `${c.kind}/${c.id}`, status: outboxStatus(c.status),
-    payout: c.payout, currency: c.currency, offerId: String(c.offerId), clickId: c.transactionId, matched: true, click: null,
-    params: c.params, receivedAt: c.createdAt, updatedAt: c.updatedAt,
+    id: c.id,
+    source: NETWORK_SOURCE,
+    transactionId: c.transactionId,
+    event: `${c.kind}/${c.id}`,
+    status: outboxStatus(c.status),
+    payout: c.payout,
+    currency: c.currency,
+    offerId: String(c.offerId),
+    clickId: c.transactionId,
+    matched: true,
+    click: null,
+    params: c.params,
+    receivedAt: c.createdAt,
+    updatedAt: c.updatedAt,
   };
 }
 
 /** A unique payable click of a CPC offer, as the outbox record its `cpc` postbacks render from. */
 export function cpcRecord(id: string, click: NetworkClick, offer: Offer, now: number): ConversionRecord {
   const params: Record<string, string> = {
-    ...clickParams(click), payout: offer.payoutType === 'cpc' ? offer.payoutAmount : '0',
-    revenue: offer.revenueType === 'cpc' ? offer.revenueAmount : '0', currency: offer.currency, timestamp: unixSeconds(now),
+    ...clickParams(click),
+    payout: offer.payoutType === 'cpc' ? offer.payoutAmount : '0',
+    revenue: offer.revenueType === 'cpc' ? offer.revenueAmount : '0',
+    currency: offer.currency,
+    timestamp: unixSeconds(now),
   };
   return {
-    id, source: NETWORK_SOURCE, transactionId: click.transactionId, event: `cpc/${id}`, status: 'approved', payout: params.payout ?? null,
-    currency: offer.currency, offerId: String(offer.id), clickId: click.transactionId, matched: true, click: null, params,
-    receivedAt: now, updatedAt: now,
+    id,
+    source: NETWORK_SOURCE,
+    transactionId: click.transactionId,
+    event: `cpc/${id}`,
+    status: 'approved',
+    payout: params.payout ?? null,
+    currency: offer.currency,
+    offerId: String(offer.id),
+    clickId: click.transactionId,
+    matched: true,
+    click: null,
+    params,
+    receivedAt: now,
+    updatedAt: now,
   };
 }
 
 /** A network notice (postback.deactivated) as an outbox record, so its webhook goes through the engine. */
 export function noticeRecord(id: string, subject: string, event: string, params: Record<string, string>, now: number): ConversionRecord {
   return {
-    id, source: NETWORK_SOURCE, transactionId: subject, event: `${event}/${id}`, status: 'approved', payout: null, currency: 'USD',
-    offerId: params.offer_id ?? null, clickId: null, matched: false, click: null, params, receivedAt: now, updatedAt: now,
+    id,
+    source: NETWORK_SOURCE,
+    transactionId: subject,
+    event: `${event}/${id}`,
+    status: 'approved',
+    payout: null,
+    currency: 'USD',
+    offerId: params.offer_id ?? null,
+    clickId: null,
+    matched: false,
+    click: null,
+    params,
+    receivedAt: now,
+    updatedAt: now,
   };
 }

@@ -41,11 +41,20 @@ export function createNetworkDirectory(options: NetworkDirectoryOptions) {
   function resolve(p: PartnerPostback): ResolvedDestination | undefined {
     if (p.deliveryMethod !== 'postback' || !p.postbackUrl) return undefined;
     const settings = {
-      url: p.postbackUrl, method: p.httpMethod, contentType: p.postContentType, ...(p.postBody !== null ? { body: p.postBody } : {}),
+      url: p.postbackUrl,
+      method: p.httpMethod,
+      contentType: p.postContentType,
+      ...(p.postBody !== null ? { body: p.postBody } : {}),
     };
     const config: DestinationConfig = {
-      id: postbackDestinationId(p.id), connector: connector.id, enabled: p.status === 'active', settings, credentials: {}, filters: {},
-      acceptUnmatched: true, maxAttempts: options.maxAttempts,
+      id: postbackDestinationId(p.id),
+      connector: connector.id,
+      enabled: p.status === 'active',
+      settings,
+      credentials: {},
+      filters: {},
+      acceptUnmatched: true,
+      maxAttempts: options.maxAttempts,
     };
     // A partner's token lives in its URL (?token=…): redacted from attempts like a credential.
     return { config, connector, settings, credentials: {}, secrets: urlSecretValues(settings) };

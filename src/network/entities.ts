@@ -16,12 +16,24 @@ export interface EntityDeps {
 
 function offerDraft(input: OfferInput): OfferDraft {
   const ids = input.events.map((e) => e.id).filter((id): id is number => id !== undefined);
-  if (new Set(ids).size !== ids.length) throw new ApiError(400, 'INVALID_OFFER', 'event ids must be unique within the offer', [{ field: 'events', message: 'duplicate event id' }]);
+  if (new Set(ids).size !== ids.length)
+    throw new ApiError(400, 'INVALID_OFFER', 'event ids must be unique within the offer', [{ field: 'events', message: 'duplicate event id' }]);
   return {
-    name: input.name, status: input.status, currency: input.currency, payoutType: input.payout_type, payoutAmount: input.payout_amount,
-    revenueType: input.revenue_type, revenueAmount: input.revenue_amount, allowDuplicates: input.allow_duplicates, firePostbacks: input.fire_postbacks,
+    name: input.name,
+    status: input.status,
+    currency: input.currency,
+    payoutType: input.payout_type,
+    payoutAmount: input.payout_amount,
+    revenueType: input.revenue_type,
+    revenueAmount: input.revenue_amount,
+    allowDuplicates: input.allow_duplicates,
+    firePostbacks: input.fire_postbacks,
     events: input.events.map((e) => ({
-      id: e.id, name: e.name, payoutAmount: e.payout_amount ?? null, revenueAmount: e.revenue_amount ?? null, firePostbacks: e.fire_postbacks,
+      id: e.id,
+      name: e.name,
+      payoutAmount: e.payout_amount ?? null,
+      revenueAmount: e.revenue_amount ?? null,
+      firePostbacks: e.fire_postbacks,
     })),
   };
 }
@@ -40,15 +52,20 @@ export function networkEntities(deps: EntityDeps) {
       throw new ApiError(400, 'INVALID_POSTBACK', `invalid postback: ${failures.map((f) => `${f.rule} (${f.message})`).join('; ')}`, failures);
     }
     if (input.partner_id !== 0 && !(await store.getPartner(input.partner_id))) {
-      throw new ApiError(422, 'UNKNOWN_PARTNER', `no partner ${input.partner_id}`, [{ field: 'partner_id', rule: 'partner.exists', message: 'no such partner' }]);
+      throw new ApiError(422, 'UNKNOWN_PARTNER', `no partner ${input.partner_id}`, [
+        { field: 'partner_id', rule: 'partner.exists', message: 'no such partner' },
+      ]);
     }
     let offer: Offer | null = null;
     if (input.offer_id !== 0) {
       offer = await store.getOffer(input.offer_id);
-      if (!offer) throw new ApiError(422, 'UNKNOWN_OFFER', `no offer ${input.offer_id}`, [{ field: 'offer_id', rule: 'offer.exists', message: 'no such offer' }]);
+      if (!offer)
+        throw new ApiError(422, 'UNKNOWN_OFFER', `no offer ${input.offer_id}`, [{ field: 'offer_id', rule: 'offer.exists', message: 'no such offer' }]);
     }
     if (input.event_id !== 0 && offer && !offer.events.some((e) => e.id === input.event_id)) {
-      throw new ApiError(422, 'UNKNOWN_EVENT', `offer ${input.offer_id} has no event ${input.event_id}`, [{ field: 'event_id', rule: 'event_id.of_offer', message: 'not an event of the offer' }]);
+      throw new ApiError(422, 'UNKNOWN_EVENT', `offer ${input.offer_id} has no event ${input.event_id}`, [
+        { field: 'event_id', rule: 'event_id.of_offer', message: 'not an event of the offer' },
+      ]);
     }
     if (input.delivery_method === 'postback' && input.postback_url) await checkTarget(input.postback_url);
     return toPostbackFields(input);
@@ -61,7 +78,9 @@ export function networkEntities(deps: EntityDeps) {
     const verdict = await deps.guard.checkUrl(url);
     // A host that does not resolve yet is allowed to be saved; only a definite private target is refused.
     if (!verdict.allowed && verdict.why !== 'unresolvable') {
-      throw new ApiError(422, 'PRIVATE_TARGET', `postback_url refused: ${verdict.reason}`, [{ field: 'postback_url', rule: 'postback_url.public_target', message: verdict.reason }]);
+      throw new ApiError(422, 'PRIVATE_TARGET', `postback_url refused: ${verdict.reason}`, [
+        { field: 'postback_url', rule: 'postback_url.public_target', message: verdict.reason },
+      ]);
     }
   }
 

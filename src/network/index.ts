@@ -39,7 +39,15 @@ function webhookDestinations(config: Config) {
   for (const w of config.network.webhooks) {
     for (const event of w.events) {
       const id = webhookDestinationId(w.id, event);
-      configs.push({ id, connector: NETWORK_WEBHOOK_CONNECTOR, enabled: w.enabled, settings: { url: w.url }, credentials: { secret: w.secret }, filters: {}, acceptUnmatched: true });
+      configs.push({
+        id,
+        connector: NETWORK_WEBHOOK_CONNECTOR,
+        enabled: w.enabled,
+        settings: { url: w.url },
+        credentials: { secret: w.secret },
+        filters: {},
+        acceptUnmatched: true,
+      });
       if (w.enabled) targets.push({ destinationId: id, connector: NETWORK_WEBHOOK_CONNECTOR, event });
     }
   }
@@ -56,17 +64,31 @@ export function openNetwork(deps: NetworkDeps) {
   const logger = deps.logger;
   // Partner postbacks get their own pool (many partner hosts, their own user agent), on the same
   // client and guard as every other request: the SSRF check runs at connect time.
-  const http = createHttpClient({ guard: deps.guard, connections: Math.max(64, deps.config.delivery.concurrency), userAgent: 'closeloop/0.1 (partner postback)' });
+  const http = createHttpClient({
+    guard: deps.guard,
+    connections: Math.max(64, deps.config.delivery.concurrency),
+    userAgent: 'closeloop/0.1 (partner postback)',
+  });
   const webhooks = webhookDestinations(deps.config);
   const maxAttempts = 1 + net.retries;
   if (net.timeoutMs >= deps.config.delivery.leaseMs) {
-    logger.warn({ leaseMs: deps.config.delivery.leaseMs, timeoutMs: net.timeoutMs }, 'network.timeoutMs is not below delivery.leaseMs: a slow partner postback may be sent twice');
+    logger.warn(
+      { leaseMs: deps.config.delivery.leaseMs, timeoutMs: net.timeoutMs },
+      'network.timeoutMs is not below delivery.leaseMs: a slow partner postback may be sent twice',
+    );
   }
   const store = createNetworkStore(deps.storage, {
-    maxAttempts, webhookMaxAttempts: deps.config.delivery.maxAttempts, webhooks: webhooks.targets, clickSessionMs: net.clickSessionHours * 3_600_000,
+    maxAttempts,
+    webhookMaxAttempts: deps.config.delivery.maxAttempts,
+    webhooks: webhooks.targets,
+    clickSessionMs: net.clickSessionHours * 3_600_000,
   });
   const dir = createNetworkDirectory({
-    connector: deps.registry.get(partnerPostback.id) ?? partnerPostback, http, timeoutMs: net.timeoutMs, maxAttempts, webhooks: webhooks.resolved,
+    connector: deps.registry.get(partnerPostback.id) ?? partnerPostback,
+    http,
+    timeoutMs: net.timeoutMs,
+    maxAttempts,
+    webhooks: webhooks.resolved,
   });
   // SQLite answers at once; Postgres loads before the gateway listens or claims (`ready`).
   const ready: Promise<void> = store.livePostbacksNow
@@ -84,7 +106,12 @@ export function openNetwork(deps: NetworkDeps) {
   const rule = { failures: net.deactivation.failures, windowMs: net.deactivation.windowHours * 3_600_000 };
   const entities = networkEntities({ store, directory: dir, guard: deps.guard, now: deps.now, notify: deps.notify });
   const tracking = networkTracking({
-    store, directory: dir, now: deps.now, networkId: net.networkId, verificationToken: net.verificationToken, notify: deps.notify,
+    store,
+    directory: dir,
+    now: deps.now,
+    networkId: net.networkId,
+    verificationToken: net.verificationToken,
+    notify: deps.notify,
   });
   const tools = networkTools({ store, ledger: deps.ledger, directory: dir, http, now: deps.now });
 

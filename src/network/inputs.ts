@@ -12,29 +12,40 @@ const currency = z
   .string()
   .transform((c) => c.toUpperCase())
   .refine((c) => CURRENCIES.has(c), 'must be an ISO 4217 currency code, e.g. USD');
-const idRef = z.number().int().min(0).max(2 ** 31);
+const idRef = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31);
 const name = z.string().trim().min(1, 'is required').max(200);
 
 export const offerEventInput = z.object({
-  id: z.number().int().min(1).max(2 ** 31).optional(),
+  id: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31)
+    .optional(),
   name,
   payout_amount: amountSchema.optional(),
   revenue_amount: amountSchema.optional(),
   fire_postbacks: z.boolean().default(true),
 });
 
-export const offerInput = z.object({
-  name,
-  status: z.enum(ENTITY_STATUSES).default('active'),
-  currency: currency.default('USD'),
-  payout_type: z.enum(AMOUNT_TYPES).default('cpa'),
-  payout_amount: amountSchema.default('0'),
-  revenue_type: z.enum(AMOUNT_TYPES).default('cpa'),
-  revenue_amount: amountSchema.default('0'),
-  allow_duplicates: z.boolean().default(false),
-  fire_postbacks: z.boolean().default(true),
-  events: z.array(offerEventInput).max(200).default([]),
-}).strict();
+export const offerInput = z
+  .object({
+    name,
+    status: z.enum(ENTITY_STATUSES).default('active'),
+    currency: currency.default('USD'),
+    payout_type: z.enum(AMOUNT_TYPES).default('cpa'),
+    payout_amount: amountSchema.default('0'),
+    revenue_type: z.enum(AMOUNT_TYPES).default('cpa'),
+    revenue_amount: amountSchema.default('0'),
+    allow_duplicates: z.boolean().default(false),
+    fire_postbacks: z.boolean().default(true),
+    events: z.array(offerEventInput).max(200).default([]),
+  })
+  .strict();
 export type OfferInput = z.infer<typeof offerInput>;
 
 export const partnerInput = z.object({ name, status: z.enum(ENTITY_STATUSES).default('active') }).strict();
@@ -43,23 +54,25 @@ export type PartnerInput = z.infer<typeof partnerInput>;
 /** everflow.md §1.1: the affiliate API's older spelling `post_conversion` means `event`. */
 const postbackType = z.preprocess((v) => (v === 'post_conversion' ? 'event' : v), z.enum(POSTBACK_TYPES));
 
-export const postbackInput = z.object({
-  partner_id: idRef.default(0),
-  offer_id: idRef.default(0),
-  level: z.enum(POSTBACK_LEVELS),
-  type: postbackType.default('conversion'),
-  delivery_method: z.enum(DELIVERY_METHODS, { error: 'must be postback or html (facebook/tiktok/snapchat/rumble are not supported)' }).default('postback'),
-  /** `deactivated` is only ever set by the failure rule; re-enable by sending `active`. */
-  status: z.enum(ENTITY_STATUSES).default('active'),
-  postback_url: z.string().trim().max(4096).optional(),
-  http_method: z.enum(['GET', 'POST']).default('GET'),
-  post_body: z.string().max(16_384).optional(),
-  post_content_type: z.enum(['application/x-www-form-urlencoded', 'application/json']).default('application/x-www-form-urlencoded'),
-  html_code: z.string().max(16_384).optional(),
-  description: z.string().max(1000).optional(),
-  delay_ms: z.number().int().min(0, 'must be 0–300000 (everflow.md §1.1)').max(300_000, 'must be at most 300000 ms = 5 min (everflow.md §1.1)').default(0),
-  event_id: idRef.default(0),
-}).strict();
+export const postbackInput = z
+  .object({
+    partner_id: idRef.default(0),
+    offer_id: idRef.default(0),
+    level: z.enum(POSTBACK_LEVELS),
+    type: postbackType.default('conversion'),
+    delivery_method: z.enum(DELIVERY_METHODS, { error: 'must be postback or html (facebook/tiktok/snapchat/rumble are not supported)' }).default('postback'),
+    /** `deactivated` is only ever set by the failure rule; re-enable by sending `active`. */
+    status: z.enum(ENTITY_STATUSES).default('active'),
+    postback_url: z.string().trim().max(4096).optional(),
+    http_method: z.enum(['GET', 'POST']).default('GET'),
+    post_body: z.string().max(16_384).optional(),
+    post_content_type: z.enum(['application/x-www-form-urlencoded', 'application/json']).default('application/x-www-form-urlencoded'),
+    html_code: z.string().max(16_384).optional(),
+    description: z.string().max(1000).optional(),
+    delay_ms: z.number().int().min(0, 'must be 0–300000 (everflow.md §1.1)').max(300_000, 'must be at most 300000 ms = 5 min (everflow.md §1.1)').default(0),
+    event_id: idRef.default(0),
+  })
+  .strict();
 export type PostbackInput = z.infer<typeof postbackInput>;
 
 const SCHEME_CODES = new Set(['MISSING_SCHEME', 'MALFORMED_SCHEME', 'UNSUPPORTED_SCHEME']);
@@ -85,7 +98,8 @@ export function postbackRuleFailures(p: PostbackInput): RuleFailure[] {
     if (p.offer_id === 0) fail('offer_id', 'level.specific.offer_required', 'a specific postback needs offer_id');
   } else {
     if (p.offer_id === 0) fail('offer_id', 'level.global_offer.offer_required', 'a global_offer postback belongs to one offer: offer_id is required');
-    if (p.partner_id !== 0) fail('partner_id', 'level.global_offer.partner_zero', 'a global_offer postback fires for all partners: partner_id must be 0 or absent');
+    if (p.partner_id !== 0)
+      fail('partner_id', 'level.global_offer.partner_zero', 'a global_offer postback fires for all partners: partner_id must be 0 or absent');
   }
   if (p.type === 'cpc') {
     // Everflow locks the level for CPC and the partner UI forces Specific + Postback (§1.1).
@@ -95,7 +109,9 @@ export function postbackRuleFailures(p: PostbackInput): RuleFailure[] {
   if (p.delivery_method === 'postback') {
     if (!p.postback_url) fail('postback_url', 'postback_url.required', 'postback_url is required when delivery_method is postback');
     // The postback doctor's URL checks (src/doctor/url-scan.ts): one copy for the doctor and the save.
-    else for (const issue of urlTemplateIssues(p.postback_url)) fail('postback_url', `postback_url.${SCHEME_CODES.has(issue.code) ? 'http_scheme' : issue.code.toLowerCase()}`, issue.message);
+    else
+      for (const issue of urlTemplateIssues(p.postback_url))
+        fail('postback_url', `postback_url.${SCHEME_CODES.has(issue.code) ? 'http_scheme' : issue.code.toLowerCase()}`, issue.message);
     if (p.html_code !== undefined) fail('html_code', 'html_code.html_only', 'html_code is only used when delivery_method is html');
   } else {
     if (!p.html_code?.trim()) fail('html_code', 'html_code.required', 'html_code is required when delivery_method is html');
@@ -113,9 +129,19 @@ export function postbackRuleFailures(p: PostbackInput): RuleFailure[] {
 
 export function toPostbackFields(p: PostbackInput): PostbackFields {
   return {
-    partnerId: p.partner_id, offerId: p.offer_id, level: p.level, type: p.type, deliveryMethod: p.delivery_method, status: p.status,
-    postbackUrl: p.delivery_method === 'postback' ? (p.postback_url ?? null) : null, httpMethod: p.http_method,
-    postBody: p.post_body ?? null, postContentType: p.post_content_type, htmlCode: p.delivery_method === 'html' ? (p.html_code ?? null) : null,
-    description: p.description ?? null, delayMs: p.delay_ms, eventId: p.event_id,
+    partnerId: p.partner_id,
+    offerId: p.offer_id,
+    level: p.level,
+    type: p.type,
+    deliveryMethod: p.delivery_method,
+    status: p.status,
+    postbackUrl: p.delivery_method === 'postback' ? (p.postback_url ?? null) : null,
+    httpMethod: p.http_method,
+    postBody: p.post_body ?? null,
+    postContentType: p.post_content_type,
+    htmlCode: p.delivery_method === 'html' ? (p.html_code ?? null) : null,
+    description: p.description ?? null,
+    delayMs: p.delay_ms,
+    eventId: p.event_id,
   };
 }

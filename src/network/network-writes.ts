@@ -44,8 +44,28 @@ export function networkWrites(settings: DispatchSettings) {
     return r ? rowToOffer(r) : null;
   }
 
-  function* enqueue(recordId: string, destinationId: string, connector: string, status: 'pending' | 'skipped', maxAttempts: number, at: number, now: number): Steps<string | null> {
-    const r = yield* q.get(NSQL.insertDelivery, newId(), recordId, destinationId, connector, networkDedupKey(recordId, destinationId), status, maxAttempts, at, now, now);
+  function* enqueue(
+    recordId: string,
+    destinationId: string,
+    connector: string,
+    status: 'pending' | 'skipped',
+    maxAttempts: number,
+    at: number,
+    now: number,
+  ): Steps<string | null> {
+    const r = yield* q.get(
+      NSQL.insertDelivery,
+      newId(),
+      recordId,
+      destinationId,
+      connector,
+      networkDedupKey(recordId, destinationId),
+      status,
+      maxAttempts,
+      at,
+      now,
+      now,
+    );
     return r ? String(r.id) : null;
   }
 
@@ -100,12 +120,29 @@ export function networkWrites(settings: DispatchSettings) {
       if (!o) throw new ApiError(404, 'UNKNOWN_OFFER', `no offer ${draft.offerId}`);
       if (!partnerRow) throw new ApiError(404, 'UNKNOWN_PARTNER', `no partner ${draft.partnerId}`);
       if (o.status !== 'active') throw new ApiError(422, 'OFFER_INACTIVE', `offer ${o.id} is inactive and takes no clicks`);
-      if (rowToPartner(partnerRow).status !== 'active') throw new ApiError(422, 'PARTNER_INACTIVE', `partner ${draft.partnerId} is inactive and takes no clicks`);
+      if (rowToPartner(partnerRow).status !== 'active')
+        throw new ApiError(422, 'PARTNER_INACTIVE', `partner ${draft.partnerId} is inactive and takes no clicks`);
       const unique = !draft.ipHash || !(yield* q.get(NSQL.recentClick, draft.offerId, draft.partnerId, draft.ipHash, now - settings.clickSessionMs));
       const click: NetworkClick = {
-        transactionId: newId(), offerId: draft.offerId, partnerId: draft.partnerId, sourceId: draft.sourceId, subs: draft.subs, isUnique: unique, createdAt: now,
+        transactionId: newId(),
+        offerId: draft.offerId,
+        partnerId: draft.partnerId,
+        sourceId: draft.sourceId,
+        subs: draft.subs,
+        isUnique: unique,
+        createdAt: now,
       };
-      yield* q.run(NSQL.insertClick, click.transactionId, click.offerId, click.partnerId, click.sourceId, JSON.stringify(click.subs), draft.ipHash, unique ? 1 : 0, now);
+      yield* q.run(
+        NSQL.insertClick,
+        click.transactionId,
+        click.offerId,
+        click.partnerId,
+        click.sourceId,
+        JSON.stringify(click.subs),
+        draft.ipHash,
+        unique ? 1 : 0,
+        now,
+      );
       // everflow.md §1.1: cpc postbacks fire on every unique *payable* click of a CPC offer.
       const payable = unique && o.payoutType === 'cpc';
       if (!payable || !o.firePostbacks) return { click, payable, deliveries: [] };
@@ -123,15 +160,22 @@ export function networkWrites(settings: DispatchSettings) {
       // Locked: two processes converting one transaction at once take turns, so the duplicate
       // check below sees the other's conversion (everflow.md §7).
       const clickRow = yield* q.get(NSQL.getClick + d.forUpdate, req.transactionId);
-      if (!clickRow) throw new ApiError(404, 'UNKNOWN_TRANSACTION', `transaction_id ${req.transactionId} matches no click (Everflow error 12, invalid transaction id)`);
+      if (!clickRow)
+        throw new ApiError(404, 'UNKNOWN_TRANSACTION', `transaction_id ${req.transactionId} matches no click (Everflow error 12, invalid transaction id)`);
       const click = rowToClick(clickRow);
       const o = yield* offer(click.offerId);
       if (!o) throw new ApiError(404, 'UNKNOWN_OFFER', `the click's offer ${click.offerId} no longer exists`);
       const event = req.eventId === 0 ? null : (o.events.find((e) => e.id === req.eventId) ?? null);
-      if (req.eventId !== 0 && !event) throw new ApiError(422, 'UNKNOWN_EVENT', `offer ${o.id} has no event ${req.eventId}`, [{ field: 'event_id', message: 'not an event of the offer' }]);
+      if (req.eventId !== 0 && !event)
+        throw new ApiError(422, 'UNKNOWN_EVENT', `offer ${o.id} has no event ${req.eventId}`, [{ field: 'event_id', message: 'not an event of the offer' }]);
       // everflow.md §7: a second conversion (or the same event) on one transaction is a duplicate (error 8) unless the offer allows it.
       if (!o.allowDuplicates && (yield* q.get(NSQL.priorConversion, req.transactionId, req.eventId))) {
-        throw new ApiError(409, 'DUPLICATE_CONVERSION', `transaction ${req.transactionId} already has this ${event ? `event ${event.id}` : 'conversion'} (Everflow error 8); the offer does not allow duplicates`, [{ field: 'transaction_id', message: 'duplicate conversion (Everflow error 8)' }]);
+        throw new ApiError(
+          409,
+          'DUPLICATE_CONVERSION',
+          `transaction ${req.transactionId} already has this ${event ? `event ${event.id}` : 'conversion'} (Everflow error 8); the offer does not allow duplicates`,
+          [{ field: 'transaction_id', message: 'duplicate conversion (Everflow error 8)' }],
+        );
       }
       const c = buildConversion(newId(), click, o, event, req, now);
       yield* q.run(NSQL.insertConversion, ...conversionToRow(c));
@@ -156,7 +200,12 @@ export function networkWrites(settings: DispatchSettings) {
       return { conversion: c, deliveries: [] };
     },
 
-    *applyOutcomes(outcomes: readonly PostbackOutcome[], now: number, rule: StreakRule, d: Dialect): Steps<{ deactivated: PartnerPostback[]; clean: number[] }> {
+    *applyOutcomes(
+      outcomes: readonly PostbackOutcome[],
+      now: number,
+      rule: StreakRule,
+      d: Dialect,
+    ): Steps<{ deactivated: PartnerPostback[]; clean: number[] }> {
       const deactivated: PartnerPostback[] = [];
       const clean = new Set<number>();
       // Postbacks locked in one order (by id), so two processes never wait on each other crosswise.
@@ -195,8 +244,13 @@ export function networkWrites(settings: DispatchSettings) {
         deactivated.push({ ...p, status: 'deactivated', deactivatedReason: reason, deactivatedAt: now, failureStreak: [], lastFailureAt: now, updatedAt: now });
         if (settings.webhooks.some((w) => w.event === 'postback.deactivated')) {
           const params: Record<string, string> = {
-            postback_id: String(p.id), partner_id: String(p.partnerId), offer_id: String(p.offerId), level: p.level, type: p.type,
-            reason, deactivated_at: String(now),
+            postback_id: String(p.id),
+            partner_id: String(p.partnerId),
+            offer_id: String(p.offerId),
+            level: p.level,
+            type: p.type,
+            reason,
+            deactivated_at: String(now),
           };
           const notice = noticeRecord(newId(), postbackDestinationId(p.id), 'postback.deactivated', params, now);
           yield* q.run(SQL.insertConversion, ...outboxToRow(notice));

@@ -9,9 +9,11 @@ import { clickView, conversionView, deliveriesView, pixelsView } from './views';
 
 const DAY = 86_400_000;
 
-
 /** Clicks, conversions, HTML pixels, the report, and the advertiser S2S postback. */
-export function trackingRoutes(router: Router, deps: { auth: Middleware; tracking: NetworkTracking; tools: ReturnType<typeof networkTools>; now: () => number }): void {
+export function trackingRoutes(
+  router: Router,
+  deps: { auth: Middleware; tracking: NetworkTracking; tools: ReturnType<typeof networkTools>; now: () => number },
+): void {
   const { auth, tracking } = deps;
 
   router.post('/v1/network/clicks', auth, parseBody, async (ctx) => {
@@ -52,7 +54,16 @@ export function trackingRoutes(router: Router, deps: { auth: Middleware; trackin
     const from = q.from ?? to - 30 * DAY;
     const statuses = REPORT_STATUS[q.status];
     const rows = await deps.tools.report(
-      { from, to, offerId: q.offer_id, partnerId: q.partner_id, postbackId: q.postback_id, statuses: statuses ? [...statuses] : undefined, limit: q.limit, before: q.before },
+      {
+        from,
+        to,
+        offerId: q.offer_id,
+        partnerId: q.partner_id,
+        postbackId: q.postback_id,
+        statuses: statuses ? [...statuses] : undefined,
+        limit: q.limit,
+        before: q.before,
+      },
       q.include === 'attempts',
     );
     const last = rows.at(-1);
@@ -64,6 +75,12 @@ export function trackingRoutes(router: Router, deps: { auth: Middleware; trackin
   router.get('/', async (ctx, next) => {
     if (ctx.query.nid === undefined) return next();
     const r = await tracking.registerS2s(parseWith(s2sInput, ctx.query, 'INVALID_POSTBACK', 'advertiser postback'));
-    ctx.body = { conversion_id: r.conversion.id, transaction_id: r.conversion.transactionId, status: r.conversion.status, deliveries: r.deliveries.length, ...pixelsView(r.pixels) };
+    ctx.body = {
+      conversion_id: r.conversion.id,
+      transaction_id: r.conversion.transactionId,
+      status: r.conversion.status,
+      deliveries: r.deliveries.length,
+      ...pixelsView(r.pixels),
+    };
   });
 }

@@ -73,15 +73,30 @@ export function networkRoutes(router: Router, deps: NetworkRouteDeps): void {
   const { entities } = deps;
 
   entityRoutes(router, auth, {
-    name: 'offer', input: offerInput, code: 'INVALID_OFFER', view: offerView,
-    list: () => entities.listOffers(), create: entities.createOffer, get: entities.getOffer, replace: entities.replaceOffer,
+    name: 'offer',
+    input: offerInput,
+    code: 'INVALID_OFFER',
+    view: offerView,
+    list: () => entities.listOffers(),
+    create: entities.createOffer,
+    get: entities.getOffer,
+    replace: entities.replaceOffer,
   });
   entityRoutes(router, auth, {
-    name: 'partner', input: partnerInput, code: 'INVALID_PARTNER', view: partnerView,
-    list: () => entities.listPartners(), create: entities.createPartner, get: entities.getPartner, replace: entities.replacePartner,
+    name: 'partner',
+    input: partnerInput,
+    code: 'INVALID_PARTNER',
+    view: partnerView,
+    list: () => entities.listPartners(),
+    create: entities.createPartner,
+    get: entities.getPartner,
+    replace: entities.replacePartner,
   });
   entityRoutes(router, auth, {
-    name: 'postback', input: postbackInput, code: 'INVALID_POSTBACK', view: postbackView,
+    name: 'postback',
+    input: postbackInput,
+    code: 'INVALID_POSTBACK',
+    view: postbackView,
     list: (query) => {
       const q = parseWith(listFilter, query, 'INVALID_REQUEST', 'query');
       return entities.listPostbacks({ offerId: q.offer_id, partnerId: q.partner_id, status: q.status });

@@ -25,8 +25,22 @@ export function createNetworkStore(db: StepRunner, settings: DispatchSettings): 
   }
 
   function postbackParams(f: PostbackFields): unknown[] {
-    return [f.partnerId, f.offerId, f.level, f.type, f.deliveryMethod, f.status, f.postbackUrl, f.httpMethod, f.postBody, f.postContentType,
-      f.htmlCode, f.description, f.delayMs, f.eventId];
+    return [
+      f.partnerId,
+      f.offerId,
+      f.level,
+      f.type,
+      f.deliveryMethod,
+      f.status,
+      f.postbackUrl,
+      f.httpMethod,
+      f.postBody,
+      f.postContentType,
+      f.htmlCode,
+      f.description,
+      f.delayMs,
+      f.eventId,
+    ];
   }
 
   function* live(): Steps<PartnerPostback[]> {
@@ -56,9 +70,10 @@ export function createNetworkStore(db: StepRunner, settings: DispatchSettings): 
         const r = yield* q.get(NSQL.getOffer, id);
         return r ? rowToOffer(r) : null;
       }),
-    listOffers: () => db.read(function* () {
-      return (yield* q.all(NSQL.listOffers)).map(rowToOffer);
-    }),
+    listOffers: () =>
+      db.read(function* () {
+        return (yield* q.all(NSQL.listOffers)).map(rowToOffer);
+      }),
 
     createPartner: (draft, now) =>
       db.write(function* () {
@@ -76,9 +91,10 @@ export function createNetworkStore(db: StepRunner, settings: DispatchSettings): 
         const r = yield* q.get(NSQL.getPartner, id);
         return r ? rowToPartner(r) : null;
       }),
-    listPartners: () => db.read(function* () {
-      return (yield* q.all(NSQL.listPartners)).map(rowToPartner);
-    }),
+    listPartners: () =>
+      db.read(function* () {
+        return (yield* q.all(NSQL.listPartners)).map(rowToPartner);
+      }),
 
     createPostback: (fields, now) =>
       db.write(function* () {
@@ -133,7 +149,11 @@ export function createNetworkStore(db: StepRunner, settings: DispatchSettings): 
       }),
     deliveriesOf: (conversionId) =>
       db.read(function* () {
-        return (yield* q.all(NSQL.deliveriesOf, conversionId)).map((r) => ({ id: String(r.id), destinationId: String(r.destination_id), status: r.status as DeliveryStatus }));
+        return (yield* q.all(NSQL.deliveriesOf, conversionId)).map((r) => ({
+          id: String(r.id),
+          destinationId: String(r.destination_id),
+          status: r.status as DeliveryStatus,
+        }));
       }),
     applyOutcomes: (outcomes, now, rule) => db.write((d) => writes.applyOutcomes(outcomes, now, rule, d)),
 
@@ -141,20 +161,30 @@ export function createNetworkStore(db: StepRunner, settings: DispatchSettings): 
       db.read(function* () {
         const where = ['f.created_at >= ?', 'f.created_at < ?'];
         const params: unknown[] = [rq.from, rq.to];
-        if (rq.offerId !== undefined) (where.push('f.offer_id = ?'), params.push(rq.offerId));
-        if (rq.partnerId !== undefined) (where.push('f.partner_id = ?'), params.push(rq.partnerId));
-        if (rq.postbackId !== undefined) (where.push('f.postback_id = ?'), params.push(rq.postbackId));
-        if (rq.before !== undefined) (where.push('f.created_at < ?'), params.push(rq.before));
-        if (rq.statuses?.length) (where.push(`d.status IN (${rq.statuses.map(() => '?').join(', ')})`), params.push(...rq.statuses));
+        if (rq.offerId !== undefined) where.push('f.offer_id = ?'), params.push(rq.offerId);
+        if (rq.partnerId !== undefined) where.push('f.partner_id = ?'), params.push(rq.partnerId);
+        if (rq.postbackId !== undefined) where.push('f.postback_id = ?'), params.push(rq.postbackId);
+        if (rq.before !== undefined) where.push('f.created_at < ?'), params.push(rq.before);
+        if (rq.statuses?.length) where.push(`d.status IN (${rq.statuses.map(() => '?').join(', ')})`), params.push(...rq.statuses);
         const text = `SELECT f.delivery_id, f.postback_id, f.conversion_id, f.transaction_id, f.offer_id, f.partner_id, f.kind, f.created_at,
             d.status, d.attempts, d.next_attempt_at
           FROM network_fires f JOIN deliveries d ON d.id = f.delivery_id
           WHERE ${where.join(' AND ')} ORDER BY f.created_at DESC, f.delivery_id LIMIT ?`;
-        return (yield* q.all(text, ...params, rq.limit)).map((r): ReportRow => ({
-          deliveryId: String(r.delivery_id), postbackId: Number(r.postback_id), conversionId: String(r.conversion_id),
-          transactionId: String(r.transaction_id), offerId: Number(r.offer_id), partnerId: Number(r.partner_id), kind: String(r.kind),
-          createdAt: Number(r.created_at), status: r.status as DeliveryStatus, attempts: Number(r.attempts), nextAttemptAt: Number(r.next_attempt_at),
-        }));
+        return (yield* q.all(text, ...params, rq.limit)).map(
+          (r): ReportRow => ({
+            deliveryId: String(r.delivery_id),
+            postbackId: Number(r.postback_id),
+            conversionId: String(r.conversion_id),
+            transactionId: String(r.transaction_id),
+            offerId: Number(r.offer_id),
+            partnerId: Number(r.partner_id),
+            kind: String(r.kind),
+            createdAt: Number(r.created_at),
+            status: r.status as DeliveryStatus,
+            attempts: Number(r.attempts),
+            nextAttemptAt: Number(r.next_attempt_at),
+          }),
+        );
       }),
   };
 }

@@ -27,8 +27,15 @@ export interface DebugInfo {
 
 export function debugOf(a: AttemptRow): DebugInfo {
   return {
-    attempt: a.attempt, url: a.request?.url ?? null, method: a.request?.method ?? null, http_status: a.responseStatus,
-    response_body: a.responseBody, duration_ms: a.durationMs, error: a.errorMessage, outcome: a.outcome, started_at: a.startedAt,
+    attempt: a.attempt,
+    url: a.request?.url ?? null,
+    method: a.request?.method ?? null,
+    http_status: a.responseStatus,
+    response_body: a.responseBody,
+    duration_ms: a.durationMs,
+    error: a.errorMessage,
+    outcome: a.outcome,
+    started_at: a.startedAt,
   };
 }
 
@@ -44,8 +51,15 @@ export interface ToolDeps {
 /** The synthetic conversion of the test tool: every macro the postback's scope can know. */
 function syntheticParams(p: PartnerPostback, at: number, given: Record<string, string>): Record<string, string> {
   const base: Record<string, string> = {
-    transaction_id: newId(), conversion_id: newId(), offer_id: p.offerId ? String(p.offerId) : '', affiliate_id: p.partnerId ? String(p.partnerId) : '',
-    payout: '1.5', revenue: '2.5', sale_amount: '10', currency: 'USD', timestamp: String(Math.floor(at / 1000)),
+    transaction_id: newId(),
+    conversion_id: newId(),
+    offer_id: p.offerId ? String(p.offerId) : '',
+    affiliate_id: p.partnerId ? String(p.partnerId) : '',
+    payout: '1.5',
+    revenue: '2.5',
+    sale_amount: '10',
+    currency: 'USD',
+    timestamp: String(Math.floor(at / 1000)),
   };
   if (p.type === 'event' && p.eventId) base.event_id = String(p.eventId);
   return { ...base, ...given };
@@ -68,9 +82,20 @@ export function networkTools(deps: ToolDeps) {
       const dest = deps.directory.directory.get(postbackDestinationId(id));
       if (!dest) throw new ApiError(409, 'NOT_TESTABLE', `postback ${id} has no URL to send to`);
       const conversion = {
-        id: params.conversion_id ?? newId(), source: 'network-test', transactionId: params.transaction_id ?? '', event: 'test', status: 'approved' as const,
-        payout: params.payout ?? null, currency: params.currency ?? 'USD', offerId: params.offer_id ?? null, clickId: null, matched: true,
-        click: null, params, receivedAt: at, updatedAt: at,
+        id: params.conversion_id ?? newId(),
+        source: 'network-test',
+        transactionId: params.transaction_id ?? '',
+        event: 'test',
+        status: 'approved' as const,
+        payout: params.payout ?? null,
+        currency: params.currency ?? 'USD',
+        offerId: params.offer_id ?? null,
+        clickId: null,
+        matched: true,
+        click: null,
+        params,
+        receivedAt: at,
+        updatedAt: at,
       };
       const item = { deliveryId: 'test', dedupKey: 'test', attempt: 1, conversion };
       const ctx = { destinationId: dest.config.id, settings: dest.settings, credentials: dest.credentials, now: at, test: true };
@@ -90,10 +115,15 @@ export function networkTools(deps: ToolDeps) {
       // A token in the partner's URL is redacted here as in the attempt records.
       const redact = createRedactor(dest.secrets);
       const debug: DebugInfo = {
-        attempt: 1, url: request ? redact.request(request).url : null, method: request?.method ?? null, http_status: response?.status ?? null,
-        response_body: response ? redact.text(response.body.slice(0, BODY_KEPT)) : null, duration_ms: response?.durationMs ?? Date.now() - started,
+        attempt: 1,
+        url: request ? redact.request(request).url : null,
+        method: request?.method ?? null,
+        http_status: response?.status ?? null,
+        response_body: response ? redact.text(response.body.slice(0, BODY_KEPT)) : null,
+        duration_ms: response?.durationMs ?? Date.now() - started,
         error: error === null ? null : redact.text(error),
-        outcome: error === null ? 'succeeded' : 'failed', started_at: at,
+        outcome: error === null ? 'succeeded' : 'failed',
+        started_at: at,
       };
       return { postback_id: id, delivery_method: 'postback', params, debug, request_body: request?.body === undefined ? null : redact.text(request.body) };
     },
@@ -108,9 +138,19 @@ export function networkTools(deps: ToolDeps) {
         const list = byDelivery.get(r.deliveryId) ?? [];
         const last = list.at(-1);
         return {
-          delivery_id: r.deliveryId, postback_id: r.postbackId, conversion_id: r.conversionId, transaction_id: r.transactionId,
-          offer_id: r.offerId, partner_id: r.partnerId, type: r.kind, fired_at: r.createdAt, result: resultOf(r.status), delivery_status: r.status,
-          attempt_count: r.attempts, next_attempt_at: r.status === 'pending' ? r.nextAttemptAt : null, debug: last ? debugOf(last) : null,
+          delivery_id: r.deliveryId,
+          postback_id: r.postbackId,
+          conversion_id: r.conversionId,
+          transaction_id: r.transactionId,
+          offer_id: r.offerId,
+          partner_id: r.partnerId,
+          type: r.kind,
+          fired_at: r.createdAt,
+          result: resultOf(r.status),
+          delivery_status: r.status,
+          attempt_count: r.attempts,
+          next_attempt_at: r.status === 'pending' ? r.nextAttemptAt : null,
+          debug: last ? debugOf(last) : null,
           ...(withAttempts ? { attempts: list.map(debugOf) } : {}),
         };
       });

@@ -31,28 +31,35 @@ export function numberedValues(input: Record<string, unknown>, prefix: 'sub' | '
 }
 
 /** POST /v1/network/clicks (everflow.md §8: offer, partner, source_id, sub1…). */
-export const clickInput = z.object({
-  offer_id: positiveId,
-  partner_id: positiveId,
-  source_id: text(255).optional(),
-  ...subs,
-  /** The visitor's IP, only to tell unique clicks (stored hashed). */
-  ip: z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address').optional(),
-}).strict();
+export const clickInput = z
+  .object({
+    offer_id: positiveId,
+    partner_id: positiveId,
+    source_id: text(255).optional(),
+    ...subs,
+    /** The visitor's IP, only to tell unique clicks (stored hashed). */
+    ip: z
+      .string()
+      .refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address')
+      .optional(),
+  })
+  .strict();
 
 /** POST /v1/network/conversions: the advertiser's JSON API. */
-export const conversionInput = z.object({
-  transaction_id: transactionId,
-  event_id: z.number().int().min(0).default(0),
-  status: z.enum(NETWORK_CONVERSION_STATUSES).default('approved'),
-  sale_amount: amountSchema.optional(),
-  currency: currency.optional(),
-  order_id: text(255).optional(),
-  coupon_code: text(255).optional(),
-  payout: amountSchema.optional(),
-  revenue: amountSchema.optional(),
-  ...advs,
-}).strict();
+export const conversionInput = z
+  .object({
+    transaction_id: transactionId,
+    event_id: z.number().int().min(0).default(0),
+    status: z.enum(NETWORK_CONVERSION_STATUSES).default('approved'),
+    sale_amount: amountSchema.optional(),
+    currency: currency.optional(),
+    order_id: text(255).optional(),
+    coupon_code: text(255).optional(),
+    payout: amountSchema.optional(),
+    revenue: amountSchema.optional(),
+    ...advs,
+  })
+  .strict();
 
 /**
  * GET /?nid=…&transaction_id=… (everflow.md §7). Unknown parameters (user_ip, email, device ids…)

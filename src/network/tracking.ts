@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { renderPartnerHtml } from '../../connectors/partner-postback/macros';
 import { ApiError } from '../api-error';
 import type { ConversionRequest } from './conversions';
@@ -7,7 +7,7 @@ import type { NetworkDirectory } from './directory';
 import { postbackMatches } from './match';
 import type { NetworkConversion } from './model';
 import type { ClickResult, ConversionResult, NetworkStore } from './network-store';
-import { clickInput, conversionInput, numberedValues, s2sInput, type statusInput } from './tracking-inputs';
+import { type clickInput, type conversionInput, numberedValues, type s2sInput, type statusInput } from './tracking-inputs';
 
 export interface TrackingDeps {
   store: NetworkStore;
@@ -61,21 +61,39 @@ export function networkTracking(deps: TrackingDeps) {
     /** The advertiser's JSON API. */
     registerConversion(input: z.infer<typeof conversionInput>) {
       return register({
-        transactionId: input.transaction_id, eventId: input.event_id, status: input.status, saleAmount: input.sale_amount ?? null,
-        currency: input.currency ?? null, orderId: input.order_id ?? null, couponCode: input.coupon_code ?? null,
-        adv: numberedValues(input, 'adv'), payout: input.payout, revenue: input.revenue,
+        transactionId: input.transaction_id,
+        eventId: input.event_id,
+        status: input.status,
+        saleAmount: input.sale_amount ?? null,
+        currency: input.currency ?? null,
+        orderId: input.order_id ?? null,
+        couponCode: input.coupon_code ?? null,
+        adv: numberedValues(input, 'adv'),
+        payout: input.payout,
+        revenue: input.revenue,
       });
     },
 
     /** The advertiser S2S postback `GET /?nid=…&transaction_id=…` (everflow.md §7): approved on arrival. */
     registerS2s(input: z.infer<typeof s2sInput>) {
-      if (input.nid !== deps.networkId) throw new ApiError(400, 'INVALID_NETWORK', `nid ${input.nid} is not this network (Everflow error 11)`, [{ field: 'nid', message: 'unknown network id' }]);
+      if (input.nid !== deps.networkId)
+        throw new ApiError(400, 'INVALID_NETWORK', `nid ${input.nid} is not this network (Everflow error 11)`, [
+          { field: 'nid', message: 'unknown network id' },
+        ]);
       if (deps.verificationToken !== undefined && input.verification_token !== deps.verificationToken) {
-        throw new ApiError(401, 'INVALID_VERIFICATION_TOKEN', 'verification_token is missing or wrong (everflow.md §7)', [{ field: 'verification_token', message: 'does not match' }]);
+        throw new ApiError(401, 'INVALID_VERIFICATION_TOKEN', 'verification_token is missing or wrong (everflow.md §7)', [
+          { field: 'verification_token', message: 'does not match' },
+        ]);
       }
       return register({
-        transactionId: input.transaction_id, eventId: input.event_id, status: 'approved', saleAmount: input.amount ?? null,
-        currency: input.currency ?? null, orderId: input.order_id ?? null, couponCode: input.coupon_code ?? null, adv: numberedValues(input, 'adv'),
+        transactionId: input.transaction_id,
+        eventId: input.event_id,
+        status: 'approved',
+        saleAmount: input.amount ?? null,
+        currency: input.currency ?? null,
+        orderId: input.order_id ?? null,
+        couponCode: input.coupon_code ?? null,
+        adv: numberedValues(input, 'adv'),
       });
     },
 

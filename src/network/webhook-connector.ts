@@ -34,11 +34,24 @@ export function conversionPayload(c: ConversionRecord) {
   const p = c.params;
   const pick = (prefix: string) => Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${prefix}${i + 1}`, p[`${prefix}${i + 1}`] ?? '']));
   return {
-    conversion_id: c.id, conversion_unix_timestamp: Math.floor(c.receivedAt / 1000), status: p.registered_status ?? c.status,
-    transaction_id: p.transaction_id ?? c.transactionId, click_unix_timestamp: numOrNull(p.click_timestamp), is_event: p.event_id !== undefined,
-    event: p.event_name ?? '', event_id: numOrNull(p.event_id) ?? 0, is_view_through: false, currency_id: p.currency ?? c.currency,
-    payout: p.payout ?? null, revenue: p.revenue ?? null, sale_amount: p.sale_amount ?? null, coupon_code: p.coupon_code ?? '',
-    order_id: p.order_id ?? '', source_id: p.source_id ?? '', ...pick('sub'), ...pick('adv'),
+    conversion_id: c.id,
+    conversion_unix_timestamp: Math.floor(c.receivedAt / 1000),
+    status: p.registered_status ?? c.status,
+    transaction_id: p.transaction_id ?? c.transactionId,
+    click_unix_timestamp: numOrNull(p.click_timestamp),
+    is_event: p.event_id !== undefined,
+    event: p.event_name ?? '',
+    event_id: numOrNull(p.event_id) ?? 0,
+    is_view_through: false,
+    currency_id: p.currency ?? c.currency,
+    payout: p.payout ?? null,
+    revenue: p.revenue ?? null,
+    sale_amount: p.sale_amount ?? null,
+    coupon_code: p.coupon_code ?? '',
+    order_id: p.order_id ?? '',
+    source_id: p.source_id ?? '',
+    ...pick('sub'),
+    ...pick('adv'),
     relationship: { offer: { network_offer_id: numOrNull(p.offer_id) }, affiliate: { network_affiliate_id: numOrNull(p.affiliate_id) } },
   };
 }
@@ -46,8 +59,13 @@ export function conversionPayload(c: ConversionRecord) {
 function noticePayload(c: ConversionRecord) {
   const p = c.params;
   return {
-    postback_id: numOrNull(p.postback_id), partner_id: numOrNull(p.partner_id), offer_id: numOrNull(p.offer_id), level: p.level ?? null,
-    type: p.type ?? null, reason: p.reason ?? null, deactivated_unix_timestamp: Math.floor(Number(p.deactivated_at ?? c.receivedAt) / 1000),
+    postback_id: numOrNull(p.postback_id),
+    partner_id: numOrNull(p.partner_id),
+    offer_id: numOrNull(p.offer_id),
+    level: p.level ?? null,
+    type: p.type ?? null,
+    reason: p.reason ?? null,
+    deactivated_unix_timestamp: Math.floor(Number(p.deactivated_at ?? c.receivedAt) / 1000),
   };
 }
 

@@ -4,12 +4,15 @@ import { sha256Hex } from './hash';
 import { hashPersonal, personalKindOf, personalNameIndex } from './identifiers';
 import { redactPersonal, splitPersonal, stripPersonalQuery } from './personal-params';
 
-describe('hashed identifiers: the platforms\' published examples', () => {
+describe("hashed identifiers: the platforms' published examples", () => {
   // developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters
   it('Meta em: John_Smith@gmail.com', () => {
-    assert.equal(hashPersonal('email', ' John_Smith@gmail.com ', 'email').hashes.email_sha256, '62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f');
+    assert.equal(
+      hashPersonal('email', ' John_Smith@gmail.com ', 'email').hashes.email_sha256,
+      '62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f',
+    );
   });
-  it('Meta ph: US (650)555-1212 with the source\'s country code 1 → 16505551212', () => {
+  it("Meta ph: US (650)555-1212 with the source's country code 1 → 16505551212", () => {
     const { hashes } = hashPersonal('phone', '(650)555-1212', 'phone', { phoneCountryCode: '1' });
     assert.equal(hashes.phone_sha256, 'e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176');
     assert.equal(hashes.phone_e164_sha256, sha256Hex('+16505551212'));
@@ -29,10 +32,17 @@ describe('hashed identifiers: one hash per normalisation variant', () => {
       email_google_sha256: sha256Hex('janedoe+ads@googlemail.com'),
       email_reddit_sha256: sha256Hex('janedoe@googlemail.com'),
     });
-    assert.equal(hashPersonal('email', 'jane.doe@example.com', 'email').hashes.email_google_sha256, sha256Hex('jane.doe@example.com'), 'other domains keep their dots for Google');
+    assert.equal(
+      hashPersonal('email', 'jane.doe@example.com', 'email').hashes.email_google_sha256,
+      sha256Hex('jane.doe@example.com'),
+      'other domains keep their dots for Google',
+    );
   });
   it('an international phone needs no default country', () => {
-    assert.deepEqual(hashPersonal('phone', '+44 20 7946 0018', 'phone').hashes, { phone_sha256: sha256Hex('442079460018'), phone_e164_sha256: sha256Hex('+442079460018') });
+    assert.deepEqual(hashPersonal('phone', '+44 20 7946 0018', 'phone').hashes, {
+      phone_sha256: sha256Hex('442079460018'),
+      phone_e164_sha256: sha256Hex('+442079460018'),
+    });
     assert.equal(hashPersonal('phone', '0044 20 7946 0018', 'phone').hashes.phone_e164_sha256, sha256Hex('+442079460018'));
   });
   it('a phone without a country code and no phoneCountryCode is ambiguous: dropped, with a warning', () => {
@@ -45,7 +55,11 @@ describe('hashed identifiers: one hash per normalisation variant', () => {
     assert.deepEqual(hashPersonal('email', h.toUpperCase(), 'em').hashes, { email_sha256: h });
   });
   it('what is not an email, a phone or an ip is dropped with a warning, never kept raw', () => {
-    for (const [kind, v] of [['email', 'not-an-email'], ['phone', '+12'], ['ip', '999.1.1.1']] as const) {
+    for (const [kind, v] of [
+      ['email', 'not-an-email'],
+      ['phone', '+12'],
+      ['ip', '999.1.1.1'],
+    ] as const) {
       const r = hashPersonal(kind, v, kind);
       assert.deepEqual(r.hashes, {}, kind);
       assert.ok(r.warning && !r.warning.includes(v), `${kind}: the warning does not echo the value`);
@@ -57,12 +71,28 @@ describe('hashed identifiers: one hash per normalisation variant', () => {
 describe('personal parameters', () => {
   const index = personalNameIndex({ names: { email: ['buyer_mail'] } });
   it('default names, separators and case do not matter; configured names add to them', () => {
-    for (const n of ['email', 'EM', 'e_mail', 'E-Mail', 'phone', 'ph', 'tel', 'ip', 'user_ip', 'first_name', 'fn', 'last_name', 'ln', 'external_id', 'buyer_mail']) {
+    for (const n of [
+      'email',
+      'EM',
+      'e_mail',
+      'E-Mail',
+      'phone',
+      'ph',
+      'tel',
+      'ip',
+      'user_ip',
+      'first_name',
+      'fn',
+      'last_name',
+      'ln',
+      'external_id',
+      'buyer_mail',
+    ]) {
       assert.ok(personalKindOf(index, n), n);
     }
     for (const n of ['sub1', 'payout', 'tx_id', 'click_id', 'offer_id']) assert.equal(personalKindOf(index, n), undefined, n);
   });
-  it('a source\'s own mapped parameter is never personal (its click id may be called external_id)', () => {
+  it("a source's own mapped parameter is never personal (its click id may be called external_id)", () => {
     const own = personalNameIndex({ exclude: ['external_id', 'key'] });
     assert.equal(personalKindOf(own, 'external_id'), undefined);
     assert.equal(personalKindOf(own, 'email'), 'email');

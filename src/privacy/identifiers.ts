@@ -26,17 +26,19 @@ import { hashEmail, hashPhone, hashValue, isInternationalPhone, isSha256Hex, nor
  * is ambiguous, dropped, and the postback's answer says so.
  */
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
-export const hashedIdentifiersSchema = z.object({
-  email_sha256: sha256.optional(),
-  email_google_sha256: sha256.optional(),
-  email_reddit_sha256: sha256.optional(),
-  phone_sha256: sha256.optional(),
-  phone_e164_sha256: sha256.optional(),
-  ip_sha256: sha256.optional(),
-  first_name_sha256: sha256.optional(),
-  last_name_sha256: sha256.optional(),
-  external_id_sha256: sha256.optional(),
-}).strict();
+export const hashedIdentifiersSchema = z
+  .object({
+    email_sha256: sha256.optional(),
+    email_google_sha256: sha256.optional(),
+    email_reddit_sha256: sha256.optional(),
+    phone_sha256: sha256.optional(),
+    phone_e164_sha256: sha256.optional(),
+    ip_sha256: sha256.optional(),
+    first_name_sha256: sha256.optional(),
+    last_name_sha256: sha256.optional(),
+    external_id_sha256: sha256.optional(),
+  })
+  .strict();
 export type HashedIdentifiers = z.infer<typeof hashedIdentifiersSchema>;
 
 export const PERSONAL_KINDS = ['email', 'phone', 'ip', 'firstName', 'lastName', 'externalId'] as const;
@@ -78,7 +80,12 @@ export function personalKindOf(index: ReadonlyMap<string, PersonalKind>, name: s
 }
 
 /** The hashes of one personal value, plus a warning when it could not be used. */
-export function hashPersonal(kind: PersonalKind, raw: string, name: string, config: PersonalFieldsConfig = {}): { hashes: HashedIdentifiers; warning?: string } {
+export function hashPersonal(
+  kind: PersonalKind,
+  raw: string,
+  name: string,
+  config: PersonalFieldsConfig = {},
+): { hashes: HashedIdentifiers; warning?: string } {
   const value = raw.trim();
   if (value === '') return { hashes: {} };
   const prehashed = isSha256Hex(value);
@@ -88,7 +95,13 @@ export function hashPersonal(kind: PersonalKind, raw: string, name: string, conf
       if (prehashed) return { hashes: { email_sha256: value.toLowerCase() } };
       const base = hashEmail(value);
       if (!base) return unusable('is not an email address');
-      return { hashes: { email_sha256: base, email_google_sha256: hashEmail(value, { gmailDots: true }) ?? base, email_reddit_sha256: hashEmail(value, { canonical: true }) ?? base } };
+      return {
+        hashes: {
+          email_sha256: base,
+          email_google_sha256: hashEmail(value, { gmailDots: true }) ?? base,
+          email_reddit_sha256: hashEmail(value, { canonical: true }) ?? base,
+        },
+      };
     }
     case 'phone': {
       if (prehashed) return { hashes: { phone_sha256: value.toLowerCase() } };

@@ -10,9 +10,18 @@ const CHUNK = 400;
 const ATTEMPT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const insertAttempts = (n: number) => `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id,
     outcome, error_kind, error_message, platform_code, note, next_step, next_attempt_at) VALUES ${Array(n).fill(ATTEMPT_ROW).join(', ')}`;
-const insertExchanges = (n: number) => `INSERT INTO exchanges (id, request, response_status, response_body, response_headers) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+const insertExchanges = (n: number) =>
+  `INSERT INTO exchanges (id, request, response_status, response_body, response_headers) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
 
-const FINISH_COLUMNS = [['id', 'text'], ['owner', 'text'], ['status', 'text'], ['next_at', 'bigint'], ['err', 'text'], ['kind', 'text'], ['at', 'bigint']] as const;
+const FINISH_COLUMNS = [
+  ['id', 'text'],
+  ['owner', 'text'],
+  ['status', 'text'],
+  ['next_at', 'bigint'],
+  ['err', 'text'],
+  ['kind', 'text'],
+  ['at', 'bigint'],
+] as const;
 /** SQL.finishDelivery for many rows: only rows whose lease is still ours change. */
 const finishDeliveries = (d: Dialect, n: number) => `UPDATE deliveries SET status = v.status, attempts = deliveries.attempts + 1,
     next_attempt_at = v.next_at, lease_owner = NULL, lease_until = NULL, last_error = v.err, last_kind = v.kind, updated_at = v.at
@@ -39,16 +48,42 @@ export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyA
   const exchanges = new Map<string, unknown[]>();
   for (const { r } of items) {
     const a = r.attempt;
-    if (a.exchangeId && !exchanges.has(a.exchangeId)) exchanges.set(a.exchangeId, [a.exchangeId, a.request ? JSON.stringify(a.request) : null, a.responseStatus, a.responseBody,
-      a.responseHeaders ? JSON.stringify(a.responseHeaders) : null]);
+    if (a.exchangeId && !exchanges.has(a.exchangeId))
+      exchanges.set(a.exchangeId, [
+        a.exchangeId,
+        a.request ? JSON.stringify(a.request) : null,
+        a.responseStatus,
+        a.responseBody,
+        a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
+      ]);
   }
   for (const c of chunks([...exchanges.values()])) yield* q.run(insertExchanges(c.length), ...c.flat());
   for (const c of chunks([...items])) {
-    yield* q.run(insertAttempts(c.length), ...c.flatMap(({ r }) => {
-      const a = r.attempt;
-      return [newId(), r.deliveryId, a.attempt, a.startedAt, a.durationMs, a.exchangeId, a.outcome, a.errorKind, a.errorMessage, a.platformCode, a.note, a.nextStep, a.nextAttemptAt];
-    }));
-    yield* q.run(finishDeliveries(d, c.length), ...c.flatMap(({ r, now }) => [r.deliveryId, r.leaseOwner, r.status, r.nextAttemptAt, r.attempt.errorMessage, r.attempt.errorKind, now]));
+    yield* q.run(
+      insertAttempts(c.length),
+      ...c.flatMap(({ r }) => {
+        const a = r.attempt;
+        return [
+          newId(),
+          r.deliveryId,
+          a.attempt,
+          a.startedAt,
+          a.durationMs,
+          a.exchangeId,
+          a.outcome,
+          a.errorKind,
+          a.errorMessage,
+          a.platformCode,
+          a.note,
+          a.nextStep,
+          a.nextAttemptAt,
+        ];
+      }),
+    );
+    yield* q.run(
+      finishDeliveries(d, c.length),
+      ...c.flatMap(({ r, now }) => [r.deliveryId, r.leaseOwner, r.status, r.nextAttemptAt, r.attempt.errorMessage, r.attempt.errorKind, now]),
+    );
   }
   const health: Array<{ destinationId: string; write: () => Steps<unknown> }> = [];
   for (const { r, now } of items) {

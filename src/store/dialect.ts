@@ -26,8 +26,7 @@ export interface Dialect {
   valuesTable(columns: ReadonlyArray<readonly [name: string, pgType: string]>, rows: number): string;
 }
 
-const placeholderRows = (first: string, width: number, rows: number) =>
-  [first, ...Array(rows - 1).fill(`(${Array(width).fill('?').join(', ')})`)].join(', ');
+const placeholderRows = (first: string, width: number, rows: number) => [first, ...Array(rows - 1).fill(`(${Array(width).fill('?').join(', ')})`)].join(', ');
 
 export const sqliteDialect: Dialect = {
   name: 'sqlite',

@@ -37,7 +37,10 @@ test('every write queued in one tick commits in one transaction; a failing job r
   ]);
   assert.equal(writer.batches, 1, 'one transaction for the whole tick');
   assert.equal(writer.maxBatch, 5);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled'],
+  );
   assert.equal((results[0] as PromiseFulfilledResult<number>).value, 1);
   assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
   assert.match(String((results[2] as PromiseRejectedResult).reason), /job failed/);
@@ -50,7 +53,11 @@ test('every write queued in one tick commits in one transaction; a failing job r
 
   // Reopening the file: the committed rows are there, the failed job left nothing.
   const again = open(path);
-  assert.deepEqual(again.prepare('SELECT k, v FROM t ORDER BY k').all(), [{ k: 'a', v: 1 }, { k: 'c', v: 3 }, { k: 'd', v: 4 }]);
+  assert.deepEqual(again.prepare('SELECT k, v FROM t ORDER BY k').all(), [
+    { k: 'a', v: 1 },
+    { k: 'c', v: 3 },
+    { k: 'd', v: 4 },
+  ]);
   again.close();
 });
 
@@ -58,9 +65,11 @@ test('a promise settles only after its commit; flush() runs what is queued', asy
   const db = open('flush.db');
   const writer = new GroupCommit(db);
   let settled = false;
-  const p = writer.run(() => db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('x', 1)).then(() => {
-    settled = true;
-  });
+  const p = writer
+    .run(() => db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('x', 1))
+    .then(() => {
+      settled = true;
+    });
   assert.equal(settled, false);
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 0, 'nothing written before the tick');
   writer.flush();
@@ -85,7 +94,10 @@ test('when the commit itself fails, every job of the batch rejects and nothing i
     writer.run(() => insert.run('ok', 1)),
     writer.run(() => db.prepare('INSERT INTO child (id, parent) VALUES (1, ?)').run('missing')),
   ]);
-  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 0);
   // The writer keeps working afterwards.
   await writer.run(() => insert.run('later', 2));
@@ -99,9 +111,11 @@ test('with syncWal, callers are answered only after the WAL is fdatasynced, off 
   const writer = new GroupCommit(db, { syncWal: walToSync(path, 'FULL') });
   const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
   let settled = false;
-  const p = writer.run(() => insert.run('s1', 1)).then(() => {
-    settled = true;
-  });
+  const p = writer
+    .run(() => insert.run('s1', 1))
+    .then(() => {
+      settled = true;
+    });
   writer.flush();
   // Committed (visible to this connection) but not acknowledged: the sync runs on the thread pool.
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n, 1);
@@ -119,7 +133,10 @@ test('with syncWal, callers are answered only after the WAL is fdatasynced, off 
 test('a WAL that cannot be opened fails the batch loudly instead of answering unsynced', async () => {
   const db = open('nowal.db');
   const writer = new GroupCommit(db, { syncWal: join(dir, 'no-such-dir', 'x-wal') });
-  await assert.rejects(writer.run(() => db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('w', 1)), /ENOENT/);
+  await assert.rejects(
+    writer.run(() => db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('w', 1)),
+    /ENOENT/,
+  );
   db.close();
 });
 
@@ -165,7 +182,7 @@ test('a full disk (SQLITE_FULL) rejects with STORAGE_UNAVAILABLE, is counted onc
   const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
   await writer.run(() => insert.run('before', 1));
   // SQLite reports SQLITE_FULL when the file would grow past max_page_count: a full disk, on demand.
-  const pages = (db.pragma('page_count', { simple: true }) as number);
+  const pages = db.pragma('page_count', { simple: true }) as number;
   db.pragma(`max_page_count = ${pages}`);
   const big = 'x'.repeat(64 * 1024);
   const results = await Promise.allSettled([
@@ -186,7 +203,10 @@ test('a full disk (SQLITE_FULL) rejects with STORAGE_UNAVAILABLE, is counted onc
     const k = ['small', 'big', 'after'][i] as string;
     assert.equal(r.status === 'fulfilled', stored.has(k), `${k}: answered ${r.status}, stored ${stored.has(k)}`);
   }
-  await assert.rejects(writer.run(() => insert.run('big2', big)), StorageUnavailableError);
+  await assert.rejects(
+    writer.run(() => insert.run('big2', big)),
+    StorageUnavailableError,
+  );
   assert.equal(monitor.snapshot().episodes, 1, 'a second failure is the same episode');
   assert.ok(monitor.snapshot().failures >= 2);
 
@@ -202,11 +222,16 @@ test('a failing fdatasync (EIO/ENOSPC) is not an acknowledged write: STORAGE_UNA
   const monitor = new DependencyMonitor('ledger', silent);
   let fail = true;
   const writer = new GroupCommit(db, {
-    syncWal: walToSync(path, 'FULL'), monitor,
-    fdatasync: (fd, cb) => (fail ? setImmediate(() => cb(Object.assign(new Error('ENOSPC: no space left on device, fdatasync'), { code: 'ENOSPC' }))) : fdatasync(fd, cb)),
+    syncWal: walToSync(path, 'FULL'),
+    monitor,
+    fdatasync: (fd, cb) =>
+      fail ? setImmediate(() => cb(Object.assign(new Error('ENOSPC: no space left on device, fdatasync'), { code: 'ENOSPC' }))) : fdatasync(fd, cb),
   });
   const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
-  await assert.rejects(writer.run(() => insert.run('a', 1)), (err: unknown) => err instanceof StorageUnavailableError && err.code === 'STORAGE_UNAVAILABLE');
+  await assert.rejects(
+    writer.run(() => insert.run('a', 1)),
+    (err: unknown) => err instanceof StorageUnavailableError && err.code === 'STORAGE_UNAVAILABLE',
+  );
   assert.equal(monitor.healthy, false);
   fail = false;
   await writer.run(() => insert.run('b', 2));

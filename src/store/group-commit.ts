@@ -125,9 +125,13 @@ export class GroupCommit {
     try {
       fd = this.wal();
     } catch (err) {
-      return settle(err);
+      settle(err);
+      return;
     }
-    if (fd === null) return settle();
+    if (fd === null) {
+      settle();
+      return;
+    }
     const sync = new Promise<void>((done) => {
       (this.options.fdatasync ?? fdatasync)(fd, (err) => {
         // Not known to be on disk: the callers get an error and the network retries; the retry

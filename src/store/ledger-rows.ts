@@ -10,9 +10,22 @@ const strOrNull = (v: unknown): string | null => (v === null || v === undefined 
 
 export function conversionToRow(c: ConversionRecord): unknown[] {
   return [
-    c.id, c.source, c.transactionId, c.event, c.status, c.payout, c.currency, c.offerId, c.clickId,
-    c.matched ? 1 : 0, c.click ? JSON.stringify(c.click) : null, JSON.stringify(c.params), c.receivedAt, c.updatedAt,
-    JSON.stringify(c.identifiers ?? {}), JSON.stringify(c.warnings ?? []),
+    c.id,
+    c.source,
+    c.transactionId,
+    c.event,
+    c.status,
+    c.payout,
+    c.currency,
+    c.offerId,
+    c.clickId,
+    c.matched ? 1 : 0,
+    c.click ? JSON.stringify(c.click) : null,
+    JSON.stringify(c.params),
+    c.receivedAt,
+    c.updatedAt,
+    JSON.stringify(c.identifiers ?? {}),
+    JSON.stringify(c.warnings ?? []),
   ];
 }
 export const CONVERSION_COLUMNS =

@@ -10,7 +10,9 @@ export const SQL = {
   findConversion: `SELECT ${CONVERSION_COLUMNS} FROM conversions WHERE source = ? AND transaction_id = ? AND event = ?`,
   getConversion: `SELECT ${CONVERSION_COLUMNS} FROM conversions WHERE id = ?`,
   conversionsByIds: (n: number) => `SELECT ${CONVERSION_COLUMNS} FROM conversions WHERE id IN (${Array(n).fill('?').join(', ')})`,
-  insertConversion: `INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES (${CONVERSION_COLUMNS.split(',').map(() => '?').join(', ')})`,
+  insertConversion: `INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES (${CONVERSION_COLUMNS.split(',')
+    .map(() => '?')
+    .join(', ')})`,
   updateConversionStatus: `UPDATE conversions SET status = ?, updated_at = ? WHERE id = ?`,
   conversionWarnings: `SELECT warnings FROM conversions WHERE id = ?`,
   setConversionWarnings: `UPDATE conversions SET warnings = ? WHERE id = ?`,
@@ -68,8 +70,7 @@ export const SQL = {
   countDeliveries: `SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status`,
 
   // Console (issue 8). Search and postback listings are built by the functions below.
-  deliveriesOfConversions: (n: number) =>
-    `SELECT * FROM deliveries WHERE conversion_id IN (${marks(n)}) ORDER BY conversion_id, created_at, destination_id`,
+  deliveriesOfConversions: (n: number) => `SELECT * FROM deliveries WHERE conversion_id IN (${marks(n)}) ORDER BY conversion_id, created_at, destination_id`,
   /** Only a delivery still dead: one retried or sent meanwhile is left alone. */
   retryDead: `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, max_attempts = attempts + ?, lease_owner = NULL,
       lease_until = NULL, updated_at = ?
@@ -99,16 +100,18 @@ export interface BuiltQuery {
   params: unknown[];
 }
 
-const C_COLUMNS = CONVERSION_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ');
+const C_COLUMNS = CONVERSION_COLUMNS.split(', ')
+  .map((c) => `c.${c}`)
+  .join(', ');
 
 /** The deliveries condition of a search (outcome and/or destination), or null. */
 function deliveryFilter(q: ConversionSearch): { where: string; params: unknown[] } | null {
   if (q.outcome === undefined && q.destinationId === undefined) return null;
   const d: string[] = [];
   const params: unknown[] = [];
-  if (q.destinationId !== undefined) (d.push('d.destination_id = ?'), params.push(q.destinationId));
+  if (q.destinationId !== undefined) d.push('d.destination_id = ?'), params.push(q.destinationId);
   if (q.outcome === 'paused') d.push(`d.status = 'pending' AND d.destination_id IN (SELECT destination_id FROM destination_state WHERE paused = 1)`);
-  else if (q.outcome !== undefined) (d.push('d.status = ?'), params.push(q.outcome));
+  else if (q.outcome !== undefined) d.push('d.status = ?'), params.push(q.outcome);
   return { where: d.join(' AND '), params };
 }
 
@@ -152,7 +155,8 @@ export function conversionSearchSql(q: ConversionSearch, fewMatches = false): Bu
   if (q.to !== undefined) add('c.received_at < ?', q.to);
   const d = deliveryFilter(q);
   if (d) {
-    if (q.outcome === undefined || q.outcome === 'succeeded') add(`EXISTS (SELECT 1 FROM deliveries d WHERE d.conversion_id = c.id AND ${d.where})`, ...d.params);
+    if (q.outcome === undefined || q.outcome === 'succeeded')
+      add(`EXISTS (SELECT 1 FROM deliveries d WHERE d.conversion_id = c.id AND ${d.where})`, ...d.params);
     // `|| ''` keeps the planner off the primary key: it reads conversions newest first and
     // probes the subquery's (materialised) ids, instead of fetching every match to sort it.
     else if (!fewMatches) add(`(c.id || '') IN (SELECT d.conversion_id FROM deliveries d WHERE ${d.where})`, ...d.params);
@@ -173,10 +177,10 @@ export function conversionSearchSql(q: ConversionSearch, fewMatches = false): Bu
 export function postbackListSql(q: PostbackSearch): BuiltQuery {
   const common: string[] = [];
   const cp: unknown[] = [];
-  if (q.source !== undefined) (common.push('source = ?'), cp.push(q.source));
-  if (q.from !== undefined) (common.push('received_at >= ?'), cp.push(q.from));
-  if (q.to !== undefined) (common.push('received_at < ?'), cp.push(q.to));
-  if (q.after) (common.push('(received_at, id) < (?, ?)'), cp.push(q.after.at, q.after.id));
+  if (q.source !== undefined) common.push('source = ?'), cp.push(q.source);
+  if (q.from !== undefined) common.push('received_at >= ?'), cp.push(q.from);
+  if (q.to !== undefined) common.push('received_at < ?'), cp.push(q.to);
+  if (q.after) common.push('(received_at, id) < (?, ?)'), cp.push(q.after.at, q.after.id);
   const where = common.length ? `WHERE ${common.join(' AND ')}` : '';
   const accepted = `SELECT * FROM (SELECT id, source, received_at, 'accepted' AS outcome, 200 AS http_status, CAST(NULL AS TEXT) AS code,
       CAST(NULL AS TEXT) AS message, params, id AS conversion_id FROM conversions ${where} ORDER BY received_at DESC, id DESC LIMIT ?) AS a`;

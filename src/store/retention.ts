@@ -20,14 +20,20 @@ export interface PurgeCounts {
  */
 export function* purgeChunk(cutoff: number, limit: number): Steps<PurgeCounts> {
   const gone = yield* q.all(
-    'DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < ? ORDER BY started_at LIMIT ?) RETURNING exchange_id', cutoff, limit);
+    'DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < ? ORDER BY started_at LIMIT ?) RETURNING exchange_id',
+    cutoff,
+    limit,
+  );
   const exchangeIds = [...new Set(gone.map((r) => r.exchange_id).filter((x): x is string => typeof x === 'string'))];
   let exchanges = 0;
   for (let i = 0; i < exchangeIds.length; i += 500) {
     const ids = exchangeIds.slice(i, i + 500);
     // A batch's exchange is shared by its attempts: it goes with the last of them.
-    exchanges += (yield* q.run(`DELETE FROM exchanges WHERE id IN (${ids.map(() => '?').join(', ')})
-      AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.exchange_id = exchanges.id)`, ...ids)).changes;
+    exchanges += (yield* q.run(
+      `DELETE FROM exchanges WHERE id IN (${ids.map(() => '?').join(', ')})
+      AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.exchange_id = exchanges.id)`,
+      ...ids,
+    )).changes;
   }
   const rejections = (yield* q.run('DELETE FROM rejections WHERE id IN (SELECT id FROM rejections WHERE received_at < ? LIMIT ?)', cutoff, limit)).changes;
   return { attempts: gone.length, exchanges, rejections };

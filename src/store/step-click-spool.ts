@@ -16,7 +16,10 @@ export function createStepClickSpool(db: StepRunner, now: () => number = Date.no
       db.write(function* () {
         yield* q.run(
           'INSERT INTO click_spool (id, record, expires_at, spooled_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at',
-          click.id, JSON.stringify(click), expiresAt, now(),
+          click.id,
+          JSON.stringify(click),
+          expiresAt,
+          now(),
         );
       }),
     get: (clickId, at) =>

@@ -4,8 +4,16 @@ import type { Dialect } from './dialect';
 import { newWarnings } from '../conversions/warnings';
 import type { ClaimedDelivery, DeliveryQuery, DeliveryRow, DeliveryStatus, Ledger, PostbackResult, PostbackWrite, RouteTarget } from './ledger';
 import {
-  CONVERSION_COLUMNS, conversionToRow, rowToAttempt, rowToConversion, rowToDelivery, rowToDestinationState, rowToReceivedPostback, rowToRejection,
-  rowToWarnings, type Row,
+  CONVERSION_COLUMNS,
+  conversionToRow,
+  rowToAttempt,
+  rowToConversion,
+  rowToDelivery,
+  rowToDestinationState,
+  rowToReceivedPostback,
+  rowToRejection,
+  rowToWarnings,
+  type Row,
 } from './ledger-rows';
 import { FEW_OUTCOME_MATCHES, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
 import { windowStatsFrom } from './window-stats';
@@ -27,7 +35,9 @@ import { q, type StepRunner, type Steps } from './sql-steps';
 const CLAIM_INNER_LIMIT = 'LIMIT ?)';
 
 const insertConversionIfNew = `${SQL.insertConversion} ON CONFLICT (source, transaction_id, event) DO NOTHING RETURNING id`;
-const CONVERSION_ROW = `(${CONVERSION_COLUMNS.split(',').map(() => '?').join(', ')})`;
+const CONVERSION_ROW = `(${CONVERSION_COLUMNS.split(',')
+  .map(() => '?')
+  .join(', ')})`;
 
 function insertDeliveriesSql(n: number): string {
   const row = `(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`;
@@ -44,7 +54,11 @@ export function claimSql(d: Dialect, held: number): string {
   return text.replace(CLAIM_INNER_LIMIT, `LIMIT ?${d.claimLock})`);
 }
 
-function* insertDeliveries(conversion: ConversionRecord, targets: RouteTarget[], now: number): Steps<Array<{ id: string; destinationId: string; status: DeliveryStatus }>> {
+function* insertDeliveries(
+  conversion: ConversionRecord,
+  targets: RouteTarget[],
+  now: number,
+): Steps<Array<{ id: string; destinationId: string; status: DeliveryStatus }>> {
   if (targets.length === 0) return [];
   const params = targets.flatMap((t) => [newId(), conversion.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now]);
   const rows = yield* q.all(insertDeliveriesSql(targets.length), ...params);
@@ -52,7 +66,11 @@ function* insertDeliveries(conversion: ConversionRecord, targets: RouteTarget[],
 }
 
 function* deliverySummary(conversionId: string): Steps<PostbackResult['deliveries']> {
-  return (yield* q.all(SQL.deliveriesOf, conversionId)).map((r) => ({ id: String(r.id), destinationId: String(r.destination_id), status: r.status as DeliveryStatus }));
+  return (yield* q.all(SQL.deliveriesOf, conversionId)).map((r) => ({
+    id: String(r.id),
+    destinationId: String(r.destination_id),
+    status: r.status as DeliveryStatus,
+  }));
 }
 
 /**
@@ -94,22 +112,40 @@ function* recordMany(d: Dialect, items: ReadonlyArray<{ write: PostbackWrite; no
   const byKey = [...items].sort((a, b) => {
     const x = a.write.conversion;
     const y = b.write.conversion;
-    return x.source < y.source ? -1 : x.source > y.source ? 1 : x.transactionId < y.transactionId ? -1 : x.transactionId > y.transactionId ? 1 : x.event < y.event ? -1 : x.event > y.event ? 1 : 0;
+    return x.source < y.source
+      ? -1
+      : x.source > y.source
+        ? 1
+        : x.transactionId < y.transactionId
+          ? -1
+          : x.transactionId > y.transactionId
+            ? 1
+            : x.event < y.event
+              ? -1
+              : x.event > y.event
+                ? 1
+                : 0;
   });
   const inserted = new Set<string>();
   for (let i = 0; i < byKey.length; i += CONVERSIONS_PER_STATEMENT) {
     const chunk = byKey.slice(i, i + CONVERSIONS_PER_STATEMENT);
-    const rows = yield* q.all(`INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES ${chunk.map(() => CONVERSION_ROW).join(', ')}
-      ON CONFLICT (source, transaction_id, event) DO NOTHING RETURNING id`, ...chunk.flatMap((it) => conversionToRow(it.write.conversion)));
+    const rows = yield* q.all(
+      `INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES ${chunk.map(() => CONVERSION_ROW).join(', ')}
+      ON CONFLICT (source, transaction_id, event) DO NOTHING RETURNING id`,
+      ...chunk.flatMap((it) => conversionToRow(it.write.conversion)),
+    );
     for (const r of rows) inserted.add(String(r.id));
   }
-  const targets = items.filter((it) => inserted.has(it.write.conversion.id))
+  const targets = items
+    .filter((it) => inserted.has(it.write.conversion.id))
     .flatMap((it) => it.write.route(it.write.conversion).map((t) => ({ c: it.write.conversion, t, now: it.now })));
   const made = new Map<string, PostbackResult['deliveries']>();
   for (let i = 0; i < targets.length; i += CONVERSIONS_PER_STATEMENT) {
     const chunk = targets.slice(i, i + CONVERSIONS_PER_STATEMENT);
-    const rows = yield* q.all(insertDeliveriesSql(chunk.length).replace('RETURNING id, destination_id', 'RETURNING id, conversion_id, destination_id'),
-      ...chunk.flatMap(({ c, t, now }) => [newId(), c.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now]));
+    const rows = yield* q.all(
+      insertDeliveriesSql(chunk.length).replace('RETURNING id, destination_id', 'RETURNING id, conversion_id, destination_id'),
+      ...chunk.flatMap(({ c, t, now }) => [newId(), c.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now]),
+    );
     for (const r of rows) {
       const list = made.get(String(r.conversion_id)) ?? [];
       list.push({ id: String(r.id), destinationId: String(r.destination_id), status: 'pending' });
@@ -177,9 +213,10 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
         return r ? rowToDelivery(r) : null;
       }),
 
-    listDeliveriesOf: (conversionId) => db.read(function* () {
-      return (yield* q.all(SQL.deliveriesOf, conversionId)).map(rowToDelivery);
-    }),
+    listDeliveriesOf: (conversionId) =>
+      db.read(function* () {
+        return (yield* q.all(SQL.deliveriesOf, conversionId)).map(rowToDelivery);
+      }),
 
     listAttempts: (ids) =>
       db.read(function* () {
@@ -191,11 +228,11 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
       db.read(function* () {
         const where: string[] = [];
         const params: unknown[] = [];
-        if (query.status) (where.push('status = ?'), params.push(query.status));
-        if (query.destinationId) (where.push('destination_id = ?'), params.push(query.destinationId));
-        if (query.updatedSince !== undefined) (where.push('updated_at >= ?'), params.push(query.updatedSince));
-        if (query.ids) (where.push(query.ids.length ? `id IN (${query.ids.map(() => '?').join(', ')})` : '1 = 0'), params.push(...query.ids));
-        if (query.after) (where.push('(created_at < ? OR (created_at = ? AND id > ?))'), params.push(query.after.at, query.after.at, query.after.id));
+        if (query.status) where.push('status = ?'), params.push(query.status);
+        if (query.destinationId) where.push('destination_id = ?'), params.push(query.destinationId);
+        if (query.updatedSince !== undefined) where.push('updated_at >= ?'), params.push(query.updatedSince);
+        if (query.ids) where.push(query.ids.length ? `id IN (${query.ids.map(() => '?').join(', ')})` : '1 = 0'), params.push(...query.ids);
+        if (query.after) where.push('(created_at < ? OR (created_at = ? AND id > ?))'), params.push(query.after.at, query.after.at, query.after.id);
         const sql = `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
         return (yield* q.all(sql, ...params, query.limit)).map(rowToDelivery);
       }),
@@ -230,9 +267,10 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
         return rowToDelivery((yield* q.get(SQL.getDelivery, id)) as Row);
       }),
 
-    destinationStates: () => db.read(function* () {
-      return (yield* q.all(SQL.destinationStates)).map(rowToDestinationState);
-    }),
+    destinationStates: () =>
+      db.read(function* () {
+        return (yield* q.all(SQL.destinationStates)).map(rowToDestinationState);
+      }),
 
     resumeDestination: (id) =>
       db.write(function* () {
@@ -310,9 +348,10 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
         for (const c of sorted) yield* q.run(SQL.addStatCount, c.name, c.bucket, c.n);
       }),
 
-    ping: () => db.read(function* () {
-      yield* q.get('SELECT 1 AS ok');
-    }),
+    ping: () =>
+      db.read(function* () {
+        yield* q.get('SELECT 1 AS ok');
+      }),
 
     close,
   };

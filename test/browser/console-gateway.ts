@@ -28,7 +28,9 @@ export async function startConsoleGateway(): Promise<ConsoleGateway> {
     },
   });
   return {
-    g, tracker, partner,
+    g,
+    tracker,
+    partner,
     async close() {
       await g.close();
       await server.close();

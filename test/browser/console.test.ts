@@ -38,7 +38,7 @@ describe('console (browser)', () => {
     const { context, page } = await openPage(browser);
     await signIn(page, cg.g.url, 'not-the-admin-token-0000');
     await sees(page, 'Could not sign in');
-    assert.match(await page.getByRole('alert').textContent() ?? '', /not the admin token/);
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /not the admin token/);
     await shot(page, 'sign-in-refused');
     await signIn(page, cg.g.url);
     await sees(page, 'Overview');
@@ -74,7 +74,10 @@ describe('console (browser)', () => {
     assert.equal(bare.status, 403);
     assert.equal(bare.body.error.code, 'CSRF');
     const csrf = await csrfCookie(context);
-    const withHeader = await page.evaluate(async (token) => (await fetch('/v1/destinations/tracker/resume', { method: 'POST', headers: { 'x-csrf-token': token } })).status, csrf);
+    const withHeader = await page.evaluate(
+      async (token) => (await fetch('/v1/destinations/tracker/resume', { method: 'POST', headers: { 'x-csrf-token': token } })).status,
+      csrf,
+    );
     assert.equal(withHeader, 200);
     // A forged CSRF cookie: the console's own button is refused, and the refusal is shown.
     await context.addCookies([{ name: 'closeloop_csrf', value: 'forged-value', url: cg.g.url }]);
@@ -95,8 +98,8 @@ describe('console (browser)', () => {
     await go(page, cg.g.url, '/deliveries?status=dead&destination=tracker');
     const row = page.locator('tr', { hasText: 'missing parameter: campaign' }).first();
     await row.waitFor();
-    assert.match(await row.textContent() ?? '', /400/);
-    assert.match(await row.textContent() ?? '', /refused this conversion/);
+    assert.match((await row.textContent()) ?? '', /400/);
+    assert.match((await row.textContent()) ?? '', /refused this conversion/);
     await shot(page, 'deliveries-dead');
     cg.tracker.answer({ status: 200, body: 'ok' });
     await row.getByRole('button', { name: 'Retry' }).click();
@@ -119,14 +122,14 @@ describe('console (browser)', () => {
     await go(page, cg.g.url, '/destinations');
     const card = page.locator('[data-destination="tracker"]');
     await card.locator('.title-row .badge', { hasText: /^paused$/ }).waitFor();
-    assert.match(await card.textContent() ?? '', /auth: .*401/);
+    assert.match((await card.textContent()) ?? '', /auth: .*401/);
     await shot(page, 'destinations-paused');
     cg.tracker.answer({ status: 200, body: 'ok' });
     await card.getByRole('button', { name: 'Send test conversion' }).click();
     await card.getByText('Test conversion accepted').waitFor();
     const requestLine = await card.getByLabel('request line').textContent();
     assert.match(requestLine ?? '', new RegExp(`^GET ${cg.tracker.url}/conv\\?cid=`));
-    assert.match(await card.locator('.status-code').first().textContent() ?? '', /200/);
+    assert.match((await card.locator('.status-code').first().textContent()) ?? '', /200/);
     await card.getByRole('button', { name: 'Verify credentials' }).click();
     await card.getByText(/no cheap credential check/).waitFor();
     await card.getByRole('button', { name: 'Resume' }).click();
@@ -156,7 +159,7 @@ describe('console (browser)', () => {
     await card.getByRole('button', { name: 'Test fire' }).click();
     const sent = await card.getByLabel('request line').textContent();
     assert.match(sent ?? '', new RegExp(`^GET ${cg.partner.url}/pb\\?tx=[0-9a-f]{32}$`));
-    assert.match(await card.locator('.status-code').textContent() ?? '', /200/);
+    assert.match((await card.locator('.status-code').textContent()) ?? '', /200/);
 
     const click = (await cg.g.admin('/v1/network/clicks', { method: 'POST', body: JSON.stringify({ offer_id: offer.id, partner_id: partner.id }) })).body;
     await cg.g.admin('/v1/network/conversions', { method: 'POST', body: JSON.stringify({ transaction_id: click.transaction_id }) });
@@ -168,7 +171,7 @@ describe('console (browser)', () => {
       await page.getByRole('button', { name: 'Show' }).click();
       return false;
     }, 'the fire in the report');
-    assert.match(await row.textContent() ?? '', /success/);
+    assert.match((await row.textContent()) ?? '', /success/);
     await page.getByText('View Debug Info').first().click();
     await sees(page, /^Attempt 1/);
     await shot(page, 'network-report');
@@ -180,11 +183,19 @@ describe('console (browser)', () => {
     cg.partner.fail(500);
     const offer = (await cg.g.admin('/v1/network/offers', { method: 'POST', body: JSON.stringify({ name: 'Offer B' }) })).body;
     const partner = (await cg.g.admin('/v1/network/partners', { method: 'POST', body: JSON.stringify({ name: 'Media buyer B' }) })).body;
-    const pb = (await cg.g.admin('/v1/network/postbacks', { method: 'POST', body: JSON.stringify({ level: 'global', partner_id: partner.id, postback_url: `${cg.partner.url}/b?tx={transaction_id}` }) })).body;
+    const pb = (
+      await cg.g.admin('/v1/network/postbacks', {
+        method: 'POST',
+        body: JSON.stringify({ level: 'global', partner_id: partner.id, postback_url: `${cg.partner.url}/b?tx={transaction_id}` }),
+      })
+    ).body;
     for (let i = 0; i < 2; i++) {
       const click = (await cg.g.admin('/v1/network/clicks', { method: 'POST', body: JSON.stringify({ offer_id: offer.id, partner_id: partner.id }) })).body;
       await cg.g.admin('/v1/network/conversions', { method: 'POST', body: JSON.stringify({ transaction_id: click.transaction_id }) });
-      await until(async () => (await cg.g.admin(`/v1/network/reports/postbacks?postback_id=${pb.id}&status=failure`)).body.rows.length === i + 1, `failure ${i + 1}`);
+      await until(
+        async () => (await cg.g.admin(`/v1/network/reports/postbacks?postback_id=${pb.id}&status=failure`)).body.rows.length === i + 1,
+        `failure ${i + 1}`,
+      );
     }
     await until(async () => (await cg.g.admin(`/v1/network/postbacks/${pb.id}`)).body.status === 'deactivated', 'deactivation');
 
@@ -195,12 +206,12 @@ describe('console (browser)', () => {
     await flag.getByText(`Postback ${pb.id} is deactivated`).waitFor();
     await flag.getByRole('button', { name: 'Show the failures that caused it' }).click();
     await until(async () => (await page.locator('table.report tbody tr[data-delivery]').count()) === 2, 'the two failures');
-    assert.match(await page.locator('table.report').textContent() ?? '', /failure.*500/s);
+    assert.match((await page.locator('table.report').textContent()) ?? '', /failure.*500/s);
     await shot(page, 'network-deactivated');
 
     await flag.getByRole('button', { name: 'Test fire, then re-enable' }).click();
     await flag.getByText(/stays deactivated/).waitFor();
-    assert.match(await flag.locator('.status-code').textContent() ?? '', /500/);
+    assert.match((await flag.locator('.status-code').textContent()) ?? '', /500/);
     assert.equal((await cg.g.admin(`/v1/network/postbacks/${pb.id}`)).body.status, 'deactivated');
 
     cg.partner.ok();
@@ -220,11 +231,11 @@ describe('console (browser)', () => {
     await go(page, cg.g.url, '/postbacks');
     const card = page.locator('article.postback', { hasText: 'refused 422' }).first();
     await card.waitFor();
-    const text = await card.textContent() ?? '';
+    const text = (await card.textContent()) ?? '';
     assert.match(text, /What to fix:.*\{sub5\}, not \{Sub5\}/);
     await card.getByText('Exact parameters').click();
-    assert.match(await card.locator('table.kv').textContent() ?? '', /tx_id\s*tx-refused-1/);
-    assert.doesNotMatch(await card.locator('table.kv').textContent() ?? '', /test-source-secret/, 'the key is never kept');
+    assert.match((await card.locator('table.kv').textContent()) ?? '', /tx_id\s*tx-refused-1/);
+    assert.doesNotMatch((await card.locator('table.kv').textContent()) ?? '', /test-source-secret/, 'the key is never kept');
     await shot(page, 'postbacks-refused');
     await context.close();
   });
@@ -238,7 +249,7 @@ describe('console (browser)', () => {
     await page.getByRole('button', { name: 'Create offer' }).click();
     const row = page.locator('tr', { hasText: 'Summer CPA' });
     await row.waitFor();
-    assert.match(await row.textContent() ?? '', /7\.25 USD/);
+    assert.match((await row.textContent()) ?? '', /7\.25 USD/);
     await row.getByRole('button', { name: 'Edit' }).click();
     await row.locator('input[name="payout_amount"]').fill('8.5');
     await row.getByRole('button', { name: 'Save' }).click();
@@ -246,12 +257,15 @@ describe('console (browser)', () => {
     await page.locator('tr', { hasText: 'Summer CPA' }).getByRole('button', { name: 'Disable' }).click();
     await page.locator('tr', { hasText: 'Summer CPA' }).getByText('inactive').waitFor();
     const offers = (await cg.g.admin('/v1/network/offers')).body.offers as Array<{ name: string; status: string; payout_amount: string }>;
-    assert.deepEqual(offers.filter((o) => o.name === 'Summer CPA').map((o) => [o.status, o.payout_amount]), [['inactive', '8.5']]);
+    assert.deepEqual(
+      offers.filter((o) => o.name === 'Summer CPA').map((o) => [o.status, o.payout_amount]),
+      [['inactive', '8.5']],
+    );
     // A refusal from the API is shown as it was given.
     await page.getByRole('button', { name: 'Create partner' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
-    assert.match(await alert.textContent() ?? '', /400 INVALID_PARTNER.*name/s);
+    assert.match((await alert.textContent()) ?? '', /400 INVALID_PARTNER.*name/s);
     await context.close();
   });
 

@@ -12,7 +12,16 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UI = join(ROOT, 'ui');
 export const SCREENSHOTS = join(ROOT, 'test/browser/screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function newest(dir: string): number {
   let t = 0;
@@ -43,7 +52,8 @@ export function ensureUiBuilt(): Promise<void> {
 }
 
 export async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 }
 
@@ -53,7 +63,10 @@ const consoleErrors = new WeakMap<Page, string[]>();
 export async function openPage(browser: Browser, viewport = { width: 1280, height: 860 }): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport });
   // Nothing but the gateway on 127.0.0.1: a request elsewhere (CDN, fonts) is a bug.
-  await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+  await context.route(
+    (url) => url.hostname !== '127.0.0.1',
+    (route) => route.abort(),
+  );
   const page = await context.newPage();
   // Generous: the suite shares two cores with other work.
   page.setDefaultTimeout(20_000);

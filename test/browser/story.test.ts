@@ -13,7 +13,12 @@ import { ensureUiBuilt, go, launch, openPage, pageErrors, sees, shot, signIn, un
  * CLOSELOOP_CONSOLE_FAKE=1 stands in a test-only fake for the missing ones (development only).
  */
 const NEEDED: Array<[string, string]> = [
-  ['GET', '/v1/conversions'], ['POST', '/v1/deliveries/retry'], ['GET', '/v1/sources'], ['POST', '/v1/sources/__probe__/sample'], ['POST', '/v1/doctor'], ['GET', '/v1/stats'],
+  ['GET', '/v1/conversions'],
+  ['POST', '/v1/deliveries/retry'],
+  ['GET', '/v1/sources'],
+  ['POST', '/v1/sources/__probe__/sample'],
+  ['POST', '/v1/doctor'],
+  ['GET', '/v1/stats'],
 ];
 let browser: Browser;
 let cg: ConsoleGateway;
@@ -75,7 +80,7 @@ describe('seed 001 through the console (needs the h4-api and h5-doctor routes)',
     await card.getByLabel('Payout (optional)').fill('12.50');
     await card.getByRole('button', { name: 'Fire a sample postback' }).click();
     await card.getByText('The gateway answered').waitFor();
-    assert.match(await card.locator('.notice.ok').textContent() ?? '', /conversion_id/);
+    assert.match((await card.locator('.notice.ok').textContent()) ?? '', /conversion_id/);
     await shot(page, 'story-links');
   });
 
@@ -89,7 +94,7 @@ describe('seed 001 through the console (needs the h4-api and h5-doctor routes)',
     assert.equal(got?.url, `/conv?cid=${clickId}&payout=12.50&tx=tx-seed-001`);
     assert.match(sent ?? '', /^GET http:\/\/[^/]+\/conv\?/);
     assert.ok(sent?.endsWith(got?.url ?? '-'), sent ?? '');
-    assert.match(await page.locator('ol.timeline').textContent() ?? '', /EAIaIQobChMI-seed001/, 'the click is on the timeline');
+    assert.match((await page.locator('ol.timeline').textContent()) ?? '', /EAIaIQobChMI-seed001/, 'the click is on the timeline');
     await shot(page, 'story-debug-info');
   });
 
@@ -102,7 +107,7 @@ describe('seed 001 through the console (needs the h4-api and h5-doctor routes)',
     await openConversion('tx-seed-002');
     const delivery = page.locator('[data-destination="tracker"]');
     await delivery.getByText('dead', { exact: true }).waitFor();
-    assert.match(await delivery.locator('.status-code').first().textContent() ?? '', /400/);
+    assert.match((await delivery.locator('.status-code').first().textContent()) ?? '', /400/);
     assert.equal(await delivery.getByLabel('response body').first().textContent(), 'missing parameter: campaign');
     await shot(page, 'story-400');
   });
@@ -126,7 +131,7 @@ describe('seed 001 through the console (needs the h4-api and h5-doctor routes)',
     await go(page, cg.g.url, '/');
     const stats = page.locator('.stats');
     await stats.getByText('postbacks received').waitFor();
-    assert.match(await page.locator('.reasons').textContent() ?? '', /1 ×/, 'the refusal, by reason');
+    assert.match((await page.locator('.reasons').textContent()) ?? '', /1 ×/, 'the refusal, by reason');
     const table = await page.locator('table', { hasText: 'destination' }).first().textContent();
     assert.match(table ?? '', /tracker/);
     assert.equal(await page.locator('figure.chart > svg').count(), 2, 'conversions and failures over time');
@@ -147,7 +152,7 @@ describe('seed 001 through the console (needs the h4-api and h5-doctor routes)',
     await page.getByLabel(/Postback URL/).fill('https://your-tracker.example.com/conversion?click_id={Sub5}&payout={payout}&tx_id={transaction_id}');
     const finding = page.getByRole('status', { name: 'doctor findings' }).locator('li').filter({ hasText: '{Sub5}' }).first();
     await finding.waitFor();
-    assert.match(await finding.textContent() ?? '', /\{sub5\}/, 'the fix names the right macro');
+    assert.match((await finding.textContent()) ?? '', /\{sub5\}/, 'the fix names the right macro');
     await shot(page, 'story-doctor');
   });
 });

@@ -41,10 +41,7 @@ export interface FakeAdsError {
   retryDelayS?: number;
 }
 
-export type FakeStep =
-  | { rowErrors: FakeAdsError[] }
-  | { rpcError: { status: grpc.status; errors?: FakeAdsError[]; message?: string } }
-  | { delayMs: number };
+export type FakeStep = { rowErrors: FakeAdsError[] } | { rpcError: { status: grpc.status; errors?: FakeAdsError[]; message?: string } } | { delayMs: number };
 
 export interface RecordedCall {
   request: any;
@@ -88,19 +85,22 @@ function rowErrors(rows: any[], seenOrders: Set<string>): FakeAdsError[] {
     if (!DATE_TIME.test(String(r.conversion_date_time ?? ''))) {
       err('date_error', 'INVALID_STRING_DATE_TIME_SECONDS_WITH_OFFSET', `conversion_date_time "${r.conversion_date_time}" is not yyyy-mm-dd hh:mm:ss+|-hh:mm`);
     }
-    if (!ACTION.test(String(r.conversion_action ?? ''))) err('request_error', 'RESOURCE_NAME_MALFORMED', `conversion_action "${r.conversion_action}" is malformed`);
+    if (!ACTION.test(String(r.conversion_action ?? '')))
+      err('request_error', 'RESOURCE_NAME_MALFORMED', `conversion_action "${r.conversion_action}" is malformed`);
     if (r.currency_code !== undefined && !/^[A-Z]{3}$/.test(r.currency_code)) err('conversion_upload_error', 'UNKNOWN', 'currency_code must be ISO 4217');
     // Enhanced conversions for leads: each entry one hashed identifier, SHA-256 hex.
     (Array.isArray(r.user_identifiers) ? r.user_identifiers : []).forEach((u: Record<string, unknown>) => {
       const set = ['hashed_email', 'hashed_phone_number'].filter((k) => typeof u?.[k] === 'string' && u[k] !== '');
-      if (set.length !== 1) err('conversion_upload_error', 'INVALID_USER_IDENTIFIER', 'each user identifier carries exactly one of hashed_email, hashed_phone_number');
+      if (set.length !== 1)
+        err('conversion_upload_error', 'INVALID_USER_IDENTIFIER', 'each user identifier carries exactly one of hashed_email, hashed_phone_number');
       else if (!/^[0-9a-f]{64}$/.test(String(u[set[0] as string]))) err('conversion_upload_error', 'INVALID_USER_IDENTIFIER', `${set[0]} must be SHA-256 hex`);
     });
     if (Array.isArray(r.user_identifiers) && r.user_identifiers.length > 5) err('user_data_error', 'TOO_MANY_USER_IDENTIFIERS', 'at most 5 user identifiers');
     const order = typeof r.order_id === 'string' && r.order_id !== '' ? `${r.conversion_action}|${r.order_id}` : null;
     if (!order) err('field_error', 'REQUIRED', 'order_id is required by this fake (Closeloop always sends its de-duplication key)');
     else if (inRequest.has(order)) err('conversion_upload_error', 'DUPLICATE_ORDER_ID', 'Imported events include multiple conversions with the same order ID');
-    else if (seenOrders.has(order)) err('conversion_upload_error', 'ORDER_ID_ALREADY_IN_USE', 'The imported event includes an order ID that was previously recorded');
+    else if (seenOrders.has(order))
+      err('conversion_upload_error', 'ORDER_ID_ALREADY_IN_USE', 'The imported event includes an order ID that was previously recorded');
     if (order) inRequest.add(order);
   });
   return out;
@@ -122,7 +122,9 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions) {
 
   const server = new grpc.Server();
   const definition = {
-    path: PATH, requestStream: false, responseStream: false,
+    path: PATH,
+    requestStream: false,
+    responseStream: false,
     requestSerialize: (o: any) => Buffer.from(Req.encode(Req.fromObject(o)).finish()),
     requestDeserialize: (b: Buffer) => Req.toObject(Req.decode(b), { longs: String, enums: String, defaults: false }),
     responseSerialize: (o: any) => Buffer.from(Res.encode(Res.fromObject(o)).finish()),
@@ -143,7 +145,9 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions) {
       };
       const bearer = /^Bearer (.+)$/.exec(metadata.authorization ?? '')?.[1];
       if (!bearer || !token.issued.includes(bearer)) {
-        return fail(grpc.status.UNAUTHENTICATED, [{ type: 'authentication_error', code: 'OAUTH_TOKEN_INVALID', message: 'OAuth token in the header is not valid.' }]);
+        return fail(grpc.status.UNAUTHENTICATED, [
+          { type: 'authentication_error', code: 'OAUTH_TOKEN_INVALID', message: 'OAuth token in the header is not valid.' },
+        ]);
       }
       const step = script.shift();
       if (step && 'delayMs' in step) await new Promise((r) => setTimeout(r, step.delayMs));
@@ -153,11 +157,15 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions) {
         return fail(grpc.status.INVALID_ARGUMENT, [{ type: 'request_error', code: 'INVALID_CUSTOMER_ID', message: 'customer_id must be 10 digits' }]);
       }
       if (req.partial_failure !== true) {
-        return fail(grpc.status.INVALID_ARGUMENT, [{ type: 'partial_failure_error', code: 'PARTIAL_FAILURE_MODE_REQUIRED', message: 'partial_failure must be true' }]);
+        return fail(grpc.status.INVALID_ARGUMENT, [
+          { type: 'partial_failure_error', code: 'PARTIAL_FAILURE_MODE_REQUIRED', message: 'partial_failure must be true' },
+        ]);
       }
       const rows: any[] = req.conversions ?? [];
       if (rows.length === 0 || rows.length > 2000) {
-        return fail(grpc.status.INVALID_ARGUMENT, [{ type: 'conversion_upload_error', code: 'TOO_MANY_CONVERSIONS_IN_REQUEST', message: 'Upload fewer than 2001 events in a single request.' }]);
+        return fail(grpc.status.INVALID_ARGUMENT, [
+          { type: 'conversion_upload_error', code: 'TOO_MANY_CONVERSIONS_IN_REQUEST', message: 'Upload fewer than 2001 events in a single request.' },
+        ]);
       }
       const errors = [...rowErrors(rows, seenOrders), ...(step && 'rowErrors' in step ? step.rowErrors : [])];
       const failed = new Set(errors.map((e) => e.index));

@@ -96,9 +96,12 @@ export function checkIngest(body: unknown): Violation[] {
   dests.forEach((d, i) => {
     const acc = d?.operatingAccount;
     if (!ACCOUNT_TYPES.has(acc?.accountType)) add(`destinations[${i}].operatingAccount.accountType`, 'unknown account type', 'INVALID_DESTINATION');
-    if (!/^\d{10}$/.test(String(acc?.accountId ?? ''))) add(`destinations[${i}].operatingAccount.accountId`, 'account id must be 10 digits', 'INVALID_DESTINATION');
-    if (d?.loginAccount !== undefined && !/^\d{10}$/.test(String(d.loginAccount?.accountId ?? ''))) add(`destinations[${i}].loginAccount.accountId`, 'account id must be 10 digits', 'INVALID_DESTINATION');
-    if (!/^\d+$/.test(String(d?.productDestinationId ?? ''))) add(`destinations[${i}].productDestinationId`, 'numeric conversion action id expected', 'INVALID_CONVERSION_ACTION_ID');
+    if (!/^\d{10}$/.test(String(acc?.accountId ?? '')))
+      add(`destinations[${i}].operatingAccount.accountId`, 'account id must be 10 digits', 'INVALID_DESTINATION');
+    if (d?.loginAccount !== undefined && !/^\d{10}$/.test(String(d.loginAccount?.accountId ?? '')))
+      add(`destinations[${i}].loginAccount.accountId`, 'account id must be 10 digits', 'INVALID_DESTINATION');
+    if (!/^\d+$/.test(String(d?.productDestinationId ?? '')))
+      add(`destinations[${i}].productDestinationId`, 'numeric conversion action id expected', 'INVALID_CONVERSION_ACTION_ID');
   });
   const events = Array.isArray(b.events) ? (b.events as Array<Record<string, any>>) : [];
   if (events.length === 0) add('events', 'at least one event is required', 'REQUIRED_FIELD_MISSING');
@@ -109,7 +112,8 @@ export function checkIngest(body: unknown): Violation[] {
     if (typeof e?.transactionId !== 'string' || e.transactionId === '') add(`events[${i}].transactionId`, 'required', 'REQUIRED_FIELD_MISSING');
     const ids = Object.entries(e?.adIdentifiers ?? {}).filter(([k, val]) => ['gclid', 'gbraid', 'wbraid'].includes(k) && typeof val === 'string' && val !== '');
     if (ids.length !== 1) add(`events[${i}].adIdentifiers`, 'exactly one of gclid, gbraid, wbraid', 'INVALID_ARGUMENT');
-    if (e?.conversionValue !== undefined && typeof e.conversionValue !== 'number') add(`events[${i}].conversionValue`, 'number expected', 'INVALID_NUMBER_FORMAT');
+    if (e?.conversionValue !== undefined && typeof e.conversionValue !== 'number')
+      add(`events[${i}].conversionValue`, 'number expected', 'INVALID_NUMBER_FORMAT');
     if (e?.currency !== undefined && !/^[A-Z]{3}$/.test(String(e.currency))) add(`events[${i}].currency`, 'ISO 4217 code expected', 'INVALID_CURRENCY_CODE');
     if (e?.userData !== undefined) {
       const ids = Array.isArray(e.userData?.userIdentifiers) ? (e.userData.userIdentifiers as Array<Record<string, unknown>>) : [];
@@ -117,8 +121,10 @@ export function checkIngest(body: unknown): Violation[] {
       if ((b as { encoding?: unknown }).encoding !== 'HEX') add('encoding', 'required for UserData uploads (HEX for hex-encoded hashes)', 'INVALID_ARGUMENT');
       ids.forEach((id, j) => {
         const keys = Object.keys(id ?? {});
-        if (keys.length !== 1 || !['emailAddress', 'phoneNumber'].includes(keys[0] as string)) add(`events[${i}].userData.userIdentifiers[${j}]`, 'exactly one of emailAddress, phoneNumber', 'INVALID_ARGUMENT');
-        else if (!/^[0-9a-f]{64}$/.test(String(id[keys[0] as string]))) add(`events[${i}].userData.userIdentifiers[${j}].${keys[0]}`, 'SHA-256 hex expected (64 lower-case hex digits)', 'INVALID_SHA256_FORMAT');
+        if (keys.length !== 1 || !['emailAddress', 'phoneNumber'].includes(keys[0] as string))
+          add(`events[${i}].userData.userIdentifiers[${j}]`, 'exactly one of emailAddress, phoneNumber', 'INVALID_ARGUMENT');
+        else if (!/^[0-9a-f]{64}$/.test(String(id[keys[0] as string])))
+          add(`events[${i}].userData.userIdentifiers[${j}].${keys[0]}`, 'SHA-256 hex expected (64 lower-case hex digits)', 'INVALID_SHA256_FORMAT');
       });
     }
     if (e?.eventSource !== undefined && !EVENT_SOURCES.has(e.eventSource)) add(`events[${i}].eventSource`, 'unknown event source', 'INVALID_ENUM_VALUE');
@@ -164,7 +170,8 @@ export async function startDataManagerFake(client: OAuthClient) {
     if (scripted) return answer(scripted);
     if (body === undefined) return answer(googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.', 'INVALID_ARGUMENT'));
     const violations = checkIngest(body);
-    if (violations.length > 0) return answer(googleError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', violations[0]?.reason ?? 'INVALID_ARGUMENT', violations));
+    if (violations.length > 0)
+      return answer(googleError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', violations[0]?.reason ?? 'INVALID_ARGUMENT', violations));
     return answer(json(200, { requestId: `req-${ingests.length + 1}-${Date.now().toString(36)}` }));
   });
   return {

@@ -105,7 +105,11 @@ export async function startMetaFake(options: MetaFakeOptions) {
   };
   const unknownPixel = (pixel: string): FakeReply | null =>
     options.pixels && !options.pixels.includes(pixel)
-      ? graphErrorReply({ code: 100, subcode: 33, message: `Unsupported post request. Object with ID '${pixel}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` })
+      ? graphErrorReply({
+          code: 100,
+          subcode: 33,
+          message: `Unsupported post request. Object with ID '${pixel}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+        })
       : null;
 
   function handle(req: RecordedRequest): FakeReply {
@@ -136,7 +140,9 @@ export async function startMetaFake(options: MetaFakeOptions) {
     const nowS = Math.floor(now() / 1000);
     if (data.some((e: any) => Number.isInteger(e?.event_time) && nowS - e.event_time > SEVEN_DAYS_S)) {
       return graphErrorReply({
-        code: 100, subcode: 2804003, userTitle: 'Event Timestamp Too Old',
+        code: 100,
+        subcode: 2804003,
+        userTitle: 'Event Timestamp Too Old',
         userMsg: 'The timestamp for this event is too far in the past. Events need to be sent from your server within 7 days of when they occurred.',
       });
     }

@@ -61,7 +61,8 @@ export async function startRedditFake(options: RedditFakeOptions) {
     const auth = req.headers.authorization;
     if (!auth) return json(401, { error: 'No bearer token provided' });
     if (auth !== `Bearer ${options.accessToken}`) return json(401, { error: 'UNAUTHORIZED' });
-    if (GENERIC_UA.test(req.headers['user-agent'] ?? '')) return json(429, { message: 'Your user agent was automatically ratelimited.' }, { 'retry-after': '60' });
+    if (GENERIC_UA.test(req.headers['user-agent'] ?? ''))
+      return json(429, { message: 'Your user agent was automatically ratelimited.' }, { 'retry-after': '60' });
     const id = decodeURIComponent(((v2 ?? v3) as RegExpExecArray)[1] as string);
     if (id !== options.pixelId) return json(403, { message: `Not authorized to access pixel ${id}` });
 
@@ -129,7 +130,8 @@ export async function startRedditFake(options: RedditFakeOptions) {
     }
     if (!isObj(meta)) return void p.push(`${at}.${metaName} is required`);
     if (typeof meta.conversion_id !== 'string' || !meta.conversion_id) p.push(`${at}.${metaName}.conversion_id is required for de-duplication`);
-    if (meta[valueName] !== undefined && (typeof meta[valueName] !== 'number' || !Number.isFinite(meta[valueName]))) p.push(`${at}.${metaName}.${valueName} must be a number`);
+    if (meta[valueName] !== undefined && (typeof meta[valueName] !== 'number' || !Number.isFinite(meta[valueName])))
+      p.push(`${at}.${metaName}.${valueName} must be a number`);
     if (meta.currency !== undefined && !/^[A-Z]{3}$/.test(String(meta.currency))) p.push(`${at}.${metaName}.currency must be ISO 4217`);
     if (meta[valueName] !== undefined && meta.currency === undefined) p.push(`${at}.${metaName}.currency is required with a value`);
   }
@@ -163,7 +165,8 @@ export async function startRedditFake(options: RedditFakeOptions) {
     checkCommon(e, `${at}]`, e.metadata, 'metadata', 'value', p);
     // Value and currency belong to revenue-bearing types only (ads-api.reddit.com/docs/v3/, event metadata).
     const tt = isObj(e.type) ? String(e.type.tracking_type) : '';
-    if (NO_VALUE_V3.includes(tt) && isObj(e.metadata) && ('value' in e.metadata || 'currency' in e.metadata)) p.push(`${at}].metadata.value/currency are not taken on ${tt}`);
+    if (NO_VALUE_V3.includes(tt) && isObj(e.metadata) && ('value' in e.metadata || 'currency' in e.metadata))
+      p.push(`${at}].metadata.value/currency are not taken on ${tt}`);
     if ('event_metadata' in e || 'event_type' in e) p.push(`${at}] has v2 fields on the v3 endpoint`);
     return p;
   }

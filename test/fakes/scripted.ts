@@ -11,11 +11,7 @@ export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** Failures below the platform's API logic: an HTTP answer, a reset socket, silence, or a slow answer. */
-export type TransportStep =
-  | { status: number; body?: string; headers?: Record<string, string> }
-  | { reset: true }
-  | { hang: true }
-  | { delayMs: number };
+export type TransportStep = { status: number; body?: string; headers?: Record<string, string> } | { reset: true } | { hang: true } | { delayMs: number };
 
 /** 'ok' is normal service; S is the fake's own step type (TransportStep plus platform answers). */
 export type Step<S> = 'ok' | S;

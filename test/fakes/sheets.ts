@@ -36,7 +36,9 @@ interface Tab {
 const SCOPE = 'https://www.googleapis.com/auth/spreadsheets';
 /** Google pretty-prints JSON unless the request says prettyPrint=false. */
 const json = (status: number, body: unknown, headers: Record<string, string> = {}, pretty = true): FakeReply => ({
-  status, headers: { 'content-type': 'application/json; charset=UTF-8', ...headers }, body: JSON.stringify(body, null, pretty ? 2 : undefined),
+  status,
+  headers: { 'content-type': 'application/json; charset=UTF-8', ...headers },
+  body: JSON.stringify(body, null, pretty ? 2 : undefined),
 });
 const googleError = (code: number, status: string, message: string) => json(code, { error: { code, message, status } });
 const quoteIfNeeded = (name: string) => (/^[A-Za-z0-9_]+$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`);
@@ -78,7 +80,12 @@ export async function startSheetsFake(options: SheetsFakeOptions) {
     if (!verify('RSA-SHA256', Buffer.from(`${h}.${c}`), options.publicKey, Buffer.from(s, 'base64url'))) return fail('Invalid JWT Signature.');
     if (claims.iss !== options.clientEmail) return json(401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
     if (claims.aud !== `${url}/token`) return fail('Invalid JWT: aud must be the token URI');
-    if (!String(claims.scope ?? '').split(' ').includes(SCOPE)) return json(400, { error: 'invalid_scope' });
+    if (
+      !String(claims.scope ?? '')
+        .split(' ')
+        .includes(SCOPE)
+    )
+      return json(400, { error: 'invalid_scope' });
     const nowS = Math.floor(now() / 1000);
     if (!(claims.iat <= nowS + 60 && claims.exp > nowS && claims.exp - claims.iat <= 3600)) {
       return fail('Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
@@ -94,7 +101,11 @@ export async function startSheetsFake(options: SheetsFakeOptions) {
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     const expiry = bearer ? tokens.get(bearer) : undefined;
     if (expiry === undefined || expiry <= now()) {
-      return googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+      return googleError(
+        401,
+        'UNAUTHENTICATED',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+      );
     }
     const m = /^\/v4\/spreadsheets\/([^/]+)(?:\/values\/(.+?)(:append)?)?$/.exec(req.path);
     const book = m ? tabs.get(decodeURIComponent(m[1] as string)) : undefined;
@@ -155,7 +166,9 @@ export async function startSheetsFake(options: SheetsFakeOptions) {
       updates: {
         spreadsheetId: decodeURIComponent(m[1] as string),
         updatedRange: `${name}!A${before + 1}:${end}${before + body.values.length}`,
-        updatedRows: body.values.length, updatedColumns: width, updatedCells: body.values.length * width,
+        updatedRows: body.values.length,
+        updatedColumns: width,
+        updatedCells: body.values.length * width,
       },
     });
   }

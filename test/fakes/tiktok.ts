@@ -60,8 +60,7 @@ export async function startTiktokFake(options: TiktokFakeOptions) {
   const { accepted, rejections } = log;
   let seq = 0;
 
-  const answer = (code: number, message: string, data: unknown = {}): FakeReply =>
-    jsonReply(200, { code, message, request_id: `fake-${++seq}`, data });
+  const answer = (code: number, message: string, data: unknown = {}): FakeReply => jsonReply(200, { code, message, request_id: `fake-${++seq}`, data });
 
   function respond(req: RecordedRequest, step: Step<Scripted>): FakeReply {
     if (step !== 'ok' && 'code' in step) return answer(step.code, step.message ?? `scripted ${step.code}`, step.data ?? {});
@@ -89,11 +88,19 @@ export async function startTiktokFake(options: TiktokFakeOptions) {
       const user = e.user as Obj;
       const props = (e.properties ?? {}) as Obj;
       accepted.push({
-        event: e.event as string, event_id: e.event_id as string, event_time: e.event_time as number,
-        ttclid: user.ttclid as string | undefined, ip: user.ip as string | undefined, user_agent: user.user_agent as string | undefined,
-        value: props.value as number | undefined, currency: props.currency as string | undefined, order_id: props.order_id as string | undefined,
+        event: e.event as string,
+        event_id: e.event_id as string,
+        event_time: e.event_time as number,
+        ttclid: user.ttclid as string | undefined,
+        ip: user.ip as string | undefined,
+        user_agent: user.user_agent as string | undefined,
+        value: props.value as number | undefined,
+        currency: props.currency as string | undefined,
+        order_id: props.order_id as string | undefined,
         page_url: (e.page as Obj | undefined)?.url as string | undefined,
-        email: user.email as string | undefined, phone: user.phone as string | undefined, external_id: user.external_id as string | undefined,
+        email: user.email as string | undefined,
+        phone: user.phone as string | undefined,
+        external_id: user.external_id as string | undefined,
         test_event_code: b.test_event_code as string | undefined,
       });
     }
@@ -129,7 +136,8 @@ export async function startTiktokFake(options: TiktokFakeOptions) {
         for (const f of ['email', 'phone', 'external_id']) {
           if (user[f] !== undefined && !(typeof user[f] === 'string' && HEX64.test(user[f] as string))) p.push(`${at}.user.${f} must be SHA-256 hex`);
         }
-        for (const f of ['ttclid', 'ttp', 'ip', 'user_agent']) if (user[f] !== undefined && typeof user[f] !== 'string') p.push(`${at}.user.${f} must be a string`);
+        for (const f of ['ttclid', 'ttp', 'ip', 'user_agent'])
+          if (user[f] !== undefined && typeof user[f] !== 'string') p.push(`${at}.user.${f} must be a string`);
       }
       const props = e.properties;
       if (props !== undefined) {
@@ -139,7 +147,8 @@ export async function startTiktokFake(options: TiktokFakeOptions) {
           if (props.currency !== undefined && !/^[A-Z]{3}$/.test(String(props.currency))) p.push(`${at}.properties.currency must be ISO 4217`);
         }
       }
-      if (e.page !== undefined && !(isObj(e.page) && typeof e.page.url === 'string' && /^https?:\/\//.test(e.page.url))) p.push(`${at}.page.url must be an http(s) URL`);
+      if (e.page !== undefined && !(isObj(e.page) && typeof e.page.url === 'string' && /^https?:\/\//.test(e.page.url)))
+        p.push(`${at}.page.url must be an http(s) URL`);
     });
     return p;
   }

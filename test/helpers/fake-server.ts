@@ -39,8 +39,13 @@ export async function startFakeServer(handler: FakeHandler = () => ({ status: 20
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const rec: RecordedRequest = {
-      method: req.method ?? 'GET', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now(),
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+      receivedAt: Date.now(),
     };
     const index = requests.push(rec) - 1;
     waiters.splice(0).forEach((w) => w());

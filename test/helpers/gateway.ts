@@ -50,7 +50,9 @@ export interface TestGateway {
 }
 
 /** Starts the whole gateway (storage, engine, HTTP) on 127.0.0.1:0 with a temp SQLite file. */
-export async function startTestGateway(options: { config?: Config; configOverrides?: Record<string, unknown> } & Omit<GatewayOptions, 'config' | 'logger'> = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  options: { config?: Config; configOverrides?: Record<string, unknown> } & Omit<GatewayOptions, 'config' | 'logger'> = {},
+): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-test-'));
   const config = options.config ?? testConfig(options.configOverrides, join(dir, 'test.db'));
   const { config: _c, configOverrides: _o, ...rest } = options;
@@ -58,9 +60,14 @@ export async function startTestGateway(options: { config?: Config; configOverrid
   const server = await gw.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, gw, config,
+    url,
+    gw,
+    config,
     async admin(path, init = {}) {
-      const res = await fetch(url + path, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+      const res = await fetch(url + path, {
+        ...init,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+      });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : null };
     },

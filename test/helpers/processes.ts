@@ -38,7 +38,11 @@ export async function startGatewayProcess(configPath: string, port: number, time
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
   const child: GatewayProcess = {
-    proc, port, base: `http://127.0.0.1:${port}`, exit: null, output: () => tail,
+    proc,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    exit: null,
+    output: () => tail,
     exited: new Promise((resolve) => proc.on('exit', (code, signal) => resolve((child.exit = { code, signal })))),
   };
   const deadline = Date.now() + timeoutMs;
@@ -108,11 +112,14 @@ export async function startSlowDestination(opts: { delayMs: number; failEvery: n
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, receptions, overlaps,
+    url,
+    receptions,
+    overlaps,
     openKeys: () => [...open].filter(([, c]) => c > 0).map(([k]) => k),
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

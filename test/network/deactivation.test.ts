@@ -19,7 +19,10 @@ afterEach(async () => {
 
 async function setup(method: 'postback' | 'html' = 'postback') {
   const seeded = await seedClick(g);
-  const fields = method === 'postback' ? { postback_url: `${partner.url}/pb?tx={transaction_id}` } : { delivery_method: 'html', html_code: '<img src="https://p.example/px?tx={transaction_id}">' };
+  const fields =
+    method === 'postback'
+      ? { postback_url: `${partner.url}/pb?tx={transaction_id}` }
+      : { delivery_method: 'html', html_code: '<img src="https://p.example/px?tx={transaction_id}">' };
   const pb = await g.postback({ level: 'global', partner_id: seeded.partner.id, ...fields });
   return { ...seeded, pb };
 }
@@ -47,11 +50,14 @@ describe('failure and deactivation (seed 001)', () => {
     assert.equal(report.rows.length, 1);
     assert.equal(report.rows[0].result, 'failure');
     assert.equal(report.rows[0].attempt_count, 6);
-    assert.deepEqual(report.rows[0].attempts.map((a: { attempt: number }) => a.attempt), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      report.rows[0].attempts.map((a: { attempt: number }) => a.attempt),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.equal(report.rows[0].debug.http_status, 503);
   });
 
-  it('a manual retry of a dead partner postback gets the postback\'s budget (1 + 5), through the shared destination lookup', async () => {
+  it("a manual retry of a dead partner postback gets the postback's budget (1 + 5), through the shared destination lookup", async () => {
     const s = await setup();
     partner.fail(503);
     const click = await g.click({ offer_id: s.offer.id, partner_id: s.partner.id });
@@ -100,7 +106,10 @@ describe('failure and deactivation (seed 001)', () => {
     partner.ok();
     const click = await g.click({ offer_id: s.offer.id, partner_id: s.partner.id });
     const c = await g.convert({ transaction_id: click.transaction_id });
-    assert.deepEqual(c.deliveries.map((d: { status: string }) => d.status), ['skipped']);
+    assert.deepEqual(
+      c.deliveries.map((d: { status: string }) => d.status),
+      ['skipped'],
+    );
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(partner.requests.length, before);
 

@@ -30,7 +30,10 @@ describe('dispatch (everflow.md §1.2)', () => {
     const c = await g.convert({ transaction_id: transactionId });
     assert.equal(c.deliveries.length, 3);
     const settled = await g.settled(c.conversion_id);
-    assert.deepEqual(settled.map((d) => d.status), ['succeeded', 'succeeded', 'succeeded']);
+    assert.deepEqual(
+      settled.map((d) => d.status),
+      ['succeeded', 'succeeded', 'succeeded'],
+    );
     assert.equal(partner.on('/global').length, 1);
     assert.equal(partner.on('/global')[0]?.query.get('tx'), transactionId);
     assert.equal(partner.on('/specific')[0]?.query.get('o'), String(offer.id));
@@ -45,14 +48,41 @@ describe('macros (everflow.md §2, seed 001 failure modes 1 and 2)', () => {
     const offer = await g.offer({ payout_amount: '0.1', revenue_amount: '2,50', events: [{ id: 9001, name: 'Deposit & Play', payout_amount: '3' }] });
     const p = await g.partner();
     const tpl = [
-      'tx={transaction_id}', 'cid={conversion_id}', 'o={offer_id}', 'a={affiliate_id}', 'src={source_id}', 's1={sub1}', 's2={sub2}',
-      's10={sub10}', 'v1={adv1}', 'v10={adv10}', 'pay={payout}', 'pa={payout_amount}', 'sale={sale_amount}', 'rev={revenue}', 'cur={currency}',
-      'ev={event_id}', 'evn={event_name}', 'ord={order_id}', 'cc={coupon_code}', 'ts={timestamp}', 'bad={Sub5}', 'bad2={sub_5}', 'x={nope}',
+      'tx={transaction_id}',
+      'cid={conversion_id}',
+      'o={offer_id}',
+      'a={affiliate_id}',
+      'src={source_id}',
+      's1={sub1}',
+      's2={sub2}',
+      's10={sub10}',
+      'v1={adv1}',
+      'v10={adv10}',
+      'pay={payout}',
+      'pa={payout_amount}',
+      'sale={sale_amount}',
+      'rev={revenue}',
+      'cur={currency}',
+      'ev={event_id}',
+      'evn={event_name}',
+      'ord={order_id}',
+      'cc={coupon_code}',
+      'ts={timestamp}',
+      'bad={Sub5}',
+      'bad2={sub_5}',
+      'x={nope}',
     ].join('&');
     await g.postback({ level: 'global', partner_id: p.id, postback_url: `${partner.url}/m?${tpl}` });
     await g.postback({ level: 'specific', partner_id: p.id, offer_id: offer.id, type: 'event', event_id: 9001, postback_url: `${partner.url}/me?${tpl}` });
     const click = await g.click({ offer_id: offer.id, partner_id: p.id, source_id: 'src 1', sub1: 'a&b=c', sub10: 'ten/10', ip: '203.0.113.9' });
-    const c = await g.convert({ transaction_id: click.transaction_id, sale_amount: 1.5e-7, currency: 'eur', order_id: 'o#1', adv1: 'x y', coupon_code: 'SAVE10' });
+    const c = await g.convert({
+      transaction_id: click.transaction_id,
+      sale_amount: 1.5e-7,
+      currency: 'eur',
+      order_id: 'o#1',
+      adv1: 'x y',
+      coupon_code: 'SAVE10',
+    });
     await g.settled(c.conversion_id);
     const q = partner.on('/m')[0]?.query;
     assert.ok(q);

@@ -77,7 +77,14 @@ export async function startNetworkGateway(options: NetworkGatewayOptions = {}) {
   }
 
   return {
-    url, gw, clock, logs, dir, config, api, ok,
+    url,
+    gw,
+    clock,
+    logs,
+    dir,
+    config,
+    api,
+    ok,
     offer: (fields: Record<string, unknown> = {}) => ok('POST', '/v1/network/offers', { name: 'Offer', payout_amount: '12.5', ...fields }),
     partner: (fields: Record<string, unknown> = {}) => ok('POST', '/v1/network/partners', { name: 'Partner', ...fields }),
     postback: (fields: Record<string, unknown>) => ok('POST', '/v1/network/postbacks', fields),

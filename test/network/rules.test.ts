@@ -31,9 +31,29 @@ describe('nextStreak (seed 001, sliding 72 h window)', () => {
 });
 
 const pb = (fields: Partial<PartnerPostback>): PartnerPostback => ({
-  id: 1, partnerId: 0, offerId: 0, level: 'global', type: 'conversion', deliveryMethod: 'postback', status: 'active', postbackUrl: 'https://x/',
-  httpMethod: 'GET', postBody: null, postContentType: 'application/x-www-form-urlencoded', htmlCode: null, description: null, delayMs: 0, eventId: 0,
-  deactivatedReason: null, deactivatedAt: null, failureStreak: [], lastFailureAt: null, lastSuccessAt: null, createdAt: 0, updatedAt: 0, ...fields,
+  id: 1,
+  partnerId: 0,
+  offerId: 0,
+  level: 'global',
+  type: 'conversion',
+  deliveryMethod: 'postback',
+  status: 'active',
+  postbackUrl: 'https://x/',
+  httpMethod: 'GET',
+  postBody: null,
+  postContentType: 'application/x-www-form-urlencoded',
+  htmlCode: null,
+  description: null,
+  delayMs: 0,
+  eventId: 0,
+  deactivatedReason: null,
+  deactivatedAt: null,
+  failureStreak: [],
+  lastFailureAt: null,
+  lastSuccessAt: null,
+  createdAt: 0,
+  updatedAt: 0,
+  ...fields,
 });
 
 describe('postbackMatches (everflow.md §1.2)', () => {

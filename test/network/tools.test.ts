@@ -28,7 +28,10 @@ after(async () => {
   await hooks.close();
 });
 
-const hookBodies = () => hooks.requests.filter((r) => r.path === '/hook').map((r) => ({ req: r, body: JSON.parse(r.body) as { id: string; type: string; data: Record<string, any> } }));
+const hookBodies = () =>
+  hooks.requests
+    .filter((r) => r.path === '/hook')
+    .map((r) => ({ req: r, body: JSON.parse(r.body) as { id: string; type: string; data: Record<string, any> } }));
 
 describe('webhooks (seed 003)', () => {
   it('sends conversion.registered and event.registered, signed, with a stable id', async () => {
@@ -94,7 +97,13 @@ describe('webhooks (seed 003)', () => {
 describe('test tool, HTML pixels and report (everflow.md §4)', () => {
   it('fires one test postback and returns the debug info, without touching the streak', async () => {
     const { partner: p } = await seedClick(g);
-    const pb = await g.postback({ level: 'global', partner_id: p.id, http_method: 'POST', post_body: 'tx={transaction_id}&p={payout}', postback_url: `${partner.url}/test?s={sub1}` });
+    const pb = await g.postback({
+      level: 'global',
+      partner_id: p.id,
+      http_method: 'POST',
+      post_body: 'tx={transaction_id}&p={payout}',
+      postback_url: `${partner.url}/test?s={sub1}`,
+    });
     partner.next({ status: 418, body: 'teapot' });
     const r = await g.ok('POST', `/v1/network/postbacks/${pb.id}/test`, { params: { sub1: 'hello world', transaction_id: 'tx1' } });
     assert.equal(r.debug.method, 'POST');
@@ -110,7 +119,13 @@ describe('test tool, HTML pixels and report (everflow.md §4)', () => {
 
   it('renders HTML pixels with URL-encoded, HTML-escaped values (test tool, conversion, pixels endpoint)', async () => {
     const { offer, partner: p } = await seedClick(g);
-    const pb = await g.postback({ level: 'specific', partner_id: p.id, offer_id: offer.id, delivery_method: 'html', html_code: '<iframe src="https://t.example/?s={sub1}&p={payout}"></iframe>' });
+    const pb = await g.postback({
+      level: 'specific',
+      partner_id: p.id,
+      offer_id: offer.id,
+      delivery_method: 'html',
+      html_code: '<iframe src="https://t.example/?s={sub1}&p={payout}"></iframe>',
+    });
     const t = await g.ok('POST', `/v1/network/postbacks/${pb.id}/test`, { params: { sub1: '"><script>x&payout=999999&tx=forged' } });
     // URL-encoded, then HTML-escaped: no markup, and no second payout in the partner's URL.
     assert.equal(t.html, '<iframe src="https://t.example/?s=%22%3E%3Cscript%3Ex%26payout%3D999999%26tx%3Dforged&p=1.5"></iframe>');
@@ -136,7 +151,10 @@ describe('test tool, HTML pixels and report (everflow.md §4)', () => {
     const all = await g.ok('GET', `/v1/network/reports/postbacks?from=${from}`);
     assert.equal(all.rows.length, 2);
     const ok = await g.ok('GET', `/v1/network/reports/postbacks?from=${from}&status=success`);
-    assert.deepEqual(ok.rows.map((r: { partner_id: number }) => r.partner_id), [a.partner.id]);
+    assert.deepEqual(
+      ok.rows.map((r: { partner_id: number }) => r.partner_id),
+      [a.partner.id],
+    );
     assert.equal(ok.rows[0].debug.http_status, 200);
     assert.equal(ok.rows[0].debug.method, 'GET');
     assert.equal(ok.rows[0].debug.url, `${partner.url}/ra`);

@@ -31,7 +31,13 @@ describe('clicks (everflow.md §8)', () => {
     const offer = await g.offer({ payout_type: 'cpc', payout_amount: '0.05' });
     const cpa = await g.offer();
     const p = await g.partner();
-    await g.postback({ level: 'specific', type: 'cpc', partner_id: p.id, offer_id: offer.id, postback_url: `${partner.url}/cpc?tx={transaction_id}&p={payout}&s={sub2}` });
+    await g.postback({
+      level: 'specific',
+      type: 'cpc',
+      partner_id: p.id,
+      offer_id: offer.id,
+      postback_url: `${partner.url}/cpc?tx={transaction_id}&p={payout}&s={sub2}`,
+    });
     await g.postback({ level: 'specific', type: 'cpc', partner_id: p.id, offer_id: cpa.id, postback_url: `${partner.url}/cpc-cpa` });
     const first = await g.click({ offer_id: offer.id, partner_id: p.id, ip: '198.51.100.1', sub2: 'k' });
     assert.equal(first.payable, true);
@@ -61,9 +67,19 @@ describe('advertiser S2S postback GET /?nid=… (everflow.md §7)', () => {
     const offer = await g.offer({ payout_type: 'cps', payout_amount: '10', events: [{ id: 501, name: 'upsell', payout_amount: '1' }] });
     const p = await g.partner();
     const click = await g.click({ offer_id: offer.id, partner_id: p.id });
-    await g.postback({ level: 'global', partner_id: p.id, postback_url: `${partner.url}/s2s?p={payout}&sale={sale_amount}&c={currency}&o={order_id}&a={adv1}` });
+    await g.postback({
+      level: 'global',
+      partner_id: p.id,
+      postback_url: `${partner.url}/s2s?p={payout}&sale={sale_amount}&c={currency}&o={order_id}&a={adv1}`,
+    });
     await g.postback({ level: 'global_offer', offer_id: offer.id, type: 'event', event_id: 501, postback_url: `${partner.url}/s2s-ev?e={event_id}` });
-    const unknownEvent = await g.api('POST', '/v1/network/postbacks', { level: 'global_offer', offer_id: offer.id, type: 'event', event_id: 502, postback_url: `${partner.url}/x` });
+    const unknownEvent = await g.api('POST', '/v1/network/postbacks', {
+      level: 'global_offer',
+      offer_id: offer.id,
+      type: 'event',
+      event_id: 502,
+      postback_url: `${partner.url}/x`,
+    });
     assert.equal(unknownEvent.status, 422);
     assert.equal(unknownEvent.body.error.code, 'UNKNOWN_EVENT');
     const res = await fetch(`${g.url}/?nid=7&transaction_id=${click.transaction_id}&amount=19,99&currency=gbp&order_id=A-1&adv1=x`);

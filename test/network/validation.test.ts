@@ -30,14 +30,30 @@ describe('postback validation (everflow.md §1.1)', () => {
     ['global without partner', () => ({ level: 'global', postback_url: url }), 'level.global.partner_required'],
     ['global with an offer', () => ({ level: 'global', partner_id: partnerId, offer_id: offerId, postback_url: url }), 'level.global.offer_zero'],
     ['specific without offer', () => ({ level: 'specific', partner_id: partnerId, postback_url: url }), 'level.specific.offer_required'],
-    ['global_offer with a partner', () => ({ level: 'global_offer', offer_id: offerId, partner_id: partnerId, postback_url: url }), 'level.global_offer.partner_zero'],
+    [
+      'global_offer with a partner',
+      () => ({ level: 'global_offer', offer_id: offerId, partner_id: partnerId, postback_url: url }),
+      'level.global_offer.partner_zero',
+    ],
     ['cpc not specific', () => ({ level: 'global', type: 'cpc', partner_id: partnerId, postback_url: url }), 'type.cpc.level_specific'],
-    ['cpc as html', () => ({ level: 'specific', type: 'cpc', partner_id: partnerId, offer_id: offerId, delivery_method: 'html', html_code: '<img>' }), 'type.cpc.method_postback'],
+    [
+      'cpc as html',
+      () => ({ level: 'specific', type: 'cpc', partner_id: partnerId, offer_id: offerId, delivery_method: 'html', html_code: '<img>' }),
+      'type.cpc.method_postback',
+    ],
     ['postback without URL', () => ({ level: 'global', partner_id: partnerId }), 'postback_url.required'],
     ['URL not http(s)', () => ({ level: 'global', partner_id: partnerId, postback_url: 'ftp://x.example/' }), 'postback_url.http_scheme'],
     ['html without code', () => ({ level: 'global', partner_id: partnerId, delivery_method: 'html' }), 'html_code.required'],
-    ['html with a delay', () => ({ level: 'global', partner_id: partnerId, delivery_method: 'html', html_code: '<img>', delay_ms: 5 }), 'delay_ms.postback_only'],
-    ['event filter on a conversion postback', () => ({ level: 'global_offer', offer_id: offerId, event_id: 77, postback_url: url }), 'event_id.event_type_only'],
+    [
+      'html with a delay',
+      () => ({ level: 'global', partner_id: partnerId, delivery_method: 'html', html_code: '<img>', delay_ms: 5 }),
+      'delay_ms.postback_only',
+    ],
+    [
+      'event filter on a conversion postback',
+      () => ({ level: 'global_offer', offer_id: offerId, event_id: 77, postback_url: url }),
+      'event_id.event_type_only',
+    ],
     ['event filter at global level', () => ({ level: 'global', type: 'event', partner_id: partnerId, event_id: 77, postback_url: url }), 'event_id.not_global'],
     ['post_body with GET', () => ({ level: 'global', partner_id: partnerId, postback_url: url, post_body: 'a=1' }), 'post_body.post_only'],
   ];
@@ -46,7 +62,10 @@ describe('postback validation (everflow.md §1.1)', () => {
       const r = await g.api('POST', '/v1/network/postbacks', body());
       assert.equal(r.status, 400);
       assert.equal(r.body.error.code, 'INVALID_POSTBACK');
-      assert.ok(r.body.error.details.some((d: { rule: string }) => d.rule === rule), JSON.stringify(r.body));
+      assert.ok(
+        r.body.error.details.some((d: { rule: string }) => d.rule === rule),
+        JSON.stringify(r.body),
+      );
       assert.match(r.body.error.message, new RegExp(rule.replaceAll('.', '\\.')));
     });
   }
@@ -67,7 +86,16 @@ describe('postback validation (everflow.md §1.1)', () => {
   });
 
   it('accepts post_conversion as event, and PUT replaces the whole postback', async () => {
-    const created = await g.postback({ level: 'specific', type: 'post_conversion', partner_id: partnerId, offer_id: offerId, event_id: 77, postback_url: url, delay_ms: 1000, description: 'd' });
+    const created = await g.postback({
+      level: 'specific',
+      type: 'post_conversion',
+      partner_id: partnerId,
+      offer_id: offerId,
+      event_id: 77,
+      postback_url: url,
+      delay_ms: 1000,
+      description: 'd',
+    });
     assert.equal(created.type, 'event');
     const replaced = await g.ok('PUT', `/v1/network/postbacks/${created.id}`, { level: 'global', partner_id: partnerId, postback_url: url });
     assert.equal(replaced.type, 'conversion');
@@ -85,8 +113,18 @@ describe('postback validation (everflow.md §1.1)', () => {
 });
 
 describe('SSRF: partner URLs to our own network are refused', () => {
-  const refused = ['http://127.0.0.1:9/x', 'http://localhost/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x', 'http://[fd00::1]/x',
-    'http://[::ffff:127.0.0.1]/x', 'http://0.0.0.0/x', 'http://2130706433/x', 'http://10.1.2.3/x', 'https://192.168.1.1/x'];
+  const refused = [
+    'http://127.0.0.1:9/x',
+    'http://localhost/x',
+    'http://169.254.169.254/latest/meta-data',
+    'http://[::1]/x',
+    'http://[fd00::1]/x',
+    'http://[::ffff:127.0.0.1]/x',
+    'http://0.0.0.0/x',
+    'http://2130706433/x',
+    'http://10.1.2.3/x',
+    'https://192.168.1.1/x',
+  ];
   for (const target of refused) {
     it(`refuses ${target} without the allow-list`, async () => {
       const r = await g.api('POST', '/v1/network/postbacks', { level: 'global', partner_id: partnerId, postback_url: target });
@@ -108,7 +146,7 @@ describe('SSRF: partner URLs to our own network are refused', () => {
     const p = await g.partner();
     const pb = await g.postback({ level: 'specific', partner_id: p.id, offer_id: o.id, postback_url: `http://{sub1}:${partner.port}/ssrf` });
     const click = await g.click({ offer_id: o.id, partner_id: p.id, sub1: 'localhost' });
-    const c = await g.convert({ transaction_id: click.transaction_id });
+    await g.convert({ transaction_id: click.transaction_id });
     const row = await g.until(async () => {
       const r = (await g.ok('GET', `/v1/network/reports/postbacks?offer_id=${o.id}`)).rows[0];
       return r?.debug ? r : undefined;

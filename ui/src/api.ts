@@ -4,7 +4,12 @@
  * cookie's value in X-CSRF-Token.
  */
 export class ApiFailure extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: Array<{ field: string; message: string }> = []) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Array<{ field: string; message: string }> = [],
+  ) {
     super(message);
   }
 }
@@ -51,8 +56,14 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
     const e = json?.error;
     if (res.status === 401 && path !== '/v1/session') listeners.forEach((fn) => fn());
     // The route itself is missing: an older gateway than this console.
-    if (res.status === 404 && (!e || /^no route for /.test(e.message ?? ''))) throw new ApiFailure(404, 'NO_ROUTE', `this gateway has no ${method} ${path.split('?')[0]} (it is older than the console)`);
-    throw new ApiFailure(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (text.slice(0, 200) || res.statusText), Array.isArray(e?.details) ? e.details : []);
+    if (res.status === 404 && (!e || /^no route for /.test(e.message ?? '')))
+      throw new ApiFailure(404, 'NO_ROUTE', `this gateway has no ${method} ${path.split('?')[0]} (it is older than the console)`);
+    throw new ApiFailure(
+      res.status,
+      e?.code ?? `HTTP_${res.status}`,
+      e?.message ?? (text.slice(0, 200) || res.statusText),
+      Array.isArray(e?.details) ? e.details : [],
+    );
   }
   return json as T;
 }

@@ -45,13 +45,21 @@ export const NEXT_WORDS: Record<string, string> = {
 
 /** Refusal codes of the intake (openapi.yaml), with what to fix. */
 export const REFUSAL_WORDS: Record<string, { what: string; fix: string }> = {
-  INVALID_POSTBACK: { what: 'a parameter was missing or malformed', fix: 'check the postback URL in the network: tx_id must be set, payout a decimal like 12.50, macros spelled exactly (e.g. {transaction_id})' },
-  UNSUBSTITUTED_MACRO: { what: 'a {macro} arrived literally: the network did not fill it', fix: 'the macro name is wrong for this network (names are case-sensitive: {sub5}, not {Sub5}) — fix it in the network\'s postback URL' },
-  IP_NOT_ALLOWED: { what: 'the sender\'s IP is not in the source\'s allowIps', fix: 'add the network\'s server IPs to the source\'s allowIps, or remove the list' },
+  INVALID_POSTBACK: {
+    what: 'a parameter was missing or malformed',
+    fix: 'check the postback URL in the network: tx_id must be set, payout a decimal like 12.50, macros spelled exactly (e.g. {transaction_id})',
+  },
+  UNSUBSTITUTED_MACRO: {
+    what: 'a {macro} arrived literally: the network did not fill it',
+    fix: "the macro name is wrong for this network (names are case-sensitive: {sub5}, not {Sub5}) — fix it in the network's postback URL",
+  },
+  IP_NOT_ALLOWED: { what: "the sender's IP is not in the source's allowIps", fix: "add the network's server IPs to the source's allowIps, or remove the list" },
   UNAUTHORIZED: { what: 'the key did not match any source', fix: 'paste the exact URL from Links & sources, with the key parameter' },
   INVALID_BODY: { what: 'the request body could not be read', fix: 'send a GET with query parameters, or a JSON / form body' },
 };
 
 export function refusal(code: string | null | undefined): { what: string; fix: string } {
-  return REFUSAL_WORDS[code ?? ''] ?? { what: code ? code.toLowerCase().replace(/_/g, ' ') : 'refused', fix: 'read the message; the doctor explains URL problems' };
+  return (
+    REFUSAL_WORDS[code ?? ''] ?? { what: code ? code.toLowerCase().replace(/_/g, ' ') : 'refused', fix: 'read the message; the doctor explains URL problems' }
+  );
 }

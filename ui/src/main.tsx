@@ -55,7 +55,10 @@ function App() {
   const [signedIn, setSignedIn] = useState<boolean | null>(null);
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => {
-    get('/v1/session').then(() => setSignedIn(true), () => setSignedIn(false));
+    get('/v1/session').then(
+      () => setSignedIn(true),
+      () => setSignedIn(false),
+    );
     return onSignedOut(() => setSignedIn(false));
   }, []);
   useEffect(() => setMenuOpen(false), [loc.path]);
@@ -71,14 +74,22 @@ function App() {
   return (
     <div class="shell">
       <header class="top">
-        <Link to="/" class="brand">Closeloop</Link>
-        <button type="button" class="ghost menu" aria-expanded={menuOpen} onClick={() => setMenuOpen(!menuOpen)}>Menu</button>
+        <Link to="/" class="brand">
+          Closeloop
+        </Link>
+        <button type="button" class="ghost menu" aria-expanded={menuOpen} onClick={() => setMenuOpen(!menuOpen)}>
+          Menu
+        </button>
         <nav class={menuOpen ? 'open' : ''} aria-label="Console pages">
           {NAV.map(([to, label]) => (
-            <Link key={to} to={to} class={active(to) ? 'active' : ''}>{label}</Link>
+            <Link key={to} to={to} class={active(to) ? 'active' : ''}>
+              {label}
+            </Link>
           ))}
         </nav>
-        <button type="button" class="ghost signout" onClick={signOut}>Sign out</button>
+        <button type="button" class="ghost signout" onClick={signOut}>
+          Sign out
+        </button>
       </header>
       <main>
         <Page path={loc.path} />

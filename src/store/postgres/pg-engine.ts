@@ -41,7 +41,10 @@ export function openPostgresEngine(settings: PostgresSettings, now: () => number
   };
   let closed: Promise<void> | undefined;
   return {
-    pool, writer, runner, ready,
+    pool,
+    writer,
+    runner,
+    ready,
     close() {
       closed ??= (async () => {
         await writer.drain();

@@ -115,9 +115,12 @@ export class PgGroupCommit {
     }
   }
 
-  private async attempt(client: pg.PoolClient, jobs: Queued[], savepoints: boolean): Promise<
-    | { kind: 'committed'; results: Array<{ ok: boolean; value?: unknown; error?: unknown }> }
-    | { kind: 'job-failed' | 'retry' | 'failed'; error: unknown }
+  private async attempt(
+    client: pg.PoolClient,
+    jobs: Queued[],
+    savepoints: boolean,
+  ): Promise<
+    { kind: 'committed'; results: Array<{ ok: boolean; value?: unknown; error?: unknown }> } | { kind: 'job-failed' | 'retry' | 'failed'; error: unknown }
   > {
     const exec = (step: Parameters<typeof execStep>[1]) => execStep(client, step);
     const results: Array<{ ok: boolean; value?: unknown; error?: unknown }> = [];

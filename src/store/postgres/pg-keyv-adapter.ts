@@ -32,8 +32,12 @@ export class PgKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
   set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     const expiresAt = ttl && ttl > 0 ? this.now() + ttl : null;
     return this.db.write(function* () {
-      yield* q.run('INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
-        key, String(value), expiresAt);
+      yield* q.run(
+        'INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+        key,
+        String(value),
+        expiresAt,
+      );
       return true;
     });
   }

@@ -10,7 +10,21 @@ export interface Point {
   value: number;
 }
 
-export function StackedColumns({ points, bucketMs, from, to, title, empty }: { points: Point[]; bucketMs: number; from: number; to: number; title: string; empty: string }) {
+export function StackedColumns({
+  points,
+  bucketMs,
+  from,
+  to,
+  title,
+  empty,
+}: {
+  points: Point[];
+  bucketMs: number;
+  from: number;
+  to: number;
+  title: string;
+  empty: string;
+}) {
   const names = [...new Set(points.map((p) => p.series))].sort();
   const buckets = Math.max(1, Math.ceil((to - from) / bucketMs));
   const totals = new Array<number>(buckets).fill(0);
@@ -26,7 +40,11 @@ export function StackedColumns({ points, bucketMs, from, to, title, empty }: { p
   const pad = 24;
   const bw = (W - pad) / buckets;
   const sum = totals.reduce((a, b) => a + b, 0);
-  const label = (i: number) => new Date(from + i * bucketMs).toLocaleString(undefined, bucketMs >= 86_400_000 ? { month: 'short', day: 'numeric' } : { weekday: 'short', hour: '2-digit' });
+  const label = (i: number) =>
+    new Date(from + i * bucketMs).toLocaleString(
+      undefined,
+      bucketMs >= 86_400_000 ? { month: 'short', day: 'numeric' } : { weekday: 'short', hour: '2-digit' },
+    );
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
@@ -36,8 +54,12 @@ export function StackedColumns({ points, bucketMs, from, to, title, empty }: { p
         <>
           <svg viewBox={`0 0 ${W} ${H + 18}`} role="img" aria-label={`${title}: ${sum} in total`} preserveAspectRatio="none">
             <line x1={pad} y1={H} x2={W} y2={H} class="axis" />
-            <text x={0} y={10} class="tick">{max}</text>
-            <text x={0} y={H} class="tick">0</text>
+            <text x={0} y={10} class="tick">
+              {max}
+            </text>
+            <text x={0} y={H} class="tick">
+              0
+            </text>
             {totals.map((_, i) => {
               let y = H;
               return (
@@ -53,14 +75,24 @@ export function StackedColumns({ points, bucketMs, from, to, title, empty }: { p
                 </g>
               );
             })}
-            {([[0, 'start'], [Math.floor(buckets / 2), 'middle'], [buckets - 1, 'end']] as const).map(([i, anchor]) => (
-              <text key={i} x={anchor === 'end' ? W : pad + i * bw + (anchor === 'middle' ? bw / 2 : 0)} y={H + 14} class="tick" text-anchor={anchor}>{label(i)}</text>
+            {(
+              [
+                [0, 'start'],
+                [Math.floor(buckets / 2), 'middle'],
+                [buckets - 1, 'end'],
+              ] as const
+            ).map(([i, anchor]) => (
+              <text key={i} x={anchor === 'end' ? W : pad + i * bw + (anchor === 'middle' ? bw / 2 : 0)} y={H + 14} class="tick" text-anchor={anchor}>
+                {label(i)}
+              </text>
             ))}
           </svg>
           <ul class="legend">
             {names.map((n, k) => (
               <li key={n}>
-                <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" fill={COLOURS[k % COLOURS.length]} /></svg>
+                <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true">
+                  <rect width="10" height="10" fill={COLOURS[k % COLOURS.length]} />
+                </svg>
                 {n}
               </li>
             ))}

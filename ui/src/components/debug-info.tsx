@@ -23,7 +23,10 @@ export function AttemptDebug({ a }: { a: AttemptJson }) {
   return (
     <div class="attempt" data-attempt={a.attempt}>
       <div class="attempt-head">
-        <strong>Attempt {a.attempt}</strong> <Badge value={a.outcome} /> <span class="muted">{when(a.started_at)} · {duration(a.duration_ms)}</span>
+        <strong>Attempt {a.attempt}</strong> <Badge value={a.outcome} />{' '}
+        <span class="muted">
+          {when(a.started_at)} · {duration(a.duration_ms)}
+        </span>
       </div>
       <div class="grid2">
         <section>

@@ -23,7 +23,12 @@ export function useDoctor(url: string, kind: 'inbound' | 'outbound' | 'pixel', c
     const t = setTimeout(() => {
       post<{ ok: boolean; findings: Finding[] }>('/v1/doctor', { url, kind, context: JSON.parse(ctx) }).then(
         (r) => live && setState({ findings: r.findings, error: null }),
-        (e: Error) => live && setState({ findings: null, error: e instanceof ApiFailure && e.code === 'NO_ROUTE' ? 'The postback doctor is not available on this gateway.' : e.message }),
+        (e: Error) =>
+          live &&
+          setState({
+            findings: null,
+            error: e instanceof ApiFailure && e.code === 'NO_ROUTE' ? 'The postback doctor is not available on this gateway.' : e.message,
+          }),
       );
     }, 300);
     return () => {
@@ -37,14 +42,21 @@ export function useDoctor(url: string, kind: 'inbound' | 'outbound' | 'pixel', c
 export function Findings({ url, findings, error }: { url: string; findings: Finding[] | null; error: string | null }) {
   if (error) return <p class="muted small">{error}</p>;
   if (!findings) return null;
-  if (findings.length === 0) return <p class="ok-text small" role="status">The doctor found nothing wrong with this URL.</p>;
+  if (findings.length === 0)
+    return (
+      <p class="ok-text small" role="status">
+        The doctor found nothing wrong with this URL.
+      </p>
+    );
   return (
     <ul class="findings" role="status" aria-label="doctor findings">
       {findings.map((f, i) => (
         <li key={i} class={f.severity} data-code={f.code}>
           <Badge value={f.severity} /> {f.message}
           {f.position ? <code class="at">{url.slice(f.position.start, f.position.end)}</code> : null}
-          <div><strong>Fix:</strong> {f.fix}</div>
+          <div>
+            <strong>Fix:</strong> {f.fix}
+          </div>
         </li>
       ))}
     </ul>

@@ -18,15 +18,24 @@ export function NetDebugView({ d, body }: { d: NetDebug; body?: string | null })
   return (
     <div class="attempt" data-attempt={d.attempt}>
       <div class="attempt-head">
-        <strong>Attempt {d.attempt}</strong> <Badge value={d.outcome} /> <span class="muted">{when(d.started_at)} · {duration(d.duration_ms)}</span>
+        <strong>Attempt {d.attempt}</strong> <Badge value={d.outcome} />{' '}
+        <span class="muted">
+          {when(d.started_at)} · {duration(d.duration_ms)}
+        </span>
       </div>
       <h4>URL sent</h4>
       <Code label="request line">{d.url ? `${d.method ?? 'GET'} ${d.url}` : null}</Code>
       {body ? <Code label="request body">{body}</Code> : null}
-      <p>Status: <strong class="status-code">{d.http_status ?? 'no response'}</strong></p>
+      <p>
+        Status: <strong class="status-code">{d.http_status ?? 'no response'}</strong>
+      </p>
       <h4>Response body</h4>
       <Code label="response body">{d.response_body}</Code>
-      {d.error ? <p class="why"><strong>Why it failed:</strong> {d.error}</p> : null}
+      {d.error ? (
+        <p class="why">
+          <strong>Why it failed:</strong> {d.error}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -24,12 +24,25 @@ export function ReEnable({ postbackId, onDone }: { postbackId: number; onDone: (
   return (
     <div class="reenable">
       <div class="actions">
-        <button type="button" disabled={test.busy || enable.busy} onClick={run}>{test.busy ? 'Test firing…' : 'Test fire, then re-enable'}</button>
-        <label class="check"><input type="checkbox" checked={replay} onChange={(e) => setReplay((e.target as HTMLInputElement).checked)} /> also send what was skipped while it was off</label>
+        <button type="button" disabled={test.busy || enable.busy} onClick={run}>
+          {test.busy ? 'Test firing…' : 'Test fire, then re-enable'}
+        </button>
+        <label class="check">
+          <input type="checkbox" checked={replay} onChange={(e) => setReplay((e.target as HTMLInputElement).checked)} /> also send what was skipped while it was
+          off
+        </label>
       </div>
       <ErrorBox error={test.error || enable.error} />
-      {failed ? <div class="notice bad" role="status">The test fire failed, so the postback stays deactivated. Fix the URL or the destination, then try again.</div> : null}
-      {enable.result ? <div class="notice ok" role="status">Re-enabled after a successful test fire{enable.result.replayed ? `; ${enable.result.replayed} skipped fires queued again` : ''}.</div> : null}
+      {failed ? (
+        <div class="notice bad" role="status">
+          The test fire failed, so the postback stays deactivated. Fix the URL or the destination, then try again.
+        </div>
+      ) : null}
+      {enable.result ? (
+        <div class="notice ok" role="status">
+          Re-enabled after a successful test fire{enable.result.replayed ? `; ${enable.result.replayed} skipped fires queued again` : ''}.
+        </div>
+      ) : null}
       {test.result?.debug ? <NetDebugView d={test.result.debug} body={test.result.request_body} /> : null}
     </div>
   );

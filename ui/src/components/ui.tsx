@@ -10,7 +10,12 @@ export function ErrorBox({ error, title }: { error: Error | null | undefined; ti
   return (
     <div class="error" role="alert">
       <strong>{title ?? 'The gateway refused this'}</strong>
-      {f && f.status ? <span class="muted"> ({f.status} {f.code})</span> : null}
+      {f && f.status ? (
+        <span class="muted">
+          {' '}
+          ({f.status} {f.code})
+        </span>
+      ) : null}
       <div>{error.message}</div>
       {f && f.details.length > 0 ? (
         <ul>
@@ -30,9 +35,28 @@ export function Empty({ children }: { children: ComponentChildren }) {
 }
 
 const TONE: Record<string, string> = {
-  succeeded: 'ok', success: 'ok', active: 'ok', ok: 'ok', accepted: 'ok', done: 'ok', approved: 'ok',
-  pending: 'wait', retry: 'wait', paused: 'warn', inactive: 'muted', skipped: 'muted', cancelled: 'muted',
-  dead: 'bad', failure: 'bad', failed: 'bad', deactivated: 'bad', rejected: 'bad', failing: 'bad', error: 'bad', warning: 'warn', info: 'muted',
+  succeeded: 'ok',
+  success: 'ok',
+  active: 'ok',
+  ok: 'ok',
+  accepted: 'ok',
+  done: 'ok',
+  approved: 'ok',
+  pending: 'wait',
+  retry: 'wait',
+  paused: 'warn',
+  inactive: 'muted',
+  skipped: 'muted',
+  cancelled: 'muted',
+  dead: 'bad',
+  failure: 'bad',
+  failed: 'bad',
+  deactivated: 'bad',
+  rejected: 'bad',
+  failing: 'bad',
+  error: 'bad',
+  warning: 'warn',
+  info: 'muted',
 };
 
 export function Badge({ value, label }: { value: string; label?: string }) {
@@ -41,13 +65,22 @@ export function Badge({ value, label }: { value: string; label?: string }) {
 
 export function Time({ ms }: { ms: number | null | undefined }) {
   if (ms === null || ms === undefined) return <span class="muted">—</span>;
-  return <time dateTime={new Date(ms).toISOString()} title={when(ms)}>{ago(ms)}</time>;
+  return (
+    <time dateTime={new Date(ms).toISOString()} title={when(ms)}>
+      {ago(ms)}
+    </time>
+  );
 }
 
 /** Text shown exactly as received (a request, a body), selectable and wrapping. */
 export function Code({ children, label }: { children: string | null | undefined; label?: string }) {
   if (children === null || children === undefined || children === '') return <span class="muted">(empty)</span>;
-  return <pre class="code" aria-label={label}>{children}</pre>;
+  return (
+    // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the label names each code block (request line, body…) for screen readers; a <pre> has no role that takes one
+    <pre class="code" aria-label={label}>
+      {children}
+    </pre>
+  );
 }
 
 export function KeyValues({ data }: { data: Record<string, unknown> | null | undefined }) {
@@ -90,8 +123,18 @@ export function Pager({ cursor, onNext, onFirst, atFirst }: { cursor: string | n
   if (!cursor && atFirst) return null;
   return (
     <div class="pager">
-      {!atFirst ? <button type="button" class="ghost" onClick={onFirst}>« Newest</button> : null}
-      {cursor ? <button type="button" class="ghost" onClick={onNext}>Older »</button> : <span class="muted">end of the list</span>}
+      {!atFirst ? (
+        <button type="button" class="ghost" onClick={onFirst}>
+          « Newest
+        </button>
+      ) : null}
+      {cursor ? (
+        <button type="button" class="ghost" onClick={onNext}>
+          Older »
+        </button>
+      ) : (
+        <span class="muted">end of the list</span>
+      )}
     </div>
   );
 }

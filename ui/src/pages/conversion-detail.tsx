@@ -15,11 +15,32 @@ interface Detail {
   offer_id: string | null;
   click_id: string | null;
   matched: boolean;
-  click: null | { id: string; link: string; platform: string | null; platform_click_param: string | null; platform_click_id: string | null; fbc: string | null; landing_url: string | null; subs: Record<string, string>; created_at: number };
+  click: null | {
+    id: string;
+    link: string;
+    platform: string | null;
+    platform_click_param: string | null;
+    platform_click_id: string | null;
+    fbc: string | null;
+    landing_url: string | null;
+    subs: Record<string, string>;
+    created_at: number;
+  };
   params: Record<string, string>;
   warnings?: string[];
   received_at: number;
-  deliveries: Array<{ id: string; destination: string; connector: string; status: string; attempt_count: number; max_attempts: number; next_attempt_at: number | null; last_error: string | null; last_kind: string | null; attempts: AttemptJson[] }>;
+  deliveries: Array<{
+    id: string;
+    destination: string;
+    connector: string;
+    status: string;
+    attempt_count: number;
+    max_attempts: number;
+    next_attempt_at: number | null;
+    last_error: string | null;
+    last_kind: string | null;
+    attempts: AttemptJson[];
+  }>;
 }
 
 function Delivery({ d, onChange }: { d: Detail['deliveries'][number]; onChange: () => void }) {
@@ -27,13 +48,22 @@ function Delivery({ d, onChange }: { d: Detail['deliveries'][number]; onChange: 
   return (
     <li class="step" data-destination={d.destination}>
       <div class="step-head">
-        <h3>Delivery to {d.destination}</h3> <Badge value={d.status} /> <span class="muted">{d.connector} · {d.attempt_count} of {d.max_attempts} attempts</span>
+        <h3>Delivery to {d.destination}</h3> <Badge value={d.status} />{' '}
+        <span class="muted">
+          {d.connector} · {d.attempt_count} of {d.max_attempts} attempts
+        </span>
         {d.status === 'dead' ? (
-          <button type="button" disabled={retry.busy} onClick={() => retry.run(() => post(`/v1/deliveries/${d.id}/retry`)).then((r) => r && onChange())}>Retry</button>
+          <button type="button" disabled={retry.busy} onClick={() => retry.run(() => post(`/v1/deliveries/${d.id}/retry`)).then((r) => r && onChange())}>
+            Retry
+          </button>
         ) : null}
       </div>
       <ErrorBox error={retry.error} />
-      {d.last_error ? <p class="why">Last error: {d.last_error} {d.last_kind ? <span class="muted">— {KIND_WORDS[d.last_kind] ?? d.last_kind}</span> : null}</p> : null}
+      {d.last_error ? (
+        <p class="why">
+          Last error: {d.last_error} {d.last_kind ? <span class="muted">— {KIND_WORDS[d.last_kind] ?? d.last_kind}</span> : null}
+        </p>
+      ) : null}
       {d.next_attempt_at ? <p class="muted">Next attempt {when(d.next_attempt_at)}</p> : null}
       {d.attempts.length === 0 ? <p class="muted">Not attempted yet.</p> : null}
       {d.attempts.map((a, i) => (
@@ -54,42 +84,87 @@ export function ConversionDetailPage({ id }: { id: string }) {
   // The stored click itself (GET /v1/clicks/:id) adds how long it is kept; the rest is on the conversion.
   const clickId = c?.click?.id ?? '';
   const stored = useLoad(() => (clickId ? get<{ expires_at: number | null }>(`/v1/clicks/${clickId}`).catch(() => null) : Promise.resolve(null)), clickId);
-  if (error && !c) return <section><h1>Conversion</h1><ErrorBox error={error} title="Could not load this conversion" /><Link to="/conversions">Back to conversions</Link></section>;
+  if (error && !c)
+    return (
+      <section>
+        <h1>Conversion</h1>
+        <ErrorBox error={error} title="Could not load this conversion" />
+        <Link to="/conversions">Back to conversions</Link>
+      </section>
+    );
   if (!c) return <p class="loading">Loading…</p>;
   return (
     <section>
-      <p><Link to="/conversions">← Conversions</Link></p>
+      <p>
+        <Link to="/conversions">← Conversions</Link>
+      </p>
       <div class="title-row">
         <h1>Conversion {c.transaction_id}</h1>
-        <button type="button" class="ghost" onClick={reload}>Refresh</button>
+        <button type="button" class="ghost" onClick={reload}>
+          Refresh
+        </button>
       </div>
       <ol class="timeline">
         <li class="step">
-          <div class="step-head"><h3>Click</h3> {c.click ? <Time ms={c.click.created_at} /> : null}</div>
+          <div class="step-head">
+            <h3>Click</h3> {c.click ? <Time ms={c.click.created_at} /> : null}
+          </div>
           {c.click ? (
-            <KeyValues data={{
-              'click id': c.click.id, link: c.click.link, platform: c.click.platform ?? '—', [c.click.platform_click_param ?? 'platform click id']: c.click.platform_click_id ?? '—',
-              ...(c.click.fbc ? { fbc: c.click.fbc } : {}), 'landing URL': c.click.landing_url ?? '—', ...c.click.subs, when: when(c.click.created_at),
-              ...(stored.data?.expires_at ? { 'kept until': when(stored.data.expires_at) } : {}),
-            }} />
+            <KeyValues
+              data={{
+                'click id': c.click.id,
+                link: c.click.link,
+                platform: c.click.platform ?? '—',
+                [c.click.platform_click_param ?? 'platform click id']: c.click.platform_click_id ?? '—',
+                ...(c.click.fbc ? { fbc: c.click.fbc } : {}),
+                'landing URL': c.click.landing_url ?? '—',
+                ...c.click.subs,
+                when: when(c.click.created_at),
+                ...(stored.data?.expires_at ? { 'kept until': when(stored.data.expires_at) } : {}),
+              }}
+            />
           ) : (
-            <p class="muted">{c.click_id ? `No stored click matches click id ${c.click_id} (expired, or never captured: check the link puts the click id into sub5).` : 'The postback carried no click id.'}</p>
+            <p class="muted">
+              {c.click_id
+                ? `No stored click matches click id ${c.click_id} (expired, or never captured: check the link puts the click id into sub5).`
+                : 'The postback carried no click id.'}
+            </p>
           )}
         </li>
         <li class="step">
-          <div class="step-head"><h3>Postback from {c.source}</h3> <Badge value={c.status} /> <Time ms={c.received_at} /></div>
-          <KeyValues data={{ 'transaction id': c.transaction_id, event: c.event, payout: c.payout ? `${c.payout} ${c.currency}` : '—', offer: c.offer_id ?? '—', matched: c.matched ? 'yes' : 'no' }} />
+          <div class="step-head">
+            <h3>Postback from {c.source}</h3> <Badge value={c.status} /> <Time ms={c.received_at} />
+          </div>
+          <KeyValues
+            data={{
+              'transaction id': c.transaction_id,
+              event: c.event,
+              payout: c.payout ? `${c.payout} ${c.currency}` : '—',
+              offer: c.offer_id ?? '—',
+              matched: c.matched ? 'yes' : 'no',
+            }}
+          />
           <h4>Other parameters received</h4>
           <KeyValues data={c.params} />
           {c.warnings?.length ? (
             <div class="warnings">
               <h4>Warnings</h4>
-              <ul>{c.warnings.map((w) => <li key={w}>{w}</li>)}</ul>
+              <ul>
+                {c.warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
             </div>
           ) : null}
         </li>
-        {c.deliveries.length === 0 ? <li class="step"><p class="muted">No destination was routed for this conversion.</p></li> : null}
-        {c.deliveries.map((d) => <Delivery key={d.id} d={d} onChange={reload} />)}
+        {c.deliveries.length === 0 ? (
+          <li class="step">
+            <p class="muted">No destination was routed for this conversion.</p>
+          </li>
+        ) : null}
+        {c.deliveries.map((d) => (
+          <Delivery key={d.id} d={d} onChange={reload} />
+        ))}
       </ol>
       <ErrorBox error={error} />
     </section>

@@ -34,7 +34,10 @@ export function ConversionsPage() {
   const cursor = cursors.at(-1);
   const apiQuery = { ...applied, from: iso(applied.from), to: iso(applied.to) };
   const key = JSON.stringify(apiQuery) + (cursor ?? '');
-  const { data, error, loading } = useLoad(() => get<{ conversions: ConversionSummary[]; next_cursor: string | null }>('/v1/conversions', { ...apiQuery, cursor, limit: 50 }), key);
+  const { data, error, loading } = useLoad(
+    () => get<{ conversions: ConversionSummary[]; next_cursor: string | null }>('/v1/conversions', { ...apiQuery, cursor, limit: 50 }),
+    key,
+  );
   const field = (k: keyof Filters) => ({ value: form[k] ?? '', onInput: (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value }) });
   const submit = (e: Event) => {
     e.preventDefault();
@@ -46,63 +49,138 @@ export function ConversionsPage() {
     <section>
       <div class="title-row">
         <h1>Conversions</h1>
-        <a class="button ghost" href={withQuery('/v1/conversions.csv', apiQuery)} download>Export CSV</a>
+        <a class="button ghost" href={withQuery('/v1/conversions.csv', apiQuery)} download>
+          Export CSV
+        </a>
       </div>
       <form class="filters" onSubmit={submit}>
-        <label>Transaction id<input name="tx_id" {...field('tx_id')} /></label>
-        <label>Click id<input name="click_id" {...field('click_id')} /></label>
-        <label>Source<input name="source" {...field('source')} /></label>
-        <label>Offer<input name="offer" {...field('offer')} /></label>
+        <label>
+          Transaction id
+          <input name="tx_id" {...field('tx_id')} />
+        </label>
+        <label>
+          Click id
+          <input name="click_id" {...field('click_id')} />
+        </label>
+        <label>
+          Source
+          <input name="source" {...field('source')} />
+        </label>
+        <label>
+          Offer
+          <input name="offer" {...field('offer')} />
+        </label>
         <label>
           Status
           <select name="status" {...field('status')}>
-            <option value="">any</option><option>approved</option><option>pending</option><option>rejected</option>
+            <option value="">any</option>
+            <option>approved</option>
+            <option>pending</option>
+            <option>rejected</option>
           </select>
         </label>
         <label>
           Matched
           <select name="matched" {...field('matched')}>
-            <option value="">any</option><option value="true">matched to a click</option><option value="false">unmatched</option>
+            <option value="">any</option>
+            <option value="true">matched to a click</option>
+            <option value="false">unmatched</option>
           </select>
         </label>
         <label>
           Delivery outcome
           <select name="outcome" {...field('outcome')}>
-            <option value="">any</option><option>succeeded</option><option>pending</option><option>dead</option><option>paused</option><option>cancelled</option>
+            <option value="">any</option>
+            <option>succeeded</option>
+            <option>pending</option>
+            <option>dead</option>
+            <option>paused</option>
+            <option>cancelled</option>
           </select>
         </label>
-        <label>Destination<input name="destination" {...field('destination')} /></label>
-        <label class="check"><input type="checkbox" name="has_warnings" checked={form.has_warnings === 'true'} onChange={(e) => setForm({ ...form, has_warnings: (e.target as HTMLInputElement).checked ? 'true' : undefined })} /> with warnings only</label>
-        <label>From<input type="datetime-local" name="from" {...field('from')} /></label>
-        <label>To<input type="datetime-local" name="to" {...field('to')} /></label>
+        <label>
+          Destination
+          <input name="destination" {...field('destination')} />
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="has_warnings"
+            checked={form.has_warnings === 'true'}
+            onChange={(e) => setForm({ ...form, has_warnings: (e.target as HTMLInputElement).checked ? 'true' : undefined })}
+          />{' '}
+          with warnings only
+        </label>
+        <label>
+          From
+          <input type="datetime-local" name="from" {...field('from')} />
+        </label>
+        <label>
+          To
+          <input type="datetime-local" name="to" {...field('to')} />
+        </label>
         <div class="actions">
           <button type="submit">Search</button>
-          <button type="button" class="ghost" onClick={() => { setForm({}); setCursors([]); setQuery({}); }}>Clear</button>
+          <button
+            type="button"
+            class="ghost"
+            onClick={() => {
+              setForm({});
+              setCursors([]);
+              setQuery({});
+            }}
+          >
+            Clear
+          </button>
         </div>
       </form>
       <ErrorBox error={error} title="Could not search conversions" />
       {loading && !data ? <p class="loading">Loading…</p> : null}
-      {data && rows.length === 0 ? <Empty>{Object.keys(applied).length ? 'No conversion matches these filters.' : 'No conversion yet. They appear here as soon as a network fires its postback at the gateway (see Links & sources).'}</Empty> : null}
+      {data && rows.length === 0 ? (
+        <Empty>
+          {Object.keys(applied).length
+            ? 'No conversion matches these filters.'
+            : 'No conversion yet. They appear here as soon as a network fires its postback at the gateway (see Links & sources).'}
+        </Empty>
+      ) : null}
       {rows.length > 0 ? (
         <div class="table-wrap">
           <table class="list">
             <thead>
-              <tr><th>received</th><th>transaction id</th><th>source</th><th>offer</th><th>payout</th><th>click</th><th>deliveries</th></tr>
+              <tr>
+                <th>received</th>
+                <th>transaction id</th>
+                <th>source</th>
+                <th>offer</th>
+                <th>payout</th>
+                <th>click</th>
+                <th>deliveries</th>
+              </tr>
             </thead>
             <tbody>
               {rows.map((c) => (
                 <tr key={c.id}>
-                  <td><Time ms={c.received_at} /></td>
+                  <td>
+                    <Time ms={c.received_at} />
+                  </td>
                   <td>
                     <Link to={`/conversions/${c.id}`}>{c.transaction_id}</Link>
-                    {c.warnings.length ? <span class="badge warn" title={c.warnings.join('\n')}>{c.warnings.length} warning{c.warnings.length > 1 ? 's' : ''}</span> : null}
+                    {c.warnings.length ? (
+                      <span class="badge warn" title={c.warnings.join('\n')}>
+                        {c.warnings.length} warning{c.warnings.length > 1 ? 's' : ''}
+                      </span>
+                    ) : null}
                   </td>
                   <td>{c.source}</td>
                   <td>{c.offer_id ?? '—'}</td>
                   <td>{c.payout ? `${c.payout} ${c.currency}` : '—'}</td>
                   <td>{c.matched ? <Badge value="ok" label="matched" /> : <Badge value="warning" label="unmatched" />}</td>
                   <td>
-                    {c.deliveries.length === 0 ? <span class="muted">none</span> : c.deliveries.map((d) => <Badge key={d.destination} value={d.status} label={`${d.destination}: ${d.status}`} />)}
+                    {c.deliveries.length === 0 ? (
+                      <span class="muted">none</span>
+                    ) : (
+                      c.deliveries.map((d) => <Badge key={d.destination} value={d.status} label={`${d.destination}: ${d.status}`} />)
+                    )}
                   </td>
                 </tr>
               ))}
@@ -110,7 +188,12 @@ export function ConversionsPage() {
           </table>
         </div>
       ) : null}
-      <Pager cursor={data?.next_cursor} atFirst={cursors.length === 0} onNext={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])} onFirst={() => setCursors([])} />
+      <Pager
+        cursor={data?.next_cursor}
+        atFirst={cursors.length === 0}
+        onNext={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}
+        onFirst={() => setCursors([])}
+      />
     </section>
   );
 }

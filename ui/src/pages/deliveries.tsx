@@ -23,16 +23,33 @@ function Row({ d, onChange }: { d: DeliveryJson; onChange: () => void }) {
   const retry = useAction<DeliveryJson>();
   return (
     <tr data-delivery={d.id}>
-      <td><Time ms={d.created_at} /></td>
-      <td><Link to={`/conversions/${d.conversion_id}`}>{d.conversion_id.slice(0, 12)}…</Link></td>
+      <td>
+        <Time ms={d.created_at} />
+      </td>
+      <td>
+        <Link to={`/conversions/${d.conversion_id}`}>{d.conversion_id.slice(0, 12)}…</Link>
+      </td>
       <td>{d.destination}</td>
-      <td><Badge value={retry.result?.status ?? d.status} /></td>
-      <td>{d.attempt_count} / {d.max_attempts}</td>
-      <td class="wrap">{d.last_error ?? <span class="muted">—</span>}{d.last_kind ? <div class="muted small">{KIND_WORDS[d.last_kind] ?? d.last_kind}</div> : null}</td>
+      <td>
+        <Badge value={retry.result?.status ?? d.status} />
+      </td>
+      <td>
+        {d.attempt_count} / {d.max_attempts}
+      </td>
+      <td class="wrap">
+        {d.last_error ?? <span class="muted">—</span>}
+        {d.last_kind ? <div class="muted small">{KIND_WORDS[d.last_kind] ?? d.last_kind}</div> : null}
+      </td>
       <td>{d.next_attempt_at ? <Time ms={d.next_attempt_at} /> : <span class="muted">—</span>}</td>
       <td>
         {d.status === 'dead' && !retry.result ? (
-          <button type="button" disabled={retry.busy} onClick={() => retry.run(() => post(`/v1/deliveries/${d.id}/retry`)).then((r) => r && setTimeout(onChange, 300))}>Retry</button>
+          <button
+            type="button"
+            disabled={retry.busy}
+            onClick={() => retry.run(() => post(`/v1/deliveries/${d.id}/retry`)).then((r) => r && setTimeout(onChange, 300))}
+          >
+            Retry
+          </button>
         ) : null}
         {retry.result ? <span class="ok-text">queued again</span> : null}
         <ErrorBox error={retry.error} title="Retry refused" />
@@ -49,7 +66,13 @@ export function DeliveriesPage() {
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
   const list = useLoad(
-    () => get<{ deliveries: DeliveryJson[]; next_cursor: string | null }>('/v1/deliveries', { status: status === 'all' ? undefined : status, destination: destination || undefined, cursor, limit: 50 }),
+    () =>
+      get<{ deliveries: DeliveryJson[]; next_cursor: string | null }>('/v1/deliveries', {
+        status: status === 'all' ? undefined : status,
+        destination: destination || undefined,
+        cursor,
+        limit: 50,
+      }),
     `${status}|${destination}|${cursor ?? ''}`,
   );
   const dests = useLoad(() => get<{ destinations: DestinationJson[] }>('/v1/destinations'), 'd');
@@ -66,25 +89,50 @@ export function DeliveriesPage() {
       <h1>Deliveries</h1>
       {paused.length ? (
         <div class="notice warn">
-          Paused: {paused.map((d) => <strong key={d.id}>{d.id} </strong>)} — their deliveries wait until you <Link to="/destinations">resume them</Link>.
+          Paused:{' '}
+          {paused.map((d) => (
+            <strong key={d.id}>{d.id} </strong>
+          ))}{' '}
+          — their deliveries wait until you <Link to="/destinations">resume them</Link>.
         </div>
       ) : null}
       <div class="filters inline">
         <div class="tabs" role="tablist">
           {['pending', 'dead', 'succeeded', 'cancelled', 'all'].map((s) => (
-            <button key={s} type="button" role="tab" aria-selected={s === status} class={s === status ? 'tab active' : 'tab'} onClick={() => pick({ status: s })}>{s === 'pending' ? 'waiting' : s}</button>
+            <button
+              key={s}
+              type="button"
+              role="tab"
+              aria-selected={s === status}
+              class={s === status ? 'tab active' : 'tab'}
+              onClick={() => pick({ status: s })}
+            >
+              {s === 'pending' ? 'waiting' : s}
+            </button>
           ))}
         </div>
         <label>
           Destination
           <select name="destination" value={destination} onChange={(e) => pick({ destination: (e.target as HTMLSelectElement).value })}>
             <option value="">all destinations</option>
-            {(dests.data?.destinations ?? []).map((d) => <option key={d.id} value={d.id}>{d.id}</option>)}
+            {(dests.data?.destinations ?? []).map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.id}
+              </option>
+            ))}
           </select>
         </label>
         {status === 'dead' ? (
-          <button type="button" class="danger" disabled={bulk.busy || rows.length === 0}
-            onClick={() => bulk.run(() => post('/v1/deliveries/retry', { status: 'dead', ...(destination ? { destination } : {}) })).then((r) => r && setTimeout(list.reload, 300))}>
+          <button
+            type="button"
+            class="danger"
+            disabled={bulk.busy || rows.length === 0}
+            onClick={() =>
+              bulk
+                .run(() => post('/v1/deliveries/retry', { status: 'dead', ...(destination ? { destination } : {}) }))
+                .then((r) => r && setTimeout(list.reload, 300))
+            }
+          >
             Retry all dead{destination ? ` of ${destination}` : ''}
           </button>
         ) : null}
@@ -92,16 +140,38 @@ export function DeliveriesPage() {
       {bulk.result ? <div class="notice ok">{bulk.result.retried} dead deliveries queued again with a fresh attempt budget.</div> : null}
       <ErrorBox error={bulk.error} title="Bulk retry refused" />
       <ErrorBox error={list.error} title="Could not load deliveries" />
-      {list.data && rows.length === 0 ? <Empty>{status === 'dead' ? 'No dead deliveries — nothing needs a retry.' : `No ${status === 'pending' ? 'waiting' : status} deliveries.`}</Empty> : null}
+      {list.data && rows.length === 0 ? (
+        <Empty>{status === 'dead' ? 'No dead deliveries — nothing needs a retry.' : `No ${status === 'pending' ? 'waiting' : status} deliveries.`}</Empty>
+      ) : null}
       {rows.length ? (
         <div class="table-wrap">
           <table class="list">
-            <thead><tr><th>created</th><th>conversion</th><th>destination</th><th>status</th><th>attempts</th><th>last error</th><th>next attempt</th><th /></tr></thead>
-            <tbody>{rows.map((d) => <Row key={d.id} d={d} onChange={list.reload} />)}</tbody>
+            <thead>
+              <tr>
+                <th>created</th>
+                <th>conversion</th>
+                <th>destination</th>
+                <th>status</th>
+                <th>attempts</th>
+                <th>last error</th>
+                <th>next attempt</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((d) => (
+                <Row key={d.id} d={d} onChange={list.reload} />
+              ))}
+            </tbody>
           </table>
         </div>
       ) : null}
-      <Pager cursor={list.data?.next_cursor} atFirst={cursors.length === 0} onNext={() => list.data?.next_cursor && setCursors([...cursors, list.data.next_cursor])} onFirst={() => setCursors([])} />
+      <Pager
+        cursor={list.data?.next_cursor}
+        atFirst={cursors.length === 0}
+        onNext={() => list.data?.next_cursor && setCursors([...cursors, list.data.next_cursor])}
+        onFirst={() => setCursors([])}
+      />
     </section>
   );
 }

@@ -35,24 +35,49 @@ function Card({ d, onChange }: { d: DestinationJson; onChange: () => void }) {
       </div>
       <p class="muted">{d.connector}</p>
       <dl class="facts">
-        <dt>Last success</dt><dd><Time ms={d.last_success_at} /></dd>
-        <dt>Failure streak</dt><dd>{d.consecutive_failures}</dd>
-        {d.paused ? (<><dt>Paused</dt><dd><Time ms={d.paused_at} /> — {d.paused_reason}</dd></>) : null}
+        <dt>Last success</dt>
+        <dd>
+          <Time ms={d.last_success_at} />
+        </dd>
+        <dt>Failure streak</dt>
+        <dd>{d.consecutive_failures}</dd>
+        {d.paused ? (
+          <>
+            <dt>Paused</dt>
+            <dd>
+              <Time ms={d.paused_at} /> — {d.paused_reason}
+            </dd>
+          </>
+        ) : null}
       </dl>
       <div class="actions">
-        {d.paused ? <button type="button" disabled={resume.busy} onClick={() => resume.run(() => post(`/v1/destinations/${d.id}/resume`)).then((r) => r && onChange())}>Resume</button> : null}
-        <button type="button" class="ghost" disabled={test.busy} onClick={() => test.run(() => post(`/v1/destinations/${d.id}/test`, {}))}>{test.busy ? 'Sending…' : 'Send test conversion'}</button>
-        <button type="button" class="ghost" disabled={verify.busy} onClick={() => verify.run(() => post(`/v1/destinations/${d.id}/verify`))}>Verify credentials</button>
+        {d.paused ? (
+          <button type="button" disabled={resume.busy} onClick={() => resume.run(() => post(`/v1/destinations/${d.id}/resume`)).then((r) => r && onChange())}>
+            Resume
+          </button>
+        ) : null}
+        <button type="button" class="ghost" disabled={test.busy} onClick={() => test.run(() => post(`/v1/destinations/${d.id}/test`, {}))}>
+          {test.busy ? 'Sending…' : 'Send test conversion'}
+        </button>
+        <button type="button" class="ghost" disabled={verify.busy} onClick={() => verify.run(() => post(`/v1/destinations/${d.id}/verify`))}>
+          Verify credentials
+        </button>
       </div>
       <ErrorBox error={resume.error || test.error || verify.error} />
       {verify.result ? (
         <div class={`notice ${verify.result.ok ? 'ok' : verify.result.ok === false ? 'bad' : ''}`} role="status">
-          {verify.result.supported === false ? verify.result.message : verify.result.ok ? 'Credentials accepted.' : `Credentials refused: ${verify.result.failure?.message ?? ''} (${verify.result.failure?.kind ?? ''})`}
+          {verify.result.supported === false
+            ? verify.result.message
+            : verify.result.ok
+              ? 'Credentials accepted.'
+              : `Credentials refused: ${verify.result.failure?.message ?? ''} (${verify.result.failure?.kind ?? ''})`}
         </div>
       ) : null}
       {test.result ? (
         <div class="test-result" role="status">
-          <div class={`notice ${test.result.ok ? 'ok' : 'bad'}`}>{test.result.ok ? 'Test conversion accepted (platform test mode; nothing stored).' : 'The test conversion failed — see the answer below.'}</div>
+          <div class={`notice ${test.result.ok ? 'ok' : 'bad'}`}>
+            {test.result.ok ? 'Test conversion accepted (platform test mode; nothing stored).' : 'The test conversion failed — see the answer below.'}
+          </div>
           <AttemptDebug a={test.result} />
         </div>
       ) : null}
@@ -66,8 +91,16 @@ export function DestinationsPage() {
     <section>
       <h1>Destinations</h1>
       <ErrorBox error={error} title="Could not load destinations" />
-      {data && data.destinations.length === 0 ? <Empty>No destination is configured. Add one under <code>destinations:</code> in the gateway's config file.</Empty> : null}
-      <div class="cards">{(data?.destinations ?? []).map((d) => <Card key={d.id} d={d} onChange={reload} />)}</div>
+      {data && data.destinations.length === 0 ? (
+        <Empty>
+          No destination is configured. Add one under <code>destinations:</code> in the gateway's config file.
+        </Empty>
+      ) : null}
+      <div class="cards">
+        {(data?.destinations ?? []).map((d) => (
+          <Card key={d.id} d={d} onChange={reload} />
+        ))}
+      </div>
     </section>
   );
 }

@@ -27,22 +27,49 @@ function SourceCard({ s }: { s: SourceJson }) {
   return (
     <article class="card" data-source={s.id}>
       <h2>Source {s.id}</h2>
-      <p class="muted">{s.mode === 'direct' ? `direct: the postback carries the ad platform's own click id${s.platform ? ` (${s.platform})` : ''}` : 'tracked: the postback carries the click id Closeloop gave the click'}</p>
+      <p class="muted">
+        {s.mode === 'direct'
+          ? `direct: the postback carries the ad platform's own click id${s.platform ? ` (${s.platform})` : ''}`
+          : 'tracked: the postback carries the click id Closeloop gave the click'}
+      </p>
       <h4>Paste this URL into the network's postback settings</h4>
       <pre class="code paste">{url}</pre>
       <p class="muted small">Keep the {'{ }'} macros exactly as they are and do not URL-encode them: the network fills them in when it fires.</p>
       <div class="actions">
         {secret.result ? (
-          <button type="button" class="ghost" onClick={secret.clear}>Hide the secret</button>
+          <button type="button" class="ghost" onClick={secret.clear}>
+            Hide the secret
+          </button>
         ) : (
-          <button type="button" class="ghost" disabled={secret.busy} onClick={() => secret.run(() => get(`/v1/sources/${s.id}/secret`))}>Show the secret</button>
+          <button type="button" class="ghost" disabled={secret.busy} onClick={() => secret.run(() => get(`/v1/sources/${s.id}/secret`))}>
+            Show the secret
+          </button>
         )}
       </div>
-      <form class="filters inline" onSubmit={(e) => { e.preventDefault(); void sample.run(() => post(`/v1/sources/${s.id}/sample`, Object.fromEntries(Object.entries(fields).filter(([, v]) => v)))); }}>
-        {([['click_id', 'Click id (optional)'], ['tx_id', 'Transaction id (optional)'], ['payout', 'Payout (optional)']] as const).map(([k, l]) => (
-          <label key={k}>{l}<input name={k} value={fields[k] ?? ''} onInput={(e) => setFields({ ...fields, [k]: (e.target as HTMLInputElement).value })} /></label>
+      <form
+        class="filters inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void sample.run(() => post(`/v1/sources/${s.id}/sample`, Object.fromEntries(Object.entries(fields).filter(([, v]) => v))));
+        }}
+      >
+        {(
+          [
+            ['click_id', 'Click id (optional)'],
+            ['tx_id', 'Transaction id (optional)'],
+            ['payout', 'Payout (optional)'],
+          ] as const
+        ).map(([k, l]) => (
+          <label key={k}>
+            {l}
+            <input name={k} value={fields[k] ?? ''} onInput={(e) => setFields({ ...fields, [k]: (e.target as HTMLInputElement).value })} />
+          </label>
         ))}
-        <div class="actions"><button type="submit" disabled={sample.busy}>Fire a sample postback</button></div>
+        <div class="actions">
+          <button type="submit" disabled={sample.busy}>
+            Fire a sample postback
+          </button>
+        </div>
       </form>
       <ErrorBox error={secret.error || sample.error} />
       {sample.result ? (
@@ -72,10 +99,27 @@ export function LinksPage() {
       {links.data?.links.length ? (
         <div class="table-wrap">
           <table class="list">
-            <thead><tr><th>link</th><th>click URL</th><th>sends the visitor to</th></tr></thead>
+            <thead>
+              <tr>
+                <th>link</th>
+                <th>click URL</th>
+                <th>sends the visitor to</th>
+              </tr>
+            </thead>
             <tbody>
               {links.data.links.map((l) => (
-                <tr key={l.id}><td>{l.id}{l.description ? <div class="muted small">{l.description}</div> : null}</td><td><code>{l.click_url}</code></td><td class="wrap"><code>{l.offer_url}</code></td></tr>
+                <tr key={l.id}>
+                  <td>
+                    {l.id}
+                    {l.description ? <div class="muted small">{l.description}</div> : null}
+                  </td>
+                  <td>
+                    <code>{l.click_url}</code>
+                  </td>
+                  <td class="wrap">
+                    <code>{l.offer_url}</code>
+                  </td>
+                </tr>
               ))}
             </tbody>
           </table>
@@ -84,7 +128,11 @@ export function LinksPage() {
       <h2>Sources (networks that fire postbacks at Closeloop)</h2>
       <ErrorBox error={sources.error} title="Could not load sources" />
       {sources.data && sources.data.sources.length === 0 ? <Empty>No source is configured (sources: in the config).</Empty> : null}
-      <div class="cards">{(sources.data?.sources ?? []).map((s) => <SourceCard key={s.id} s={s} />)}</div>
+      <div class="cards">
+        {(sources.data?.sources ?? []).map((s) => (
+          <SourceCard key={s.id} s={s} />
+        ))}
+      </div>
     </section>
   );
 }

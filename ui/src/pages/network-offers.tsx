@@ -3,8 +3,24 @@ import { get, post, put } from '../api';
 import { Badge, Empty, ErrorBox } from '../components/ui';
 import { useAction, useLoad } from '../use-load';
 
-export interface OfferJson { id: number; name: string; status: string; currency: string; payout_type: string; payout_amount: string; revenue_type: string; revenue_amount: string; allow_duplicates: boolean; fire_postbacks: boolean; events: Array<{ id: number; name: string; payout_amount: string | null; revenue_amount: string | null; fire_postbacks: boolean }> }
-export interface PartnerJson { id: number; name: string; status: string }
+export interface OfferJson {
+  id: number;
+  name: string;
+  status: string;
+  currency: string;
+  payout_type: string;
+  payout_amount: string;
+  revenue_type: string;
+  revenue_amount: string;
+  allow_duplicates: boolean;
+  fire_postbacks: boolean;
+  events: Array<{ id: number; name: string; payout_amount: string | null; revenue_amount: string | null; fire_postbacks: boolean }>;
+}
+export interface PartnerJson {
+  id: number;
+  name: string;
+  status: string;
+}
 
 /** PUT is a full replacement (everflow.md §1.1): send every field back, changed or not. */
 const offerBody = (o: OfferJson, changes: Partial<OfferJson>) => {
@@ -19,11 +35,24 @@ function NameForm({ label, fields, onSave }: { label: string; fields: Array<[str
   const [values, setValues] = useState<Record<string, string>>({});
   const save = useAction();
   return (
-    <form class="filters inline" onSubmit={async (e) => { e.preventDefault(); if (await save.run(() => onSave(values))) setValues({}); }}>
+    <form
+      class="filters inline"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await save.run(() => onSave(values))) setValues({});
+      }}
+    >
       {fields.map(([k, l]) => (
-        <label key={k}>{l}<input name={k} value={values[k] ?? ''} onInput={(e) => setValues({ ...values, [k]: (e.target as HTMLInputElement).value })} /></label>
+        <label key={k}>
+          {l}
+          <input name={k} value={values[k] ?? ''} onInput={(e) => setValues({ ...values, [k]: (e.target as HTMLInputElement).value })} />
+        </label>
       ))}
-      <div class="actions"><button type="submit" disabled={save.busy}>{label}</button></div>
+      <div class="actions">
+        <button type="submit" disabled={save.busy}>
+          {label}
+        </button>
+      </div>
       <ErrorBox error={save.error} />
     </form>
   );
@@ -33,24 +62,62 @@ function Toggle({ status, onSet }: { status: string; onSet: (s: string) => Promi
   const act = useAction();
   return (
     <>
-      <button type="button" class="ghost" disabled={act.busy} onClick={() => act.run(() => onSet(status === 'active' ? 'inactive' : 'active'))}>{status === 'active' ? 'Disable' : 'Enable'}</button>
+      <button type="button" class="ghost" disabled={act.busy} onClick={() => act.run(() => onSet(status === 'active' ? 'inactive' : 'active'))}>
+        {status === 'active' ? 'Disable' : 'Enable'}
+      </button>
       <ErrorBox error={act.error} />
     </>
   );
 }
 
 /** Edit in place: the row's fields, saved with PUT (a full replacement built by `body`). */
-function Edit({ fields, initial, onSave }: { fields: Array<[string, string]>; initial: Record<string, string>; onSave: (values: Record<string, string>) => Promise<unknown> }) {
+function Edit({
+  fields,
+  initial,
+  onSave,
+}: {
+  fields: Array<[string, string]>;
+  initial: Record<string, string>;
+  onSave: (values: Record<string, string>) => Promise<unknown>;
+}) {
   const [open, setOpen] = useState(false);
   const [values, setValues] = useState(initial);
   const save = useAction();
-  if (!open) return <button type="button" class="ghost" onClick={() => { setValues(initial); setOpen(true); }}>Edit</button>;
+  if (!open)
+    return (
+      <button
+        type="button"
+        class="ghost"
+        onClick={() => {
+          setValues(initial);
+          setOpen(true);
+        }}
+      >
+        Edit
+      </button>
+    );
   return (
-    <form class="filters inline" onSubmit={async (e) => { e.preventDefault(); if (await save.run(() => onSave(values))) setOpen(false); }}>
+    <form
+      class="filters inline"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await save.run(() => onSave(values))) setOpen(false);
+      }}
+    >
       {fields.map(([k, l]) => (
-        <label key={k}>{l}<input name={k} value={values[k] ?? ''} onInput={(e) => setValues({ ...values, [k]: (e.target as HTMLInputElement).value })} /></label>
+        <label key={k}>
+          {l}
+          <input name={k} value={values[k] ?? ''} onInput={(e) => setValues({ ...values, [k]: (e.target as HTMLInputElement).value })} />
+        </label>
       ))}
-      <div class="actions"><button type="submit" disabled={save.busy}>Save</button><button type="button" class="ghost" onClick={() => setOpen(false)}>Cancel</button></div>
+      <div class="actions">
+        <button type="submit" disabled={save.busy}>
+          Save
+        </button>
+        <button type="button" class="ghost" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
       <ErrorBox error={save.error} />
     </form>
   );
@@ -63,23 +130,61 @@ export function NetworkOffersPage() {
     <section>
       <h1>Offers & partners</h1>
       <h2>Offers</h2>
-      <NameForm label="Create offer" fields={[['name', 'Name'], ['payout_amount', 'Payout'], ['revenue_amount', 'Revenue']]}
-        onSave={(v) => post('/v1/network/offers', { name: v.name, ...(v.payout_amount ? { payout_amount: v.payout_amount } : {}), ...(v.revenue_amount ? { revenue_amount: v.revenue_amount } : {}) }).then(offers.reload)} />
+      <NameForm
+        label="Create offer"
+        fields={[
+          ['name', 'Name'],
+          ['payout_amount', 'Payout'],
+          ['revenue_amount', 'Revenue'],
+        ]}
+        onSave={(v) =>
+          post('/v1/network/offers', {
+            name: v.name,
+            ...(v.payout_amount ? { payout_amount: v.payout_amount } : {}),
+            ...(v.revenue_amount ? { revenue_amount: v.revenue_amount } : {}),
+          }).then(offers.reload)
+        }
+      />
       <ErrorBox error={offers.error} title="Could not load offers" />
       {offers.data && offers.data.offers.length === 0 ? <Empty>No offer yet: create one above.</Empty> : null}
       {offers.data?.offers.length ? (
         <div class="table-wrap">
           <table class="list">
-            <thead><tr><th>id</th><th>name</th><th>status</th><th>payout</th><th>revenue</th><th>events</th><th /></tr></thead>
+            <thead>
+              <tr>
+                <th>id</th>
+                <th>name</th>
+                <th>status</th>
+                <th>payout</th>
+                <th>revenue</th>
+                <th>events</th>
+                <th />
+              </tr>
+            </thead>
             <tbody>
               {offers.data.offers.map((o) => (
                 <tr key={o.id}>
-                  <td>{o.id}</td><td>{o.name}</td><td><Badge value={o.status} /></td><td>{o.payout_amount} {o.currency} ({o.payout_type})</td><td>{o.revenue_amount}</td>
+                  <td>{o.id}</td>
+                  <td>{o.name}</td>
+                  <td>
+                    <Badge value={o.status} />
+                  </td>
+                  <td>
+                    {o.payout_amount} {o.currency} ({o.payout_type})
+                  </td>
+                  <td>{o.revenue_amount}</td>
                   <td>{o.events.map((e) => e.name).join(', ') || '—'}</td>
                   <td>
                     <Toggle status={o.status} onSet={(s) => put(`/v1/network/offers/${o.id}`, offerBody(o, { status: s })).then(offers.reload)} />
-                    <Edit fields={[['name', 'Name'], ['payout_amount', 'Payout'], ['revenue_amount', 'Revenue']]} initial={{ name: o.name, payout_amount: o.payout_amount, revenue_amount: o.revenue_amount }}
-                      onSave={(v) => put(`/v1/network/offers/${o.id}`, offerBody(o, v as Partial<OfferJson>)).then(offers.reload)} />
+                    <Edit
+                      fields={[
+                        ['name', 'Name'],
+                        ['payout_amount', 'Payout'],
+                        ['revenue_amount', 'Revenue'],
+                      ]}
+                      initial={{ name: o.name, payout_amount: o.payout_amount, revenue_amount: o.revenue_amount }}
+                      onSave={(v) => put(`/v1/network/offers/${o.id}`, offerBody(o, v as Partial<OfferJson>)).then(offers.reload)}
+                    />
                   </td>
                 </tr>
               ))}
@@ -94,14 +199,29 @@ export function NetworkOffersPage() {
       {partners.data?.partners.length ? (
         <div class="table-wrap">
           <table class="list">
-            <thead><tr><th>id</th><th>name</th><th>status</th><th /></tr></thead>
+            <thead>
+              <tr>
+                <th>id</th>
+                <th>name</th>
+                <th>status</th>
+                <th />
+              </tr>
+            </thead>
             <tbody>
               {partners.data.partners.map((p) => (
                 <tr key={p.id}>
-                  <td>{p.id}</td><td>{p.name}</td><td><Badge value={p.status} /></td>
+                  <td>{p.id}</td>
+                  <td>{p.name}</td>
+                  <td>
+                    <Badge value={p.status} />
+                  </td>
                   <td>
                     <Toggle status={p.status} onSet={(s) => put(`/v1/network/partners/${p.id}`, { name: p.name, status: s }).then(partners.reload)} />
-                    <Edit fields={[['name', 'Name']]} initial={{ name: p.name }} onSave={(v) => put(`/v1/network/partners/${p.id}`, { name: v.name, status: p.status }).then(partners.reload)} />
+                    <Edit
+                      fields={[['name', 'Name']]}
+                      initial={{ name: p.name }}
+                      onSave={(v) => put(`/v1/network/partners/${p.id}`, { name: v.name, status: p.status }).then(partners.reload)}
+                    />
                   </td>
                 </tr>
               ))}

@@ -30,7 +30,14 @@ export function OverviewPage() {
         <h1>Overview</h1>
         <div class="tabs" role="tablist">
           {(['24h', '7d'] as const).map((w) => (
-            <button key={w} type="button" role="tab" aria-selected={w === window} class={w === window ? 'tab active' : 'tab'} onClick={() => setQuery({ window: w })}>
+            <button
+              key={w}
+              type="button"
+              role="tab"
+              aria-selected={w === window}
+              class={w === window ? 'tab active' : 'tab'}
+              onClick={() => setQuery({ window: w })}
+            >
               Last {w === '24h' ? '24 hours' : '7 days'}
             </button>
           ))}
@@ -42,21 +49,35 @@ export function OverviewPage() {
         <>
           <div class="stats">
             <Stat label="clicks" value={s.clicks} />
-            <Stat label="postbacks received" value={s.postbacks.received} hint={`${s.postbacks.accepted} accepted · ${s.postbacks.duplicate} duplicate · ${s.postbacks.rejected} refused`} />
+            <Stat
+              label="postbacks received"
+              value={s.postbacks.received}
+              hint={`${s.postbacks.accepted} accepted · ${s.postbacks.duplicate} duplicate · ${s.postbacks.rejected} refused`}
+            />
             <Stat label="matched to a click" value={pct(s.matched_pct)} />
             <Stat label="delivery failure rate" value={pct(s.failure_rate)} />
-            <Stat label="waiting in the outbox" value={s.outbox.depth} hint={s.outbox.oldest_pending_age_ms ? `oldest waits ${duration(s.outbox.oldest_pending_age_ms)}` : 'nothing waiting'} />
+            <Stat
+              label="waiting in the outbox"
+              value={s.outbox.depth}
+              hint={s.outbox.oldest_pending_age_ms ? `oldest waits ${duration(s.outbox.oldest_pending_age_ms)}` : 'nothing waiting'}
+            />
           </div>
           <div class="grid2">
             <StackedColumns
               title="Conversions delivered, per destination"
               points={s.series.map((p) => ({ t: p.t, series: p.destination, value: p.conversions }))}
-              bucketMs={s.bucket_ms} from={s.from} to={s.to} empty="No conversions in this window yet."
+              bucketMs={s.bucket_ms}
+              from={s.from}
+              to={s.to}
+              empty="No conversions in this window yet."
             />
             <StackedColumns
               title="Failed attempts, per destination"
               points={s.series.map((p) => ({ t: p.t, series: p.destination, value: p.failures }))}
-              bucketMs={s.bucket_ms} from={s.from} to={s.to} empty="No failures in this window."
+              bucketMs={s.bucket_ms}
+              from={s.from}
+              to={s.to}
+              empty="No failures in this window."
             />
           </div>
           <div class="grid2">
@@ -68,12 +89,24 @@ export function OverviewPage() {
                 <div class="table-wrap">
                   <table>
                     <thead>
-                      <tr><th>destination</th><th>delivered</th><th>waiting</th><th>dead</th><th>cancelled</th><th>skipped</th></tr>
+                      <tr>
+                        <th>destination</th>
+                        <th>delivered</th>
+                        <th>waiting</th>
+                        <th>dead</th>
+                        <th>cancelled</th>
+                        <th>skipped</th>
+                      </tr>
                     </thead>
                     <tbody>
                       {s.deliveries.map((d) => (
                         <tr key={d.destination}>
-                          <td>{d.destination}</td><td>{d.succeeded}</td><td>{d.pending}</td><td class={d.dead ? 'bad' : ''}>{d.dead}</td><td>{d.cancelled}</td><td>{d.skipped}</td>
+                          <td>{d.destination}</td>
+                          <td>{d.succeeded}</td>
+                          <td>{d.pending}</td>
+                          <td class={d.dead ? 'bad' : ''}>{d.dead}</td>
+                          <td>{d.cancelled}</td>
+                          <td>{d.skipped}</td>
                         </tr>
                       ))}
                     </tbody>
@@ -87,11 +120,13 @@ export function OverviewPage() {
                 <Empty>No postback was refused in this window.</Empty>
               ) : (
                 <ul class="reasons">
-                  {Object.entries(s.rejected_by_code).sort((a, b) => b[1] - a[1]).map(([code, n]) => (
-                    <li key={code}>
-                      <strong>{n}</strong> × {refusal(code).what} <span class="muted">({code})</span>
-                    </li>
-                  ))}
+                  {Object.entries(s.rejected_by_code)
+                    .sort((a, b) => b[1] - a[1])
+                    .map(([code, n]) => (
+                      <li key={code}>
+                        <strong>{n}</strong> × {refusal(code).what} <span class="muted">({code})</span>
+                      </li>
+                    ))}
                 </ul>
               )}
             </div>

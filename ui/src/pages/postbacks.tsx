@@ -27,51 +27,90 @@ export function PostbacksPage() {
   const [form, setForm] = useState(applied);
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
-  const { data, error, loading } = useLoad<Page>(async () => {
-    const q = { source: applied.source, outcome: applied.outcome, from: iso(applied.from), to: iso(applied.to), cursor, limit: 50 };
-    try {
-      return await get<Page>('/v1/postbacks', q);
-    } catch (err) {
-      // A gateway without the merged list still has its refusals.
-      if (!(err instanceof ApiFailure && err.code === 'NO_ROUTE')) throw err;
-      const r = await get<{ rejections: Omit<PostbackJson, 'outcome' | 'conversion_id'>[]; next_cursor: string | null }>('/v1/rejections', { cursor, limit: 50 });
-      return { postbacks: r.rejections.map((x) => ({ ...x, outcome: 'rejected' as const, conversion_id: null })), next_cursor: r.next_cursor, fallback: true };
-    }
-  }, JSON.stringify(applied) + (cursor ?? ''));
+  const { data, error, loading } = useLoad<Page>(
+    async () => {
+      const q = { source: applied.source, outcome: applied.outcome, from: iso(applied.from), to: iso(applied.to), cursor, limit: 50 };
+      try {
+        return await get<Page>('/v1/postbacks', q);
+      } catch (err) {
+        // A gateway without the merged list still has its refusals.
+        if (!(err instanceof ApiFailure && err.code === 'NO_ROUTE')) throw err;
+        const r = await get<{ rejections: Omit<PostbackJson, 'outcome' | 'conversion_id'>[]; next_cursor: string | null }>('/v1/rejections', {
+          cursor,
+          limit: 50,
+        });
+        return {
+          postbacks: r.rejections.map((x) => ({ ...x, outcome: 'rejected' as const, conversion_id: null })),
+          next_cursor: r.next_cursor,
+          fallback: true,
+        };
+      }
+    },
+    JSON.stringify(applied) + (cursor ?? ''),
+  );
   const input = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value }) });
   const rows = data?.postbacks ?? [];
   return (
     <section>
       <h1>Postbacks received</h1>
-      <form class="filters" onSubmit={(e) => { e.preventDefault(); setCursors([]); setQuery(form); }}>
-        <label>Source<input name="source" {...input('source')} /></label>
+      <form
+        class="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setCursors([]);
+          setQuery(form);
+        }}
+      >
+        <label>
+          Source
+          <input name="source" {...input('source')} />
+        </label>
         <label>
           Outcome
           <select name="outcome" {...input('outcome')}>
-            <option value="">accepted and refused</option><option value="accepted">accepted</option><option value="rejected">refused</option>
+            <option value="">accepted and refused</option>
+            <option value="accepted">accepted</option>
+            <option value="rejected">refused</option>
           </select>
         </label>
-        <label>From<input type="datetime-local" name="from" {...input('from')} /></label>
-        <label>To<input type="datetime-local" name="to" {...input('to')} /></label>
-        <div class="actions"><button type="submit">Show</button></div>
+        <label>
+          From
+          <input type="datetime-local" name="from" {...input('from')} />
+        </label>
+        <label>
+          To
+          <input type="datetime-local" name="to" {...input('to')} />
+        </label>
+        <div class="actions">
+          <button type="submit">Show</button>
+        </div>
       </form>
       {data?.fallback ? <div class="notice">This gateway lists refused postbacks only; accepted ones are on the Conversions page.</div> : null}
       <ErrorBox error={error} title="Could not load postbacks" />
       {loading && !data ? <p class="loading">Loading…</p> : null}
-      {data && rows.length === 0 ? <Empty>No postback matches. A network's postback shows up here the moment it reaches the gateway — accepted or refused.</Empty> : null}
+      {data && rows.length === 0 ? (
+        <Empty>No postback matches. A network's postback shows up here the moment it reaches the gateway — accepted or refused.</Empty>
+      ) : null}
       <div class="rows">
         {rows.map((p) => {
           const why = p.outcome === 'rejected' ? refusal(p.code) : null;
           return (
             <article key={p.id} class={`card postback ${p.outcome}`} data-postback={p.id}>
               <div class="title-row">
-                <div><Badge value={p.outcome} label={p.outcome === 'rejected' ? `refused ${p.http_status}` : 'accepted'} /> from <strong>{p.source}</strong> <Time ms={p.received_at} /></div>
+                <div>
+                  <Badge value={p.outcome} label={p.outcome === 'rejected' ? `refused ${p.http_status}` : 'accepted'} /> from <strong>{p.source}</strong>{' '}
+                  <Time ms={p.received_at} />
+                </div>
                 {p.conversion_id ? <Link to={`/conversions/${p.conversion_id}`}>open conversion</Link> : null}
               </div>
               {why ? (
                 <div class="why">
-                  <p><strong>Why:</strong> {p.message ?? why.what}</p>
-                  <p><strong>What to fix:</strong> {why.fix}</p>
+                  <p>
+                    <strong>Why:</strong> {p.message ?? why.what}
+                  </p>
+                  <p>
+                    <strong>What to fix:</strong> {why.fix}
+                  </p>
                 </div>
               ) : null}
               <details>
@@ -82,7 +121,12 @@ export function PostbacksPage() {
           );
         })}
       </div>
-      <Pager cursor={data?.next_cursor} atFirst={cursors.length === 0} onNext={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])} onFirst={() => setCursors([])} />
+      <Pager
+        cursor={data?.next_cursor}
+        atFirst={cursors.length === 0}
+        onNext={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}
+        onFirst={() => setCursors([])}
+      />
     </section>
   );
 }

@@ -25,13 +25,24 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
     <main class="signin">
       <form onSubmit={submit} class="card">
         <h1>Closeloop console</h1>
-        <p class="muted">Sign in with the gateway's admin token (<code>admin.token</code> in its configuration).</p>
+        <p class="muted">
+          Sign in with the gateway's admin token (<code>admin.token</code> in its configuration).
+        </p>
         <label>
           Admin token
-          <input type="password" name="token" autoComplete="current-password" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} required />
+          <input
+            type="password"
+            name="token"
+            autoComplete="current-password"
+            value={token}
+            onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+            required
+          />
         </label>
         <ErrorBox error={error} title="Could not sign in" />
-        <button type="submit" disabled={busy || token === ''}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <button type="submit" disabled={busy || token === ''}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
       </form>
     </main>
   );
