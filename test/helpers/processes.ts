@@ -24,8 +24,8 @@ export interface GatewayProcess {
   output: () => string;
 }
 
-/** Spawns the gateway on `port` with the config file and resolves once /healthz answers. */
-export async function startGatewayProcess(configPath: string, port: number, timeoutMs = 60_000): Promise<GatewayProcess> {
+/** Spawns the gateway on `port` with the config file and resolves once `probe` (/healthz) answers 200. */
+export async function startGatewayProcess(configPath: string, port: number, timeoutMs = 60_000, probe = '/healthz'): Promise<GatewayProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, CLOSELOOP_CONFIG: configPath, PORT: String(port) },
@@ -49,11 +49,14 @@ export async function startGatewayProcess(configPath: string, port: number, time
   for (;;) {
     if (child.exit) throw new Error(`gateway exited during startup (${JSON.stringify(child.exit)}):\n${tail}`);
     try {
-      if ((await fetch(`${child.base}/healthz`)).ok) return child;
+      if ((await fetch(`${child.base}${probe}`)).ok) return child;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`gateway did not answer /healthz within ${timeoutMs} ms:\n${tail}`);
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`gateway did not answer ${probe} within ${timeoutMs} ms:\n${tail}`);
+    }
     await sleep(50);
   }
 }

@@ -1,18 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { freePort } from './processes';
 
-/**
+export { freePort };
+
+/*
  * A private redis-server for fault tests (never the machine's shared 6379), and a TCP proxy in
  * front of it that a test can cut (connection refused), black-hole (connected, no answers) and
  * restore, with the data kept in the server behind it.
  */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 export interface RedisChild {
   port: number;
