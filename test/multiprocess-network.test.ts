@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
-import { stringify } from 'yaml';
-import { dropTestSchema, TEST_ENGINE, TEST_POSTGRES_URL } from './helpers/engine';
-import { freePort, sleep, startGatewayProcess, startSlowDestination, type GatewayProcess } from './helpers/processes';
+import { TEST_ENGINE, TEST_POSTGRES_URL } from './helpers/engine';
+import { freePort, sleep, startGatewayProcess, startSlowDestination, writeSharedPostgresConfig, type GatewayProcess } from './helpers/processes';
 
 /**
  * The network dispatcher on three processes sharing Postgres: failures of ONE partner postback
@@ -25,26 +20,21 @@ test('partner postback failures from 3 processes: deactivated exactly at the 10t
   skip: TEST_ENGINE !== 'postgres' && 'runs with CLOSELOOP_TEST_ENGINE=postgres (npm run test:postgres)',
   timeout: 180_000,
 }, async () => {
-  const schema = `cl_mpn_${randomBytes(6).toString('hex')}`;
-  cleanups.push(() => dropTestSchema(schema));
   // The partner fails every request, slowly: the sends of all three processes overlap.
   const partner = await startSlowDestination({ delayMs: 300, failEvery: 1 });
   cleanups.push(() => partner.close());
-  const dir = mkdtempSync(join(tmpdir(), 'closeloop-mpn-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  const configPath = join(dir, 'closeloop.yaml');
-  writeFileSync(
-    configPath,
-    stringify({
-      server: { host: '127.0.0.1', port: 0 },
-      admin: { token: ADMIN },
-      storage: { engine: 'postgres', postgres: { url: TEST_POSTGRES_URL, schema, poolSize: 4 } },
+  const { configPath, schema } = writeSharedPostgresConfig({
+    tag: 'mpn',
+    cleanups,
+    adminToken: ADMIN,
+    poolSize: 4,
+    config: {
       delivery: { concurrency: 8, pollMs: 20, leaseMs: 3_000, maxAttempts: 3, backoff: { baseMs: 20, maxMs: 40 } },
       log: { level: 'warn' },
       network: { retries: 1, timeoutMs: 2_000, refreshMs: 200 },
       outbound: { allowPrivateTargets: ['127.0.0.1'] },
-    }),
-  );
+    },
+  });
   const ports = await Promise.all([freePort(), freePort(), freePort()]);
   const procs: GatewayProcess[] = await Promise.all(ports.map((port) => startGatewayProcess(configPath, port)));
   cleanups.push(async () => {

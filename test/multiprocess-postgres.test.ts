@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createClient } from '@redis/client';
 import pg from 'pg';
-import { stringify } from 'yaml';
 import { BASE_EVENT } from '../src/conversions/conversion';
 import { dedupKey } from '../src/conversions/routing';
-import { dropTestSchema, TEST_ENGINE, TEST_POSTGRES_URL } from './helpers/engine';
-import { freePort, sleep, startGatewayProcess, startSlowDestination, type GatewayProcess } from './helpers/processes';
+import { TEST_ENGINE, TEST_POSTGRES_URL } from './helpers/engine';
+import { freePort, sleep, startGatewayProcess, startSlowDestination, writeSharedPostgresConfig, type GatewayProcess } from './helpers/processes';
 
 /**
  * Issue 9's proof: three gateway processes on one Postgres (and one Redis click store), postbacks
@@ -36,19 +31,15 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
   skip: TEST_ENGINE !== 'postgres' && 'runs with CLOSELOOP_TEST_ENGINE=postgres (npm run test:postgres)',
   timeout: 240_000,
 }, async () => {
-  const schema = `cl_mp_${randomBytes(6).toString('hex')}`;
-  cleanups.push(() => dropTestSchema(schema));
   const fake = await startSlowDestination({ delayMs: 50, failEvery: 7 });
   cleanups.push(() => fake.close());
-  const dir = mkdtempSync(join(tmpdir(), 'closeloop-mp-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  const configPath = join(dir, 'closeloop.yaml');
-  writeFileSync(
-    configPath,
-    stringify({
-      server: { host: '127.0.0.1', port: 0 },
-      admin: { token: ADMIN },
-      storage: { engine: 'postgres', postgres: { url: TEST_POSTGRES_URL, schema, poolSize: 6 }, clickStore: REDIS_URL },
+  const { configPath, schema } = writeSharedPostgresConfig({
+    tag: 'mp',
+    cleanups,
+    adminToken: ADMIN,
+    poolSize: 6,
+    storage: { clickStore: REDIS_URL },
+    config: {
       // A short attribution window: the clicks leave the shared Redis by themselves too.
       clicks: { attributionWindowDays: 0.01 },
       // Few slots per process: the outbox backs up, so all three hold leases at any moment.
@@ -61,8 +52,8 @@ test('3 processes on one Postgres, kill -9 one mid-run: nothing lost, nothing do
       ],
       // The fake destination listens on 127.0.0.1 (the outbound guard refuses loopback by default).
       outbound: { allowPrivateTargets: ['127.0.0.1'] },
-    }),
-  );
+    },
+  });
 
   const ports = await Promise.all([freePort(), freePort(), freePort()]);
   const procs: GatewayProcess[] = [];

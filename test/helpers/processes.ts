@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { dropTestSchema, TEST_POSTGRES_URL } from './engine';
 
 /** Real gateway processes for the multi-process tests (`node --import tsx src/main.ts`). */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -13,6 +19,28 @@ export async function freePort(): Promise<number> {
   const { port } = srv.address() as AddressInfo;
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
+}
+
+/**
+ * A config file for gateway processes that share one fresh Postgres schema; `cleanups` drops the
+ * schema and deletes the file. `storage` adds to the Postgres storage section (e.g. a click store).
+ */
+export function writeSharedPostgresConfig(opts: {
+  tag: string;
+  cleanups: Array<() => Promise<unknown>>;
+  adminToken: string;
+  poolSize: number;
+  storage?: Record<string, unknown>;
+  config: Record<string, unknown>;
+}): { configPath: string; schema: string } {
+  const schema = `cl_${opts.tag}_${randomBytes(6).toString('hex')}`;
+  opts.cleanups.push(() => dropTestSchema(schema));
+  const dir = mkdtempSync(join(tmpdir(), `closeloop-${opts.tag}-`));
+  opts.cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const configPath = join(dir, 'closeloop.yaml');
+  const storage = { engine: 'postgres', postgres: { url: TEST_POSTGRES_URL, schema, poolSize: opts.poolSize }, ...opts.storage };
+  writeFileSync(configPath, stringify({ server: { host: '127.0.0.1', port: 0 }, admin: { token: opts.adminToken }, storage, ...opts.config }));
+  return { configPath, schema };
 }
 
 export interface GatewayProcess {
