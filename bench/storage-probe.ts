@@ -7,11 +7,11 @@ import { parseConfig, type DestinationConfig } from '../src/config';
 import type { ConversionRecord } from '../src/conversions/conversion';
 import { route } from '../src/conversions/routing';
 import { newId } from '../src/ids';
-import { GroupCommit } from '../src/store/group-commit';
+import { GroupCommit } from '../src/store/sqlite/group-commit';
 import { migrate } from '../src/store/migrations';
 import { createStepLedger } from '../src/store/step-ledger';
-import { sqliteStepRunner } from '../src/store/sqlite-steps';
-import { openSqlite } from '../src/store/sqlite';
+import { sqliteStepRunner } from '../src/store/sqlite/sqlite-steps';
+import { openSqlite } from '../src/store/sqlite/sqlite-engine';
 import { fmtMs, table } from './lib/format';
 import { percentile } from './lib/load';
 

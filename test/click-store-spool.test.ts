@@ -6,11 +6,11 @@ import { createSpooledClickStore } from '../src/clicks/spooled-click-store';
 import { DependencyMonitor } from '../src/health/monitor';
 import { ClickStoreUnavailableError } from '../src/health/unavailable';
 import { createLogger } from '../src/logger';
-import { GroupCommit } from '../src/store/group-commit';
+import { GroupCommit } from '../src/store/sqlite/group-commit';
 import { migrate } from '../src/store/migrations';
-import { openSqlite } from '../src/store/sqlite';
+import { openSqlite } from '../src/store/sqlite/sqlite-engine';
 import { createStepClickSpool } from '../src/store/step-click-spool';
-import { sqliteStepRunner } from '../src/store/sqlite-steps';
+import { sqliteStepRunner } from '../src/store/sqlite/sqlite-steps';
 
 /** The spool and its mover against a scripted primary (the Redis fault suite runs the real one). */
 

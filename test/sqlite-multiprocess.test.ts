@@ -11,7 +11,7 @@ import { startFakeServer, type FakeServer } from './helpers/fake-server';
 /**
  * Two gateway processes on one SQLite file (documented as supported; issue 7 item 5). With
  * deferred transactions 11 % of postbacks got `500 database is locked` and attempts were re-sent;
- * with BEGIN IMMEDIATE (src/store/group-commit.ts) none may. A few thousand postbacks spread over
+ * with BEGIN IMMEDIATE (src/store/sqlite/group-commit.ts) none may. A few thousand postbacks spread over
  * both processes, some transaction ids sent to both: 0 errors, one conversion per distinct tx id,
  * one delivery attempt per conversion.
  */

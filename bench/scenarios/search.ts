@@ -7,7 +7,7 @@ import { openGateway } from '../../src/gateway';
 import { newId } from '../../src/ids';
 import { createLogger } from '../../src/logger';
 import { migrate } from '../../src/store/migrations';
-import { openSqlite } from '../../src/store/sqlite';
+import { openSqlite } from '../../src/store/sqlite/sqlite-engine';
 import { ADMIN_TOKEN, testConfig } from '../../test/helpers/gateway';
 import { fmtMs, table } from '../lib/format';
 

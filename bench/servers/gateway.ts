@@ -11,7 +11,7 @@ import { BENCH_ADMIN_TOKEN, BENCH_SECRET, GATEWAY_VARIANTS, OFFER_URL, UNSENT_OF
 /**
  * The real gateway (src/gateway.ts: storage, group commit, Koa app, delivery engine) on a FRESH
  * SQLite file in os.tmpdir() (ext4 here, so fsync is real) with storage.synchronous=FULL (every
- * acknowledged write is on disk; src/store/group-commit.ts says how), one link
+ * acknowledged write is on disk; src/store/sqlite/group-commit.ts says how), one link
  * ("demo"), one tracked source ("net") and one http-postback destination ("tracker") whose URL
  * points at 127.0.0.1:9 (discard; nothing is ever sent there). BENCH_GATEWAY_VARIANT picks what a
  * postback writes:

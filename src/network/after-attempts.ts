@@ -3,7 +3,7 @@ import type { AttemptResult } from '../store/ledger';
 import type { StreakRule } from './health';
 import { postbackIdOf } from './model';
 import type { NetworkDirectory } from './directory';
-import type { NetworkStore, PostbackOutcome } from './network-store';
+import type { NetworkStore, PostbackOutcome } from '../store/network/network-store';
 
 const CLEAN_MARK_MS = 1000;
 

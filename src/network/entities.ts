@@ -2,7 +2,7 @@ import { ApiError } from '../api-error';
 import type { NetworkDirectory } from './directory';
 import { postbackRuleFailures, toPostbackFields, type OfferInput, type PartnerInput, type PostbackInput } from './inputs';
 import type { Offer, PartnerPostback, PostbackFields } from './model';
-import type { NetworkStore, OfferDraft } from './network-store';
+import type { NetworkStore, OfferDraft } from '../store/network/network-store';
 import type { OutboundGuard } from '../connector-kit/outbound-guard';
 
 export interface EntityDeps {

@@ -13,7 +13,7 @@ import { createNetworkDirectory } from './directory';
 import { networkEntities } from './entities';
 import { webhookDestinationId } from './model';
 import { networkRoutes } from './routes';
-import { createNetworkStore } from './step-network-store';
+import { createNetworkStore } from '../store/network/step-network-store';
 import { networkTools } from './tools';
 import { networkTracking } from './tracking';
 import { NETWORK_WEBHOOK_CONNECTOR, networkWebhook } from './webhook-connector';

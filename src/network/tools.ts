@@ -8,7 +8,7 @@ import { newId } from '../ids';
 import type { AttemptRow, Ledger } from '../store/ledger';
 import type { NetworkDirectory } from './directory';
 import { postbackDestinationId, type PartnerPostback } from './model';
-import type { NetworkStore, ReportQuery, ReportRow } from './network-store';
+import type { NetworkStore, ReportQuery, ReportRow } from '../store/network/network-store';
 
 const BODY_KEPT = 2048;
 

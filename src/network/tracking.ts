@@ -6,7 +6,7 @@ import type { ConversionRequest } from './conversions';
 import type { NetworkDirectory } from './directory';
 import { postbackMatches } from './match';
 import type { NetworkConversion } from './model';
-import type { ClickResult, ConversionResult, NetworkStore } from './network-store';
+import type { ClickResult, ConversionResult, NetworkStore } from '../store/network/network-store';
 import { type clickInput, type conversionInput, numberedValues, type s2sInput, type statusInput } from './tracking-inputs';
 
 export interface TrackingDeps {

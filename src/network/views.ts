@@ -1,4 +1,4 @@
-import type { FiredDelivery } from './network-store';
+import type { FiredDelivery } from '../store/network/network-store';
 import type { NetworkClick, NetworkConversion, Offer, Partner, PartnerPostback } from './model';
 import type { RenderedPixel } from './tracking';
 

@@ -2,7 +2,7 @@ import { loadConfig } from '../config';
 import { migrate } from './migrations';
 import { migratePostgres } from './postgres/pg-migrate';
 import { openPgPool } from './postgres/pg-pool';
-import { openSqlite } from './sqlite';
+import { openSqlite } from './sqlite/sqlite-engine';
 
 // `npm run migrate`: brings the configured database (CLOSELOOP_CONFIG, storage.engine) to the
 // latest schema version and says which versions it applied. The gateway also migrates at start;

@@ -1,4 +1,4 @@
-import type { SqliteDb } from './sqlite';
+import type { SqliteDb } from './sqlite/sqlite-engine';
 
 /**
  * Versioned schema. The DDL is portable SQL (TEXT, BIGINT, INTEGER, standard constraints) so the

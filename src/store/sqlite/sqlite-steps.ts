@@ -1,7 +1,7 @@
-import { sqliteDialect } from './dialect';
+import { sqliteDialect } from '../dialect';
 import type { GroupCommit } from './group-commit';
-import { runSync, type Job, type Step, type StepRunner } from './sql-steps';
-import { sqlRunner, type SqliteDb } from './sqlite';
+import { runSync, type Job, type Step, type StepRunner } from '../sql-steps';
+import { sqlRunner, type SqliteDb } from './sqlite-engine';
 
 /**
  * The SQLite StepRunner: each step answered synchronously from cached prepared statements, write

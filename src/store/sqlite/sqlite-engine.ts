@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database, { type Statement } from 'better-sqlite3';
-import type { Row } from './ledger-rows';
+import type { Row } from '../ledger-rows';
 
 export type SqliteDb = Database.Database;
 

@@ -1,5 +1,5 @@
-import type { Row } from '../store/ledger-rows';
-import type { NetworkClick, NetworkConversion, Offer, OfferEvent, Partner, PartnerPostback } from './model';
+import type { Row } from '../ledger-rows';
+import type { NetworkClick, NetworkConversion, Offer, OfferEvent, Partner, PartnerPostback } from '../../network/model';
 
 /** Column ↔ record mapping of the network tables (Postgres returns BIGINT as text: Number() it). */
 const num = (v: unknown): number => Number(v);

@@ -1,19 +1,26 @@
 import { createHash } from 'node:crypto';
-import { ApiError } from '../api-error';
-import type { ConversionRecord } from '../conversions/conversion';
-import { newId } from '../ids';
-import { conversionToRow as outboxToRow } from '../store/ledger-rows';
-import { SQL } from '../store/ledger-sql';
-import type { Dialect } from '../store/dialect';
-import { q, type Steps } from '../store/sql-steps';
-import type { NetworkWebhookEvent } from './config-schema';
-import { buildConversion, cpcRecord, noticeRecord, outboxRecord, outboxStatus, type ConversionRequest } from './conversions';
-import { deactivationReason, nextStreak, type StreakRule } from './health';
-import { fireDecision, postbackMatches, type FireEvent } from './match';
-import { postbackDestinationId, type NetworkClick, type NetworkConversion, type NetworkConversionStatus, type Offer, type PartnerPostback } from './model';
+import { ApiError } from '../../api-error';
+import type { ConversionRecord } from '../../conversions/conversion';
+import { newId } from '../../ids';
+import { conversionToRow as outboxToRow } from '../ledger-rows';
+import { SQL } from '../ledger-sql';
+import type { Dialect } from '../dialect';
+import { q, type Steps } from '../sql-steps';
+import type { NetworkWebhookEvent } from '../../network/config-schema';
+import { buildConversion, cpcRecord, noticeRecord, outboxRecord, outboxStatus, type ConversionRequest } from '../../network/conversions';
+import { deactivationReason, nextStreak, type StreakRule } from '../../network/health';
+import { fireDecision, postbackMatches, type FireEvent } from '../../network/match';
+import {
+  postbackDestinationId,
+  type NetworkClick,
+  type NetworkConversion,
+  type NetworkConversionStatus,
+  type Offer,
+  type PartnerPostback,
+} from '../../network/model';
 import type { ClickDraft, ClickResult, ConversionResult, FiredDelivery, PostbackOutcome } from './network-store';
 import { NSQL } from './network-sql';
-import { conversionToRow, rowToClick, rowToConversion, rowToOffer, rowToPartner, rowToPostback } from './rows';
+import { conversionToRow, rowToClick, rowToConversion, rowToOffer, rowToPartner, rowToPostback } from './network-rows';
 
 export interface DispatchSettings {
   /** Partner postbacks: 1 + retries (seed 001: 5 retries make one failure). */

@@ -3,11 +3,11 @@ import { fdatasync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { DependencyMonitor } from '../health/monitor';
-import { StorageUnavailableError } from '../health/unavailable';
-import { createLogger } from '../logger';
+import { DependencyMonitor } from '../../health/monitor';
+import { StorageUnavailableError } from '../../health/unavailable';
+import { createLogger } from '../../logger';
 import { GroupCommit } from './group-commit';
-import { openSqlite, walToSync } from './sqlite';
+import { openSqlite, walToSync } from './sqlite-engine';
 
 const dir = mkdtempSync(join(tmpdir(), 'closeloop-gc-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

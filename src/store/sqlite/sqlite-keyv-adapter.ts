@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import type { GroupCommit } from './group-commit';
-import type { SqliteDb } from './sqlite';
+import type { SqliteDb } from './sqlite-engine';
 
 /**
  * A keyv store on the gateway's SQLite file. Unlike @keyv/sqlite as shipped (rollback journal,

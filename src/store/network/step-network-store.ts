@@ -1,10 +1,10 @@
-import type { DeliveryStatus } from '../store/ledger';
-import { q, type StepRunner, type Steps } from '../store/sql-steps';
-import { postbackDestinationId, type Offer, type Partner, type PartnerPostback, type PostbackFields } from './model';
+import type { DeliveryStatus } from '../ledger';
+import { q, type StepRunner, type Steps } from '../sql-steps';
+import { postbackDestinationId, type Offer, type Partner, type PartnerPostback, type PostbackFields } from '../../network/model';
 import { networkWrites, type DispatchSettings } from './network-writes';
 import type { NetworkStore, OfferDraft, ReportRow } from './network-store';
 import { NSQL } from './network-sql';
-import { offerToRow, rowToClick, rowToConversion, rowToOffer, rowToPartner, rowToPostback } from './rows';
+import { offerToRow, rowToClick, rowToConversion, rowToOffer, rowToPartner, rowToPostback } from './network-rows';
 
 /**
  * The network store on either engine: reads and write jobs are step generators

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { SqliteDb } from './sqlite';
+import type { SqliteDb } from './sqlite-engine';
 
 /**
  * WAL checkpoints on their own thread. SQLite's automatic checkpoint runs inside the COMMIT that

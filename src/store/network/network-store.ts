@@ -1,7 +1,16 @@
-import type { DeliveryStatus } from '../store/ledger';
-import type { ConversionRequest } from './conversions';
-import type { StreakRule } from './health';
-import type { NetworkClick, NetworkConversion, NetworkConversionStatus, Offer, OfferEvent, Partner, PartnerPostback, PostbackFields } from './model';
+import type { DeliveryStatus } from '../ledger';
+import type { ConversionRequest } from '../../network/conversions';
+import type { StreakRule } from '../../network/health';
+import type {
+  NetworkClick,
+  NetworkConversion,
+  NetworkConversionStatus,
+  Offer,
+  OfferEvent,
+  Partner,
+  PartnerPostback,
+  PostbackFields,
+} from '../../network/model';
 
 /**
  * The network side's storage port. Every write is one job of the ledger's group commit, so a

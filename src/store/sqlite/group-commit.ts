@@ -1,7 +1,7 @@
 import { closeSync, fdatasync, openSync } from 'node:fs';
-import type { DependencyMonitor } from '../health/monitor';
-import { isStorageFailure, StorageUnavailableError } from '../health/unavailable';
-import type { SqliteDb } from './sqlite';
+import type { DependencyMonitor } from '../../health/monitor';
+import { isStorageFailure, StorageUnavailableError } from '../../health/unavailable';
+import type { SqliteDb } from './sqlite-engine';
 
 type Job = { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void; value?: unknown; error?: unknown };
 

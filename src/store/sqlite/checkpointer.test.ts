@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startCheckpointer } from './checkpointer';
-import { openSqlite } from './sqlite';
+import { openSqlite } from './sqlite-engine';
 
 const dir = mkdtempSync(join(tmpdir(), 'closeloop-ckpt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
