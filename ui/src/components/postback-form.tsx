@@ -1,6 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { post, put } from '../api';
-import { PARTNER_MACROS } from '../macros';
+import { PARTNER_MACROS } from '../../../connectors/partner-postback/macro-names';
 import type { OfferJson, PartnerJson } from '../pages/network-offers';
 import { useAction } from '../use-load';
 import { Findings, useDoctor } from './doctor-findings';
