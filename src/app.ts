@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: M
   doctorRoutes(router, { config, ...(stored ? { postbacks: () => stored.livePostbacks() } : {}) });
   sourceRoutes(router, { config, intake });
   healthRoutes(router, { readiness: deps.readiness, isDraining: deps.isDraining });
-  sessionRoutes(router, { config });
+  sessionRoutes(router, { config, ip, now: deps.now });
   app.use(uiRoutes());
   openapiRoutes(router);
   app.use(router.routes());

@@ -93,6 +93,25 @@ describe('console session', () => {
     assert.equal((await call('/v1/destinations/none/resume', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 404);
   });
 
+  it('answers 429 with Retry-After after 10 wrong tokens from one address, and then even the right one waits', async () => {
+    const own = await startTestGateway();
+    try {
+      const post = (token: string) =>
+        fetch(`${own.url}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+      for (let i = 0; i < 10; i++) assert.equal((await post(`wrong-token-${i}`)).status, 401, `try ${i + 1}`);
+      const blocked = await post('wrong-token-11');
+      assert.equal(blocked.status, 429);
+      const wait = Number(blocked.headers.get('retry-after'));
+      assert.ok(wait > 0 && wait <= 900, `Retry-After ${wait}`);
+      assert.equal(((await blocked.json()) as { error: { code: string } }).error.code, 'TOO_MANY_SIGN_INS');
+      assert.equal((await post(ADMIN_TOKEN)).status, 429, 'the right token waits too: no oracle while blocked');
+      // The bearer API is not a sign-in: it stays usable for scripts from the same address.
+      assert.equal((await fetch(`${own.url}/v1/deliveries`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 200);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('refuses forged or tampered cookies, and a wrong bearer even next to a good cookie', async () => {
     const { cookies } = await signIn();
     const value = cookies.closeloop_session?.value ?? '';

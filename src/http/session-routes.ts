@@ -6,6 +6,7 @@ import { ApiError, zodDetails } from '../api-error';
 import type { Config } from '../config';
 import { consoleSessions, CSRF_COOKIE, SESSION_COOKIE, SESSION_MS } from './admin-auth';
 import { bodyRecord, parseBody } from './body';
+import { signInThrottle } from './sign-in-throttle';
 
 const signIn = z.object({ token: z.string().min(1, 'is required').max(1024) }).strict();
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -15,8 +16,9 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * cookie and a readable CSRF cookie (admin-auth.ts). Secure when the request came over TLS or
  * the public URL is https (behind a TLS-terminating proxy).
  */
-export function sessionRoutes(router: Router, deps: { config: Config }): void {
+export function sessionRoutes(router: Router, deps: { config: Config; ip: (ctx: Context) => string | null; now: () => number }): void {
   const sessions = consoleSessions(deps.config.admin.token);
+  const throttle = signInThrottle();
   const expected = digest(deps.config.admin.token);
   const secureCookies = (ctx: Context) => {
     const secure = ctx.secure || (deps.config.server.publicUrl ?? '').startsWith('https:');
@@ -31,9 +33,19 @@ export function sessionRoutes(router: Router, deps: { config: Config }): void {
   };
 
   router.post('/v1/session', parseBody, async (ctx) => {
+    const from = deps.ip(ctx) ?? 'unknown';
+    const wait = throttle.blockedFor(from, deps.now());
+    if (wait > 0) {
+      ctx.set('Retry-After', String(wait));
+      throw new ApiError(429, 'TOO_MANY_SIGN_INS', `too many wrong tokens from this address; try again in ${wait} s`);
+    }
     const r = signIn.safeParse(bodyRecord(ctx.request.body));
     if (!r.success) throw new ApiError(400, 'INVALID_REQUEST', 'send {"token": "<admin token>"}', zodDetails(r.error.issues));
-    if (!timingSafeEqual(digest(r.data.token), expected)) throw new ApiError(401, 'UNAUTHORIZED', 'that is not the admin token (admin.token in the config)');
+    if (!timingSafeEqual(digest(r.data.token), expected)) {
+      throttle.failed(from, deps.now());
+      throw new ApiError(401, 'UNAUTHORIZED', 'that is not the admin token (admin.token in the config)');
+    }
+    throttle.succeeded(from);
     const s = sessions.issue();
     const secure = secureCookies(ctx);
     const common = { path: '/', maxAge: SESSION_MS, secure, sameSite: 'strict' as const, overwrite: true };
