@@ -161,7 +161,8 @@ describe('corrections of a delivered conversion', () => {
   test('a retraction of a conversion Google never recorded dies with CONVERSION_NOT_FOUND, replayable', async () => {
     // The upload is answered "already in use" (a success for us) but the fake records nothing: Google
     // has no conversion with this order id when the retraction arrives.
-    fake.next({ rowErrors: [{ type: 'conversion_upload_error', code: 'ORDER_ID_ALREADY_IN_USE', index: 0 }] });
+    // Two uploads go out (gads and gads-off, in either order): both are answered so.
+    for (let i = 0; i < 2; i++) fake.next({ rowErrors: [{ type: 'conversion_upload_error', code: 'ORDER_ID_ALREADY_IN_USE', index: 0 }] });
     const { conversionId, clickId } = await delivered('EAIaIQobChMI-adj-3', 'tx-adj-3');
     await gw.postback({ click_id: clickId, tx_id: 'tx-adj-3', status: 'rejected' });
     const d = await waitFor('the dead retraction', async () => {
