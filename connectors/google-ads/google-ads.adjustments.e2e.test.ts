@@ -110,7 +110,10 @@ describe('corrections of a delivered conversion', () => {
     const correction = corrected.deliveries.find((d: any) => d.destination === 'gads#retraction');
     assert.equal(correction.dedup_key, orderId);
     assert.match(correction.attempts[0].request.url, /ConversionAdjustmentUploadService\/UploadConversionAdjustments$/);
-    assert.ok(corrected.warnings.some((w: string) => /cannot be retracted at fb/.test(w)), 'recorded on the conversion');
+    assert.ok(
+      corrected.warnings.some((w: string) => /cannot be retracted at fb/.test(w)),
+      'recorded on the conversion',
+    );
 
     // The network repeats the reject: nothing more is queued, nothing more is sent.
     const calls = adjustmentCalls().length;

@@ -95,7 +95,10 @@ describe('google-ads adjustments: classify', () => {
   });
 
   it('a conversion action that always uses its default value cannot be restated: config (paused, with the fix)', () => {
-    const [first] = err('CANNOT_RESTATE_CONVERSION_ACTION_THAT_ALWAYS_USES_DEFAULT_CONVERSION_VALUE') as Array<{ ok: boolean; error?: { kind: string; message: string } }>;
+    const [first] = err('CANNOT_RESTATE_CONVERSION_ACTION_THAT_ALWAYS_USES_DEFAULT_CONVERSION_VALUE') as Array<{
+      ok: boolean;
+      error?: { kind: string; message: string };
+    }>;
     assert.equal(first?.error?.kind, 'config');
     assert.match(first?.error?.message ?? '', /Use different values for each conversion/);
   });

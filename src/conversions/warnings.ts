@@ -31,7 +31,9 @@ export function repeatWarnings(incoming: ConversionRecord, result: PostbackResul
       `the stored payout ${stored.payout ?? '(none)'} ${stored.currency} is kept`;
     const byHand = sent.filter((id) => !restated.includes(id));
     if (restated.length > 0) {
-      out.push(`${head}; a restatement to ${incoming.payout} ${incoming.currency} is queued for ${restated.join(', ')}${byHand.length > 0 ? ` — correct ${byHand.join(', ')} by hand` : ''}`);
+      out.push(
+        `${head}; a restatement to ${incoming.payout} ${incoming.currency} is queued for ${restated.join(', ')}${byHand.length > 0 ? ` — correct ${byHand.join(', ')} by hand` : ''}`,
+      );
     } else if (stored.status !== 'rejected' && incoming.status !== 'rejected') {
       out.push(`${head} and nothing is re-sent — correct it at the network or in the destination by hand`);
     }
@@ -43,8 +45,14 @@ export function repeatWarnings(incoming: ConversionRecord, result: PostbackResul
     const cannot = sent.filter((id) => !retracted.includes(id) && support(id, 'retraction') === 'unsupported');
     const parts = [
       ...(retracted.length > 0 ? [`a retraction is queued for ${retracted.join(', ')}`] : []),
-      ...(notEnabled.length > 0 ? [`${notEnabled.join(', ')} still count${notEnabled.length === 1 ? 's' : ''} it — retract it there by hand, or set retractions: true on the destination`] : []),
-      ...(cannot.length > 0 ? [`it cannot be retracted at ${cannot.join(', ')} (the platform has no way to take a conversion back) — those platforms still count it`] : []),
+      ...(notEnabled.length > 0
+        ? [
+            `${notEnabled.join(', ')} still count${notEnabled.length === 1 ? 's' : ''} it — retract it there by hand, or set retractions: true on the destination`,
+          ]
+        : []),
+      ...(cannot.length > 0
+        ? [`it cannot be retracted at ${cannot.join(', ')} (the platform has no way to take a conversion back) — those platforms still count it`]
+        : []),
     ];
     out.push(`${head}: ${parts.join('; ')}`);
   }

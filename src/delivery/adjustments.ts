@@ -1,9 +1,4 @@
-import {
-  type Adjustment,
-  type AdjustmentType,
-  adjustmentDestinationId,
-  parseAdjustmentDestinationId,
-} from '../connector-kit/adjustment';
+import { type Adjustment, type AdjustmentType, adjustmentDestinationId, parseAdjustmentDestinationId } from '../connector-kit/adjustment';
 import type { ConversionRecord } from '../conversions/conversion';
 import { sameDecimal } from '../conversions/warnings';
 import type { AdjustmentTarget, DeliveryRow, DeliveryStatus } from '../store/ledger';

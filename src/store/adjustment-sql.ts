@@ -34,7 +34,19 @@ export function* queueAdjustments(write: PostbackWrite, stored: ConversionRecord
   const deliveries = (yield* q.all(ADJUSTMENT_SQL.deliveriesOf, stored.id)).map(rowToDelivery);
   const targets = write.adjust(stored, write.conversion, deliveries);
   for (const t of targets) {
-    yield* q.run(ADJUSTMENT_SQL.upsert, newId(), stored.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now, JSON.stringify(t.adjustment));
+    yield* q.run(
+      ADJUSTMENT_SQL.upsert,
+      newId(),
+      stored.id,
+      t.destinationId,
+      t.connector,
+      t.dedupKey,
+      t.maxAttempts,
+      now,
+      now,
+      now,
+      JSON.stringify(t.adjustment),
+    );
   }
   return targets;
 }

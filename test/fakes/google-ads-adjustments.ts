@@ -44,30 +44,48 @@ export function createAdjustmentLedger(accepted: readonly AcceptedConversion[]) 
       const mine: FakeAdsError[] = scripted.filter((e) => e.index === index);
       const err = (type: string, code: string, message: string) => mine.push({ type, code, message, index });
       const type = r.adjustment_type;
-      if (type === 'ENHANCEMENT') err('conversion_adjustment_upload_error', 'CONVERSION_ACTION_NOT_ELIGIBLE_FOR_ENHANCEMENT', 'enhancements are for WEBPAGE actions');
-      else if (type !== 'RETRACTION' && type !== 'RESTATEMENT') err('field_error', 'REQUIRED', `adjustment_type must be RETRACTION or RESTATEMENT (got ${type ?? 'none'})`);
+      if (type === 'ENHANCEMENT')
+        err('conversion_adjustment_upload_error', 'CONVERSION_ACTION_NOT_ELIGIBLE_FOR_ENHANCEMENT', 'enhancements are for WEBPAGE actions');
+      else if (type !== 'RETRACTION' && type !== 'RESTATEMENT')
+        err('field_error', 'REQUIRED', `adjustment_type must be RETRACTION or RESTATEMENT (got ${type ?? 'none'})`);
       const pair = r.gclid_date_time_pair;
-      if (r.order_id && pair) err('conversion_adjustment_upload_error', 'GCLID_DATE_TIME_PAIR_AND_ORDER_ID_BOTH_SET', 'set order_id or gclid_date_time_pair, not both');
+      if (r.order_id && pair)
+        err('conversion_adjustment_upload_error', 'GCLID_DATE_TIME_PAIR_AND_ORDER_ID_BOTH_SET', 'set order_id or gclid_date_time_pair, not both');
       if (!r.order_id && !pair) err('field_error', 'REQUIRED', 'order_id or gclid_date_time_pair is required');
       if (pair && (!pair.gclid || !DATE_TIME.test(String(pair.conversion_date_time ?? '')))) {
-        err('date_error', 'INVALID_STRING_DATE_TIME_SECONDS_WITH_OFFSET', 'gclid_date_time_pair needs a gclid and conversion_date_time yyyy-mm-dd hh:mm:ss+|-hh:mm');
+        err(
+          'date_error',
+          'INVALID_STRING_DATE_TIME_SECONDS_WITH_OFFSET',
+          'gclid_date_time_pair needs a gclid and conversion_date_time yyyy-mm-dd hh:mm:ss+|-hh:mm',
+        );
       }
       if (!DATE_TIME.test(String(r.adjustment_date_time ?? ''))) {
-        err('date_error', 'INVALID_STRING_DATE_TIME_SECONDS_WITH_OFFSET', `adjustment_date_time "${r.adjustment_date_time}" is not yyyy-mm-dd hh:mm:ss+|-hh:mm`);
+        err(
+          'date_error',
+          'INVALID_STRING_DATE_TIME_SECONDS_WITH_OFFSET',
+          `adjustment_date_time "${r.adjustment_date_time}" is not yyyy-mm-dd hh:mm:ss+|-hh:mm`,
+        );
       }
-      if (!ACTION.test(String(r.conversion_action ?? ''))) err('request_error', 'RESOURCE_NAME_MALFORMED', `conversion_action "${r.conversion_action}" is malformed`);
-      if (type === 'RESTATEMENT' && typeof r.restatement_value?.adjusted_value !== 'number') err('field_error', 'REQUIRED', 'restatement_value.adjusted_value is required');
+      if (!ACTION.test(String(r.conversion_action ?? '')))
+        err('request_error', 'RESOURCE_NAME_MALFORMED', `conversion_action "${r.conversion_action}" is malformed`);
+      if (type === 'RESTATEMENT' && typeof r.restatement_value?.adjusted_value !== 'number')
+        err('field_error', 'REQUIRED', 'restatement_value.adjusted_value is required');
       const conversion = mine.length === 0 ? find(r) : undefined;
-      if (mine.length === 0 && !conversion) err('conversion_adjustment_upload_error', 'CONVERSION_NOT_FOUND', 'The conversion for this adjustment was not found.');
+      if (mine.length === 0 && !conversion)
+        err('conversion_adjustment_upload_error', 'CONVERSION_NOT_FOUND', 'The conversion for this adjustment was not found.');
       if (conversion) {
         const key = `${r.conversion_action}|${conversion.row.order_id ?? conversion.row.gclid}`;
         const at = toMs(r.adjustment_date_time);
         const dup = `${key}|${type}|${r.adjustment_date_time}`;
-        if (at <= toMs(conversion.row.conversion_date_time)) err('conversion_adjustment_upload_error', 'ADJUSTMENT_PRECEDES_CONVERSION', 'adjustment_date_time is before the conversion');
+        if (at <= toMs(conversion.row.conversion_date_time))
+          err('conversion_adjustment_upload_error', 'ADJUSTMENT_PRECEDES_CONVERSION', 'adjustment_date_time is before the conversion');
         else if (inRequest.has(dup)) err('conversion_adjustment_upload_error', 'DUPLICATE_ADJUSTMENT_IN_REQUEST', 'the same adjustment twice in one request');
-        else if (retracted.has(key)) err('conversion_adjustment_upload_error', 'CONVERSION_ALREADY_RETRACTED', 'The conversion was already retracted. This adjustment was not processed.');
-        else if (type === 'RESTATEMENT' && lastRestatement.get(key) === at) err('conversion_adjustment_upload_error', 'RESTATEMENT_ALREADY_EXISTS', 'A restatement with this timestamp already exists.');
-        else if (type === 'RESTATEMENT' && (lastRestatement.get(key) ?? 0) > at) err('conversion_adjustment_upload_error', 'MORE_RECENT_RESTATEMENT_FOUND', 'A more recent restatement exists.');
+        else if (retracted.has(key))
+          err('conversion_adjustment_upload_error', 'CONVERSION_ALREADY_RETRACTED', 'The conversion was already retracted. This adjustment was not processed.');
+        else if (type === 'RESTATEMENT' && lastRestatement.get(key) === at)
+          err('conversion_adjustment_upload_error', 'RESTATEMENT_ALREADY_EXISTS', 'A restatement with this timestamp already exists.');
+        else if (type === 'RESTATEMENT' && (lastRestatement.get(key) ?? 0) > at)
+          err('conversion_adjustment_upload_error', 'MORE_RECENT_RESTATEMENT_FOUND', 'A more recent restatement exists.');
         inRequest.add(dup);
         if (mine.length === 0 && !validateOnly) {
           if (type === 'RETRACTION') retracted.add(key);

@@ -130,7 +130,14 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions) {
   const adjustments = createAdjustmentLedger(accepted);
   type Answer = { response: any } | { error: { status: grpc.status; errors: FakeAdsError[] } };
   /** One unary method: OAuth check, the script, the request-level checks both methods share, then `body`. */
-  const serve = (method: string, path: string, req: protobuf.Type, res: protobuf.Type, rowsField: string, body: (r: any, metadata: Record<string, string>, scripted: FakeAdsError[]) => Answer) => {
+  const serve = (
+    method: string,
+    path: string,
+    req: protobuf.Type,
+    res: protobuf.Type,
+    rowsField: string,
+    body: (r: any, metadata: Record<string, string>, scripted: FakeAdsError[]) => Answer,
+  ) => {
     const definition = {
       path,
       requestStream: false,
@@ -174,7 +181,13 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions) {
         const rows: any[] = r[rowsField] ?? [];
         if (rows.length === 0 || rows.length > 2000) {
           const code = rowsField === 'conversions' ? 'TOO_MANY_CONVERSIONS_IN_REQUEST' : 'TOO_MANY_ADJUSTMENTS_IN_REQUEST';
-          return fail(grpc.status.INVALID_ARGUMENT, [{ type: `${rowsField === 'conversions' ? 'conversion' : 'conversion_adjustment'}_upload_error`, code, message: 'Upload fewer than 2001 events in a single request.' }]);
+          return fail(grpc.status.INVALID_ARGUMENT, [
+            {
+              type: `${rowsField === 'conversions' ? 'conversion' : 'conversion_adjustment'}_upload_error`,
+              code,
+              message: 'Upload fewer than 2001 events in a single request.',
+            },
+          ]);
         }
         const answer = body(r, metadata, step && 'rowErrors' in step ? step.rowErrors : []);
         if ('error' in answer) return fail(answer.error.status, answer.error.errors);
