@@ -158,6 +158,22 @@ describe('corrections of a delivered conversion', () => {
     await gw.postback({ click_id: clickId, tx_id: 'tx-adj-2', payout: '20.0' });
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(adjustmentCalls().length, before + 2);
+
+    // A third figure: the same correction row goes out again with the new value and a later time.
+    await new Promise((r) => setTimeout(r, 1_000)); // adjustment times are whole seconds
+    await gw.postback({ click_id: clickId, tx_id: 'tx-adj-2', payout: '25.00' });
+    const third = await waitFor('the second restatement', async () => {
+      const d = await detailOf(conversionId);
+      const c = d.corrections.find((x: any) => x.destination === 'gads');
+      return c?.value === '25.00' && c.status === 'succeeded' ? d : undefined;
+    });
+    assert.equal(third.deliveries.filter((d: any) => d.destination === 'gads#restatement').length, 1, 'one correction row per type');
+    const restated = fake.adjustments.filter((a) => a.orderId === orderId).map((a) => a.row);
+    assert.deepEqual(
+      restated.map((r) => r.restatement_value.adjusted_value),
+      [20, 25],
+    );
+    assert.ok(toMs(restated[1].adjustment_date_time) > toMs(restated[0].adjustment_date_time), 'newer than the last restatement');
     assert.deepEqual(guard.blocked, [], 'no connection left the machine');
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { conversionFixture } from '../../connectors/_shared/test-fixtures';
 import type { DeliveryRow } from '../store/ledger';
-import { correctionsView, planAdjustments, type SupportOf } from './adjustments';
+import { adjustmentTime, correctionsView, planAdjustments, type SupportOf } from './adjustments';
 
 const delivery = (destinationId: string, over: Partial<DeliveryRow> = {}): DeliveryRow => ({
   id: `d-${destinationId}`,
@@ -64,6 +64,15 @@ describe('planAdjustments (pure)', () => {
     const retracted = delivery('gads#retraction', { adjustment: { type: 'retraction', at: NOW - 1, of: 'd-gads' } });
     assert.deepEqual(planAdjustments(stored, { ...stored, payout: '20' }, [delivery('gads'), retracted], support, NOW), []);
     assert.deepEqual(planAdjustments({ ...stored, status: 'pending' }, { ...stored, payout: '20' }, [delivery('gads')], support, NOW), []);
+  });
+});
+
+describe('adjustmentTime (pure)', () => {
+  it('never in the conversion’s second, never in the previous restatement’s second', () => {
+    assert.equal(adjustmentTime(10_500, 2_000), 10_500);
+    assert.equal(adjustmentTime(2_400, 2_100), 3_000, 'queued in the conversion’s own second');
+    assert.equal(adjustmentTime(3_700, 2_100, 3_000), 4_000, 'a second restatement within the same second');
+    assert.equal(adjustmentTime(9_000, 2_100, 3_000), 9_000);
   });
 });
 

@@ -73,14 +73,17 @@ export function planAdjustments(
   const byId = new Map(deliveries.map((d) => [d.destinationId, d]));
   const out: AdjustmentTarget[] = [];
   const retract = stored.status !== 'rejected' && incoming.status === 'rejected';
+  // The time the platforms were given for the conversion: never before its click + 1 s (Google's
+  // CONVERSION_PRECEDES_EVENT rule, connectors/_shared/google.ts conversionTimeMs).
+  const conversionAt = Math.max(stored.receivedAt, (stored.click?.createdAt ?? 0) + 1000);
   for (const d of firstDeliveries(deliveries)) {
     if (d.status !== 'succeeded') continue;
-    const target = (type: AdjustmentType, extra: Partial<Adjustment> = {}): AdjustmentTarget => ({
+    const target = (type: AdjustmentType, extra: Partial<Adjustment> = {}, after?: number): AdjustmentTarget => ({
       destinationId: adjustmentDestinationId(d.destinationId, type),
       connector: d.connector,
       dedupKey: d.dedupKey,
       maxAttempts: d.maxAttempts,
-      adjustment: { type, at: now, of: d.id, ...extra },
+      adjustment: { type, at: adjustmentTime(now, conversionAt, after), of: d.id, ...extra },
     });
     const retraction = byId.get(adjustmentDestinationId(d.destinationId, 'retraction'));
     if (retract) {
@@ -92,9 +95,22 @@ export function planAdjustments(
     const current = restated?.value ?? stored.payout;
     const sameCurrency = (restated?.currency ?? stored.currency) === incoming.currency;
     if (current !== null && sameCurrency && sameDecimal(current, incoming.payout)) continue;
-    if (support(d.destinationId, 'restatement') === 'enabled') out.push(target('restatement', { value: incoming.payout, currency: incoming.currency }));
+    if (support(d.destinationId, 'restatement') === 'enabled') {
+      out.push(target('restatement', { value: incoming.payout, currency: incoming.currency }, restated?.at));
+    }
   }
   return out;
+}
+
+/**
+ * Platforms write adjustment times in whole seconds (Google: `yyyy-mm-dd hh:mm:ss±hh:mm`), must
+ * see them after the conversion, and take a second restatement only with a later time (the same
+ * time is "a restatement with this timestamp already exists", i.e. the newer value is dropped).
+ * So: a second after the conversion's at least, and a second after the previous restatement.
+ */
+export function adjustmentTime(now: number, conversionAt: number, previousAt?: number): number {
+  const nextSecond = (ms: number) => Math.floor(ms / 1000) * 1000 + 1000;
+  return Math.max(now, nextSecond(conversionAt), previousAt === undefined ? 0 : nextSecond(previousAt));
 }
 
 export interface CorrectionView {
