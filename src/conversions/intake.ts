@@ -19,6 +19,7 @@ import { parsePostback, type PostbackInput } from './postback-input';
 import { route } from './routing';
 import { newWarnings, repeatWarnings } from './warnings';
 import { planAdjustments, type SupportOf } from '../delivery/adjustments';
+import { ADJUSTMENT_TYPES } from '../connector-kit/adjustment';
 
 type PersonalIndex = ReturnType<typeof personalNameIndex>;
 
@@ -56,6 +57,8 @@ function sameSecret(given: string, expected: Buffer): boolean {
 export function createIntake(deps: IntakeDeps) {
   const { config, ledger, clicks, now } = deps;
   const support: SupportOf = deps.adjustments ?? (() => 'unsupported');
+  // Without a destination that corrects, a repeat costs no extra read (adjustment-sql.ts).
+  const corrects = config.destinations.some((d) => ADJUSTMENT_TYPES.some((t) => support(d.id, t) === 'enabled'));
   const authFailures = createAuthFailures(deps.logger, now);
   const personalIndex = new Map(config.sources.map((s) => [s.id, personalNameIndex({ names: s.personalFields, exclude: Object.values(s.params) })]));
   const allowLists = new Map<string, BlockList>();
@@ -161,7 +164,7 @@ export function createIntake(deps: IntakeDeps) {
       {
         conversion,
         route: (c) => route(c, source, config.destinations, config.delivery.maxAttempts),
-        adjust: (stored, incoming, deliveries) => planAdjustments(stored, incoming, deliveries, support, at),
+        ...(corrects ? { adjust: (stored, incoming, deliveries) => planAdjustments(stored, incoming, deliveries, support, at) } : {}),
       },
       at,
     );
