@@ -4,6 +4,7 @@ import type { ClickStore } from './clicks/click-store';
 import type { Config } from './config';
 import { createIntake } from './conversions/intake';
 import type { DestinationDirectory } from './delivery/destinations';
+import { supportFrom } from './delivery/adjustments';
 import { adminRoutes } from './http/admin-routes';
 import { clickRoutes } from './http/click-routes';
 import { clientIp, ipList } from './http/client-ip';
@@ -70,7 +71,15 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: M
   const trusted = config.server.trustedProxies.length > 0 ? ipList(config.server.trustedProxies) : null;
   // One reading of the visitor's address for every route (trusted proxies only: client-ip.ts).
   const ip = (ctx: Context) => clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted);
-  const intake = createIntake({ config, ledger: deps.ledger, clicks, now: deps.now, onDeliveries: deps.notifyDeliveries, logger: deps.logger });
+  const intake = createIntake({
+    config,
+    ledger: deps.ledger,
+    clicks,
+    now: deps.now,
+    onDeliveries: deps.notifyDeliveries,
+    logger: deps.logger,
+    adjustments: supportFrom(deps.destinations),
+  });
 
   app.use(observe({ config, logger: deps.logger, metrics, tally }));
   app.use(errorHandler(deps.logger));

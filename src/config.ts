@@ -89,6 +89,12 @@ const destinationSchema = z.object({
   /** Also receive conversions whose click id matched no stored click. */
   acceptUnmatched: z.boolean().default(false),
   maxAttempts: z.number().int().min(1).max(100).optional(),
+  /**
+   * Correct the conversion at the platform when the network reverses it after delivery (a later
+   * reject → retraction, another payout → restatement), where the connector can (google-ads).
+   * Off (the default): the conversion only gets a warning saying to correct it there by hand.
+   */
+  retractions: z.boolean().optional(),
 });
 
 const backoffSchema = z.object({

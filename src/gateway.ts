@@ -10,6 +10,7 @@ import { createHttpClient } from './connector-kit/http-client';
 import type { HttpClient } from './connector-kit/http-types';
 import { createRegistry } from './connector-kit/registry';
 import { combineDirectories, resolveDestinations, staticDirectory } from './delivery/destinations';
+import { withAdjustments } from './delivery/adjustments';
 import { createDeliveryEngine } from './delivery/engine';
 import { prepareOutbound } from './delivery/outbound-boot';
 import { HealthRegistry } from './health/monitor';
@@ -87,7 +88,8 @@ export function openGateway(options: GatewayOptions) {
     notify: () => engine.notify(),
   });
   // One lookup for every destination, configured or partner postback: the engine and the admin routes share it.
-  const directory = combineDirectories(staticDirectory(destinations), network.directory);
+  // withAdjustments: corrections (`<id>#retraction`) resolve to their connector (src/delivery/adjustments.ts).
+  const directory = withAdjustments(combineDirectories(staticDirectory(destinations), network.directory));
   const metrics = options.metrics ?? createMetrics();
   const engine = createDeliveryEngine({
     ledger,

@@ -9,7 +9,7 @@ import {
   type PlatformResponse,
 } from '../../src/connector-kit';
 import { parseJsonObject } from '../_shared/json';
-import { decisive, errorForEntry, errorForGrpc, type GoogleAdsErrorEntry } from './errors';
+import { CODE_RULES, type CodeRules, decisive, errorForEntry, errorForGrpc, type GoogleAdsErrorEntry } from './errors';
 
 /**
  * Reads the JSON `send` produced (client.ts) — or anything else, without throwing. Body first,
@@ -34,6 +34,11 @@ const rpcErrorSchema = z.object({
 });
 
 export function classifyUpload(response: PlatformResponse, request: PlatformRequest, items: readonly DeliveryItem[]): Outcome {
+  return classifyGoogleAds(response, request, items, CODE_RULES);
+}
+
+/** The same reading for any method of this API with partial failure per row; `codes`: that method's error table. */
+export function classifyGoogleAds(response: PlatformResponse, request: PlatformRequest, items: readonly DeliveryItem[], codes: CodeRules): Outcome {
   const json = parseJsonObject(response.body);
   if (response.status === 200) {
     const parsed = okBodySchema.safeParse(json);
@@ -43,7 +48,7 @@ export function classifyUpload(response: PlatformResponse, request: PlatformRequ
     const okNote = validateOnly(request) ? 'validate_only: checked by Google, nothing recorded' : undefined;
     if (!pfe || (!pfe.code && pfe.errors.length === 0)) return { ok: true, ...(okNote ? { note: okNote } : {}) };
     if (pfe.errors.length === 0) return fail('transient', `Google Ads reported a partial failure without details: ${pfe.message ?? ''}`.trim());
-    return perRow(pfe.errors, items.length, { ok: true, ...(okNote ? { note: okNote } : {}) }, 200);
+    return perRow(pfe.errors, items.length, { ok: true, ...(okNote ? { note: okNote } : {}) }, 200, codes);
   }
 
   const rpc = rpcErrorSchema.safeParse(json);
@@ -56,26 +61,26 @@ export function classifyUpload(response: PlatformResponse, request: PlatformRequ
         ok: false,
         error: new DeliveryError('transient', 'not processed: Google refused the request because of another conversion in it', { status: response.status }),
       };
-      return perRow(entries, items.length, notProcessed, response.status);
+      return perRow(entries, items.length, notProcessed, response.status, codes);
     }
-    return outcomeFor(entries, response.status);
+    return outcomeFor(entries, response.status, codes);
   }
   if (rpc.success) return { ok: false, error: errorForGrpc(rpc.data.grpc_code, rpc.data.message, response.status) };
   return { ok: false, error: errorForResponse(response, 'Google Ads') ?? new DeliveryError('transient', `Google Ads answered HTTP ${response.status}`) };
 }
 
 /** Errors with a row index go to that row; errors without one concern every row. */
-function perRow(entries: readonly GoogleAdsErrorEntry[], count: number, clean: ItemOutcome, status: number): ItemOutcome[] {
+function perRow(entries: readonly GoogleAdsErrorEntry[], count: number, clean: ItemOutcome, status: number, codes: CodeRules): ItemOutcome[] {
   const everyRow = entries.filter((e) => e.index === undefined);
   return Array.from({ length: count }, (_, i) => {
     const mine = [...entries.filter((e) => e.index === i), ...everyRow];
-    return mine.length === 0 ? clean : outcomeFor(mine, status);
+    return mine.length === 0 ? clean : outcomeFor(mine, status, codes);
   });
 }
 
-function outcomeFor(entries: readonly GoogleAdsErrorEntry[], status: number): ItemOutcome {
-  const entry = decisive(entries) as GoogleAdsErrorEntry;
-  const error = errorForEntry(entry, status);
+function outcomeFor(entries: readonly GoogleAdsErrorEntry[], status: number, codes: CodeRules): ItemOutcome {
+  const entry = decisive(entries, codes) as GoogleAdsErrorEntry;
+  const error = errorForEntry(entry, status, codes);
   return error ? { ok: false, error } : { ok: true, note: `already recorded (${entry.error_code})` };
 }
 

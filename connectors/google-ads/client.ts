@@ -1,6 +1,7 @@
 import { DeliveryError, type ConnectorContext, type ConnectorIo, type PlatformRequest, type PlatformResponse } from '../../src/connector-kit';
 import { GRPC_HTTP_STATUS, GRPC_STATUS_NAMES, type GoogleAdsErrorEntry } from './errors';
 import { UPLOAD_SERVICE } from './map';
+import { ADJUST_SERVICE } from './adjust-map';
 import { forgetAccessToken, getAccessToken } from '../_shared/google-oauth';
 import type { GoogleAdsCredentials, GoogleAdsSettings, UploadClickConversionsBody } from './schema';
 
@@ -25,13 +26,21 @@ type Grpc = typeof import('google-gax')['grpc'];
 interface GapicClient {
   close(): Promise<void>;
 }
+/** The two services this connector calls: click conversion uploads and their adjustments. */
+type ServiceName = 'ConversionUploadServiceClient' | 'ConversionAdjustmentUploadServiceClient';
 interface Lib {
   api: AdsApi;
   grpc: Grpc;
-  ClientClass: new (opts: Record<string, unknown>) => GapicClient;
-  Customer: new (seam: Seam) => { conversionUploads: { uploadClickConversions(req: unknown): Promise<unknown> } };
+  ClientClasses: Record<ServiceName, new (opts: Record<string, unknown>) => GapicClient>;
+  Customer: new (
+    seam: Seam,
+  ) => {
+    conversionUploads: { uploadClickConversions(req: unknown): Promise<unknown> };
+    conversionAdjustmentUploads: { uploadConversionAdjustments(req: unknown): Promise<unknown> };
+  };
 }
 interface Seam {
+  service: ServiceName;
   client: GapicClient;
   customerId: string;
   loginCustomerId: string | undefined;
@@ -51,7 +60,10 @@ function loadLib(): Promise<Lib> {
     const api = ('Customer' in apiMod ? apiMod : cjs<AdsApi>(apiMod)) as AdsApi;
     const gadsNode = ('ConversionUploadServiceClient' in nodeMod ? nodeMod : cjs(nodeMod)) as Record<string, unknown>;
     const grpc = (('grpc' in gaxMod ? gaxMod : cjs(gaxMod)) as typeof import('google-gax')).grpc;
-    const ClientClass = gadsNode.ConversionUploadServiceClient as Lib['ClientClass'];
+    const ClientClasses = {
+      ConversionUploadServiceClient: gadsNode.ConversionUploadServiceClient,
+      ConversionAdjustmentUploadServiceClient: gadsNode.ConversionAdjustmentUploadServiceClient,
+    } as Lib['ClientClasses'];
 
     class ConfigurableCustomer extends api.Customer {
       readonly #seam: Seam;
@@ -68,8 +80,8 @@ function loadLib(): Promise<Lib> {
         this.#seam = seam;
       }
       protected override loadService<T>(service: string): T {
-        // Only the upload service is wired to the seam; anything else would silently misroute.
-        if (service !== 'ConversionUploadServiceClient') throw new DeliveryError('transient', `google-ads: ${service} is not wired to the endpoint seam`);
+        // Only the service of this call is wired to the seam; anything else would silently misroute.
+        if (service !== this.#seam.service) throw new DeliveryError('transient', `google-ads: ${service} is not wired to the endpoint seam`);
         return this.#seam.client as T;
       }
       // gax turns these into gRPC metadata. An absent developer token must not go out as "undefined".
@@ -87,7 +99,7 @@ function loadLib(): Promise<Lib> {
         return error;
       }
     }
-    return { api, grpc, ClientClass, Customer: ConfigurableCustomer as unknown as Lib['Customer'] };
+    return { api, grpc, ClientClasses, Customer: ConfigurableCustomer as unknown as Lib['Customer'] };
   })();
   return libPromise;
 }
@@ -110,16 +122,21 @@ export function boundedClientConfig(timeoutMs: number) {
         retry_params: { default: params },
         methods: { UploadClickConversions: { timeout_millis: timeoutMs, retry_codes_name: 'non_idempotent', retry_params_name: 'default' } },
       },
+      [ADJUST_SERVICE]: {
+        retry_codes: { non_idempotent: [], idempotent: ['DEADLINE_EXCEEDED', 'UNAVAILABLE'] },
+        retry_params: { default: params },
+        methods: { UploadConversionAdjustments: { timeout_millis: timeoutMs, retry_codes_name: 'non_idempotent', retry_params_name: 'default' } },
+      },
     },
   };
 }
 
-/** One gRPC channel per endpoint, shared by every destination (auth is per call). */
-function clientFor(lib: Lib, endpoint: GoogleAdsSettings['endpoint'], timeoutMs: number): GapicClient {
-  const key = `${endpoint.insecure ? 'h2c' : 'h2'}://${endpoint.host}:${endpoint.port}/${timeoutMs}`;
+/** One gRPC channel per endpoint and service, shared by every destination (auth is per call). */
+function clientFor(lib: Lib, endpoint: GoogleAdsSettings['endpoint'], timeoutMs: number, service: ServiceName): GapicClient {
+  const key = `${endpoint.insecure ? 'h2c' : 'h2'}://${endpoint.host}:${endpoint.port}/${timeoutMs}/${service}`;
   let client = clients.get(key);
   if (!client) {
-    client = new lib.ClientClass({
+    client = new lib.ClientClasses[service]({
       servicePath: endpoint.host.includes(':') && !endpoint.host.startsWith('[') ? `[${endpoint.host}]` : endpoint.host,
       port: endpoint.port,
       sslCreds: endpoint.insecure ? lib.grpc.credentials.createInsecure() : lib.grpc.credentials.createSsl(),
@@ -143,13 +160,23 @@ export async function closeGoogleAdsClients(): Promise<void> {
 }
 
 /** Performs the upload `build` described; gRPC failures resolve as a response, like HTTP ones. */
-export async function sendUpload(request: PlatformRequest, io: ConnectorIo, ctx: Ctx): Promise<PlatformResponse> {
+export function sendUpload(request: PlatformRequest, io: ConnectorIo, ctx: Ctx): Promise<PlatformResponse> {
+  return call('ConversionUploadServiceClient', request, io, ctx);
+}
+
+/** Performs the adjustment upload adjust-map.ts described (ConversionAdjustmentUploadService), the same way. */
+export function sendAdjustments(request: PlatformRequest, io: ConnectorIo, ctx: Ctx): Promise<PlatformResponse> {
+  return call('ConversionAdjustmentUploadServiceClient', request, io, ctx);
+}
+
+async function call(service: ServiceName, request: PlatformRequest, io: ConnectorIo, ctx: Ctx): Promise<PlatformResponse> {
   const { settings, credentials } = ctx;
   const accessToken = await getAccessToken(io.http, settings.tokenUrl, credentials, ctx.now, io.timeoutMs);
   const lib = await loadLib();
   const body = JSON.parse(request.body ?? '{}') as UploadClickConversionsBody;
   const customer = new lib.Customer({
-    client: clientFor(lib, settings.endpoint, io.timeoutMs),
+    service,
+    client: clientFor(lib, settings.endpoint, io.timeoutMs, service),
     customerId: body.customer_id,
     loginCustomerId: settings.loginCustomerId,
     developerToken: credentials.developer_token,
@@ -158,7 +185,10 @@ export async function sendUpload(request: PlatformRequest, io: ConnectorIo, ctx:
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const res = await customer.conversionUploads.uploadClickConversions(new lib.api.services.UploadClickConversionsRequest(body));
+    const res =
+      service === 'ConversionUploadServiceClient'
+        ? await customer.conversionUploads.uploadClickConversions(new lib.api.services.UploadClickConversionsRequest(body))
+        : await customer.conversionAdjustmentUploads.uploadConversionAdjustments(new lib.api.services.UploadConversionAdjustmentsRequest(body as never));
     return { status: 200, headers: { 'grpc-status': '0' }, body: JSON.stringify(describeResponse(lib, res)), durationMs: elapsed() };
   } catch (err) {
     const e = err as { code?: unknown; details?: unknown; message?: unknown; metadata?: { get(k: string): unknown[] }; googleAdsFailure?: unknown };
@@ -200,7 +230,7 @@ export function describeResponse(lib: Pick<Lib, 'api'>, raw: unknown) {
 
 function cleanResult(r: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of ['gclid', 'gbraid', 'wbraid', 'conversion_action', 'conversion_date_time']) {
+  for (const k of ['gclid', 'gbraid', 'wbraid', 'conversion_action', 'conversion_date_time', 'order_id', 'adjustment_date_time']) {
     const v = r[k];
     if (typeof v === 'string' && v) out[k] = v;
   }
@@ -222,7 +252,8 @@ export function failureEntries(lib: Pick<Lib, 'api'>, failure: unknown): GoogleA
   const obj = Failure.toObject(failure as InstanceType<typeof Failure>, { enums: String, longs: String }) as FailureObject;
   return (obj.errors ?? []).map((e) => {
     const [type = 'unknown', code = 'UNKNOWN'] = Object.entries(e.error_code ?? {})[0] ?? [];
-    const index = e.location?.field_path_elements?.find((p) => p.field_name === 'conversions')?.index;
+    // The row: `conversions[i]` of an upload, `conversion_adjustments[i]` of an adjustment upload.
+    const index = e.location?.field_path_elements?.find((p) => p.field_name === 'conversions' || p.field_name === 'conversion_adjustments')?.index;
     const delay = e.details?.quota_error_details?.retry_delay;
     const retryMs = delay ? Number(delay.seconds ?? 0) * 1000 + Math.round((delay.nanos ?? 0) / 1e6) : undefined;
     return {

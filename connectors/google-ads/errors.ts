@@ -21,7 +21,8 @@ export interface GoogleAdsErrorEntry {
   retry_delay_ms?: number;
 }
 
-type Rule = { kind: DeliveryErrorKind | 'duplicate'; retryAfterMs?: number; hint?: string };
+export type Rule = { kind: DeliveryErrorKind | 'duplicate'; retryAfterMs?: number; hint?: string };
+export type CodeRules = Readonly<Record<string, Rule>>;
 
 const SIX_HOURS = 6 * 3_600_000;
 const dup: Rule = { kind: 'duplicate' };
@@ -158,20 +159,21 @@ export const GRPC_STATUS_NAMES: readonly string[] = [
 /** Used when neither the enum name nor the family is known: fail this conversion only. */
 export const DEFAULT_RULE: Rule = payload;
 
-export function ruleFor(entry: Pick<GoogleAdsErrorEntry, 'type' | 'error_code'>): Rule {
-  return CODE_RULES[entry.error_code] ?? TYPE_RULES[entry.type] ?? DEFAULT_RULE;
+/** `codes`: the method's own table first (adjust-errors.ts for adjustments), then the families. */
+export function ruleFor(entry: Pick<GoogleAdsErrorEntry, 'type' | 'error_code'>, codes: CodeRules = CODE_RULES): Rule {
+  return codes[entry.error_code] ?? TYPE_RULES[entry.type] ?? DEFAULT_RULE;
 }
 
 /** Worst first: when one row carries several errors, the one that decides. */
 const SEVERITY: Record<Rule['kind'], number> = { config: 0, auth: 1, rate_limited: 2, transient: 3, payload: 4, duplicate: 5 };
 
-export function decisive(entries: readonly GoogleAdsErrorEntry[]): GoogleAdsErrorEntry | undefined {
-  return [...entries].sort((a, b) => SEVERITY[ruleFor(a).kind] - SEVERITY[ruleFor(b).kind])[0];
+export function decisive(entries: readonly GoogleAdsErrorEntry[], codes: CodeRules = CODE_RULES): GoogleAdsErrorEntry | undefined {
+  return [...entries].sort((a, b) => SEVERITY[ruleFor(a, codes).kind] - SEVERITY[ruleFor(b, codes).kind])[0];
 }
 
 /** A Google Ads error → DeliveryError, or null when it only says "already recorded". */
-export function errorForEntry(entry: GoogleAdsErrorEntry, status?: number): DeliveryError | null {
-  const rule = ruleFor(entry);
+export function errorForEntry(entry: GoogleAdsErrorEntry, status?: number, codes: CodeRules = CODE_RULES): DeliveryError | null {
+  const rule = ruleFor(entry, codes);
   if (rule.kind === 'duplicate') return null;
   const retryAfterMs = rule.retryAfterMs ?? entry.retry_delay_ms;
   const text = `Google Ads ${entry.error_code}: ${entry.message || entry.type}${rule.hint ? ` — ${rule.hint}` : ''}`;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
+import { ADJUST_METHOD, ADJUST_SERVICE } from './adjust-map';
 import { GOOGLE_ADS_API_VERSION, UPLOAD_METHOD, UPLOAD_SERVICE } from './map';
 
 /**
@@ -41,6 +42,27 @@ describe('google-ads library seam', () => {
       protos,
     );
     assert.ok(service?.methods?.[UPLOAD_METHOD], `${UPLOAD_SERVICE}/${UPLOAD_METHOD} is in the protos`);
+  });
+
+  it('the adjustment service, its method and request class exist too (adjust-map.ts, client.ts sendAdjustments)', async () => {
+    const node = (await import('google-ads-node')) as unknown as Record<string, unknown>;
+    const Client = (node.ConversionAdjustmentUploadServiceClient ?? (node.default as Record<string, unknown>)?.ConversionAdjustmentUploadServiceClient) as
+      | { prototype: Record<string, unknown> }
+      | undefined;
+    assert.equal(typeof Client?.prototype.uploadConversionAdjustments, 'function', 'google-ads-node exports ConversionAdjustmentUploadServiceClient');
+    const protos = require('google-ads-node/build/protos/protos.json');
+    const service = ADJUST_SERVICE.split('.').reduce<{ nested?: Record<string, unknown>; methods?: Record<string, unknown> } | undefined>(
+      (node_, part) => (node_?.nested?.[part] as never) ?? undefined,
+      protos,
+    );
+    assert.ok(service?.methods?.[ADJUST_METHOD], `${ADJUST_SERVICE}/${ADJUST_METHOD} is in the protos`);
+    const mod = (await import('google-ads-api')) as unknown as Record<string, unknown>;
+    const api = ('Customer' in mod ? mod : mod.default) as { Customer: { prototype: object }; services: Record<string, unknown> };
+    assert.equal(typeof api.services.UploadConversionAdjustmentsRequest, 'function');
+    let getter: PropertyDescriptor | undefined;
+    for (let p: object | null = api.Customer.prototype; p && !getter; p = Object.getPrototypeOf(p))
+      getter = Object.getOwnPropertyDescriptor(p, 'conversionAdjustmentUploads');
+    assert.equal(typeof getter?.get, 'function', 'Customer.conversionAdjustmentUploads');
   });
 
   it('Customer still has the protected members ConfigurableCustomer overrides', async () => {

@@ -1,12 +1,33 @@
 import { defineConnector } from '../../src/connector-kit';
 import { classifyUpload } from './classify';
-import { closeGoogleAdsClients, sendUpload } from './client';
+import { closeGoogleAdsClients, sendAdjustments, sendUpload } from './client';
+import { classifyAdjustments } from './adjust-classify';
+import { buildAdjustmentRequest, validateAdjustment } from './adjust-map';
 import { validateGoogleItem } from '../_shared/google';
 import { buildRequest, GOOGLE_ADS_API_VERSION, googleAdsIdentifiersSent, MAX_ROWS } from './map';
 import { verifyRefreshToken } from '../_shared/google-oauth';
 import { googleAdsCredentialsSchema, googleAdsSettingsSchema } from './schema';
 
 export { closeGoogleAdsClients };
+
+/**
+ * Corrections of uploaded conversions (`retractions: true` on the destination): RETRACTION when the
+ * network rejects a delivered conversion, RESTATEMENT when it changes the payout
+ * (ConversionAdjustmentUploadService, https://developers.google.com/google-ads/api/docs/conversions/upload-adjustments).
+ */
+export const googleAdsAdjustments = defineConnector({
+  id: 'google-ads',
+  displayName: 'Google Ads (conversion adjustments)',
+  apiVersion: GOOGLE_ADS_API_VERSION,
+  settings: googleAdsSettingsSchema,
+  credentials: googleAdsCredentialsSchema,
+  limits: { maxBatch: MAX_ROWS, timeoutMs: 20_000 },
+  adjustmentTypes: ['retraction', 'restatement'],
+  validate: validateAdjustment,
+  build: buildAdjustmentRequest,
+  send: sendAdjustments,
+  classify: classifyAdjustments,
+});
 
 /**
  * Google Ads offline click conversions through google-ads-api (gRPC
@@ -27,6 +48,7 @@ export const googleAds = defineConnector({
   send: sendUpload,
   classify: classifyUpload,
   verify: verifyRefreshToken,
+  adjustments: googleAdsAdjustments,
   // The gRPC channels are shared per endpoint; the gateway closes them at shutdown.
   close: closeGoogleAdsClients,
 });

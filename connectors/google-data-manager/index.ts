@@ -1,8 +1,10 @@
 import { defineConnector } from '../../src/connector-kit';
-import { forgetAccessToken, getAccessToken, verifyRefreshToken } from '../_shared/google-oauth';
+import { verifyRefreshToken } from '../_shared/google-oauth';
+import { googleDataManagerAdjustments } from './adjust';
 import { classifyIngest } from './errors';
 import { buildRequest, DATA_MANAGER_API_VERSION, dataManagerIdentifiersSent, MAX_ROWS, validateItem } from './map';
 import { dataManagerCredentialsSchema, dataManagerSettingsSchema } from './schema';
+import { sendIngest } from './send';
 
 /**
  * Google Ads offline click conversions through the Data Manager API (`events:ingest`, REST) —
@@ -18,15 +20,9 @@ export const googleDataManager = defineConnector({
   validate: (item) => validateItem(item),
   build: buildRequest,
   identifiersSent: dataManagerIdentifiersSent,
-  /** OAuth refresh (cached per credentials until expiry), then the request `build` described. */
-  async send(request, io, ctx) {
-    const { tokenUrl } = ctx.settings;
-    const token = await getAccessToken(io.http, tokenUrl, ctx.credentials, ctx.now, io.timeoutMs);
-    const response = await io.http.send({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }, { timeoutMs: io.timeoutMs });
-    // A refused token is dropped, so the attempt after "resume" fetches a new one.
-    if (response.status === 401) forgetAccessToken(tokenUrl, ctx.credentials);
-    return response;
-  },
+  send: sendIngest,
   classify: classifyIngest,
   verify: verifyRefreshToken,
+  // Restatements only: Data Manager has no retraction (adjust.ts).
+  adjustments: googleDataManagerAdjustments,
 });

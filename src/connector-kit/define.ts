@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ConversionRecord } from '../conversions/conversion';
+import type { Adjustment, AdjustmentType } from './adjustment';
 import type { DeliveryError } from './delivery-error';
 import type { HttpClient, PlatformRequest, PlatformResponse } from './http-types';
 
@@ -14,6 +15,8 @@ export interface DeliveryItem {
   /** 1 for the first try. */
   attempt: number;
   conversion: ConversionRecord;
+  /** Set on a correction (a delivery of an `adjustments` connector): what to take back or restate. */
+  adjustment?: Adjustment;
 }
 
 export interface ConnectorContext<S, C> {
@@ -72,6 +75,14 @@ export interface Connector<S extends z.ZodType = z.ZodType, C extends z.ZodType 
   identifiersSent?(request: PlatformRequest, dedupKey: string): string[] | null;
   /** Cheap credential check for "test connection". */
   verify?(io: ConnectorIo, ctx: ConnectorContext<z.infer<S>, z.infer<C>>): Promise<void>;
+  /**
+   * Where the platform can take a conversion back or change its value: the connector that sends
+   * those corrections (same settings and credentials). Absent: the platform cannot, and a
+   * reversed conversion is only marked "cannot be retracted" (src/delivery/adjustments.ts).
+   */
+  readonly adjustments?: Connector<S, C>;
+  /** On an `adjustments` connector: the corrections the platform takes (Google Ads: both). */
+  readonly adjustmentTypes?: readonly AdjustmentType[];
   /** Release what `send` keeps between calls (gRPC channels); called once at shutdown. */
   close?(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 export * from './delivery-error';
 export * from './http-types';
 export * from './define';
+export * from './adjustment';
 export * from './identifiers-sent';
 export * from './classify-http';
 export * from './template';

@@ -18,6 +18,8 @@ import { BASE_EVENT, type ConversionRecord } from './conversion';
 import { parsePostback, type PostbackInput } from './postback-input';
 import { route } from './routing';
 import { newWarnings, repeatWarnings } from './warnings';
+import { planAdjustments, type SupportOf } from '../delivery/adjustments';
+import { ADJUSTMENT_TYPES } from '../connector-kit/adjustment';
 
 type PersonalIndex = ReturnType<typeof personalNameIndex>;
 
@@ -30,6 +32,8 @@ export interface IntakeDeps {
   onDeliveries?: () => void;
   /** Refused keys are logged here, rate-limited (auth-failures.ts). */
   logger?: Logger;
+  /** Which destinations correct a reversed conversion (src/delivery/adjustments.ts); absent: none do. */
+  adjustments?: SupportOf;
 }
 
 export interface IntakeRequest {
@@ -52,6 +56,9 @@ function sameSecret(given: string, expected: Buffer): boolean {
 
 export function createIntake(deps: IntakeDeps) {
   const { config, ledger, clicks, now } = deps;
+  const support: SupportOf = deps.adjustments ?? (() => 'unsupported');
+  // Without a destination that corrects, a repeat costs no extra read (adjustment-sql.ts).
+  const corrects = config.destinations.some((d) => ADJUSTMENT_TYPES.some((t) => support(d.id, t) === 'enabled'));
   const authFailures = createAuthFailures(deps.logger, now);
   const personalIndex = new Map(config.sources.map((s) => [s.id, personalNameIndex({ names: s.personalFields, exclude: Object.values(s.params) })]));
   const allowLists = new Map<string, BlockList>();
@@ -154,11 +161,15 @@ export function createIntake(deps: IntakeDeps) {
     };
     const result = await ledger.recordPostback(
       // The warnings known before the write are kept on the conversion (the console shows them).
-      { conversion, route: (c) => route(c, source, config.destinations, config.delivery.maxAttempts) },
+      {
+        conversion,
+        route: (c) => route(c, source, config.destinations, config.delivery.maxAttempts),
+        ...(corrects ? { adjust: (stored, incoming, deliveries) => planAdjustments(stored, incoming, deliveries, support, at) } : {}),
+      },
       at,
     );
     if (result.deliveries.some((d) => d.status === 'pending')) deps.onDeliveries?.();
-    const warnings = [...repeatWarnings(conversion, result), ...known];
+    const warnings = [...repeatWarnings(conversion, result, support), ...known];
     if (result.duplicate || result.updated) {
       // A repeat: what it brought is kept on the stored conversion, so the console shows it.
       const added = newWarnings(result.conversion.warnings, warnings);

@@ -1,3 +1,5 @@
+import { type AdjustmentType, parseAdjustmentDestinationId } from '../connector-kit/adjustment';
+import type { SupportOf } from '../delivery/adjustments';
 import type { PostbackResult } from '../store/ledger';
 import type { ConversionRecord } from './conversion';
 
@@ -8,27 +10,51 @@ export const MAX_CONVERSION_WARNINGS = 50;
  * What a repeated postback changed, or tried to change, on a stored conversion. Each of these
  * used to be answered as a plain duplicate; they are answered with a warning and kept on the
  * conversion (GET /v1/conversions/:id `warnings`), because each one means money is counted
- * differently here and at the network.
+ * differently here and at the network. Where a correction was queued (src/delivery/adjustments.ts)
+ * the warning says so; where the platform has none, it records that the conversion cannot be
+ * retracted there.
  */
-export function repeatWarnings(incoming: ConversionRecord, result: PostbackResult): string[] {
+export function repeatWarnings(incoming: ConversionRecord, result: PostbackResult, support: SupportOf = () => 'unsupported'): string[] {
   const stored = result.conversion;
   if (!result.duplicate && !result.updated) return [];
   const out: string[] = [];
+  const queued = (type: AdjustmentType) =>
+    (result.adjustments ?? []).filter((a) => a.adjustment.type === type).map((a) => parseAdjustmentDestinationId(a.destinationId)?.base ?? a.destinationId);
+  const sent = result.deliveries.filter((d) => d.status === 'succeeded' && !parseAdjustmentDestinationId(d.destinationId)).map((d) => d.destinationId);
   if (result.duplicate && stored.status !== incoming.status) {
     out.push(`status "${incoming.status}" ignored: the conversion is already ${stored.status}`);
   }
   if (incoming.payout !== null && (stored.payout === null || !sameDecimal(stored.payout, incoming.payout))) {
-    out.push(
+    const restated = queued('restatement');
+    const head =
       `transaction id "${incoming.transactionId}" was received again with payout ${incoming.payout} ${incoming.currency}; ` +
-        `the stored payout ${stored.payout ?? '(none)'} ${stored.currency} is kept and nothing is re-sent — correct it at the network or in the destination by hand`,
-    );
+      `the stored payout ${stored.payout ?? '(none)'} ${stored.currency} is kept`;
+    const byHand = sent.filter((id) => !restated.includes(id));
+    if (restated.length > 0) {
+      out.push(
+        `${head}; a restatement to ${incoming.payout} ${incoming.currency} is queued for ${restated.join(', ')}${byHand.length > 0 ? ` — correct ${byHand.join(', ')} by hand` : ''}`,
+      );
+    } else if (stored.status !== 'rejected' && incoming.status !== 'rejected') {
+      out.push(`${head} and nothing is re-sent — correct it at the network or in the destination by hand`);
+    }
   }
-  const sent = result.deliveries.filter((d) => d.status === 'succeeded').map((d) => d.destinationId);
   if (result.updated && stored.status === 'rejected' && sent.length > 0) {
-    out.push(
-      `status changed to rejected after the conversion was already delivered to ${sent.join(', ')}: ` +
-        'those platforms still count it — retract it there by hand',
-    );
+    const retracted = queued('retraction');
+    const head = `status changed to rejected after the conversion was already delivered to ${sent.join(', ')}`;
+    const notEnabled = sent.filter((id) => !retracted.includes(id) && support(id, 'retraction') === 'not_enabled');
+    const cannot = sent.filter((id) => !retracted.includes(id) && support(id, 'retraction') === 'unsupported');
+    const parts = [
+      ...(retracted.length > 0 ? [`a retraction is queued for ${retracted.join(', ')}`] : []),
+      ...(notEnabled.length > 0
+        ? [
+            `${notEnabled.join(', ')} still count${notEnabled.length === 1 ? 's' : ''} it — retract it there by hand, or set retractions: true on the destination`,
+          ]
+        : []),
+      ...(cannot.length > 0
+        ? [`it cannot be retracted at ${cannot.join(', ')} (the platform has no way to take a conversion back) — those platforms still count it`]
+        : []),
+    ];
+    out.push(`${head}: ${parts.join('; ')}`);
   }
   return out;
 }

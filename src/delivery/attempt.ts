@@ -39,6 +39,7 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
     dedupKey: delivery.dedupKey,
     attempt: delivery.attempts + 1,
     conversion,
+    ...(delivery.adjustment ? { adjustment: delivery.adjustment } : {}),
   }));
   const outcomes = new Map<string, ItemOutcome>();
   const valid: DeliveryItem[] = [];

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ApiError } from '../api-error';
 import type { Config } from '../config';
 import type { DestinationDirectory } from '../delivery/destinations';
+import { correctionsView, supportFrom } from '../delivery/adjustments';
 import type { AnyConnector } from '../connector-kit/define';
 import type { AttemptRow, DeliveryRow, Ledger } from '../store/ledger';
 import { adminAuth } from './admin-auth';
@@ -41,6 +42,7 @@ export function adminRoutes(
 ): void {
   const { ledger, destinations, now } = deps;
   const auth = adminAuth(deps.config.admin.token);
+  const support = supportFrom(destinations);
 
   router.get('/v1/conversions/:id', auth, async (ctx) => {
     const { id } = parse(idParams, ctx.params);
@@ -51,6 +53,8 @@ export function adminRoutes(
     ctx.body = {
       ...conversionView(conversion),
       warnings: await ledger.conversionWarnings(id),
+      // Retractions and restatements queued, and where a rejected conversion still counts (src/delivery/adjustments.ts).
+      corrections: correctionsView(conversion, deliveries, support),
       deliveries: deliveries.map((d) => {
         const own = attempts.filter((a) => a.deliveryId === d.id);
         return {

@@ -1,4 +1,5 @@
 import type { ConversionRecord } from '../conversions/conversion';
+import { type Adjustment, adjustmentSchema } from '../connector-kit/adjustment';
 import type { AttemptRow, DeliveryRow, DeliveryStatus, DestinationState, ReceivedPostback, RejectionRow } from './ledger';
 
 /** Column ↔ record mapping, shared by every engine (the SQL is the same on all of them). */
@@ -67,6 +68,7 @@ export function rowToDelivery(r: Row): DeliveryRow {
     leaseUntil: numOrNull(r.lease_until),
     lastError: strOrNull(r.last_error),
     lastKind: strOrNull(r.last_kind),
+    adjustment: rowToAdjustment(r.adjustment),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };
@@ -116,6 +118,13 @@ export function rowToRejection(r: Row): RejectionRow {
     message: String(r.message),
     params: JSON.parse(String(r.params)),
   };
+}
+
+/** The `adjustment` column (migration 61): null on an ordinary delivery; a row that does not parse is treated as one. */
+function rowToAdjustment(v: unknown): Adjustment | null {
+  if (v === null || v === undefined) return null;
+  const parsed = adjustmentSchema.safeParse(JSON.parse(String(v)));
+  return parsed.success ? parsed.data : null;
 }
 
 /** The `warnings` column: a JSON array (`[]` for none). */

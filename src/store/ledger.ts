@@ -1,5 +1,6 @@
 import type { ConversionRecord, ConversionStatus } from '../conversions/conversion';
 import type { PlatformRequest } from '../connector-kit/http-types';
+import type { Adjustment } from '../connector-kit/adjustment';
 
 /**
  * The Ledger port: conversions, the outbox (deliveries), attempts, rejections and destination
@@ -21,6 +22,8 @@ export interface DeliveryRow {
   leaseUntil: number | null;
   lastError: string | null;
   lastKind: string | null;
+  /** A correction of an earlier delivery (migration 61); null or absent on an ordinary one. */
+  adjustment?: Adjustment | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -54,11 +57,21 @@ export interface RouteTarget {
   maxAttempts: number;
 }
 
+/** A correction to queue: a delivery of its own (src/delivery/adjustments.ts). */
+export interface AdjustmentTarget extends RouteTarget {
+  adjustment: Adjustment;
+}
+
 export interface PostbackWrite {
   /** A new conversion, used if (source, transactionId, event) is not stored yet. */
   conversion: ConversionRecord;
   /** Pure routing, evaluated inside the transaction against the stored conversion. */
   route: (conversion: ConversionRecord) => RouteTarget[];
+  /**
+   * Pure: the corrections a repeat of a stored conversion calls for (`stored` as it was before
+   * this postback, its deliveries as they are), queued in the same transaction.
+   */
+  adjust?: (stored: ConversionRecord, incoming: ConversionRecord, deliveries: readonly DeliveryRow[]) => AdjustmentTarget[];
 }
 
 export interface PostbackResult {
@@ -67,6 +80,8 @@ export interface PostbackResult {
   /** An existing conversion whose status changed. */
   updated: boolean;
   deliveries: Array<{ id: string; destinationId: string; status: DeliveryStatus }>;
+  /** Corrections this postback queued (retractions, restatements). */
+  adjustments?: AdjustmentTarget[];
 }
 
 export interface ClaimedDelivery {

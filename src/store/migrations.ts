@@ -301,6 +301,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 61,
+    name: 'corrections: a delivery that takes a conversion back or restates its value',
+    sql: `
+      -- NULL on an ordinary delivery. On a correction (destination id "<destination>#retraction" or
+      -- "#restatement", src/delivery/adjustments.ts): its JSON (type, adjustment time, new value,
+      -- the delivery it corrects). The outbox, leases, retries and attempts stay the deliveries'.
+      ALTER TABLE deliveries ADD COLUMN adjustment TEXT;
+    `,
+  },
 ];
 
 export function migrate(db: SqliteDb, now = Date.now()): number[] {

@@ -18,6 +18,8 @@ import {
 import { FEW_OUTCOME_MATCHES, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
 import { windowStatsFrom } from './window-stats';
 import { coalescing, recordAttempts, type Finished } from './attempt-records';
+import { queueAdjustments } from './adjustment-sql';
+import { ADJUSTMENT_TYPES, adjustmentDestinationId } from '../connector-kit/adjustment';
 import { q, type StepRunner, type Steps } from './sql-steps';
 
 /**
@@ -87,7 +89,8 @@ function* recordOne(d: Dialect, write: PostbackWrite, now: number, known?: boole
   const existing = rowToConversion((yield* q.get(`${SQL.findConversion}${d.forUpdate}`, c.source, c.transactionId, c.event)) as Row);
   // Same status, or a late `pending` after the network already decided: nothing changes.
   if (existing.status === c.status || c.status === 'pending') {
-    return { conversion: existing, duplicate: true, updated: false, deliveries: yield* deliverySummary(existing.id) };
+    const adjustments = yield* queueAdjustments(write, existing, now); // a changed payout: restatements (adjustment-sql.ts)
+    return { conversion: existing, duplicate: true, updated: false, deliveries: yield* deliverySummary(existing.id), adjustments };
   }
   // A status change: update, then route again; deliveries already made are never made twice.
   const changed: ConversionRecord = { ...existing, status: c.status, updatedAt: now };
@@ -97,7 +100,8 @@ function* recordOne(d: Dialect, write: PostbackWrite, now: number, known?: boole
     yield* insertDeliveries(changed, targets, now);
     for (const t of targets) yield* q.run(SQL.reviveCancelledDelivery, now, now, changed.id, t.destinationId);
   } else yield* q.run(SQL.cancelPendingDeliveries, now, changed.id, now);
-  return { conversion: changed, duplicate: false, updated: true, deliveries: yield* deliverySummary(changed.id) };
+  const adjustments = yield* queueAdjustments(write, existing, now); // after the cancel: a rejection's retractions stay pending
+  return { conversion: changed, duplicate: false, updated: true, deliveries: yield* deliverySummary(changed.id), adjustments };
 }
 
 const CONVERSIONS_PER_STATEMENT = 200; // 14 parameters each
@@ -275,6 +279,8 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
     resumeDestination: (id) =>
       db.write(function* () {
         yield* q.run(SQL.resume, id);
+        // Its corrections pause on their own ids (src/delivery/adjustments.ts); resuming it resumes them.
+        for (const t of ADJUSTMENT_TYPES) yield* q.run(SQL.resume, adjustmentDestinationId(id, t));
         const r = yield* q.get(SQL.destinationState, id);
         return r ? rowToDestinationState(r) : null;
       }),

@@ -5,6 +5,7 @@ import protobuf from 'protobufjs';
 import { createTokenEndpoint, type OAuthClient } from './google-data-manager';
 import { startFakeServer } from '../helpers/fake-server';
 import { GOOGLE_ADS_API_VERSION } from '../../connectors/google-ads/map';
+import { createAdjustmentLedger } from './google-ads-adjustments';
 
 /**
  * Google Ads ConversionUploadService on 127.0.0.1:0: a grpc-js server built from google-ads-node's
@@ -19,6 +20,7 @@ const require = createRequire(import.meta.url);
 const V = `google.ads.googleads.${GOOGLE_ADS_API_VERSION}`;
 export const FAILURE_TRAILER = `${V}.errors.googleadsfailure-bin`;
 const PATH = `/${V}.services.ConversionUploadService/UploadClickConversions`;
+const ADJUST_PATH = `/${V}.services.ConversionAdjustmentUploadService/UploadConversionAdjustments`;
 
 let root: protobuf.Root | undefined;
 function types() {
@@ -27,6 +29,8 @@ function types() {
     Req: root.lookupType(`${V}.services.UploadClickConversionsRequest`),
     Res: root.lookupType(`${V}.services.UploadClickConversionsResponse`),
     Failure: root.lookupType(`${V}.errors.GoogleAdsFailure`),
+    AdjReq: root.lookupType(`${V}.services.UploadConversionAdjustmentsRequest`),
+    AdjRes: root.lookupType(`${V}.services.UploadConversionAdjustmentsResponse`),
   };
 }
 
@@ -44,6 +48,8 @@ export interface FakeAdsError {
 export type FakeStep = { rowErrors: FakeAdsError[] } | { rpcError: { status: grpc.status; errors?: FakeAdsError[]; message?: string } } | { delayMs: number };
 
 export interface RecordedCall {
+  /** UploadClickConversions or UploadConversionAdjustments. */
+  method: string;
   request: any;
   metadata: Record<string, string>;
   /** What the fake answered: 'ok' (maybe with row errors) or a gRPC status name. */
@@ -56,13 +62,13 @@ export interface AcceptedConversion {
   metadata: Record<string, string>;
 }
 
-export function encodeFailure(errors: readonly FakeAdsError[]): Buffer {
+export function encodeFailure(errors: readonly FakeAdsError[], rowsField = 'conversions'): Buffer {
   const { Failure } = types();
   const obj = {
     errors: errors.map((e) => ({
       error_code: { [e.type]: e.code },
       message: e.message ?? e.code,
-      ...(e.index !== undefined ? { location: { field_path_elements: [{ field_name: 'conversions', index: e.index }] } } : {}),
+      ...(e.index !== undefined ? { location: { field_path_elements: [{ field_name: rowsField, index: e.index }] } } : {}),
       ...(e.retryDelayS !== undefined ? { details: { quota_error_details: { retry_delay: { seconds: e.retryDelayS } } } } : {}),
     })),
   };
@@ -112,7 +118,7 @@ export interface GoogleAdsFakeOptions {
 }
 
 export async function startGoogleAdsFake(options: GoogleAdsFakeOptions) {
-  const { Req, Res } = types();
+  const { Req, Res, AdjReq, AdjRes } = types();
   const token = createTokenEndpoint({ scope: 'https://www.googleapis.com/auth/adwords', ...options.oauth });
   const http = await startFakeServer((req) => token.handle(req));
   const calls: RecordedCall[] = [];
@@ -121,74 +127,103 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions) {
   const script: FakeStep[] = [];
 
   const server = new grpc.Server();
-  const definition = {
-    path: PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (o: any) => Buffer.from(Req.encode(Req.fromObject(o)).finish()),
-    requestDeserialize: (b: Buffer) => Req.toObject(Req.decode(b), { longs: String, enums: String, defaults: false }),
-    responseSerialize: (o: any) => Buffer.from(Res.encode(Res.fromObject(o)).finish()),
-    responseDeserialize: (b: Buffer) => Res.toObject(Res.decode(b)),
-  };
-  server.addService({ UploadClickConversions: definition } as grpc.ServiceDefinition, {
-    UploadClickConversions: async (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
-      const metadata: Record<string, string> = {};
-      for (const [k, v] of Object.entries(call.metadata.getMap())) metadata[k] = String(v);
-      const rec: RecordedCall = { request: call.request, metadata, answer: 'ok' };
-      calls.push(rec);
-      const fail = (status: grpc.status, errors: FakeAdsError[], message = errors[0]?.message ?? grpc.status[status]) => {
-        rec.answer = grpc.status[status];
-        const md = new grpc.Metadata();
-        md.set('request-id', `fake-req-${calls.length}`);
-        if (errors.length > 0) md.set(FAILURE_TRAILER, encodeFailure(errors));
-        callback({ code: status, details: message, metadata: md });
-      };
-      const bearer = /^Bearer (.+)$/.exec(metadata.authorization ?? '')?.[1];
-      if (!bearer || !token.issued.includes(bearer)) {
-        return fail(grpc.status.UNAUTHENTICATED, [
-          { type: 'authentication_error', code: 'OAUTH_TOKEN_INVALID', message: 'OAuth token in the header is not valid.' },
-        ]);
-      }
-      const step = script.shift();
-      if (step && 'delayMs' in step) await new Promise((r) => setTimeout(r, step.delayMs));
-      if (step && 'rpcError' in step) return fail(step.rpcError.status, step.rpcError.errors ?? [], step.rpcError.message);
-      const req = call.request;
-      if (!/^\d{10}$/.test(String(req.customer_id ?? ''))) {
-        return fail(grpc.status.INVALID_ARGUMENT, [{ type: 'request_error', code: 'INVALID_CUSTOMER_ID', message: 'customer_id must be 10 digits' }]);
-      }
-      if (req.partial_failure !== true) {
-        return fail(grpc.status.INVALID_ARGUMENT, [
-          { type: 'partial_failure_error', code: 'PARTIAL_FAILURE_MODE_REQUIRED', message: 'partial_failure must be true' },
-        ]);
-      }
-      const rows: any[] = req.conversions ?? [];
-      if (rows.length === 0 || rows.length > 2000) {
-        return fail(grpc.status.INVALID_ARGUMENT, [
-          { type: 'conversion_upload_error', code: 'TOO_MANY_CONVERSIONS_IN_REQUEST', message: 'Upload fewer than 2001 events in a single request.' },
-        ]);
-      }
-      const errors = [...rowErrors(rows, seenOrders), ...(step && 'rowErrors' in step ? step.rowErrors : [])];
-      const failed = new Set(errors.map((e) => e.index));
-      const validateOnly = req.validate_only === true;
-      const results = rows.map((r, i) => {
-        if (failed.has(i)) return {};
-        if (!validateOnly) {
-          seenOrders.add(`${r.conversion_action}|${r.order_id}`);
-          accepted.push({ row: r, customerId: req.customer_id, metadata });
-        }
-        const id = ['gclid', 'gbraid', 'wbraid'].find((k) => r[k]) as string;
-        return { [id]: r[id], conversion_action: r.conversion_action, conversion_date_time: r.conversion_date_time };
-      });
-      const response: any = validateOnly ? {} : { results };
-      if (errors.length > 0) {
-        response.partial_failure_error = {
-          code: grpc.status.INVALID_ARGUMENT,
-          message: `${errors[0]?.message ?? ''}, at conversions[${errors[0]?.index ?? 0}]`,
-          details: [{ type_url: `type.googleapis.com/${V}.errors.GoogleAdsFailure`, value: encodeFailure(errors) }],
+  const adjustments = createAdjustmentLedger(accepted);
+  type Answer = { response: any } | { error: { status: grpc.status; errors: FakeAdsError[] } };
+  /** One unary method: OAuth check, the script, the request-level checks both methods share, then `body`. */
+  const serve = (
+    method: string,
+    path: string,
+    req: protobuf.Type,
+    res: protobuf.Type,
+    rowsField: string,
+    body: (r: any, metadata: Record<string, string>, scripted: FakeAdsError[]) => Answer,
+  ) => {
+    const definition = {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (o: any) => Buffer.from(req.encode(req.fromObject(o)).finish()),
+      requestDeserialize: (b: Buffer) => req.toObject(req.decode(b), { longs: String, enums: String, defaults: false }),
+      responseSerialize: (o: any) => Buffer.from(res.encode(res.fromObject(o)).finish()),
+      responseDeserialize: (b: Buffer) => res.toObject(res.decode(b)),
+    };
+    server.addService({ [method]: definition } as grpc.ServiceDefinition, {
+      [method]: async (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+        const metadata: Record<string, string> = {};
+        for (const [k, v] of Object.entries(call.metadata.getMap())) metadata[k] = String(v);
+        const rec: RecordedCall = { method, request: call.request, metadata, answer: 'ok' };
+        calls.push(rec);
+        const fail = (status: grpc.status, errors: FakeAdsError[], message = errors[0]?.message ?? grpc.status[status]) => {
+          rec.answer = grpc.status[status];
+          const md = new grpc.Metadata();
+          md.set('request-id', `fake-req-${calls.length}`);
+          if (errors.length > 0) md.set(FAILURE_TRAILER, encodeFailure(errors, rowsField));
+          callback({ code: status, details: message, metadata: md });
         };
+        const bearer = /^Bearer (.+)$/.exec(metadata.authorization ?? '')?.[1];
+        if (!bearer || !token.issued.includes(bearer)) {
+          return fail(grpc.status.UNAUTHENTICATED, [
+            { type: 'authentication_error', code: 'OAUTH_TOKEN_INVALID', message: 'OAuth token in the header is not valid.' },
+          ]);
+        }
+        const step = script.shift();
+        if (step && 'delayMs' in step) await new Promise((r) => setTimeout(r, step.delayMs));
+        if (step && 'rpcError' in step) return fail(step.rpcError.status, step.rpcError.errors ?? [], step.rpcError.message);
+        const r = call.request;
+        if (!/^\d{10}$/.test(String(r.customer_id ?? ''))) {
+          return fail(grpc.status.INVALID_ARGUMENT, [{ type: 'request_error', code: 'INVALID_CUSTOMER_ID', message: 'customer_id must be 10 digits' }]);
+        }
+        if (r.partial_failure !== true) {
+          return fail(grpc.status.INVALID_ARGUMENT, [
+            { type: 'partial_failure_error', code: 'PARTIAL_FAILURE_MODE_REQUIRED', message: 'partial_failure must be true' },
+          ]);
+        }
+        const rows: any[] = r[rowsField] ?? [];
+        if (rows.length === 0 || rows.length > 2000) {
+          const code = rowsField === 'conversions' ? 'TOO_MANY_CONVERSIONS_IN_REQUEST' : 'TOO_MANY_ADJUSTMENTS_IN_REQUEST';
+          return fail(grpc.status.INVALID_ARGUMENT, [
+            {
+              type: `${rowsField === 'conversions' ? 'conversion' : 'conversion_adjustment'}_upload_error`,
+              code,
+              message: 'Upload fewer than 2001 events in a single request.',
+            },
+          ]);
+        }
+        const answer = body(r, metadata, step && 'rowErrors' in step ? step.rowErrors : []);
+        if ('error' in answer) return fail(answer.error.status, answer.error.errors);
+        const errors = answer.response.__errors as FakeAdsError[];
+        delete answer.response.__errors;
+        if (errors.length > 0) {
+          answer.response.partial_failure_error = {
+            code: grpc.status.INVALID_ARGUMENT,
+            message: `${errors[0]?.message ?? ''}, at ${rowsField}[${errors[0]?.index ?? 0}]`,
+            details: [{ type_url: `type.googleapis.com/${V}.errors.GoogleAdsFailure`, value: encodeFailure(errors, rowsField) }],
+          };
+        }
+        callback(null, answer.response);
+      },
+    });
+  };
+
+  serve('UploadClickConversions', PATH, Req, Res, 'conversions', (req, metadata, scripted) => {
+    const rows: any[] = req.conversions;
+    const errors = [...rowErrors(rows, seenOrders), ...scripted];
+    const failed = new Set(errors.map((e) => e.index));
+    const validateOnly = req.validate_only === true;
+    const results = rows.map((r, i) => {
+      if (failed.has(i)) return {};
+      if (!validateOnly) {
+        seenOrders.add(`${r.conversion_action}|${r.order_id}`);
+        accepted.push({ row: r, customerId: req.customer_id, metadata });
       }
-      callback(null, response);
-    },
+      const id = ['gclid', 'gbraid', 'wbraid'].find((k) => r[k]) as string;
+      return { [id]: r[id], conversion_action: r.conversion_action, conversion_date_time: r.conversion_date_time };
+    });
+    return { response: { ...(validateOnly ? {} : { results }), __errors: errors } };
+  });
+  serve('UploadConversionAdjustments', ADJUST_PATH, AdjReq, AdjRes, 'conversion_adjustments', (req, _metadata, scripted) => {
+    const { results, errors } = adjustments.apply(req.conversion_adjustments, req.validate_only === true, scripted);
+    return { response: { ...(req.validate_only === true ? {} : { results }), __errors: errors } };
   });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
@@ -201,6 +236,8 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions) {
     calls,
     /** Conversions Google would have recorded (not validate_only, no error on the row). */
     accepted,
+    /** Adjustments Google applied (retractions, restatements), in order. */
+    adjustments: adjustments.applied,
     next(step: FakeStep): void {
       script.push(step);
     },

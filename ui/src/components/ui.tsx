@@ -50,6 +50,9 @@ const TONE: Record<string, string> = {
   cancelled: 'muted',
   dead: 'bad',
   failure: 'bad',
+  // Corrections of a reversed conversion (Conversion.corrections): it still counts there.
+  cannot_be_corrected: 'warn',
+  not_enabled: 'warn',
   failed: 'bad',
   deactivated: 'bad',
   rejected: 'bad',

@@ -28,6 +28,8 @@ interface Detail {
   };
   params: Record<string, string>;
   warnings?: string[];
+  /** Retractions / restatements of a reversed conversion, and where it still counts (openapi Correction). */
+  corrections?: Correction[];
   received_at: number;
   deliveries: Array<{
     id: string;
@@ -43,12 +45,59 @@ interface Detail {
   }>;
 }
 
+interface Correction {
+  destination: string;
+  type: 'retraction' | 'restatement';
+  status: string;
+  delivery_id: string | null;
+  value: string | null;
+  currency: string | null;
+  adjusted_at: number | null;
+  last_error: string | null;
+}
+
+const CORRECTION_WORDS: Record<string, string> = {
+  pending: 'queued — being sent',
+  succeeded: 'corrected at the platform',
+  dead: 'failed — retry its delivery below once the cause is fixed',
+  cancelled: 'cancelled',
+  cannot_be_corrected: 'cannot be retracted: the platform has no way to take a conversion back — it still counts there',
+  not_enabled: 'not corrected: set retractions: true on the destination, or retract it there by hand — it still counts there',
+};
+
+/** Which destinations were corrected after the network reversed the conversion, which cannot be, which are pending or failed. */
+function Corrections({ list }: { list: Correction[] }) {
+  return (
+    <li class="step corrections">
+      <div class="step-head">
+        <h3>Corrections</h3>
+      </div>
+      <ul>
+        {list.map((c) => (
+          <li key={`${c.destination}-${c.type}`} data-correction={`${c.destination}:${c.type}`}>
+            <strong>{c.destination}</strong> — {c.type}
+            {c.type === 'restatement' && c.value ? ` to ${c.value} ${c.currency ?? ''}` : ''} <Badge value={c.status} label={c.status.replace(/_/g, ' ')} />{' '}
+            <span class="muted">{CORRECTION_WORDS[c.status] ?? c.status}</span>
+            {c.last_error ? <p class="why">Last error: {c.last_error}</p> : null}
+          </li>
+        ))}
+      </ul>
+    </li>
+  );
+}
+
+/** `gads#retraction` → "Retraction for gads"; an ordinary delivery → "Delivery to gads". */
+function deliveryTitle(destination: string): string {
+  const m = /^(.+)#(retraction|restatement)$/.exec(destination);
+  return m ? `${m[2] === 'retraction' ? 'Retraction' : 'Restatement'} for ${m[1]}` : `Delivery to ${destination}`;
+}
+
 function Delivery({ d, onChange }: { d: Detail['deliveries'][number]; onChange: () => void }) {
   const retry = useAction();
   return (
     <li class="step" data-destination={d.destination}>
       <div class="step-head">
-        <h3>Delivery to {d.destination}</h3> <Badge value={d.status} />{' '}
+        <h3>{deliveryTitle(d.destination)}</h3> <Badge value={d.status} />{' '}
         <span class="muted">
           {d.connector} · {d.attempt_count} of {d.max_attempts} attempts
         </span>
@@ -157,6 +206,7 @@ export function ConversionDetailPage({ id }: { id: string }) {
             </div>
           ) : null}
         </li>
+        {c.corrections?.length ? <Corrections list={c.corrections} /> : null}
         {c.deliveries.length === 0 ? (
           <li class="step">
             <p class="muted">No destination was routed for this conversion.</p>
