@@ -52,8 +52,9 @@ const sourceSchema = z.object({
   params: sourceParamsSchema.default(sourceParamsSchema.parse({})),
   /**
    * Statuses that are forwarded; others are recorded only. Default: approved only — a pending
-   * conversion forwarded to an ad platform cannot be taken back if the network rejects it; it is
-   * forwarded when its approval arrives.
+   * conversion forwarded to an ad platform and then rejected by the network can be taken back only
+   * where the platform has corrections (Google Ads, with `retractions: true`); Meta, TikTok and
+   * Reddit keep counting it. It is forwarded when its approval arrives.
    */
   forwardStatuses: z.array(z.enum(CONVERSION_STATUSES)).default(['approved']),
   defaultCurrency: z.string().length(3).default('USD'),
