@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { newId } from '../ids';
 import { personalNameIndex, type PersonalKind } from '../privacy/identifiers';
 import { stripPersonalQuery } from '../privacy/personal-params';
+import { compactConsent, CONSENT_PARAMS, consentFlagSchema, consentSignalSchema } from '../conversions/consent';
 import { unsafeCharacter } from '../text-guard';
 import { PLATFORM_CLICK_PARAMS, PLATFORMS, type ClickRecord, type Platform, type PlatformClickParam } from './click';
 
@@ -30,6 +31,10 @@ export const clickInputSchema = z.object({
   sub4: value(512).optional(),
   fbp: value(FBP_MAX).optional(),
   fbc: value(FBC_MAX).optional(),
+  // Consent as the landing page's consent banner (or the ad's URL) reports it; same words as a postback.
+  [CONSENT_PARAMS.adUserData]: consentSignalSchema,
+  [CONSENT_PARAMS.adPersonalization]: consentSignalSchema,
+  [CONSENT_PARAMS.limitedDataUse]: consentFlagSchema,
 });
 export type ClickInput = z.infer<typeof clickInputSchema>;
 
@@ -122,6 +127,11 @@ export function buildClick(facts: ClickFacts, personal: PersonalIndex = DEFAULT_
   }
   const subs: Record<string, string> = {};
   for (const k of SUB_KEYS) if (input[k] !== undefined) subs[k] = input[k] as string;
+  const consent = compactConsent({
+    adUserData: input.consent_ad_user_data,
+    adPersonalization: input.consent_ad_personalization,
+    limitedDataUse: input.limited_data_use,
+  });
   return {
     id: newId(),
     link: facts.link,
@@ -137,6 +147,7 @@ export function buildClick(facts: ClickFacts, personal: PersonalIndex = DEFAULT_
     subs,
     fbp: input.fbp ?? cookies.fbp ?? null,
     fbc: buildFbc(input.fbclid, input.fbc ?? cookies.fbc, facts.now),
+    ...(Object.keys(consent).length > 0 ? { consent } : {}),
     createdAt: facts.now,
   };
 }

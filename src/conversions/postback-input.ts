@@ -3,6 +3,7 @@ import { ApiError, zodDetails } from '../api-error';
 import { PLATFORMS } from '../clicks/click';
 import type { SourceConfig } from '../config';
 import { assertCleanText } from '../text-guard';
+import { compactConsent, consentFlagSchema, consentSignalSchema, type Consent } from './consent';
 import { CONVERSION_STATUSES } from './conversion';
 
 /** ISO 4217 codes as the runtime's ICU knows them (no hand-kept list to go stale). */
@@ -38,13 +39,33 @@ const postbackSchema = z.object({
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(PLATFORMS, { error: `must be one of ${PLATFORMS.join(', ')}` }))
     .optional(),
+  consentAdUserData: consentSignalSchema,
+  consentAdPersonalization: consentSignalSchema,
+  limitedDataUse: consentFlagSchema,
   extra: z
     .record(z.string().max(64, 'parameter names are at most 64 characters'), text(512))
     .refine((r) => Object.keys(r).length <= MAX_EXTRA_PARAMS, `at most ${MAX_EXTRA_PARAMS} other parameters`),
 });
-export type PostbackInput = z.infer<typeof postbackSchema> & { warnings: string[] };
+type ParsedPostback = z.infer<typeof postbackSchema>;
+export type PostbackInput = Omit<ParsedPostback, 'consentAdUserData' | 'consentAdPersonalization' | 'limitedDataUse'> & {
+  /** The consent signals the postback carried (`{}` for none). */
+  consent: Consent;
+  warnings: string[];
+};
 
-const FIELDS = ['transactionId', 'clickId', 'payout', 'currency', 'offerId', 'event', 'status', 'platform'] as const;
+const FIELDS = [
+  'transactionId',
+  'clickId',
+  'payout',
+  'currency',
+  'offerId',
+  'event',
+  'status',
+  'platform',
+  'consentAdUserData',
+  'consentAdPersonalization',
+  'limitedDataUse',
+] as const;
 
 /**
  * Reads a postback's parameters with the source's parameter names, then validates them. The
@@ -62,6 +83,9 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
     event: names.event,
     status: names.status,
     platform: names.platform,
+    consentAdUserData: names.consentAdUserData,
+    consentAdPersonalization: names.consentAdPersonalization,
+    limitedDataUse: names.limitedDataUse,
   };
   const mapped = new Set<string>([...Object.values(nameOf), names.key]);
   const raw: Record<string, unknown> = {};
@@ -100,7 +124,9 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
   for (const [k, v] of Object.entries(parsed.data.extra)) {
     if (MACRO_LEFTOVER.test(v)) warnings.push(`parameter "${k}" looks like an unsubstituted macro: "${v}"`);
   }
-  return { ...parsed.data, warnings };
+  const { consentAdUserData, consentAdPersonalization, limitedDataUse, ...fields } = parsed.data;
+  const consent = compactConsent({ adUserData: consentAdUserData, adPersonalization: consentAdPersonalization, limitedDataUse });
+  return { ...fields, consent, warnings };
 }
 
 /** A JSON body may carry numbers (`"payout": 12.5`); query strings and forms never do. */

@@ -301,6 +301,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Issue 11 item 5 (consent signals). Numbered 60 apart from the migrations written alongside it.
+    version: 60,
+    name: 'conversions: consent signals',
+    sql: `
+      ALTER TABLE conversions ADD COLUMN consent TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 export function migrate(db: SqliteDb, now = Date.now()): number[] {
