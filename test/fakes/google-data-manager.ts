@@ -89,7 +89,10 @@ const CONSENT_STATUSES = new Set(['CONSENT_STATUS_UNSPECIFIED', 'CONSENT_GRANTED
 
 /** Consent as proto3 JSON reads it (developers.google.com/data-manager/api/reference/rest/v1/Consent): two enum fields, nothing else. */
 function checkConsent(c: unknown, at: string, add: (field: string, description: string, reason?: string) => void): void {
-  if (!c || typeof c !== 'object' || Array.isArray(c)) return add(at, 'object expected');
+  if (!c || typeof c !== 'object' || Array.isArray(c)) {
+    add(at, 'object expected');
+    return;
+  }
   for (const [k, v] of Object.entries(c)) {
     if (k !== 'adUserData' && k !== 'adPersonalization') add(`${at}.${k}`, `Unknown name "${k}"`);
     else if (!CONSENT_STATUSES.has(String(v))) add(`${at}.${k}`, `Invalid value "${String(v)}" (CONSENT_GRANTED, CONSENT_DENIED)`, 'INVALID_ENUM_VALUE');
