@@ -28,6 +28,8 @@ interface Detail {
   };
   params: Record<string, string>;
   warnings?: string[];
+  /** null: the conversion said nothing, so each destination's default applies. */
+  consent?: { ad_user_data: string | null; ad_personalization: string | null; limited_data_use: boolean | null };
   received_at: number;
   deliveries: Array<{
     id: string;
@@ -75,6 +77,26 @@ function Delivery({ d, onChange }: { d: Detail['deliveries'][number]; onChange: 
         </details>
       ))}
     </li>
+  );
+}
+
+const NOT_SAID = "not said (the destination's default)";
+
+/** The conversion's consent signals (the postback's, else the click's), as the platforms will get them. */
+function ConsentSignals({ consent }: { consent: Detail['consent'] }) {
+  const ldu = consent?.limited_data_use;
+  return (
+    <div class="consent">
+      <h4>Consent</h4>
+      <KeyValues
+        data={{
+          'ad user data (Google)': consent?.ad_user_data ?? NOT_SAID,
+          'ad personalization (Google)': consent?.ad_personalization ?? NOT_SAID,
+          'limited data use (Meta, TikTok, Reddit)': ldu === true ? 'yes' : ldu === false ? 'no' : NOT_SAID,
+        }}
+      />
+      {consent?.ad_user_data === 'denied' ? <p class="muted">ad user data denied: no hashed email or phone is sent to Google.</p> : null}
+    </div>
   );
 }
 
@@ -144,6 +166,7 @@ export function ConversionDetailPage({ id }: { id: string }) {
               matched: c.matched ? 'yes' : 'no',
             }}
           />
+          <ConsentSignals consent={c.consent} />
           <h4>Other parameters received</h4>
           <KeyValues data={c.params} />
           {c.warnings?.length ? (
