@@ -39,15 +39,19 @@ const postbackSchema = z.object({
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(PLATFORMS, { error: `must be one of ${PLATFORMS.join(', ')}` }))
     .optional(),
-  consentAdUserData: consentSignalSchema,
-  consentAdPersonalization: consentSignalSchema,
-  limitedDataUse: consentFlagSchema,
   extra: z
     .record(z.string().max(64, 'parameter names are at most 64 characters'), text(512))
     .refine((r) => Object.keys(r).length <= MAX_EXTRA_PARAMS, `at most ${MAX_EXTRA_PARAMS} other parameters`),
 });
-type ParsedPostback = z.infer<typeof postbackSchema>;
-export type PostbackInput = Omit<ParsedPostback, 'consentAdUserData' | 'consentAdPersonalization' | 'limitedDataUse'> & {
+/** Apart from postbackSchema and read only when present: most postbacks carry none, and each preprocess costs on every one. */
+const consentParamsSchema = z.object({
+  consentAdUserData: consentSignalSchema,
+  consentAdPersonalization: consentSignalSchema,
+  limitedDataUse: consentFlagSchema,
+});
+const CONSENT_FIELDS = ['consentAdUserData', 'consentAdPersonalization', 'limitedDataUse'] as const;
+
+export type PostbackInput = z.infer<typeof postbackSchema> & {
   /** The consent signals the postback carried (`{}` for none). */
   consent: Consent;
   warnings: string[];
@@ -107,9 +111,14 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
     }
   }
 
-  const parsed = postbackSchema.safeParse({ ...raw, extra });
-  if (!parsed.success) {
-    const details = zodDetails(parsed.error.issues).map((d) => {
+  const { consentAdUserData, consentAdPersonalization, limitedDataUse, ...fields } = raw;
+  const parsed = postbackSchema.safeParse({ ...fields, extra });
+  const consentParsed = CONSENT_FIELDS.some((f) => raw[f] !== undefined)
+    ? consentParamsSchema.safeParse({ consentAdUserData, consentAdPersonalization, limitedDataUse })
+    : null;
+  if (!parsed.success || consentParsed?.success === false) {
+    const issues = [...(parsed.error?.issues ?? []), ...(consentParsed?.error?.issues ?? [])];
+    const details = zodDetails(issues).map((d) => {
       const [head, ...rest] = d.field.split('.');
       const field = head === 'extra' ? rest.join('.') : (nameOf[head as (typeof FIELDS)[number]] ?? d.field);
       return { field, message: d.message };
@@ -124,9 +133,9 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
   for (const [k, v] of Object.entries(parsed.data.extra)) {
     if (MACRO_LEFTOVER.test(v)) warnings.push(`parameter "${k}" looks like an unsubstituted macro: "${v}"`);
   }
-  const { consentAdUserData, consentAdPersonalization, limitedDataUse, ...fields } = parsed.data;
-  const consent = compactConsent({ adUserData: consentAdUserData, adPersonalization: consentAdPersonalization, limitedDataUse });
-  return { ...fields, consent, warnings };
+  const c = consentParsed?.data;
+  const consent = c ? compactConsent({ adUserData: c.consentAdUserData, adPersonalization: c.consentAdPersonalization, limitedDataUse: c.limitedDataUse }) : {};
+  return { ...parsed.data, consent, warnings };
 }
 
 /** A JSON body may carry numbers (`"payout": 12.5`); query strings and forms never do. */
