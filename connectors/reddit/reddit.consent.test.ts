@@ -67,3 +67,20 @@ test("through the gateway (v3): the destination's LDU default, and a postback's 
   assert.deepEqual(got.find((e) => e.click_id === 'rdt-ldu-1')?.data_processing_options, { modes: ['LDU'], country: 'US' });
   assert.equal(got.find((e) => e.click_id === 'rdt-ldu-2')?.data_processing_options, undefined);
 });
+
+test("the fake refuses what Reddit would: a mode other than LDU, a region that is not ISO 3166-2, v2's opt_out", async () => {
+  const item = redditItem(redditConversion({ consent: { limitedDataUse: true }, receivedAt: Date.now() }));
+  const request = reddit.build([item], redditContext({ baseUrl: fake.url, limitedDataUse: { country: 'US', region: 'US-CA' } }));
+  const body = JSON.parse(request.body ?? '{}');
+  const send = async (b: unknown) => (await fetch(request.url, { method: 'POST', headers: request.headers, body: JSON.stringify(b) })).status;
+  assert.equal(await send(body), 200);
+  const user = body.data.events[0].user;
+  for (const bad of [{ modes: ['CCPA'] }, { modes: ['LDU'], region: 'California' }]) {
+    user.data_processing_options = bad;
+    assert.equal(await send(body), 400, JSON.stringify(bad));
+  }
+  user.data_processing_options = { modes: ['LDU'] };
+  user.opt_out = true;
+  assert.equal(await send(body), 400);
+  assert.ok(fake.rejections.some((r) => /opt_out is replaced/.test(r)));
+});

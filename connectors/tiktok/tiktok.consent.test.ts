@@ -52,3 +52,17 @@ test("through the gateway: the postback's limited_data_use reaches TikTok on the
   assert.equal(got.find((e) => e.ttclid === 'E.C.P.ldu-1')?.limited_data_use, true);
   assert.equal(got.find((e) => e.ttclid === 'E.C.P.ldu-2')?.limited_data_use, false, "the destination's default");
 });
+
+test('the fake refuses what TikTok would: a non-boolean limited_data_use, or one inside user', async () => {
+  const item = tiktokItem(tiktokConversion({ consent: { limitedDataUse: true }, receivedAt: Date.now() }));
+  const request = tiktok.build([item], tiktokContext({ baseUrl: fake.url }));
+  const body = JSON.parse(request.body ?? '{}');
+  const send = async (b: unknown) =>
+    (await (await fetch(request.url, { method: 'POST', headers: request.headers, body: JSON.stringify(b) })).json()) as { code: number; message: string };
+  assert.equal((await send(body)).code, 0);
+  body.data[0].limited_data_use = 'true';
+  assert.match((await send(body)).message, /limited_data_use must be a boolean/);
+  body.data[0].limited_data_use = true;
+  body.data[0].user.limited_data_use = true;
+  assert.match((await send(body)).message, /belongs on the event/);
+});
