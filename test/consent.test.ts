@@ -78,3 +78,21 @@ test('a bad consent value: 400 naming the parameter on a click (nothing stored) 
   const rejections = await gw.admin('/v1/rejections?limit=5');
   assert.ok(rejections.body.rejections.some((r: any) => r.params.tx_id === 'consent-bad'));
 });
+
+test("a repeat's different consent is not applied, and says so on the conversion", async () => {
+  const first = await gw.postback({ tx_id: 'consent-repeat', status: 'pending', consent_ad_user_data: 'denied' });
+  assert.equal(first.status, 200);
+  const again = await gw.postback({ tx_id: 'consent-repeat', status: 'approved', consent_ad_user_data: 'granted', limited_data_use: '1' });
+  assert.equal(again.body.updated, true);
+  assert.ok(
+    again.body.warnings.includes(
+      'consent adUserData granted, limitedDataUse true ignored: the conversion keeps its first consent (adUserData denied, limitedDataUse (not said))',
+    ),
+    JSON.stringify(again.body.warnings),
+  );
+  const detail = await gw.admin(`/v1/conversions/${first.body.conversion_id}`);
+  assert.equal(detail.body.consent.ad_user_data, 'denied');
+  assert.ok(detail.body.warnings.some((w: string) => w.startsWith('consent adUserData granted')));
+  const same = await gw.postback({ tx_id: 'consent-repeat', status: 'approved', consent_ad_user_data: 'denied' });
+  assert.deepEqual(same.body.warnings, [], 'the same signal again is no news');
+});
