@@ -31,6 +31,11 @@ const sourceParamsSchema = z.object({
   status: z.string().default('status'),
   platform: z.string().default('platform'),
   key: z.string().default('key'),
+  /** Consent signals (src/conversions/consent.ts): granted/denied, 1/0, true/false; an empty value is "not said". */
+  consentAdUserData: z.string().default('consent_ad_user_data'),
+  consentAdPersonalization: z.string().default('consent_ad_personalization'),
+  /** 1/0, true/false: the visitor opted out under a US state privacy law (Meta, TikTok, Reddit "limited data use"). */
+  limitedDataUse: z.string().default('limited_data_use'),
 });
 
 const names = z.array(z.string().min(1).max(64)).optional();

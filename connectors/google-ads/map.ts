@@ -22,12 +22,26 @@ export function conversionActionName(settings: GoogleAdsSettings): string {
   return `customers/${settings.customerId}/conversionActions/${settings.conversionActionId}`;
 }
 
+/**
+ * ad_user_data for one conversion: its own signal (postback, else click), else the destination's
+ * default, else none (the field is left out).
+ */
+export function adUserDataFor(item: DeliveryItem, settings: GoogleAdsSettings): 'GRANTED' | 'DENIED' | undefined {
+  const own = item.conversion.consent?.adUserData;
+  if (own) return own === 'granted' ? 'GRANTED' : 'DENIED';
+  return settings.consent?.adUserData;
+}
+
 export function toClickConversion(item: DeliveryItem, settings: GoogleAdsSettings): ClickConversionRow {
   const click = pickGoogleClickId(item);
   if (!click) throw validateGoogleItem(item) ?? new DeliveryError('payload', 'no Google click id');
   const value = decimalToNumber(item.conversion.payout);
   const currency = normalizeCurrency(item.conversion.currency);
-  const hashed = googleHashedIdentifiers(item.conversion.identifiers);
+  const adUserData = adUserDataFor(item, settings);
+  // ad_user_data is consent "for sending user data to Google for advertising purposes"
+  // (support.google.com/google-ads/answer/14310715): denied, the hashed email and phone stay
+  // here; the click id alone still reports the conversion.
+  const hashed: ReturnType<typeof googleHashedIdentifiers> = adUserData === 'DENIED' ? {} : googleHashedIdentifiers(item.conversion.identifiers);
   const userIdentifiers: NonNullable<ClickConversionRow['user_identifiers']> = [
     ...(hashed.email ? [{ hashed_email: hashed.email }] : []),
     ...(hashed.phone ? [{ hashed_phone_number: hashed.phone }] : []),
@@ -43,6 +57,10 @@ export function toClickConversion(item: DeliveryItem, settings: GoogleAdsSetting
     // Enhanced conversions for leads: the hashed email/phone next to the click id improve the
     // match (developers.google.com/google-ads/api/docs/conversions/enhanced-conversions/leads).
     ...(userIdentifiers.length > 0 ? { user_identifiers: userIdentifiers } : {}),
+    // EEA traffic needs it (developers.google.com/google-ads/api/docs/conversions/upload-identifiers:
+    // "populate the consent field of the ClickConversion object"); the enum name, which the gRPC
+    // serializer turns into ConsentStatus' number.
+    ...(adUserData ? { consent: { ad_user_data: adUserData } } : {}),
   };
 }
 

@@ -14,6 +14,23 @@ const endpointSchema = z
     path: ['insecure'],
   });
 
+/**
+ * Per-destination consent defaults, used for a conversion that says nothing itself (its own
+ * signal always wins). Google Ads' ConsentStatus names
+ * (developers.google.com/google-ads/api/reference/rpc/v25/ConsentStatusEnum.ConsentStatus).
+ * ad_personalization "can only be set for OfflineUserDataJobService and UserDataService"
+ * (developers.google.com/google-ads/api/reference/rpc/v25/Consent), never on a click conversion:
+ * refused here by name rather than silently dropped.
+ */
+const consentDefaultsSchema = z.object({
+  adUserData: z.enum(['GRANTED', 'DENIED'], { error: 'consent.adUserData is GRANTED or DENIED' }).optional(),
+  adPersonalization: z
+    .never({
+      error: 'Google Ads takes no ad_personalization on click conversions (only Customer Match does); set consent.adUserData only',
+    })
+    .optional(),
+});
+
 export const googleAdsSettingsSchema = z.object({
   /** The advertiser account that owns the conversion action (10 digits). */
   customerId: customerIdSchema,
@@ -26,6 +43,8 @@ export const googleAdsSettingsSchema = z.object({
    * how the time is written: the offset is always explicit, so Google never has to guess.
    */
   timeZone: z.string().trim().default('UTC').refine(isValidTimeZone, 'timeZone must be an IANA zone (Europe/Paris) or an offset (+02:00)'),
+  /** ad_user_data for conversions that carry no consent of their own; omitted when unset. */
+  consent: consentDefaultsSchema.optional(),
   /** Send every upload with validate_only: Google checks it and records nothing. */
   validateOnly: z.boolean().default(false),
   /** Where the gRPC channel goes; tests point it at a fake on 127.0.0.1. */
@@ -65,6 +84,8 @@ export interface ClickConversionRow {
   order_id: string;
   /** Enhanced conversions for leads: one identifier per entry, SHA-256 hex. */
   user_identifiers?: Array<{ hashed_email: string } | { hashed_phone_number: string }>;
+  /** ClickConversion.consent: ad_user_data only (see consentDefaultsSchema). */
+  consent?: { ad_user_data: 'GRANTED' | 'DENIED' };
 }
 
 export interface UploadClickConversionsBody {

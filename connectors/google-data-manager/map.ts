@@ -3,7 +3,7 @@ import { findByKey, presentIdentifiers, requestJson } from '../../src/connector-
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { rfc3339 } from '../_shared/time';
 import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem as validateGoogleClick } from '../_shared/google';
-import type { DataManagerCredentials, DataManagerSettings, IngestEventsBody } from './schema';
+import type { DataManagerConsent, DataManagerCredentials, DataManagerSettings, IngestEventsBody } from './schema';
 
 type Ctx = ConnectorContext<DataManagerSettings, DataManagerCredentials>;
 
@@ -21,12 +21,29 @@ export const MAX_ROWS = 2000;
 /** Same per-item checks as google-ads: a conversion without a Google click id fails alone. */
 export const validateItem = validateGoogleClick;
 
+const STATUS = { granted: 'CONSENT_GRANTED', denied: 'CONSENT_DENIED' } as const;
+
+/** The conversion's own signals as Data Manager's Consent; undefined when it says nothing. */
+export function eventConsent(item: DeliveryItem): DataManagerConsent | undefined {
+  const c = item.conversion.consent;
+  const out: DataManagerConsent = {
+    ...(c?.adUserData ? { adUserData: STATUS[c.adUserData] } : {}),
+    ...(c?.adPersonalization ? { adPersonalization: STATUS[c.adPersonalization] } : {}),
+  };
+  return out.adUserData || out.adPersonalization ? out : undefined;
+}
+
 export function toEvent(item: DeliveryItem, settings: DataManagerSettings): IngestEventsBody['events'][number] {
   const click = pickGoogleClickId(item);
   if (!click) throw validateItem(item) ?? new DeliveryError('payload', 'no Google click id');
   const value = decimalToNumber(item.conversion.payout);
   const currency = normalizeCurrency(item.conversion.currency);
-  const hashed = googleHashedIdentifiers(item.conversion.identifiers);
+  const consent = eventConsent(item);
+  // ad_user_data, the event's own or else the request's, is consent "for sending user data to
+  // Google for advertising purposes" (support.google.com/google-ads/answer/14310715): denied, the
+  // hashed email and phone stay here and the click id alone reports the conversion.
+  const denied = (consent?.adUserData ?? settings.consent?.adUserData) === 'CONSENT_DENIED';
+  const hashed: ReturnType<typeof googleHashedIdentifiers> = denied ? {} : googleHashedIdentifiers(item.conversion.identifiers);
   const userIdentifiers = [...(hashed.email ? [{ emailAddress: hashed.email }] : []), ...(hashed.phone ? [{ phoneNumber: hashed.phone }] : [])];
   return {
     eventTimestamp: rfc3339(conversionTimeMs(item)),
@@ -37,6 +54,7 @@ export function toEvent(item: DeliveryItem, settings: DataManagerSettings): Inge
     // Hashed email/phone in Google's normalisation (googleHashedIdentifiers), hex-encoded
     // (developers.google.com/data-manager/api/devguides/concepts/formatting).
     ...(userIdentifiers.length > 0 ? { userData: { userIdentifiers } } : {}),
+    ...(consent ? { consent } : {}),
     eventSource: settings.eventSource,
   };
 }

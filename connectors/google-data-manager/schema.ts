@@ -21,7 +21,11 @@ export const dataManagerSettingsSchema = z.object({
   /** Numeric conversion action id (`productDestinationId`) — not the `customers/…` resource name. */
   conversionActionId: numericIdSchema('conversionActionId'),
   eventSource: z.enum(EVENT_SOURCES).default('WEB'),
-  /** Request-level consent (EEA traffic needs it); omitted when unset. */
+  /**
+   * Request-level consent (EEA traffic needs it); omitted when unset. The default for conversions
+   * that say nothing: a conversion's own signal goes on its event, and "user-level consent
+   * overrides request-level consent" (developers.google.com/data-manager/api/reference/rest/v1/events/ingest).
+   */
   consent: z.object({ adUserData: consentValue.optional(), adPersonalization: consentValue.optional() }).optional(),
   /** Send every request with validateOnly: Google checks it and ingests nothing. */
   validateOnly: z.boolean().default(false),
@@ -42,6 +46,8 @@ export const dataManagerCredentialsSchema = z.object({
 });
 export type DataManagerCredentials = z.infer<typeof dataManagerCredentialsSchema>;
 
+export type DataManagerConsent = { adUserData?: 'CONSENT_GRANTED' | 'CONSENT_DENIED'; adPersonalization?: 'CONSENT_GRANTED' | 'CONSENT_DENIED' };
+
 /** The `events:ingest` body this connector sends (camelCase, proto3 JSON). */
 export interface IngestEventsBody {
   destinations: Array<{
@@ -57,9 +63,11 @@ export interface IngestEventsBody {
     adIdentifiers: { gclid?: string; gbraid?: string; wbraid?: string };
     /** SHA-256 hex, one identifier per entry; the request then says `encoding: HEX`. */
     userData?: { userIdentifiers: Array<{ emailAddress: string } | { phoneNumber: string }> };
+    /** The conversion's own consent (developers.google.com/data-manager/api/reference/rest/v1/Consent). */
+    consent?: DataManagerConsent;
     eventSource: (typeof EVENT_SOURCES)[number];
   }>;
   encoding?: 'HEX';
-  consent?: { adUserData?: 'CONSENT_GRANTED' | 'CONSENT_DENIED'; adPersonalization?: 'CONSENT_GRANTED' | 'CONSENT_DENIED' };
+  consent?: DataManagerConsent;
   validateOnly: boolean;
 }

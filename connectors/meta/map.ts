@@ -96,6 +96,20 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   return null;
 }
 
+/**
+ * Meta's data processing options for one conversion: its own `limited_data_use` signal, else the
+ * destination's `limitedDataUse` default. LDU → ["LDU"] with a country and a state; a conversion
+ * that says no → [] ("to explicitly not enable LDU", developers.facebook.com/docs/marketing-apis/data-processing-options);
+ * neither → nothing.
+ */
+export function dataProcessingFor(item: DeliveryItem, settings: MetaSettings): { options: string[]; country?: number; state?: number } | null {
+  const own = item.conversion.consent?.limitedDataUse;
+  const ldu = own ?? (settings.limitedDataUse ? true : undefined);
+  if (ldu === undefined) return null;
+  if (!ldu) return { options: [] };
+  return { options: ['LDU'], country: settings.limitedDataUse?.country ?? 0, state: settings.limitedDataUse?.state ?? 0 };
+}
+
 /** One delivery → the SDK's ServerEvent. PII hashing and currency checks happen in its normalize(). */
 export function toServerEvent(item: DeliveryItem, settings: MetaSettings): ServerEvent {
   const c = item.conversion;
@@ -132,6 +146,12 @@ export function toServerEvent(item: DeliveryItem, settings: MetaSettings): Serve
     .setUserData(user)
     .setCustomData(custom);
   if (source.event_source_url) event.setEventSourceUrl(source.event_source_url);
+  const dpo = dataProcessingFor(item, settings);
+  if (dpo) {
+    event.setDataProcessingOptions(dpo.options);
+    if (dpo.country !== undefined) event.setDataProcessingOptionsCountry(dpo.country);
+    if (dpo.state !== undefined) event.setDataProcessingOptionsState(dpo.state);
+  }
   return event;
 }
 

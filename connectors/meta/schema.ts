@@ -47,6 +47,19 @@ export const metaSettingsSchema = z
      * not silently route live conversions to Test Events.
      */
     testAllEvents: z.boolean().default(false),
+    /**
+     * Limited Data Use for conversions that carry no `limited_data_use` signal of their own (theirs
+     * always wins): sent as data_processing_options ["LDU"] with this country and state.
+     * 0 and 0 let Meta geolocate the event; country 1 is the US, state 1000 California
+     * (developers.facebook.com/docs/marketing-apis/data-processing-options). Unset: nothing is
+     * sent for conversions that say nothing.
+     */
+    limitedDataUse: z
+      .object({
+        country: z.union([z.literal(0), z.literal(1)], { error: 'limitedDataUse.country is 0 (geolocate) or 1 (US)' }).default(0),
+        state: z.number({ error: 'limitedDataUse.state is a number: 0 (geolocate) or a state code such as 1000 (California)' }).int().min(0).default(0),
+      })
+      .optional(),
   })
   .refine((s) => !s.testAllEvents || s.testEventCode !== undefined, {
     message: 'testAllEvents needs testEventCode',
@@ -91,6 +104,9 @@ export interface MetaEvent {
     external_id?: string[];
   };
   custom_data: { value?: number; currency?: string; order_id?: string };
+  data_processing_options?: string[];
+  data_processing_options_country?: number;
+  data_processing_options_state?: number;
 }
 
 /** The body of POST /{version}/{pixel}/events, key for key what EventRequest.execute() builds. */

@@ -49,7 +49,7 @@ export function validateItem(item: DeliveryItem, ctx: Ctx): DeliveryError | null
   return null;
 }
 
-function user(item: DeliveryItem): RedditUser {
+function user(item: DeliveryItem, settings: RedditSettings): RedditUser {
   const click = item.conversion.click;
   const u: RedditUser = {};
   if (click?.ip) u.ip_address = click.ip;
@@ -64,6 +64,13 @@ function user(item: DeliveryItem): RedditUser {
   const phone = ids.phone_e164_sha256 ?? ids.phone_sha256;
   if (phone) u.phone_number = phone;
   if (ids.external_id_sha256) u.external_id = ids.external_id_sha256;
+  // Limited Data Use: the conversion's own signal (postback, else click), else the destination's
+  // default; a conversion that says no sends none (Reddit defines only the LDU mode).
+  const ldu = item.conversion.consent?.limitedDataUse ?? (settings.limitedDataUse ? true : undefined);
+  if (ldu) {
+    const where = settings.limitedDataUse ?? {};
+    u.data_processing_options = { modes: ['LDU'], ...(where.country ? { country: where.country } : {}), ...(where.region ? { region: where.region } : {}) };
+  }
   return u;
 }
 
@@ -87,7 +94,7 @@ export function v2Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV2Body {
         // conversion_id is Reddit's de-duplication key (2-day window, platforms.md §4.3):
         // identical on every retry, so a re-sent batch is not double counted.
         event_metadata: { conversion_id: item.dedupKey, ...(currency ? { currency, value_decimal: value as number } : {}) },
-        user: user(item),
+        user: user(item, ctx.settings),
       };
     }),
   };
@@ -122,7 +129,7 @@ export function v3Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV3Body {
           ...(clickId ? { click_id: clickId } : {}),
           ...(landing ? { event_source_url: landing } : {}),
           metadata: { conversion_id: item.dedupKey, ...(currency ? { currency, value } : {}) },
-          user: user(item),
+          user: user(item, ctx.settings),
         };
       }),
     },

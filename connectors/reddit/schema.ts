@@ -44,6 +44,24 @@ export const redditSettingsSchema = z.object({
   testId: z.string().trim().min(1).max(128).optional(),
   /** Fail (payload) conversions whose click has no rdt_cid instead of sending ip/UA only. */
   requireClickId: z.boolean().default(false),
+  /**
+   * Limited Data Use for conversions that carry no `limited_data_use` signal of their own (theirs
+   * always wins): `user.data_processing_options {modes: ["LDU"], country, region}`
+   * (ads-api.reddit.com/docs/v3/capi-migration: it replaces `opt_out`). country ISO 3166-1 ("US"),
+   * region ISO 3166-2 ("US-CA"); both optional. Unset: nothing for conversions that say nothing.
+   */
+  limitedDataUse: z
+    .object({
+      country: z
+        .string()
+        .regex(/^[A-Z]{2}$/, 'limitedDataUse.country is an ISO 3166-1 code such as US')
+        .optional(),
+      region: z
+        .string()
+        .regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'limitedDataUse.region is an ISO 3166-2 code such as US-CA')
+        .optional(),
+    })
+    .optional(),
   userAgent: z
     .string()
     .trim()
@@ -73,6 +91,7 @@ export interface RedditUser {
   /** SHA-256 hex of `+digits` (E.164, no extension). */
   phone_number?: string;
   external_id?: string;
+  data_processing_options?: { modes: ['LDU']; country?: string; region?: string };
 }
 
 /** v2.0 body (platforms.md §4.1). */

@@ -90,6 +90,9 @@ export function mapEvent(item: DeliveryItem, settings: TiktokSettings): TiktokEv
   if (click?.landingUrl && /^https?:\/\//i.test(click.landingUrl)) {
     event.page = { url: click.landingUrl, ...(click.referrer ? { referrer: click.referrer } : {}) };
   }
+  // The conversion's own signal (postback, else click), else the destination's default.
+  const ldu = c.consent?.limitedDataUse ?? settings.limitedDataUse;
+  if (ldu !== undefined) event.limited_data_use = ldu;
   return event;
 }
 

@@ -54,6 +54,13 @@ export const tiktokSettingsSchema = z
     testAllEvents: z.boolean().default(false),
     /** Fail (payload) conversions whose click has no ttclid instead of sending ip/UA only. */
     requireTtclid: z.boolean().default(false),
+    /**
+     * `limited_data_use` for conversions that carry no signal of their own (theirs always wins):
+     * true marks them for Limited Data Use under US state privacy laws
+     * (business-api.tiktok.com/portal/docs?id=1771101027431425, Events API 2.0 `data[]`). Unset:
+     * the field is sent only for conversions that say.
+     */
+    limitedDataUse: z.boolean().optional(),
   })
   .refine((s) => !s.testAllEvents || s.testEventCode !== undefined, {
     message: 'testAllEvents needs testEventCode',
@@ -79,6 +86,7 @@ export interface TiktokEvent {
   user: { ttclid?: string; ip?: string; user_agent?: string; email?: string; phone?: string; external_id?: string };
   page?: { url: string; referrer?: string };
   properties: { value?: number; currency?: string; order_id: string };
+  limited_data_use?: boolean;
 }
 export interface TiktokBody {
   event_source: 'web';

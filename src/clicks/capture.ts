@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { newId } from '../ids';
 import { personalNameIndex, type PersonalKind } from '../privacy/identifiers';
 import { stripPersonalQuery } from '../privacy/personal-params';
+import { type Consent, compactConsent, CONSENT_PARAMS, consentFlagSchema, consentSignalSchema } from '../conversions/consent';
 import { unsafeCharacter } from '../text-guard';
 import { PLATFORM_CLICK_PARAMS, PLATFORMS, type ClickRecord, type Platform, type PlatformClickParam } from './click';
 
@@ -33,6 +34,29 @@ export const clickInputSchema = z.object({
 });
 export type ClickInput = z.infer<typeof clickInputSchema>;
 
+/**
+ * Consent as the landing page's consent banner (or the ad's URL) reports it, in the same words as
+ * a postback. Read apart from clickInputSchema and only when present: most clicks carry none.
+ */
+const clickConsentSchema = z.object({
+  [CONSENT_PARAMS.adUserData]: consentSignalSchema,
+  [CONSENT_PARAMS.adPersonalization]: consentSignalSchema,
+  [CONSENT_PARAMS.limitedDataUse]: consentFlagSchema,
+});
+const CONSENT_NAMES = Object.values(CONSENT_PARAMS);
+
+/** The click's consent (`{}` when it carries none) and the problems with it, named by parameter. */
+export function readClickConsent(params: Record<string, unknown>): { consent: Consent; issues: z.core.$ZodIssue[] } {
+  if (!CONSENT_NAMES.some((n) => params[n] !== undefined)) return { consent: {}, issues: [] };
+  const parsed = clickConsentSchema.safeParse(params);
+  if (!parsed.success) return { consent: {}, issues: parsed.error.issues };
+  const c = parsed.data;
+  return {
+    consent: compactConsent({ adUserData: c.consent_ad_user_data, adPersonalization: c.consent_ad_personalization, limitedDataUse: c.limited_data_use }),
+    issues: [],
+  };
+}
+
 type PersonalIndex = ReturnType<typeof personalNameIndex>;
 
 export interface ClickFacts {
@@ -44,6 +68,8 @@ export interface ClickFacts {
   landingUrl: string | null;
   /** `_fbp` / `_fbc` cookies, when the browser sent them. */
   cookies: { fbp?: string | undefined; fbc?: string | undefined };
+  /** readClickConsent's answer; none when absent. */
+  consent?: Consent;
   now: number;
 }
 
@@ -122,6 +148,7 @@ export function buildClick(facts: ClickFacts, personal: PersonalIndex = DEFAULT_
   }
   const subs: Record<string, string> = {};
   for (const k of SUB_KEYS) if (input[k] !== undefined) subs[k] = input[k] as string;
+  const consent = facts.consent ?? {};
   return {
     id: newId(),
     link: facts.link,
@@ -137,6 +164,7 @@ export function buildClick(facts: ClickFacts, personal: PersonalIndex = DEFAULT_
     subs,
     fbp: input.fbp ?? cookies.fbp ?? null,
     fbc: buildFbc(input.fbclid, input.fbc ?? cookies.fbc, facts.now),
+    ...(Object.keys(consent).length > 0 ? { consent } : {}),
     createdAt: facts.now,
   };
 }

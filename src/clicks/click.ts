@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { consentSchema } from '../conversions/consent';
 
 /** Ad platforms we forward to, and the query parameter each one appends to the ad's URL. */
 export const PLATFORMS = ['google', 'meta', 'tiktok', 'reddit'] as const;
@@ -35,6 +36,8 @@ export const clickRecordSchema = z.object({
   subs: z.record(z.string(), z.string()),
   fbp: z.string().nullable(),
   fbc: z.string().nullable(),
+  /** Consent the landing page or the ad's URL reported (consent_ad_user_data…); a postback's own signals win. */
+  consent: consentSchema.optional(),
   /** Click time, epoch milliseconds. */
   createdAt: z.number().int(),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { clickRecordSchema } from '../clicks/click';
 import { hashedIdentifiersSchema } from '../privacy/identifiers';
+import { consentSchema } from './consent';
 
 export const CONVERSION_STATUSES = ['approved', 'pending', 'rejected'] as const;
 export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];
@@ -34,6 +35,12 @@ export const conversionRecordSchema = z.object({
    * needs (src/privacy/identifiers.ts); the raw values are never stored. Absent on old rows.
    */
   identifiers: hashedIdentifiersSchema.optional(),
+  /**
+   * The consent signals the postback carried, each one falling back to the click's
+   * (src/conversions/consent.ts). A signal absent here is decided by each destination's default.
+   * Absent on old rows.
+   */
+  consent: consentSchema.optional(),
   /** What intake noticed about this conversion, oldest first (a changed payout, a late reject…). */
   warnings: z.array(z.string()).optional(),
   receivedAt: z.number().int(),

@@ -14,6 +14,7 @@ import { personalNameIndex } from '../privacy/identifiers';
 import { redactPersonal, splitPersonal } from '../privacy/personal-params';
 import { assertCleanText, printable } from '../text-guard';
 import { createAuthFailures } from './auth-failures';
+import { mergeConsent } from './consent';
 import { BASE_EVENT, type ConversionRecord } from './conversion';
 import { parsePostback, type PostbackInput } from './postback-input';
 import { route } from './routing';
@@ -155,6 +156,7 @@ export function createIntake(deps: IntakeDeps) {
       click,
       params: input.extra,
       identifiers: personal.identifiers,
+      consent: mergeConsent(input.consent, click?.consent),
       warnings: newWarnings([], known),
       receivedAt: at,
       updatedAt: at,

@@ -116,3 +116,33 @@ test('at most 40 other parameters', () => {
   delete many.p40;
   assert.equal(parsePostback(many, net).transactionId, 't');
 });
+
+test('consent signals: the words a network sends, renamed per source, bad values named', () => {
+  const words = parsePostback({ tx_id: 't', consent_ad_user_data: 'GRANTED', consent_ad_personalization: '0', limited_data_use: 'true' }, net);
+  assert.deepEqual(words.consent, { adUserData: 'granted', adPersonalization: 'denied', limitedDataUse: true });
+  assert.deepEqual(words.extra, {}, 'consent parameters are not other parameters');
+  const json = parsePostback({ tx_id: 't', consent_ad_user_data: 1, limited_data_use: 0 }, net);
+  assert.deepEqual(json.consent, { adUserData: 'granted', limitedDataUse: false }, 'JSON numbers are read like their strings');
+  assert.deepEqual(parsePostback({ tx_id: 't', consent_ad_user_data: '', limited_data_use: ' ' }, net).consent, {}, 'an empty macro value is "not said"');
+  assert.deepEqual(parsePostback({ tx_id: 't' }, net).consent, {});
+
+  for (const [field, value] of [
+    ['consent_ad_user_data', 'yes please'],
+    ['consent_ad_personalization', 'maybe'],
+    ['limited_data_use', 'granted'],
+    ['consent_ad_user_data', ['1', '0']],
+  ] as const) {
+    const err = rejection({ tx_id: 't', [field]: value });
+    assert.equal(err.status, 400, `${field}=${String(value)}`);
+    assert.equal(err.code, 'INVALID_POSTBACK');
+    assert.equal((err.details as Array<{ field: string }>)[0]?.field, field);
+    assert.match(err.message, new RegExp(field));
+  }
+  assert.equal(rejection({ tx_id: 't', consent_ad_user_data: '{consent}' }).code, 'UNSUBSTITUTED_MACRO');
+
+  const renamed = source({ params: { consentAdUserData: 'gdpr_ud', consentAdPersonalization: 'gdpr_ap', limitedDataUse: 'ccpa_ldu' } });
+  const r = parsePostback({ tx_id: 't', gdpr_ud: 'denied', gdpr_ap: 'granted', ccpa_ldu: '1', consent_ad_user_data: 'granted' }, renamed);
+  assert.deepEqual(r.consent, { adUserData: 'denied', adPersonalization: 'granted', limitedDataUse: true });
+  assert.deepEqual(r.extra, { consent_ad_user_data: 'granted' }, 'the default name is just another parameter on a renamed source');
+  assert.equal((rejection({ tx_id: 't', ccpa_ldu: 'no' }, renamed).details as Array<{ field: string }>)[0]?.field, 'ccpa_ldu');
+});

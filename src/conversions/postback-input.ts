@@ -3,6 +3,7 @@ import { ApiError, zodDetails } from '../api-error';
 import { PLATFORMS } from '../clicks/click';
 import type { SourceConfig } from '../config';
 import { assertCleanText } from '../text-guard';
+import { compactConsent, consentFlagSchema, consentSignalSchema, type Consent } from './consent';
 import { CONVERSION_STATUSES } from './conversion';
 
 /** ISO 4217 codes as the runtime's ICU knows them (no hand-kept list to go stale). */
@@ -42,9 +43,33 @@ const postbackSchema = z.object({
     .record(z.string().max(64, 'parameter names are at most 64 characters'), text(512))
     .refine((r) => Object.keys(r).length <= MAX_EXTRA_PARAMS, `at most ${MAX_EXTRA_PARAMS} other parameters`),
 });
-export type PostbackInput = z.infer<typeof postbackSchema> & { warnings: string[] };
+/** Apart from postbackSchema and read only when present: most postbacks carry none, and each preprocess costs on every one. */
+const consentParamsSchema = z.object({
+  consentAdUserData: consentSignalSchema,
+  consentAdPersonalization: consentSignalSchema,
+  limitedDataUse: consentFlagSchema,
+});
+const CONSENT_FIELDS = ['consentAdUserData', 'consentAdPersonalization', 'limitedDataUse'] as const;
 
-const FIELDS = ['transactionId', 'clickId', 'payout', 'currency', 'offerId', 'event', 'status', 'platform'] as const;
+export type PostbackInput = z.infer<typeof postbackSchema> & {
+  /** The consent signals the postback carried (`{}` for none). */
+  consent: Consent;
+  warnings: string[];
+};
+
+const FIELDS = [
+  'transactionId',
+  'clickId',
+  'payout',
+  'currency',
+  'offerId',
+  'event',
+  'status',
+  'platform',
+  'consentAdUserData',
+  'consentAdPersonalization',
+  'limitedDataUse',
+] as const;
 
 /**
  * Reads a postback's parameters with the source's parameter names, then validates them. The
@@ -62,6 +87,9 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
     event: names.event,
     status: names.status,
     platform: names.platform,
+    consentAdUserData: names.consentAdUserData,
+    consentAdPersonalization: names.consentAdPersonalization,
+    limitedDataUse: names.limitedDataUse,
   };
   const mapped = new Set<string>([...Object.values(nameOf), names.key]);
   const raw: Record<string, unknown> = {};
@@ -83,9 +111,14 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
     }
   }
 
-  const parsed = postbackSchema.safeParse({ ...raw, extra });
-  if (!parsed.success) {
-    const details = zodDetails(parsed.error.issues).map((d) => {
+  const { consentAdUserData, consentAdPersonalization, limitedDataUse, ...fields } = raw;
+  const parsed = postbackSchema.safeParse({ ...fields, extra });
+  const consentParsed = CONSENT_FIELDS.some((f) => raw[f] !== undefined)
+    ? consentParamsSchema.safeParse({ consentAdUserData, consentAdPersonalization, limitedDataUse })
+    : null;
+  if (!parsed.success || consentParsed?.success === false) {
+    const issues = [...(parsed.error?.issues ?? []), ...(consentParsed?.error?.issues ?? [])];
+    const details = zodDetails(issues).map((d) => {
       const [head, ...rest] = d.field.split('.');
       const field = head === 'extra' ? rest.join('.') : (nameOf[head as (typeof FIELDS)[number]] ?? d.field);
       return { field, message: d.message };
@@ -100,7 +133,9 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
   for (const [k, v] of Object.entries(parsed.data.extra)) {
     if (MACRO_LEFTOVER.test(v)) warnings.push(`parameter "${k}" looks like an unsubstituted macro: "${v}"`);
   }
-  return { ...parsed.data, warnings };
+  const c = consentParsed?.data;
+  const consent = c ? compactConsent({ adUserData: c.consentAdUserData, adPersonalization: c.consentAdPersonalization, limitedDataUse: c.limitedDataUse }) : {};
+  return { ...parsed.data, consent, warnings };
 }
 
 /** A JSON body may carry numbers (`"payout": 12.5`); query strings and forms never do. */

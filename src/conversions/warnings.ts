@@ -38,6 +38,15 @@ export function repeatWarnings(incoming: ConversionRecord, result: PostbackResul
       out.push(`${head} and nothing is re-sent — correct it at the network or in the destination by hand`);
     }
   }
+  // Consent is the first postback's: a repeat's different signal would otherwise vanish silently
+  // (its deliveries, even those routed now on a status change, read the stored conversion).
+  const changed = (['adUserData', 'adPersonalization', 'limitedDataUse'] as const).filter(
+    (k) => incoming.consent?.[k] !== undefined && incoming.consent[k] !== stored.consent?.[k],
+  );
+  if (changed.length > 0) {
+    const said = (c: ConversionRecord['consent']) => changed.map((k) => `${k} ${c?.[k] ?? '(not said)'}`).join(', ');
+    out.push(`consent ${said(incoming.consent)} ignored: the conversion keeps its first consent (${said(stored.consent)})`);
+  }
   if (result.updated && stored.status === 'rejected' && sent.length > 0) {
     const retracted = queued('retraction');
     const head = `status changed to rejected after the conversion was already delivered to ${sent.join(', ')}`;

@@ -3,7 +3,7 @@ import cors from '@koa/cors';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
-import { buildClick, clickInputSchema, clickPersonalIndex, withClickIdsFromUrl, type ClickFacts } from '../clicks/capture';
+import { buildClick, clickInputSchema, clickPersonalIndex, readClickConsent, withClickIdsFromUrl, type ClickFacts } from '../clicks/capture';
 import { assertCleanText, printable } from '../text-guard';
 import type { ClickStore } from '../clicks/click-store';
 import { withParams } from '../clicks/offer-url';
@@ -50,13 +50,15 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     }
     assertCleanText(ctx.query);
     const parsed = clickInputSchema.safeParse(ctx.query);
-    if (!parsed.success) throw new ApiError(400, 'INVALID_CLICK', 'invalid click parameters', zodDetails(parsed.error.issues));
+    const consent = readClickConsent(ctx.query);
+    if (!parsed.success || consent.issues.length > 0)
+      throw new ApiError(400, 'INVALID_CLICK', 'invalid click parameters', zodDetails([...(parsed.error?.issues ?? []), ...consent.issues]));
     if (ctx.method === 'HEAD') {
       // Link checkers and previews send HEAD: show where the link goes, but it is not a click.
       ctx.set('Cache-Control', 'no-store');
       return ctx.redirect(link.offerUrl);
     }
-    const built = buildClick(facts(ctx, link.id, parsed.data), personal);
+    const built = buildClick({ ...facts(ctx, link.id, parsed.data), consent: consent.consent }, personal);
     const passthrough = Object.entries(built.subs) as Array<[string, string]>;
     const target = withParams(link.offerUrl, [...passthrough, ['sub5', built.id]]);
     // The page of the conversion is the advertiser's offer page the visitor lands on, not our
@@ -82,12 +84,14 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
     if (origin && !origins.has(origin)) throw new ApiError(403, 'ORIGIN_NOT_ALLOWED', `origin ${origin} is not in server.corsOrigins`);
     assertCleanText(bodyRecord(ctx.request.body));
     const parsed = registerSchema.safeParse(bodyRecord(ctx.request.body));
-    if (!parsed.success) throw new ApiError(400, 'INVALID_CLICK', 'invalid click', zodDetails(parsed.error.issues));
+    const consent = readClickConsent(bodyRecord(ctx.request.body));
+    if (!parsed.success || consent.issues.length > 0)
+      throw new ApiError(400, 'INVALID_CLICK', 'invalid click', zodDetails([...(parsed.error?.issues ?? []), ...consent.issues]));
     const { link, landing_url, referrer, ...input } = parsed.data;
     if (link !== undefined && !links.has(link)) throw new ApiError(400, 'UNKNOWN_LINK', `no link "${link}" is configured`);
     // A script that posts only its page URL still gives us the click ids in it (capture.ts).
     const f = facts(ctx, link ?? null, withClickIdsFromUrl(input, landing_url));
-    const click = buildClick({ ...f, landingUrl: landing_url ?? null, referrer: referrer ?? f.referrer }, personal);
+    const click = buildClick({ ...f, landingUrl: landing_url ?? null, referrer: referrer ?? f.referrer, consent: consent.consent }, personal);
     await clicks.save(click);
     ctx.status = 201;
     ctx.body = { click_id: click.id, platform: click.platform, fbc: click.fbc };

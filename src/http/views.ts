@@ -23,6 +23,13 @@ export function conversionView(c: ConversionRecord) {
     // Which hashed identifiers exist, not the hashes: a hash of an email is still personal data.
     identifiers: Object.keys(c.identifiers ?? {}),
     warnings: c.warnings ?? [],
+    // The conversion's own signals (the postback's, else the click's); null = not said, so each
+    // destination's default decides.
+    consent: {
+      ad_user_data: c.consent?.adUserData ?? null,
+      ad_personalization: c.consent?.adPersonalization ?? null,
+      limited_data_use: c.consent?.limitedDataUse ?? null,
+    },
     received_at: c.receivedAt,
     updated_at: c.updatedAt,
   };

@@ -27,10 +27,11 @@ export function conversionToRow(c: ConversionRecord): unknown[] {
     c.updatedAt,
     JSON.stringify(c.identifiers ?? {}),
     JSON.stringify(c.warnings ?? []),
+    JSON.stringify(c.consent ?? {}),
   ];
 }
 export const CONVERSION_COLUMNS =
-  'id, source, transaction_id, event, status, payout, currency, offer_id, click_id, matched, click, params, received_at, updated_at, identifiers, warnings';
+  'id, source, transaction_id, event, status, payout, currency, offer_id, click_id, matched, click, params, received_at, updated_at, identifiers, warnings, consent';
 
 export function rowToConversion(r: Row): ConversionRecord {
   return {
@@ -48,6 +49,7 @@ export function rowToConversion(r: Row): ConversionRecord {
     params: JSON.parse(String(r.params)),
     identifiers: r.identifiers ? JSON.parse(String(r.identifiers)) : {},
     warnings: r.warnings ? JSON.parse(String(r.warnings)) : [],
+    consent: r.consent ? JSON.parse(String(r.consent)) : {},
     receivedAt: num(r.received_at),
     updatedAt: num(r.updated_at),
   };

@@ -302,6 +302,14 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // Issue 11 item 5 (consent signals). Numbered 60 apart from the migrations written alongside it.
+    version: 60,
+    name: 'conversions: consent signals',
+    sql: `
+      ALTER TABLE conversions ADD COLUMN consent TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
+  {
     version: 61,
     name: 'corrections: a delivery that takes a conversion back or restates its value',
     sql: `

@@ -101,6 +101,16 @@ function rowErrors(rows: any[], seenOrders: Set<string>): FakeAdsError[] {
         err('conversion_upload_error', 'INVALID_USER_IDENTIFIER', 'each user identifier carries exactly one of hashed_email, hashed_phone_number');
       else if (!/^[0-9a-f]{64}$/.test(String(u[set[0] as string]))) err('conversion_upload_error', 'INVALID_USER_IDENTIFIER', `${set[0]} must be SHA-256 hex`);
     });
+    // ClickConversion.consent (developers.google.com/google-ads/api/reference/rpc/v25/Consent):
+    // ad_user_data a ConsentStatus; ad_personalization "can only be set for
+    // OfflineUserDataJobService and UserDataService". Decoded with enums as names, a value the
+    // client failed to encode shows up as missing or UNSPECIFIED.
+    if (r.consent !== undefined && r.consent !== null) {
+      if (!['GRANTED', 'DENIED'].includes(r.consent.ad_user_data))
+        err('field_error', 'INVALID_VALUE', `consent.ad_user_data must be GRANTED or DENIED (got ${String(r.consent.ad_user_data)})`);
+      if (r.consent.ad_personalization !== undefined && r.consent.ad_personalization !== 'UNSPECIFIED')
+        err('field_error', 'VALUE_MUST_BE_UNSET', 'consent.ad_personalization can only be set for OfflineUserDataJobService and UserDataService');
+    }
     if (Array.isArray(r.user_identifiers) && r.user_identifiers.length > 5) err('user_data_error', 'TOO_MANY_USER_IDENTIFIERS', 'at most 5 user identifiers');
     const order = typeof r.order_id === 'string' && r.order_id !== '' ? `${r.conversion_action}|${r.order_id}` : null;
     if (!order) err('field_error', 'REQUIRED', 'order_id is required by this fake (Closeloop always sends its de-duplication key)');

@@ -85,6 +85,20 @@ function googleError(status: number, code: string, message: string, reason: stri
   return json(status, { error: { code: status, message, status: code, details } });
 }
 
+const CONSENT_STATUSES = new Set(['CONSENT_STATUS_UNSPECIFIED', 'CONSENT_GRANTED', 'CONSENT_DENIED']);
+
+/** Consent as proto3 JSON reads it (developers.google.com/data-manager/api/reference/rest/v1/Consent): two enum fields, nothing else. */
+function checkConsent(c: unknown, at: string, add: (field: string, description: string, reason?: string) => void): void {
+  if (!c || typeof c !== 'object' || Array.isArray(c)) {
+    add(at, 'object expected');
+    return;
+  }
+  for (const [k, v] of Object.entries(c)) {
+    if (k !== 'adUserData' && k !== 'adPersonalization') add(`${at}.${k}`, `Unknown name "${k}"`);
+    else if (!CONSENT_STATUSES.has(String(v))) add(`${at}.${k}`, `Invalid value "${String(v)}" (CONSENT_GRANTED, CONSENT_DENIED)`, 'INVALID_ENUM_VALUE');
+  }
+}
+
 /** Checks one ingest body; returns the violations Google would report (fast-fail: any → 400). */
 export function checkIngest(body: unknown): Violation[] {
   const v: Violation[] = [];
@@ -128,7 +142,9 @@ export function checkIngest(body: unknown): Violation[] {
       });
     }
     if (e?.eventSource !== undefined && !EVENT_SOURCES.has(e.eventSource)) add(`events[${i}].eventSource`, 'unknown event source', 'INVALID_ENUM_VALUE');
+    if (e?.consent !== undefined) checkConsent(e.consent, `events[${i}].consent`, add);
   });
+  if ((b as { consent?: unknown }).consent !== undefined) checkConsent((b as { consent?: unknown }).consent, 'consent', add);
   if (b.validateOnly !== undefined && typeof b.validateOnly !== 'boolean') add('validateOnly', 'boolean expected');
   return v;
 }

@@ -63,7 +63,7 @@ export function graphErrorReply(spec: GraphErrorSpec, status = 400): FakeReply {
 const bad = (message: string, userMsg?: string) => graphErrorReply({ code: 100, message, ...(userMsg ? { userMsg } : {}) });
 
 /** The first problem Meta would report for event `i`, or null. */
-function eventProblem(e: any, i: number): string | null {
+export function eventProblem(e: any, i: number): string | null {
   const at = `data[${i}]`;
   if (!e || typeof e !== 'object') return `${at} must be an object`;
   if (typeof e.event_name !== 'string' || e.event_name === '') return `${at}[event_name] is required`;
@@ -80,6 +80,17 @@ function eventProblem(e: any, i: number): string | null {
     const values = u[k] === undefined ? [] : Array.isArray(u[k]) ? u[k] : [u[k]];
     if (values.some((v: unknown) => typeof v !== 'string' || !HEX64.test(v))) return `${at}[user_data][${k}] must be SHA-256 hex`;
   }
+  // Limited Data Use (developers.facebook.com/docs/marketing-apis/data-processing-options): an
+  // array of options ("LDU" the only one), a country 0 (geolocate) or 1 (US) and a state code,
+  // which mean nothing without the option.
+  const dpo = e.data_processing_options;
+  if (dpo !== undefined && (!Array.isArray(dpo) || dpo.some((o: unknown) => o !== 'LDU'))) return `${at}[data_processing_options] must be [] or ["LDU"]`;
+  const country = e.data_processing_options_country;
+  const state = e.data_processing_options_state;
+  if ((country !== undefined || state !== undefined) && !(Array.isArray(dpo) && dpo.includes('LDU')))
+    return `${at}: data_processing_options_country/state need data_processing_options ["LDU"]`;
+  if (country !== undefined && country !== 0 && country !== 1) return `${at}[data_processing_options_country] must be 0 or 1`;
+  if (state !== undefined && !(Number.isInteger(state) && state >= 0)) return `${at}[data_processing_options_state] must be a state code`;
   const cd = e.custom_data;
   if (cd?.currency !== undefined && !/^[A-Z]{3}$/.test(cd.currency)) return `${at}[custom_data][currency] is not ISO 4217`;
   if (cd?.value !== undefined && typeof cd.value !== 'number') return `${at}[custom_data][value] must be a number`;

@@ -36,6 +36,7 @@ export interface RedditAccepted {
   external_id: string | undefined;
   ip_address: string | undefined;
   user_agent: string | undefined;
+  data_processing_options: unknown;
   test: boolean;
 }
 
@@ -109,6 +110,7 @@ export async function startRedditFake(options: RedditFakeOptions) {
         external_id: user.external_id as string | undefined,
         ip_address: user.ip_address as string | undefined,
         user_agent: user.user_agent as string | undefined,
+        data_processing_options: user.data_processing_options,
         test,
       });
     }
@@ -128,6 +130,17 @@ export async function startRedditFake(options: RedditFakeOptions) {
       const v = isObj(e.user) ? e.user[f] : undefined;
       if (v !== undefined && !(typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))) p.push(`${at}.user.${f} must be SHA-256 hex`);
     }
+    // user.data_processing_options {modes: ["LDU"], country?, region?} (ads-api.reddit.com/docs/v3/capi-migration).
+    const dpo = isObj(e.user) ? e.user.data_processing_options : undefined;
+    if (dpo !== undefined) {
+      if (!isObj(dpo) || !Array.isArray(dpo.modes) || dpo.modes.some((m) => m !== 'LDU')) p.push(`${at}.user.data_processing_options.modes must be ["LDU"]`);
+      else {
+        if (dpo.country !== undefined && !/^[A-Z]{2}$/.test(String(dpo.country))) p.push(`${at}.user.data_processing_options.country must be ISO 3166-1`);
+        if (dpo.region !== undefined && !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(String(dpo.region)))
+          p.push(`${at}.user.data_processing_options.region must be ISO 3166-2`);
+      }
+    }
+    if (isObj(e.user) && 'opt_out' in e.user) p.push(`${at}.user.opt_out is replaced by data_processing_options`);
     if (!isObj(meta)) return void p.push(`${at}.${metaName} is required`);
     if (typeof meta.conversion_id !== 'string' || !meta.conversion_id) p.push(`${at}.${metaName}.conversion_id is required for de-duplication`);
     if (meta[valueName] !== undefined && (typeof meta[valueName] !== 'number' || !Number.isFinite(meta[valueName])))

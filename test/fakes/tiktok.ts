@@ -47,6 +47,7 @@ export interface TiktokAccepted {
   phone: string | undefined;
   external_id: string | undefined;
   test_event_code: string | undefined;
+  limited_data_use: boolean | undefined;
 }
 
 export const TIKTOK_FAKE_PATH = '/open_api/v1.3/event/track/';
@@ -102,6 +103,7 @@ export async function startTiktokFake(options: TiktokFakeOptions) {
         phone: user.phone as string | undefined,
         external_id: user.external_id as string | undefined,
         test_event_code: b.test_event_code as string | undefined,
+        limited_data_use: e.limited_data_use as boolean | undefined,
       });
     }
     if (failed.size > 0) {
@@ -147,6 +149,9 @@ export async function startTiktokFake(options: TiktokFakeOptions) {
           if (props.currency !== undefined && !/^[A-Z]{3}$/.test(String(props.currency))) p.push(`${at}.properties.currency must be ISO 4217`);
         }
       }
+      // Events API 2.0: `limited_data_use` is a boolean on the event (business-api.tiktok.com/portal/docs?id=1771101027431425).
+      if (e.limited_data_use !== undefined && typeof e.limited_data_use !== 'boolean') p.push(`${at}.limited_data_use must be a boolean`);
+      if (isObj(user) && 'limited_data_use' in user) p.push(`${at}.user.limited_data_use: limited_data_use belongs on the event, not in user`);
       if (e.page !== undefined && !(isObj(e.page) && typeof e.page.url === 'string' && /^https?:\/\//.test(e.page.url)))
         p.push(`${at}.page.url must be an http(s) URL`);
     });

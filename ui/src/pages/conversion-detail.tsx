@@ -30,6 +30,8 @@ interface Detail {
   warnings?: string[];
   /** Retractions / restatements of a reversed conversion, and where it still counts (openapi Correction). */
   corrections?: Correction[];
+  /** null: the conversion said nothing, so each destination's default applies. */
+  consent?: { ad_user_data: string | null; ad_personalization: string | null; limited_data_use: boolean | null };
   received_at: number;
   deliveries: Array<{
     id: string;
@@ -127,6 +129,26 @@ function Delivery({ d, onChange }: { d: Detail['deliveries'][number]; onChange: 
   );
 }
 
+const NOT_SAID = "not said (the destination's default)";
+
+/** The conversion's consent signals (the postback's, else the click's), as the platforms will get them. */
+function ConsentSignals({ consent }: { consent: Detail['consent'] }) {
+  const ldu = consent?.limited_data_use;
+  return (
+    <div class="consent">
+      <h4>Consent</h4>
+      <KeyValues
+        data={{
+          'ad user data (Google)': consent?.ad_user_data ?? NOT_SAID,
+          'ad personalization (Google)': consent?.ad_personalization ?? NOT_SAID,
+          'limited data use (Meta, TikTok, Reddit)': ldu === true ? 'yes' : ldu === false ? 'no' : NOT_SAID,
+        }}
+      />
+      {consent?.ad_user_data === 'denied' ? <p class="muted">ad user data denied: no hashed email or phone is sent to Google.</p> : null}
+    </div>
+  );
+}
+
 /** The whole loop of one conversion: click → postback → each delivery → every attempt. */
 export function ConversionDetailPage({ id }: { id: string }) {
   const { data: c, error, reload } = useLoad(() => get<Detail>(`/v1/conversions/${encodeURIComponent(id)}`), id);
@@ -193,6 +215,7 @@ export function ConversionDetailPage({ id }: { id: string }) {
               matched: c.matched ? 'yes' : 'no',
             }}
           />
+          <ConsentSignals consent={c.consent} />
           <h4>Other parameters received</h4>
           <KeyValues data={c.params} />
           {c.warnings?.length ? (
