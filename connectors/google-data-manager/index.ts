@@ -18,6 +18,7 @@ export const googleDataManager = defineConnector({
   validate: (item) => validateItem(item),
   build: buildRequest,
   identifiersSent: dataManagerIdentifiersSent,
+  signals: ['click_id', 'email', 'phone'],
   /** OAuth refresh (cached per credentials until expiry), then the request `build` described. */
   async send(request, io, ctx) {
     const { tokenUrl } = ctx.settings;

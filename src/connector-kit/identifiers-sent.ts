@@ -23,15 +23,26 @@ export function presentIdentifiers(record: unknown, fields: Readonly<Record<stri
   return IDENTIFIER_NAMES.filter((n) => found.has(n));
 }
 
-/** The request body as JSON, or null (not JSON, or cut by redaction). */
+/**
+ * Parsed bodies by request: the engine asks once per item of a batch (up to 1,000 Meta events
+ * in one body), so the body is parsed once per request, not once per item.
+ */
+const parsed = new WeakMap<PlatformRequest, Record<string, unknown> | null>();
+
+/** The request body as JSON, or null (not JSON, or cut by redaction). Treat the answer as read-only. */
 export function requestJson(request: PlatformRequest): Record<string, unknown> | null {
   if (!request.body) return null;
+  const known = parsed.get(request);
+  if (known !== undefined) return known;
+  let out: Record<string, unknown> | null = null;
   try {
     const v: unknown = JSON.parse(request.body);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    out = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
-    return null;
+    out = null;
   }
+  parsed.set(request, out);
+  return out;
 }
 
 /** The element of `list` whose `key(element)` is `dedupKey`, or undefined. */

@@ -67,6 +67,7 @@ export function rowToDelivery(r: Row): DeliveryRow {
     leaseUntil: numOrNull(r.lease_until),
     lastError: strOrNull(r.last_error),
     lastKind: strOrNull(r.last_kind),
+    identifiersSent: r.identifiers_sent ? (JSON.parse(String(r.identifiers_sent)) as string[]) : null,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };
