@@ -84,7 +84,16 @@ export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyA
     );
     yield* q.run(
       finishDeliveries(d, c.length),
-      ...c.flatMap(({ r, now }) => [r.deliveryId, r.leaseOwner, r.status, r.nextAttemptAt, r.attempt.errorMessage, r.attempt.errorKind, now, r.identifiersSent ? JSON.stringify(r.identifiersSent) : null]),
+      ...c.flatMap(({ r, now }) => [
+        r.deliveryId,
+        r.leaseOwner,
+        r.status,
+        r.nextAttemptAt,
+        r.attempt.errorMessage,
+        r.attempt.errorKind,
+        now,
+        r.identifiersSent ? JSON.stringify(r.identifiersSent) : null,
+      ]),
     );
   }
   const health: Array<{ destinationId: string; write: () => Steps<unknown> }> = [];
