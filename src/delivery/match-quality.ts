@@ -20,6 +20,7 @@ export interface MatchQualityDestination {
   /** Of those, the ones whose signal names were stored (not those recorded before migration 62). */
   measured: number;
   identifiers: Array<{ name: IdentifierName; count: number; share: number | null }>;
+  /** Most useful first (HINT_ORDER). */
   hints: Array<{ identifier: IdentifierName; missing_share: number; message: string }>;
 }
 
@@ -35,6 +36,12 @@ const CLICK_PARAM: Record<string, string> = {
   tiktok: 'ttclid',
   reddit: 'rdt_cid',
 };
+
+/**
+ * Hints come most useful first: a click id is the strongest match key, then the hashed email, then
+ * the browser pair; names alone rarely match anyone.
+ */
+const HINT_ORDER: readonly IdentifierName[] = ['click_id', 'fbc', 'email', 'ip', 'user_agent', 'phone', 'external_id', 'fbp', 'first_name', 'last_name'];
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
 
@@ -82,11 +89,13 @@ export function matchQualityView(rows: readonly MatchQualityRow[], targets: read
       const count = counts.get(name) ?? 0;
       return { name, count, share: measured > 0 ? round3(count / measured) : null };
     });
-    const hints = identifiers.flatMap(({ name, share }) => {
-      if (share === null || 1 - share < HINT_MISSING_SHARE) return [];
-      const missing = round3(1 - share);
-      return [{ identifier: name, missing_share: missing, message: hintFor(name, connector.id, missing) }];
-    });
+    const hints = identifiers
+      .flatMap(({ name, share }) => {
+        if (share === null || 1 - share < HINT_MISSING_SHARE) return [];
+        const missing = round3(1 - share);
+        return [{ identifier: name, missing_share: missing, message: hintFor(name, connector.id, missing) }];
+      })
+      .sort((a, b) => HINT_ORDER.indexOf(a.identifier) - HINT_ORDER.indexOf(b.identifier));
     return { destination: id, connector: connector.id, supported, delivered, measured, identifiers, hints };
   });
 }
