@@ -91,8 +91,12 @@ export const SQL = {
     WHERE a.started_at >= ? AND a.started_at < ? AND a.outcome = 'failed' GROUP BY bucket, d.destination_id`,
   // Issue 11 item 7: a range scan of deliveries_created, which carries every column read here
   // (migration 62), so no table row is visited; a window holds a handful of distinct name sets.
-  statsMatchQuality: `SELECT destination_id, identifiers_sent, COUNT(*) AS n FROM deliveries
-    WHERE created_at >= ? AND created_at < ? AND status = 'succeeded' GROUP BY destination_id, identifiers_sent`,
+  // The status is counted, not filtered: with `status = ?` in WHERE, SQLite reads
+  // deliveries_outcome and then the table row by row, and `(status || '') = ?` leaves Postgres
+  // estimating ~0.2 % of rows and sorting them instead of hashing (measured: bench/scenarios/match-quality.ts).
+  statsMatchQuality: `SELECT destination_id, identifiers_sent, SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END) AS n
+    FROM deliveries WHERE created_at >= ? AND created_at < ?
+    GROUP BY destination_id, identifiers_sent HAVING SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END) > 0`,
 } as const;
 
 function marks(n: number): string {
