@@ -53,12 +53,7 @@ export function normalizeText(value: string): string | null {
  * `jeanluc`, `St. John` → `st john`); runs of whitespace become one space.
  */
 export function normalizeName(value: string): string | null {
-  const v = value
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/\p{P}/gu, '')
-    .replace(/\s+/gu, ' ')
-    .trim();
+  const v = value.normalize('NFC').toLowerCase().replace(/\p{P}/gu, '').replace(/\s+/gu, ' ').trim();
   return v === '' ? null : v;
 }
 
