@@ -15,6 +15,7 @@ import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { metricsRoutes } from './http/metrics-routes';
 import { statsRoutes } from './http/stats-routes';
+import { matchQualityRoutes } from './http/match-quality-routes';
 import { openapiRoutes } from './http/openapi-routes';
 import { postbackRoutes } from './http/postback-routes';
 import { sessionRoutes } from './http/session-routes';
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: M
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
   consoleRoutes(router, { config, ledger: deps.ledger, clicks, logger: deps.logger });
   statsRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, tally, onRetry: deps.notifyDeliveries, now: deps.now });
+  matchQualityRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, now: deps.now });
   metricsRoutes(router, { config, metrics });
   deps.network?.routes(router);
   const stored = deps.network?.store;

@@ -45,6 +45,7 @@ export const googleAds = defineConnector({
   validate: (item) => validateGoogleItem(item),
   build: buildRequest,
   identifiersSent: googleAdsIdentifiersSent,
+  signals: ['click_id', 'email', 'phone'],
   send: sendUpload,
   classify: classifyUpload,
   verify: verifyRefreshToken,

@@ -20,6 +20,7 @@ export const googleDataManager = defineConnector({
   validate: (item) => validateItem(item),
   build: buildRequest,
   identifiersSent: dataManagerIdentifiersSent,
+  signals: ['click_id', 'email', 'phone'],
   send: sendIngest,
   classify: classifyIngest,
   verify: verifyRefreshToken,

@@ -109,6 +109,7 @@ export const meta = defineConnector({
   validate: validateItem,
   build: buildEventsRequest,
   identifiersSent: metaIdentifiersSent,
+  signals: ['fbc', 'fbp', 'ip', 'user_agent', 'email', 'phone', 'first_name', 'last_name', 'external_id'],
   classify: (response, _request, items) => classifyResponse(response, items),
   /** Reads the pixel with the token: proves the token is valid and can see this dataset. */
   async verify(io, ctx) {

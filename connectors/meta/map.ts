@@ -121,8 +121,9 @@ export function toServerEvent(item: DeliveryItem, settings: MetaSettings): Serve
   if (click?.fbc) user.setFbc(click.fbc);
   if (click?.fbp) user.setFbp(click.fbp);
   // Hashed at intake (src/privacy/identifiers.ts) in Meta's normalisation: em = trimmed,
-  // lower-cased address; ph = digits with the country code, no `+`; fn/ln/external_id trimmed and
-  // lower-cased (developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
+  // lower-cased address; ph = digits with the country code, no `+`; fn/ln lower-cased without
+  // punctuation (normalizeName); external_id trimmed and lower-cased
+  // (developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
   // The SDK's normalize() passes a 64-hex value through unchanged, so they go out as we hashed them.
   const ids = c.identifiers ?? {};
   if (ids.email_sha256) user.setEmail(ids.email_sha256);

@@ -19,5 +19,6 @@ export const reddit = defineConnector({
   validate: validateItem,
   build: buildRequest,
   identifiersSent: redditIdentifiersSent,
+  signals: ['click_id', 'ip', 'user_agent', 'email', 'phone', 'external_id'],
   classify: (response, _request, items) => classifyReddit(response, items.length),
 });

@@ -21,5 +21,6 @@ export const tiktok = defineConnector({
   validate: validateItem,
   build: buildRequest,
   identifiersSent: tiktokIdentifiersSent,
+  signals: ['click_id', 'ip', 'user_agent', 'email', 'phone', 'external_id'],
   classify: (response, _request, items) => classifyTiktok(response, items),
 });

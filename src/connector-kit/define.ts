@@ -3,6 +3,7 @@ import type { ConversionRecord } from '../conversions/conversion';
 import type { Adjustment, AdjustmentType } from './adjustment';
 import type { DeliveryError } from './delivery-error';
 import type { HttpClient, PlatformRequest, PlatformResponse } from './http-types';
+import type { IdentifierName } from './identifiers-sent';
 
 /** One delivery as a connector sees it: the conversion plus the stable de-duplication key. */
 export interface DeliveryItem {
@@ -73,6 +74,11 @@ export interface Connector<S extends z.ZodType = z.ZodType, C extends z.ZodType 
    * null when the request does not show it. Lets the API show per delivery what went out.
    */
   identifiersSent?(request: PlatformRequest, dedupKey: string): string[] | null;
+  /**
+   * Every name `identifiersSent` can answer for this connector: the match-quality view lists each
+   * of them per destination, so a signal that never goes out shows as 0 %, not as absent.
+   */
+  readonly signals?: readonly IdentifierName[];
   /** Cheap credential check for "test connection". */
   verify?(io: ConnectorIo, ctx: ConnectorContext<z.infer<S>, z.infer<C>>): Promise<void>;
   /**

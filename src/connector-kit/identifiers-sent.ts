@@ -23,19 +23,47 @@ export function presentIdentifiers(record: unknown, fields: Readonly<Record<stri
   return IDENTIFIER_NAMES.filter((n) => found.has(n));
 }
 
-/** The request body as JSON, or null (not JSON, or cut by redaction). */
+/**
+ * Parsed bodies by request: the engine asks once per item of a batch (up to 1,000 Meta events
+ * in one body), so the body is parsed once per request, not once per item.
+ */
+const parsed = new WeakMap<PlatformRequest, Record<string, unknown> | null>();
+
+/** The request body as JSON, or null (not JSON, or cut by redaction). Treat the answer as read-only. */
 export function requestJson(request: PlatformRequest): Record<string, unknown> | null {
   if (!request.body) return null;
+  const known = parsed.get(request);
+  if (known !== undefined) return known;
+  let out: Record<string, unknown> | null = null;
   try {
     const v: unknown = JSON.parse(request.body);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    out = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
-    return null;
+    out = null;
   }
+  parsed.set(request, out);
+  return out;
 }
 
-/** The element of `list` whose `key(element)` is `dedupKey`, or undefined. */
+/** Per list: the index after the last element found, where the next search starts. */
+const nextIndex = new WeakMap<unknown[], number>();
+
+/**
+ * The element of `list` whose `key(element)` is `dedupKey`, or undefined. The engine asks for
+ * the items of a batch in the order they were built, so each search starts after the previous
+ * match and wraps around: a batch of n costs O(n), not O(n²), in that order, and any order is
+ * still answered right.
+ */
 export function findByKey(list: unknown, dedupKey: string, key: (e: Record<string, unknown>) => unknown): Record<string, unknown> | undefined {
-  if (!Array.isArray(list)) return undefined;
-  return list.find((e): e is Record<string, unknown> => !!e && typeof e === 'object' && key(e as Record<string, unknown>) === dedupKey);
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const start = (nextIndex.get(list) ?? 0) % list.length;
+  for (let k = 0; k < list.length; k++) {
+    const i = (start + k) % list.length;
+    const e: unknown = list[i];
+    if (e && typeof e === 'object' && key(e as Record<string, unknown>) === dedupKey) {
+      nextIndex.set(list, i + 1);
+      return e as Record<string, unknown>;
+    }
+  }
+  return undefined;
 }

@@ -19,6 +19,7 @@ const delivery = (destinationId: string, over: Partial<DeliveryRow> = {}): Deliv
   lastError: null,
   lastKind: null,
   adjustment: null,
+  identifiersSent: null,
   createdAt: 0,
   updatedAt: 0,
   ...over,

@@ -51,9 +51,15 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
 
   let request: PlatformRequest | null = null;
   let response: PlatformResponse | null = null;
+  /** Per delivery: the identifier names the built request carries for it (names only; issue 11 item 7). */
+  const sent = new Map<string, string[]>();
   if (valid.length > 0) {
     try {
       request = connector.build(valid, ctx);
+      for (const item of valid) {
+        const names = identifiersOf(connector, request, item.dedupKey);
+        if (names) sent.set(item.deliveryId, names);
+      }
       const io = { http: deps.http, timeoutMs: connector.limits.timeoutMs };
       response = connector.send ? await connector.send(request, io, ctx) : await deps.http.send(request, { timeoutMs: connector.limits.timeoutMs });
       const classified = safe(() => connector.classify(response as PlatformResponse, request as PlatformRequest, valid));
@@ -87,9 +93,10 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
   const location = response && response.status >= 300 && response.status < 400 ? response.headers.location : undefined;
   const redirectNote = location ? `Location: ${redact.request({ method: 'GET', url: location, headers: {} }).url}` : null;
 
-  return claimed.map(({ delivery }) => {
+  return claimed.map(({ delivery }): AttemptResult => {
     const outcome = outcomes.get(delivery.id) as ItemOutcome;
     const attempt = delivery.attempts + 1;
+    const identifiersSent = sent.get(delivery.id) ?? null;
     const base = {
       attempt,
       startedAt,
@@ -105,6 +112,7 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
         deliveryId: delivery.id,
         leaseOwner: owner,
         destinationId: dest.config.id,
+        identifiersSent,
         status: 'succeeded',
         nextAttemptAt: finishedAt,
         health: 'success',
@@ -139,6 +147,7 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
         deliveryId: delivery.id,
         leaseOwner: owner,
         destinationId: dest.config.id,
+        identifiersSent,
         status: 'pending',
         nextAttemptAt: finishedAt,
         health,
@@ -152,6 +161,7 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
         deliveryId: delivery.id,
         leaseOwner: owner,
         destinationId: dest.config.id,
+        identifiersSent,
         status: 'pending',
         nextAttemptAt: next,
         health,
@@ -162,12 +172,23 @@ export async function attemptBatch(dest: ResolvedDestination, claimed: readonly 
       deliveryId: delivery.id,
       leaseOwner: owner,
       destinationId: dest.config.id,
+      identifiersSent,
       status: 'dead',
       nextAttemptAt: finishedAt,
       health,
       attempt: { ...failed, nextStep: 'dead', nextAttemptAt: null },
     } satisfies AttemptResult;
   });
+}
+
+/** The connector's names for one item of a built request; a connector that throws says nothing rather than failing the attempt. */
+function identifiersOf(connector: ResolvedDestination['connector'], request: PlatformRequest, dedupKey: string): string[] | null {
+  if (!connector.identifiersSent) return null;
+  try {
+    return connector.identifiersSent(request, dedupKey);
+  } catch {
+    return null;
+  }
 }
 
 /** Runs pure connector code; a throw becomes a DeliveryError instead of escaping. */

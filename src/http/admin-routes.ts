@@ -23,10 +23,13 @@ const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'ids are 32 l
 const destinationParams = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'not a destination id') });
 /**
  * Names of the matching signals (click id, fbc, ip, hashed email…, never values) the latest
- * attempt that sent a request carried for this delivery, as its connector reads the recorded
- * request; null when nothing was sent or the connector does not say.
+ * request carried for this delivery: as the engine stored them when it built the request
+ * (migration 62), else — a delivery attempted before that — as its connector reads the
+ * recorded request; null when nothing was sent or the connector does not say.
  */
-function identifiersSent(connector: AnyConnector | undefined, dedupKey: string, attempts: readonly AttemptRow[]): string[] | null {
+function identifiersSent(connector: AnyConnector | undefined, delivery: DeliveryRow, attempts: readonly AttemptRow[]): string[] | null {
+  if (delivery.identifiersSent) return delivery.identifiersSent;
+  const dedupKey = delivery.dedupKey;
   const last = [...attempts].reverse().find((a) => a.request);
   if (!connector?.identifiersSent || !last?.request) return null;
   try {
@@ -59,7 +62,7 @@ export function adminRoutes(
         const own = attempts.filter((a) => a.deliveryId === d.id);
         return {
           ...deliveryView(d),
-          identifiers_sent: identifiersSent(destinations.get(d.destinationId)?.connector, d.dedupKey, own),
+          identifiers_sent: identifiersSent(destinations.get(d.destinationId)?.connector, d, own),
           attempts: own.map(attemptView),
         };
       }),

@@ -104,6 +104,7 @@ export function destinationTestRoutes(
       leaseUntil: null,
       lastError: null,
       lastKind: null,
+      identifiersSent: null,
       createdAt: now,
       updatedAt: now,
     };

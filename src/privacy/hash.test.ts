@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hashEmail, hashPhone, hashValue, isSha256Hex, normalizeEmail, normalizePhone, normalizeText, sha256Hex } from './hash';
+import { hashEmail, hashPhone, hashValue, isSha256Hex, normalizeEmail, normalizeName, normalizePhone, normalizeText, sha256Hex } from './hash';
 
 // Digests computed independently with `node -e "crypto.createHash('sha256')…"`.
 const H = {
@@ -82,6 +82,13 @@ describe('hashValue / hashEmail / hashPhone', () => {
     { name: 'invalid phone gives null', got: () => hashPhone('123'), want: null },
   ];
   for (const c of cases) it(c.name, () => assert.equal(c.got(), c.want));
+
+  it('normalizeName: NFC, lower-case, punctuation removed, whitespace collapsed', () => {
+    assert.equal(normalizeName('  Mary-Jane  O\u2019Neil. '), 'maryjane oneil');
+    assert.equal(normalizeName('ＭＡＲＹ'), 'ｍａｒｙ', 'letters other than a-z stay (Meta: UTF-8)');
+    assert.equal(normalizeName('정'), '정');
+    assert.equal(normalizeName(' - '), null);
+  });
 
   it('normalizeText returns null for blank', () => {
     assert.equal(normalizeText(' \t'), null);

@@ -41,6 +41,22 @@ export function normalizeText(value: string): string | null {
   return v === '' ? null : v;
 }
 
+/**
+ * A first or last name. Meta: "Lowercase only with no punctuation. If using special characters,
+ * the text must be encoded in UTF-8 format" — `Mary` → `mary`, `Valéry` → `valéry`, `정` stays
+ * (developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
+ * Google's Data Manager asks the same of `givenName` / `familyName`: "all lowercase, with no
+ * punctuation, no leading or trailing whitespace"
+ * (google.ads.datamanager.v1.AddressInfo, docs.cloud.google.com/php/docs/reference/data-manager/latest/V1.AddressInfo). Composed to NFC first,
+ * so an accent typed as a combining mark hashes as the precomposed letter Meta's example uses;
+ * punctuation is every Unicode punctuation character (`O'Brien` → `obrien`, `Jean-Luc` →
+ * `jeanluc`, `St. John` → `st john`); runs of whitespace become one space.
+ */
+export function normalizeName(value: string): string | null {
+  const v = value.normalize('NFC').toLowerCase().replace(/\p{P}/gu, '').replace(/\s+/gu, ' ').trim();
+  return v === '' ? null : v;
+}
+
 export interface EmailOptions {
   /**
    * Reddit's canonical form: drop dots in the local part and anything from the first `+`, so

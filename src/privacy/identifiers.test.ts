@@ -22,6 +22,17 @@ describe("hashed identifiers: the platforms' published examples", () => {
     assert.equal(hashPersonal('firstName', '정', 'fn').hashes.first_name_sha256, '8fa8cd9c440be61d0151429310034083132b35975c4bea67fdd74158eb51db14');
     assert.equal(hashPersonal('lastName', 'Valéry', 'ln').hashes.last_name_sha256, '08e1996b5dd49e62a4b4c010d44e4345592a863bb9f8e3976219bac29417149c');
   });
+  it('Meta fn/ln "lowercase only with no punctuation": Valéry typed with a combining accent and with punctuation hashes as Meta\'s example', () => {
+    const valery = '08e1996b5dd49e62a4b4c010d44e4345592a863bb9f8e3976219bac29417149c';
+    assert.equal(hashPersonal('lastName', 'Vale\u0301ry', 'ln').hashes.last_name_sha256, valery, 'NFD input, NFC hash');
+    assert.equal(hashPersonal('firstName', ' "Valéry." ', 'fn').hashes.first_name_sha256, valery);
+    assert.equal(hashPersonal('lastName', "O'Brien", 'ln').hashes.last_name_sha256, sha256Hex('obrien'));
+    assert.equal(hashPersonal('firstName', 'Jean-Luc', 'fn').hashes.first_name_sha256, sha256Hex('jeanluc'));
+    assert.equal(hashPersonal('lastName', 'St.  John', 'ln').hashes.last_name_sha256, sha256Hex('st john'));
+    assert.deepEqual(hashPersonal('firstName', '...', 'fn').hashes, {}, 'nothing but punctuation: no hash');
+    // external_id is an identifier, not a name: its punctuation is significant.
+    assert.equal(hashPersonal('externalId', 'Cust-42', 'external_id').hashes.external_id_sha256, sha256Hex('cust-42'));
+  });
 });
 
 describe('hashed identifiers: one hash per normalisation variant', () => {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { hashEmail, hashPhone, hashValue, isInternationalPhone, isSha256Hex, normalizeText } from './hash';
+import { hashEmail, hashPhone, hashValue, isInternationalPhone, isSha256Hex, normalizeName, normalizeText } from './hash';
 
 /**
  * Personal data a network puts in a postback (email, phone, ip, names, external id) is never
@@ -16,8 +16,8 @@ import { hashEmail, hashPhone, hashValue, isInternationalPhone, isSha256Hex, nor
  * | phone_sha256          | digits only, with the country code, no `+`               | Meta `ph` |
  * | phone_e164_sha256     | E.164: `+` and digits                                    | Google, TikTok, Reddit |
  * | ip_sha256             | the address, trimmed and lower-cased                     | Reddit `ip_address` (hashed) |
- * | first_name_sha256     | trim, lower-case                                         | Meta `fn`, Google `hashed_first_name` |
- * | last_name_sha256      | trim, lower-case                                         | Meta `ln`, Google `hashed_last_name` |
+ * | first_name_sha256     | NFC, lower-case, no punctuation, one space (normalizeName) | Meta `fn`, Data Manager `givenName` |
+ * | last_name_sha256      | NFC, lower-case, no punctuation, one space (normalizeName) | Meta `ln`, Data Manager `familyName` |
  * | external_id_sha256    | trim, lower-case                                         | Meta/TikTok/Reddit `external_id` |
  *
  * A value that already is a SHA-256 hex digest (the network hashed it) is kept as the base
@@ -123,7 +123,7 @@ export function hashPersonal(
     case 'firstName':
     case 'lastName':
     case 'externalId': {
-      const h = hashValue(value, normalizeText);
+      const h = hashValue(value, kind === 'externalId' ? normalizeText : normalizeName);
       if (!h) return { hashes: {} };
       const field = kind === 'firstName' ? 'first_name_sha256' : kind === 'lastName' ? 'last_name_sha256' : 'external_id_sha256';
       return { hashes: { [field]: h } };

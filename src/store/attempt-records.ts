@@ -21,10 +21,12 @@ const FINISH_COLUMNS = [
   ['err', 'text'],
   ['kind', 'text'],
   ['at', 'bigint'],
+  ['ids', 'text'],
 ] as const;
 /** SQL.finishDelivery for many rows: only rows whose lease is still ours change. */
 const finishDeliveries = (d: Dialect, n: number) => `UPDATE deliveries SET status = v.status, attempts = deliveries.attempts + 1,
-    next_attempt_at = v.next_at, lease_owner = NULL, lease_until = NULL, last_error = v.err, last_kind = v.kind, updated_at = v.at
+    next_attempt_at = v.next_at, lease_owner = NULL, lease_until = NULL, last_error = v.err, last_kind = v.kind, updated_at = v.at,
+    identifiers_sent = COALESCE(v.ids, deliveries.identifiers_sent)
   FROM ${d.valuesTable(FINISH_COLUMNS, n)}
   WHERE deliveries.id = v.id AND deliveries.lease_owner = v.owner`;
 
@@ -82,7 +84,16 @@ export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyA
     );
     yield* q.run(
       finishDeliveries(d, c.length),
-      ...c.flatMap(({ r, now }) => [r.deliveryId, r.leaseOwner, r.status, r.nextAttemptAt, r.attempt.errorMessage, r.attempt.errorKind, now]),
+      ...c.flatMap(({ r, now }) => [
+        r.deliveryId,
+        r.leaseOwner,
+        r.status,
+        r.nextAttemptAt,
+        r.attempt.errorMessage,
+        r.attempt.errorKind,
+        now,
+        r.identifiersSent ? JSON.stringify(r.identifiersSent) : null,
+      ]),
     );
   }
   const health: Array<{ destinationId: string; write: () => Steps<unknown> }> = [];

@@ -71,6 +71,7 @@ export function rowToDelivery(r: Row): DeliveryRow {
     lastError: strOrNull(r.last_error),
     lastKind: strOrNull(r.last_kind),
     adjustment: rowToAdjustment(r.adjustment),
+    identifiersSent: r.identifiers_sent ? (JSON.parse(String(r.identifiers_sent)) as string[]) : null,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };

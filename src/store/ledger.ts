@@ -24,6 +24,8 @@ export interface DeliveryRow {
   lastKind: string | null;
   /** A correction of an earlier delivery (migration 61); null or absent on an ordinary one. */
   adjustment?: Adjustment | null;
+  /** Identifier names (never values) the latest request carried for it; null until one was built (migration 62). */
+  identifiersSent: string[] | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -101,6 +103,8 @@ export interface AttemptResult {
   /** succeeded: resets the failure streak; failed: extends it when the kind counts toward health. */
   health: 'success' | 'failure' | 'neutral';
   pause?: { reason: string };
+  /** Names of the identifiers this attempt's request carried for the delivery (connector's identifiersSent); absent or null: none built, or the connector does not say — the stored names stay. */
+  identifiersSent?: string[] | null;
 }
 
 export interface DestinationState {
@@ -206,6 +210,14 @@ export interface WindowStats {
   series: Array<{ destinationId: string; bucket: number; conversions: number; failures: number }>;
 }
 
+/** Succeeded deliveries created in a window, per destination and stored identifier-name set. */
+export interface MatchQualityRow {
+  destinationId: string;
+  /** The stored names; null for deliveries recorded without them (before migration 62, or a connector that does not say). */
+  identifiers: string[] | null;
+  n: number;
+}
+
 export interface OutboxStats {
   /** Pending deliveries. */
   depth: number;
@@ -250,6 +262,8 @@ export interface Ledger {
   retryDeadDeliveries(items: Array<{ id: string; extraAttempts: number }>, now: number): Promise<DeliveryRow[]>;
   windowStats(from: number, to: number, bucketMs: number): Promise<WindowStats>;
   outboxStats(): Promise<OutboxStats>;
+  /** Succeeded deliveries created in from ≤ t < to, grouped by destination and identifier-name set (issue 11 item 7). */
+  matchQuality(from: number, to: number): Promise<MatchQualityRow[]>;
   /** Adds to the per-minute counters (upsert n = n + ?). */
   addStatCounts(counts: StatCount[]): Promise<void>;
   ping(): Promise<void>;

@@ -319,6 +319,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE deliveries ADD COLUMN adjustment TEXT;
     `,
   },
+  {
+    // Issue 11 item 7 (event match quality): the identifier names (never values) the latest
+    // attempt's request carried, as a JSON array in identifiers-sent.ts's order; NULL until a
+    // request was built, or when the connector does not say. The overview's index gains the
+    // column at its end, so GET /v1/stats/match-quality groups a window's deliveries by their
+    // name set from that index alone — no second index to update on every attempt.
+    version: 62,
+    name: 'deliveries: identifiers sent',
+    sql: `
+      ALTER TABLE deliveries ADD COLUMN identifiers_sent TEXT;
+      DROP INDEX deliveries_created;
+      CREATE INDEX deliveries_created ON deliveries (created_at, id, destination_id, status, identifiers_sent);
+    `,
+  },
 ];
 
 export function migrate(db: SqliteDb, now = Date.now()): number[] {

@@ -341,6 +341,15 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
       return windowStatsFrom(all, from, to, bucketMs);
     },
 
+    matchQuality: (from, to) =>
+      db.read(function* () {
+        return (yield* q.all(SQL.statsMatchQuality, from, to)).map((r) => ({
+          destinationId: String(r.destination_id),
+          identifiers: r.identifiers_sent ? (JSON.parse(String(r.identifiers_sent)) as string[]) : null,
+          n: Number(r.n),
+        }));
+      }),
+
     outboxStats: () =>
       db.read(function* () {
         const r = (yield* q.get(SQL.outbox)) as Row;

@@ -1,6 +1,7 @@
 import { post } from '../api';
 import { get } from '../api';
 import { AttemptDebug, type AttemptJson } from '../components/debug-info';
+import { MatchQuality, type MatchQualityJson } from '../components/match-quality';
 import { Badge, Empty, ErrorBox, Time } from '../components/ui';
 import { useAction, useLoad } from '../use-load';
 
@@ -22,7 +23,7 @@ function health(d: DestinationJson): { value: string; label: string } {
   return { value: 'ok', label: 'ok' };
 }
 
-function Card({ d, onChange }: { d: DestinationJson; onChange: () => void }) {
+function Card({ d, quality, onChange }: { d: DestinationJson; quality: MatchQualityJson | undefined; onChange: () => void }) {
   const resume = useAction();
   const test = useAction<AttemptJson & { ok: boolean }>();
   const verify = useAction<{ supported: boolean; ok: boolean | null; message?: string; failure?: { kind: string; message: string } }>();
@@ -50,6 +51,7 @@ function Card({ d, onChange }: { d: DestinationJson; onChange: () => void }) {
           </>
         ) : null}
       </dl>
+      <MatchQuality q={quality} windowLabel="last 7 days" />
       <div class="actions">
         {d.paused ? (
           <button type="button" disabled={resume.busy} onClick={() => resume.run(() => post(`/v1/destinations/${d.id}/resume`)).then((r) => r && onChange())}>
@@ -87,10 +89,14 @@ function Card({ d, onChange }: { d: DestinationJson; onChange: () => void }) {
 
 export function DestinationsPage() {
   const { data, error, reload } = useLoad(() => get<{ destinations: DestinationJson[] }>('/v1/destinations'), 'd');
+  // Loaded apart from the list: the cards show while it comes, and its failure is shown on its own.
+  const quality = useLoad(() => get<{ destinations: MatchQualityJson[] }>('/v1/stats/match-quality?window=7d'), 'mq');
+  const byId = new Map((quality.data?.destinations ?? []).map((q) => [q.destination, q]));
   return (
     <section>
       <h1>Destinations</h1>
       <ErrorBox error={error} title="Could not load destinations" />
+      <ErrorBox error={quality.error} title="Could not load match quality" />
       {data && data.destinations.length === 0 ? (
         <Empty>
           No destination is configured. Add one under <code>destinations:</code> in the gateway's config file.
@@ -98,7 +104,7 @@ export function DestinationsPage() {
       ) : null}
       <div class="cards">
         {(data?.destinations ?? []).map((d) => (
-          <Card key={d.id} d={d} onChange={reload} />
+          <Card key={d.id} d={d} quality={byId.get(d.id)} onChange={reload} />
         ))}
       </div>
     </section>
