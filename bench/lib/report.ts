@@ -1,4 +1,4 @@
-import { fmtMs, fmtRps, fmtUs } from './format';
+import { fmtMs, fmtPct, fmtRps, fmtUs } from './format';
 import type { Measurement } from './load';
 import { med } from './rounds';
 
@@ -14,11 +14,25 @@ export const SERVER_HEADER = [
   'other CPU (max)',
   'req/s per round',
   'bad',
-  'ratio',
+  'vs bare Koa',
+  'vs durable Koa',
 ];
 
+/** The two baselines every server comparison is measured against, in the same run. */
+export interface Baselines {
+  /** bench/servers/bare-koa.ts: no durable work at all, so not the limit of a durable answer. */
+  bare: Measurement[];
+  /** bench/servers/durable-koa.ts: an append + group fdatasync per event-loop turn, the limit of a durable answer. */
+  durable: Measurement[];
+}
+
+/** Median req/s of `ms` over the median req/s of a baseline. */
+export function rpsRatio(ms: Measurement[], base: Measurement[]): number {
+  return med(ms, (m) => m.rps) / med(base, (m) => m.rps);
+}
+
 /** One row: medians over the runs, the per-round req/s, and the worst foreign CPU use seen. */
-export function serverRow(label: string, ms: Measurement[], ratio: string): Array<string | number> {
+export function serverRow(label: string, ms: Measurement[], base: Baselines): Array<string | number> {
   const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} %` : '–');
   return [
     label,
@@ -31,7 +45,8 @@ export function serverRow(label: string, ms: Measurement[], ratio: string): Arra
     pct(Math.max(...ms.map((m) => (m.machine ? m.machine.otherPct + m.machine.stealPct : NaN)))),
     ms.map((m) => fmtRps(m.rps)).join(' / '),
     ms.reduce((s, m) => s + m.bad, 0),
-    ratio,
+    fmtPct(rpsRatio(ms, base.bare)),
+    fmtPct(rpsRatio(ms, base.durable)),
   ];
 }
 
