@@ -11,6 +11,9 @@ export interface ServerStats {
   /** Event-loop utilisation 0..1: near 1 means the server's one thread was the bottleneck. */
   elu: number;
   wallMs: number;
+  /** Resident set size and V8 heap in use when `stats` was asked, MB (absolute, not a delta). */
+  rssMb: number;
+  heapUsedMb: number;
   /** Server-specific counters (rows written, group-commit batches…), as deltas where meaningful. */
   extra: Record<string, number | string>;
 }
@@ -70,7 +73,15 @@ export function serveBench(server: Server, options: ChildSideOptions = {}): void
         extra[k] = typeof v === 'number' && typeof before === 'number' && !k.startsWith('max') ? v - before : v;
       }
       Object.assign(extra, options.gauges?.() ?? {});
-      const stats: ServerStats = { cpuMs: (cpu.user + cpu.system) / 1000, elu: elu.utilization, wallMs: performance.now() - t0, extra };
+      const mem = process.memoryUsage();
+      const stats: ServerStats = {
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        elu: elu.utilization,
+        wallMs: performance.now() - t0,
+        rssMb: mem.rss / 1_048_576,
+        heapUsedMb: mem.heapUsed / 1_048_576,
+        extra,
+      };
       send({ type: 'stats', stats });
     }
   });

@@ -22,6 +22,8 @@ export interface StartOptions {
   /** Pin to the server CPU (default: when settings.pin). */
   pin?: boolean;
   readyTimeoutMs?: number;
+  /** Run `script` with plain node, no tsx loader (a bundle from `bundleServer`). */
+  plainNode?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function startServer(script: string | URL, options: StartOptions = 
   const path = script instanceof URL ? fileURLToPath(script) : script;
   const label = options.label ?? path.split('/').pop() ?? path;
   const pin = options.pin ?? settings.pin;
-  const nodeArgs = ['--import', 'tsx', ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path];
+  const nodeArgs = [...(options.plainNode ? [] : ['--import', 'tsx']), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path];
   const [cmd, args] = pin ? ['taskset', ['-c', String(settings.serverCpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child = spawn(cmd, args as string[], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
