@@ -39,14 +39,14 @@ export class SqliteKeyvAdapter extends EventEmitter implements KeyvStoreAdapter 
 
   set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     const expiresAt = ttl && ttl > 0 ? this.now() + ttl : null;
-    return this.writer.run(() => {
+    return this.writer.runStatement(() => {
       this.setStmt.run(key, String(value), expiresAt);
       return true;
     });
   }
 
   delete(key: string): Promise<boolean> {
-    return this.writer.run(() => this.delStmt.run(key).changes > 0);
+    return this.writer.runStatement(() => this.delStmt.run(key).changes > 0);
   }
 
   async clear(): Promise<void> {
