@@ -63,7 +63,8 @@ export function serveBench(server: Server, options: ChildSideOptions = {}): void
       c0 = options.counters?.() ?? {};
       options.onMark?.();
       send({ type: 'marked' });
-    } else if (msg.type === 'stats') {
+    } else if (msg.type === 'stats' || msg.type === 'gc') {
+      if (msg.type === 'gc') (globalThis as { gc?: () => void }).gc?.();
       const cpu = process.cpuUsage(cpu0);
       const elu = performance.eventLoopUtilization(elu0);
       const c1 = options.counters?.() ?? {};
