@@ -5,6 +5,7 @@ import { buildClick, clickInputSchema } from '../src/clicks/capture';
 import { parseConfig } from '../src/config';
 import { createIntake } from '../src/conversions/intake';
 import { openGateway } from '../src/gateway';
+import { newId } from '../src/ids';
 import { createLogger } from '../src/logger';
 import { BENCH_ADMIN_TOKEN, BENCH_SECRET, OFFER_URL, SENT_OFFER } from './servers/shared';
 
@@ -12,7 +13,8 @@ import { BENCH_ADMIN_TOKEN, BENCH_SECRET, OFFER_URL, SENT_OFFER } from './server
  * Intake without HTTP: `intake.receive()` of the held-outbox workload (conversion + one outbox row,
  * a stored click's id, a unique tx_id) in-process, BATCH postbacks per event-loop turn through the
  * real ledger and group commit (WAL fdatasync included, as in the gateway). Prints CPU µs per
- * postback: the change-by-change figure for intake code, far less noisy than a server run.
+ * postback: the change-by-change figure for intake code, far less noisy than a server run; then
+ * the redirect's click save through the gateway's click store the same way.
  *   npx tsx bench/intake-probe.ts [turns=400] [batch=25]
  */
 const TURNS = Number(process.argv[2] ?? 400);
@@ -58,6 +60,14 @@ try {
   const wall = performance.now() - t0;
   const per = (cpu.user + cpu.system) / (TURNS * BATCH);
   process.stdout.write(`intake.receive, held-outbox, ${BATCH} per turn: ${per.toFixed(1)} µs CPU per postback, ${((1000 * wall) / (TURNS * BATCH)).toFixed(1)} µs wall\n`);
+
+  // The redirect's write: a click saved through the gateway's click store, BATCH per turn.
+  const saves = () => Promise.all(Array.from({ length: BATCH }, () => gw.clicks.save({ ...click, id: newId() })));
+  for (let i = 0; i < 200; i++) await saves();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < TURNS; i++) await saves();
+  const c = process.cpuUsage(c0);
+  process.stdout.write(`click save (redirect), ${BATCH} per turn: ${((c.user + c.system) / (TURNS * BATCH)).toFixed(1)} µs CPU per click\n`);
 } finally {
   await gw.close();
   rmSync(dir, { recursive: true, force: true });
