@@ -28,7 +28,12 @@ const config = parseConfig({
   sources: [{ id: 'net', secret: BENCH_SECRET, mode: 'tracked' }],
   outbound: { allowPrivateTargets: ['127.0.0.1'] },
   destinations: [
-    { id: 'tracker', connector: 'http-postback', settings: { url: 'http://127.0.0.1:9/postback?cid={click_id}&payout={payout}&txid={transaction_id}' }, acceptUnmatched: true },
+    {
+      id: 'tracker',
+      connector: 'http-postback',
+      settings: { url: 'http://127.0.0.1:9/postback?cid={click_id}&payout={payout}&txid={transaction_id}' },
+      acceptUnmatched: true,
+    },
   ],
 });
 const gw = openGateway({ config, logger: createLogger('warn'), startWorkers: false });
@@ -59,7 +64,9 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - t0;
   const per = (cpu.user + cpu.system) / (TURNS * BATCH);
-  process.stdout.write(`intake.receive, held-outbox, ${BATCH} per turn: ${per.toFixed(1)} µs CPU per postback, ${((1000 * wall) / (TURNS * BATCH)).toFixed(1)} µs wall\n`);
+  process.stdout.write(
+    `intake.receive, held-outbox, ${BATCH} per turn: ${per.toFixed(1)} µs CPU per postback, ${((1000 * wall) / (TURNS * BATCH)).toFixed(1)} µs wall\n`,
+  );
 
   // The redirect's write: a click saved through the gateway's click store, BATCH per turn.
   const saves = () => Promise.all(Array.from({ length: BATCH }, () => gw.clicks.save({ ...click, id: newId() })));
