@@ -14,6 +14,9 @@ export interface ServerStats {
   /** Resident set size and V8 heap in use when `stats` was asked, MB (absolute, not a delta). */
   rssMb: number;
   heapUsedMb: number;
+  /** V8 heap reserved (used or not) and memory outside it held by JS objects (Buffers): what of the RSS is V8's. */
+  heapTotalMb: number;
+  externalMb: number;
   /** Server-specific counters (rows written, group-commit batches…), as deltas where meaningful. */
   extra: Record<string, number | string>;
 }
@@ -81,6 +84,8 @@ export function serveBench(server: Server, options: ChildSideOptions = {}): void
         wallMs: performance.now() - t0,
         rssMb: mem.rss / 1_048_576,
         heapUsedMb: mem.heapUsed / 1_048_576,
+        heapTotalMb: mem.heapTotal / 1_048_576,
+        externalMb: mem.external / 1_048_576,
         extra,
       };
       send({ type: 'stats', stats });

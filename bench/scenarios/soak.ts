@@ -44,7 +44,21 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     await server.mark();
     const start = await server.stats();
     rss.push(start.rssMb);
-    rows.push(['start', '0', '–', '–', '–', '–', start.rssMb.toFixed(1), start.heapUsedMb.toFixed(1), 0, 0, 0]);
+    rows.push([
+      'start',
+      '0',
+      '–',
+      '–',
+      '–',
+      '–',
+      start.rssMb.toFixed(1),
+      start.heapUsedMb.toFixed(1),
+      start.heapTotalMb.toFixed(1),
+      start.externalMb.toFixed(1),
+      0,
+      0,
+      0,
+    ]);
     const segS = durationS / segments;
     let elapsed = 0;
     for (let i = 1; i <= segments; i++) {
@@ -66,6 +80,8 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         fmtUs((s.cpuMs * 1000) / ok),
         s.rssMb.toFixed(1),
         s.heapUsedMb.toFixed(1),
+        s.heapTotalMb.toFixed(1),
+        s.externalMb.toFixed(1),
         fmtRps(Number(s.extra.conversionRows)),
         fmtRps(Number(s.extra.kvRows)),
         a.bad + b.bad,
@@ -75,7 +91,21 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     // What of the end figure is live: after a full GC, heap used is what the process holds on to.
     const g = await server.gc();
     afterGc = g;
-    rows.push(['end, after a full GC', `${Math.round(elapsed)}`, '–', '–', '–', '–', g.rssMb.toFixed(1), g.heapUsedMb.toFixed(1), '–', '–', '–']);
+    rows.push([
+      'end, after a full GC',
+      `${Math.round(elapsed)}`,
+      '–',
+      '–',
+      '–',
+      '–',
+      g.rssMb.toFixed(1),
+      g.heapUsedMb.toFixed(1),
+      g.heapTotalMb.toFixed(1),
+      g.externalMb.toFixed(1),
+      '–',
+      '–',
+      '–',
+    ]);
   } finally {
     await server.stop();
   }
@@ -89,7 +119,21 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         `RSS and V8 heap read in the child after each. ${tsx ? 'Server under the tsx loader (BENCH_SOAK_TSX=1).' : 'Server bundled (esbuild, as `npm run build`) and run with plain node, as production runs.'} ${settings.pin ? 'Server pinned to its own cpu.' : ''}`,
       '',
       ...table(
-        ['when', 'at s', 'answered/s', 'postback p99 ms', 'redirect p99 ms', 'server CPU µs/req', 'RSS MB', 'heap used MB', 'conversions', 'click rows', 'bad'],
+        [
+          'when',
+          'at s',
+          'answered/s',
+          'postback p99 ms',
+          'redirect p99 ms',
+          'server CPU µs/req',
+          'RSS MB',
+          'heap used MB',
+          'heap total MB',
+          'external MB',
+          'conversions',
+          'click rows',
+          'bad',
+        ],
         rows,
       ),
       '',
