@@ -55,15 +55,19 @@ export const SERVER_LEGEND =
   '(≈100 % = the load generator, not the server, is the limit). other CPU: busy time of everything else on the machine plus VM steal, % of one core ' +
   "(other engineers' test runs; high values make that run unreliable).";
 
-/** A gateway run's group-commit figures (bench/servers/gateway.ts gauges), one line per run. */
-export function commitSummary(m: Measurement): string {
+/**
+ * A gateway run's group-commit figures (bench/servers/gateway.ts gauges), one line per run. `requests`:
+ * the requests whose rows the window wrote (conversions, clicks). A job is no longer one request:
+ * the postbacks of a turn are one job (recordMany), the clicks of a turn one upsert.
+ */
+export function commitSummary(m: Measurement, requests: number): string {
   const e = m.server.extra;
   const commits = Number(e.batches);
   const jobs = Number(e.flushJobs);
   const blocked = Number(e.flushMsTotal) / m.server.wallMs;
   return (
-    `${fmtRps(commits)} commits for ${fmtRps(jobs)} writes (avg ${(jobs / commits).toFixed(1)}/commit, max ${e.maxBatch}); ` +
+    `${fmtRps(commits)} commits for ${fmtRps(requests)} requests (avg ${(requests / commits).toFixed(1)}/commit) in ${fmtRps(jobs)} jobs (max ${e.maxBatch} in a commit); ` +
     `flush on the event loop (statements + COMMIT) p50 ${fmtMs(Number(e.flushMsP50))} ms, p99 ${fmtMs(Number(e.flushMsP99))} ms, ` +
-    `max ${fmtMs(Number(e.flushMsMax))} ms, ${fmtUs((1000 * Number(e.flushMsTotal)) / jobs)} µs per write; event loop blocked in flushes ${(100 * blocked).toFixed(0)} % of the window`
+    `max ${fmtMs(Number(e.flushMsMax))} ms, ${fmtUs((1000 * Number(e.flushMsTotal)) / requests)} µs per request; event loop blocked in flushes ${(100 * blocked).toFixed(0)} % of the window`
   );
 }

@@ -67,7 +67,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     `- group commit, ${label}, per round:`,
     ...ms.map(
       (m, i) =>
-        `  ${i + 1}. ${fmtRps(Number(m.server.extra.conversionRows))} conversions + ${fmtRps(Number(m.server.extra.deliveryRows))} outbox rows; ${commitSummary(m)}`,
+        `  ${i + 1}. ${fmtRps(Number(m.server.extra.conversionRows))} conversions + ${fmtRps(Number(m.server.extra.deliveryRows))} outbox rows; ${commitSummary(m, Number(m.server.extra.conversionRows))}`,
     ),
   ];
   return {

@@ -61,7 +61,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       `- CPU-cost ratio (baseline CPU/req ÷ gateway CPU/req: the throughput ratio if both servers were CPU-bound on their core; insensitive to the load generator and to other load): ${fmtPct(cpuRatio(base.durable))} of durable Koa, ${fmtPct(cpuRatio(base.bare))} of bare Koa`,
       `- gateway p99 at ${settings.connections} connections: **${fmtMs(p99)} ms** (target ≤ ${TARGET_P99_MS} ms): ${verdict(p99 <= TARGET_P99_MS)}; durable Koa ${fmtMs(med(base.durable, (m) => m.p99))} ms`,
       '- group commit (gateway), per round:',
-      ...gw.map((m, i) => `  ${i + 1}. ${fmtRps(Number(m.server.extra.kvRows))} click rows; ${commitSummary(m)}`),
+      ...gw.map((m, i) => `  ${i + 1}. ${fmtRps(Number(m.server.extra.kvRows))} click rows; ${commitSummary(m, Number(m.server.extra.kvRows))}`),
     ],
   };
 }
