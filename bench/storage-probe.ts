@@ -12,6 +12,7 @@ import { migrate } from '../src/store/migrations';
 import { createStepLedger } from '../src/store/step-ledger';
 import { sqliteStepRunner } from '../src/store/sqlite/sqlite-steps';
 import { openSqlite } from '../src/store/sqlite/sqlite-engine';
+import { SqliteKeyvAdapter } from '../src/store/sqlite/sqlite-keyv-adapter';
 import { fmtMs, table } from './lib/format';
 import { percentile } from './lib/load';
 
@@ -25,6 +26,12 @@ import { percentile } from './lib/load';
  */
 const BATCH = 25;
 const COMMITS = Number(process.argv[2] ?? 400);
+// Knobs for a change-by-change comparison: BENCH_PROBE_CASES=word,word (cases whose label contains
+// one), BENCH_PROBE_CHECKPOINT=off|on (one of the two tables), BENCH_PROBE_DROP=index,index (drop
+// these indexes after migrating: what each one costs a write).
+const onlyCases = process.env.BENCH_PROBE_CASES?.split(',').filter(Boolean) ?? [];
+const checkpointModes = process.env.BENCH_PROBE_CHECKPOINT === 'off' ? [false] : process.env.BENCH_PROBE_CHECKPOINT === 'on' ? [true] : [false, true];
+const dropIndexes = process.env.BENCH_PROBE_DROP?.split(',').filter(Boolean) ?? [];
 
 let seq = 0;
 /** 32 hex like newId(), but increasing: 12 hex of ms time + a counter. */
@@ -91,13 +98,21 @@ const postback =
     };
   };
 
-const cases: Case[] = [
+/** The redirect's write as the gateway makes it: keyv's JSON through the SQLite keyv adapter. */
+const keyvClick: Case['setup'] = (db, writer) => {
+  const adapter = new SqliteKeyvAdapter(db, writer);
+  return () => adapter.set(`click:${newId()}`, clickValue, 30 * 86_400_000);
+};
+
+const allCases: Case[] = [
+  { label: 'click through the keyv adapter (the redirect)', setup: keyvClick },
   { label: 'click kv row, random ids (newId)', setup: kv(newId) },
   { label: 'click kv row, time-ordered ids', setup: kv(orderedId) },
   { label: 'conversion row (no-delivery), random ids', setup: postback([], newId) },
   { label: 'conversion + outbox row (held-outbox), random ids', setup: postback(config.destinations, newId) },
   { label: 'conversion + outbox row, time-ordered conversion ids', setup: postback(config.destinations, orderedId) },
 ];
+const cases = allCases.filter((c) => onlyCases.length === 0 || onlyCases.some((w) => c.label.includes(w)));
 
 async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string | number>> {
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-probe-'));
@@ -105,6 +120,7 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
   const db = openSqlite(path);
   try {
     migrate(db, Date.now());
+    for (const index of dropIndexes) db.exec(`DROP INDEX ${index}`);
     if (!autocheckpoint) db.pragma('wal_autocheckpoint = 0');
     const writer = new GroupCommit(db); // no WAL sync: what the loop itself pays
     const write = c.setup(db, writer);
@@ -147,7 +163,8 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
 }
 
 const header = ['write', 'CPU µs/write', 'flush p50 ms', 'flush p99 ms', 'flush max ms', 'WAL per commit'];
-for (const autocheckpoint of [false, true]) {
+if (dropIndexes.length) process.stdout.write(`indexes dropped after migrating: ${dropIndexes.join(', ')}\n`);
+for (const autocheckpoint of checkpointModes) {
   const rows: Array<Array<string | number>> = [];
   for (const c of cases) rows.push(await measure(c, autocheckpoint));
   process.stdout.write(

@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { connectors } from '../connectors/index';
 import { createApp } from './app';
 import { assertSafeBind } from './bind-guard';
-import { createKeyvClickStore, createRedisClickStore, type ClickStore } from './clicks/click-store';
+import { createLedgerClickStore, createRedisClickStore, type ClickStore } from './clicks/click-store';
 import { createSpooledClickStore } from './clicks/spooled-click-store';
 import type { Config } from './config';
 import type { AnyConnector } from './connector-kit/define';
@@ -263,5 +263,5 @@ function openClickStore(config: Config, storage: Storage, now: () => number, hea
   }
   // Unset, 'sqlite' or 'postgres': the ledger's own database; a failure here is a storage failure
   // (503 STORAGE_UNAVAILABLE).
-  return createKeyvClickStore({ ttlMs, ...storage.clickAdapter(now) });
+  return createLedgerClickStore({ ttlMs, ...storage.clickAdapter(now) });
 }

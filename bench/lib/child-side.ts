@@ -11,6 +11,12 @@ export interface ServerStats {
   /** Event-loop utilisation 0..1: near 1 means the server's one thread was the bottleneck. */
   elu: number;
   wallMs: number;
+  /** Resident set size and V8 heap in use when `stats` was asked, MB (absolute, not a delta). */
+  rssMb: number;
+  heapUsedMb: number;
+  /** V8 heap reserved (used or not) and memory outside it held by JS objects (Buffers): what of the RSS is V8's. */
+  heapTotalMb: number;
+  externalMb: number;
   /** Server-specific counters (rows written, group-commit batches…), as deltas where meaningful. */
   extra: Record<string, number | string>;
 }
@@ -60,7 +66,8 @@ export function serveBench(server: Server, options: ChildSideOptions = {}): void
       c0 = options.counters?.() ?? {};
       options.onMark?.();
       send({ type: 'marked' });
-    } else if (msg.type === 'stats') {
+    } else if (msg.type === 'stats' || msg.type === 'gc') {
+      if (msg.type === 'gc') (globalThis as { gc?: () => void }).gc?.();
       const cpu = process.cpuUsage(cpu0);
       const elu = performance.eventLoopUtilization(elu0);
       const c1 = options.counters?.() ?? {};
@@ -70,7 +77,17 @@ export function serveBench(server: Server, options: ChildSideOptions = {}): void
         extra[k] = typeof v === 'number' && typeof before === 'number' && !k.startsWith('max') ? v - before : v;
       }
       Object.assign(extra, options.gauges?.() ?? {});
-      const stats: ServerStats = { cpuMs: (cpu.user + cpu.system) / 1000, elu: elu.utilization, wallMs: performance.now() - t0, extra };
+      const mem = process.memoryUsage();
+      const stats: ServerStats = {
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        elu: elu.utilization,
+        wallMs: performance.now() - t0,
+        rssMb: mem.rss / 1_048_576,
+        heapUsedMb: mem.heapUsed / 1_048_576,
+        heapTotalMb: mem.heapTotal / 1_048_576,
+        externalMb: mem.external / 1_048_576,
+        extra,
+      };
       send({ type: 'stats', stats });
     }
   });

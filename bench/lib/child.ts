@@ -12,6 +12,8 @@ export interface ChildServer {
   mark(): Promise<void>;
   /** What the child measured since `mark()`. */
   stats(): Promise<ServerStats>;
+  /** A full garbage collection in the child (it must run with --expose-gc), then its stats: what is live, not garbage not collected yet. */
+  gc(): Promise<ServerStats>;
   /** Graceful stop (SIGTERM, the child closes its server and storage); SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
@@ -22,6 +24,10 @@ export interface StartOptions {
   /** Pin to the server CPU (default: when settings.pin). */
   pin?: boolean;
   readyTimeoutMs?: number;
+  /** Run `script` with plain node, no tsx loader (a bundle from `bundleServer`). */
+  plainNode?: boolean;
+  /** Extra node flags for this child (after BENCH_NODE_ARGS). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -33,7 +39,12 @@ export async function startServer(script: string | URL, options: StartOptions = 
   const path = script instanceof URL ? fileURLToPath(script) : script;
   const label = options.label ?? path.split('/').pop() ?? path;
   const pin = options.pin ?? settings.pin;
-  const nodeArgs = ['--import', 'tsx', ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path];
+  const nodeArgs = [
+    ...(options.plainNode ? [] : ['--import', 'tsx']),
+    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ...(options.nodeArgs ?? []),
+    path,
+  ];
   const [cmd, args] = pin ? ['taskset', ['-c', String(settings.serverCpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const child = spawn(cmd, args as string[], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -100,6 +111,7 @@ export async function startServer(script: string | URL, options: StartOptions = 
       await ask('mark', 'marked');
     },
     stats: async () => (await ask('stats', 'stats')).stats as ServerStats,
+    gc: async () => (await ask('gc', 'stats')).stats as ServerStats,
     stop: async () => {
       if (exited) return;
       child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { fmtMs, fmtRps, fmtUs } from './format';
+import { fmtMs, fmtPct, fmtRps, fmtUs } from './format';
 import type { Measurement } from './load';
 import { med } from './rounds';
 
@@ -14,11 +14,25 @@ export const SERVER_HEADER = [
   'other CPU (max)',
   'req/s per round',
   'bad',
-  'ratio',
+  'vs bare Koa',
+  'vs durable Koa',
 ];
 
+/** The two baselines every server comparison is measured against, in the same run. */
+export interface Baselines {
+  /** bench/servers/bare-koa.ts: no durable work at all, so not the limit of a durable answer. */
+  bare: Measurement[];
+  /** bench/servers/durable-koa.ts: an append + group fdatasync per event-loop turn, the limit of a durable answer. */
+  durable: Measurement[];
+}
+
+/** Median req/s of `ms` over the median req/s of a baseline. */
+export function rpsRatio(ms: Measurement[], base: Measurement[]): number {
+  return med(ms, (m) => m.rps) / med(base, (m) => m.rps);
+}
+
 /** One row: medians over the runs, the per-round req/s, and the worst foreign CPU use seen. */
-export function serverRow(label: string, ms: Measurement[], ratio: string): Array<string | number> {
+export function serverRow(label: string, ms: Measurement[], base: Baselines): Array<string | number> {
   const pct = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} %` : '–');
   return [
     label,
@@ -31,7 +45,8 @@ export function serverRow(label: string, ms: Measurement[], ratio: string): Arra
     pct(Math.max(...ms.map((m) => (m.machine ? m.machine.otherPct + m.machine.stealPct : NaN)))),
     ms.map((m) => fmtRps(m.rps)).join(' / '),
     ms.reduce((s, m) => s + m.bad, 0),
-    ratio,
+    fmtPct(rpsRatio(ms, base.bare)),
+    fmtPct(rpsRatio(ms, base.durable)),
   ];
 }
 
@@ -40,15 +55,19 @@ export const SERVER_LEGEND =
   '(≈100 % = the load generator, not the server, is the limit). other CPU: busy time of everything else on the machine plus VM steal, % of one core ' +
   "(other engineers' test runs; high values make that run unreliable).";
 
-/** A gateway run's group-commit figures (bench/servers/gateway.ts gauges), one line per run. */
-export function commitSummary(m: Measurement): string {
+/**
+ * A gateway run's group-commit figures (bench/servers/gateway.ts gauges), one line per run. `requests`:
+ * the requests whose rows the window wrote (conversions, clicks). A job is no longer one request:
+ * the postbacks of a turn are one job (recordMany), the clicks of a turn one upsert.
+ */
+export function commitSummary(m: Measurement, requests: number): string {
   const e = m.server.extra;
   const commits = Number(e.batches);
   const jobs = Number(e.flushJobs);
   const blocked = Number(e.flushMsTotal) / m.server.wallMs;
   return (
-    `${fmtRps(commits)} commits for ${fmtRps(jobs)} writes (avg ${(jobs / commits).toFixed(1)}/commit, max ${e.maxBatch}); ` +
+    `${fmtRps(commits)} commits for ${fmtRps(requests)} requests (avg ${(requests / commits).toFixed(1)}/commit) in ${fmtRps(jobs)} jobs (max ${e.maxBatch} in a commit); ` +
     `flush on the event loop (statements + COMMIT) p50 ${fmtMs(Number(e.flushMsP50))} ms, p99 ${fmtMs(Number(e.flushMsP99))} ms, ` +
-    `max ${fmtMs(Number(e.flushMsMax))} ms, ${fmtUs((1000 * Number(e.flushMsTotal)) / jobs)} µs per write; event loop blocked in flushes ${(100 * blocked).toFixed(0)} % of the window`
+    `max ${fmtMs(Number(e.flushMsMax))} ms, ${fmtUs((1000 * Number(e.flushMsTotal)) / requests)} µs per request; event loop blocked in flushes ${(100 * blocked).toFixed(0)} % of the window`
   );
 }

@@ -25,6 +25,9 @@ export interface KeyvClickStoreOptions {
   close?: () => Promise<void>;
 }
 
+/** keyv's namespace for clicks: their keys are `click:<id>`. */
+const NAMESPACE = 'click';
+
 export class ClickStoreTimeoutError extends Error {
   override name = 'ClickStoreTimeoutError';
   readonly code = 'CLICK_STORE_TIMEOUT';
@@ -43,7 +46,7 @@ export function withDeadline<T>(promise: Promise<T>, ms: number | undefined, wha
 export function createKeyvClickStore(options: KeyvClickStoreOptions): ClickStore {
   const keyv = new Keyv<ClickRecord>({
     store: options.store,
-    namespace: 'click',
+    namespace: NAMESPACE,
     ttl: options.ttlMs,
     // keyv and @keyv/redis swallow store errors by default: a failed set answers true (or false)
     // and a failed get answers undefined — a lost click and a postback recorded as unmatched
@@ -69,6 +72,43 @@ export function createKeyvClickStore(options: KeyvClickStoreOptions): ClickStore
     },
     purgeExpired: options.purge ?? (async () => 0),
     close: options.close ?? (() => keyv.disconnect()),
+  };
+}
+
+/**
+ * The click store on the ledger's own database (SQLite or Postgres `kv` table), straight over its
+ * keyv storage adapter without the Keyv class: on the redirect and on every postback's click
+ * lookup, keyv's hooks, stats and chain of awaits cost more than the row itself. It reads and
+ * writes exactly what keyv 5 does — the key `click:<id>` (keyv's namespace prefix) and the JSON
+ * `{"value":<click>,"expires":<ms>}` — so clicks stored before read back, and
+ * createKeyvClickStore over the same adapter reads these (https://keyv.org/docs/keyv/).
+ */
+export function createLedgerClickStore(options: { store: KeyvStoreAdapter; ttlMs: number; purge: () => Promise<number> }): ClickStore {
+  const { store } = options;
+  const key = (id: string) => `${NAMESPACE}:${id}`;
+  return {
+    save: async (click, ttlMs) => {
+      const ttl = ttlMs ?? options.ttlMs;
+      // keyv: a ttl of 0 means no expiry, and `expires` is then left out.
+      const data = ttl > 0 ? { value: click, expires: Date.now() + ttl } : { value: click };
+      const ok = await store.set(key(click.id), JSON.stringify(data), ttl > 0 ? ttl : undefined);
+      if (ok === false) throw new Error('click store refused the write');
+    },
+    get: async (id) => {
+      const raw = (await store.get(key(id))) as unknown;
+      if (raw === undefined || raw === null) return undefined;
+      const data = JSON.parse(String(raw)) as { value: ClickRecord; expires?: number | null };
+      // The row's expires_at already hides expired clicks; this is keyv's own check of the JSON.
+      if (typeof data.expires === 'number' && data.expires < Date.now()) return undefined;
+      return data.value;
+    },
+    ping: async () => {
+      await store.get(key('__ping__'));
+    },
+    purgeExpired: options.purge,
+    close: async () => {
+      await store.disconnect?.();
+    },
   };
 }
 

@@ -18,6 +18,35 @@ function open(name: string) {
   return db;
 }
 
+test('a one-statement job (no savepoint) that fails takes none of its rows and nothing of its neighbours', async () => {
+  const path = 'statement.db';
+  const db = open(path);
+  const writer = new GroupCommit(db);
+  const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+  const two = db.prepare('INSERT INTO t (k, v) VALUES (?, ?), (?, ?)');
+  const results = await Promise.allSettled([
+    writer.runStatement(() => insert.run('a', 1).changes),
+    // Its first row is new, its second collides with 'a': the statement is backed out whole.
+    writer.runStatement(() => two.run('b', 2, 'a', 99).changes),
+    writer.runStatement(() => insert.run('c', 3).changes),
+    writer.run(() => insert.run('d', 4).changes),
+  ]);
+  assert.equal(writer.batches, 1, 'one transaction for the whole tick');
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+  );
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+  db.close();
+  const again = open(path);
+  assert.deepEqual(again.prepare('SELECT k, v FROM t ORDER BY k').all(), [
+    { k: 'a', v: 1 },
+    { k: 'c', v: 3 },
+    { k: 'd', v: 4 },
+  ]);
+  again.close();
+});
+
 test('every write queued in one tick commits in one transaction; a failing job rejects alone', async () => {
   const path = 'batch.db';
   const db = open(path);

@@ -3,7 +3,15 @@ import type { DependencyMonitor } from '../../health/monitor';
 import { isStorageFailure, StorageUnavailableError } from '../../health/unavailable';
 import type { SqliteDb } from './sqlite-engine';
 
-type Job = { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void; value?: unknown; error?: unknown };
+type Job = {
+  run: () => unknown;
+  /** One statement: SQLite undoes a failed statement alone, so the job needs no savepoint of its own. */
+  single: boolean;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  value?: unknown;
+  error?: unknown;
+};
 
 export interface GroupCommitOptions {
   /**
@@ -21,8 +29,8 @@ export interface GroupCommitOptions {
 /**
  * Group commit: every write of the process is queued and, once per event-loop turn, all queued
  * writes run in ONE transaction; each caller's promise settles only after that transaction is
- * committed AND its WAL is on disk. A job that throws is rolled back alone (a savepoint per job)
- * and rejects alone. This is what lets intake answer 200 only once the conversion and its outbox
+ * committed AND its WAL is on disk. A job that throws is rolled back alone (a savepoint per job, or
+ * SQLite's own statement rollback for a one-statement job: `runStatement`) and rejects alone. This is what lets intake answer 200 only once the conversion and its outbox
  * rows are durable without paying one fsync per request, or blocking the event loop on any.
  *
  * Why the sync is ours and not SQLite's: with `synchronous = FULL` SQLite fsyncs inside COMMIT,
@@ -66,7 +74,7 @@ export class GroupCommit {
     const batch = db.transaction((jobs: Job[]) => {
       for (const job of jobs) {
         try {
-          job.value = this.one(job);
+          job.value = job.single ? job.run() : this.one(job);
         } catch (err) {
           // SQLITE_FULL, SQLITE_IOERR and friends may roll back the WHOLE transaction
           // (https://sqlite.org/lang_transaction.html "Response To Errors Within A Transaction"):
@@ -82,8 +90,23 @@ export class GroupCommit {
   }
 
   run<T>(fn: () => T): Promise<T> {
+    return this.enqueue(fn, false);
+  }
+
+  /**
+   * A job that runs exactly ONE statement. It joins the batch without a savepoint (two statements
+   * fewer per job): a statement that fails — a constraint, or an I/O error SQLite recovers from —
+   * is backed out alone and the transaction stays active (https://sqlite.org/lang_conflict.html
+   * ABORT, https://sqlite.org/lang_transaction.html "Response To Errors Within A Transaction"), which
+   * is all a savepoint around it would give. A job with two statements must use `run`.
+   */
+  runStatement<T>(fn: () => T): Promise<T> {
+    return this.enqueue(fn, true);
+  }
+
+  private enqueue<T>(fn: () => T, single: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ run: fn, single, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());

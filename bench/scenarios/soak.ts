@@ -1,0 +1,146 @@
+import { bundleServer } from '../lib/bundle';
+import { startServer } from '../lib/child';
+import { fmtMs, fmtRps, fmtUs, table, verdict } from '../lib/format';
+import { openLoop } from '../lib/open-loop';
+import { percentile } from '../lib/load';
+import { progress, settings } from '../lib/settings';
+import { intakeSpec, redirectSpec, storeClick } from '../lib/workloads';
+
+/**
+ * Issue 12 target: RSS ≤ 150 MB after 10 minutes of sustained load. One gateway (held-outbox:
+ * every postback writes its conversion and one pending outbox row, so the ledger grows as in
+ * production while deliveries wait) under a fixed rate for BENCH_SOAK_DURATION seconds (600):
+ * BENCH_RATE / 2 postbacks and BENCH_RATE / 2 redirects per second, open loop. RSS is read from
+ * the server child at the start and after each of BENCH_SOAK_SEGMENTS (10) segments.
+ * RSS does not depend on the machine's load the way throughput does, so one run tells. The
+ * server runs as production does, bundled and under plain node (bench/lib/bundle.ts);
+ * BENCH_SOAK_TSX=1 runs it under the tsx loader instead.
+ */
+const TARGET_RSS_MB = 150;
+const num = (name: string, fallback: number) => {
+  const n = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
+  return n;
+};
+const durationS = num('BENCH_SOAK_DURATION', 600);
+const segments = Math.max(2, Math.round(num('BENCH_SOAK_SEGMENTS', 10)));
+const rate = num('BENCH_RATE', 1000);
+
+export async function run(): Promise<{ name: string; lines: string[] }> {
+  const script = new URL('../servers/gateway.ts', import.meta.url);
+  const tsx = process.env.BENCH_SOAK_TSX === '1';
+  const server = await startServer(tsx ? script : await bundleServer(script), {
+    label: 'gateway soak',
+    plainNode: !tsx,
+    nodeArgs: ['--expose-gc'],
+    env: { BENCH_GATEWAY_VARIANT: 'held-outbox' },
+  });
+  const rows: Array<Array<string | number>> = [];
+  const rss: number[] = [];
+  let afterGc: { rssMb: number; heapUsedMb: number } | null = null;
+  try {
+    const intake = intakeSpec(await storeClick(server));
+    const redirect = redirectSpec();
+    await server.mark();
+    const start = await server.stats();
+    rss.push(start.rssMb);
+    rows.push([
+      'start',
+      '0',
+      '–',
+      '–',
+      '–',
+      '–',
+      start.rssMb.toFixed(1),
+      start.heapUsedMb.toFixed(1),
+      start.heapTotalMb.toFixed(1),
+      start.externalMb.toFixed(1),
+      0,
+      0,
+      0,
+    ]);
+    const segS = durationS / segments;
+    let elapsed = 0;
+    for (let i = 1; i <= segments; i++) {
+      await server.mark();
+      const [a, b] = await Promise.all([
+        openLoop(server.url, { ...intake, rate: rate / 2, durationS: segS }),
+        openLoop(server.url, { ...redirect, rate: rate / 2, durationS: segS }),
+      ]);
+      const s = await server.stats();
+      elapsed += segS;
+      rss.push(s.rssMb);
+      const ok = a.ok + b.ok;
+      rows.push([
+        `segment ${i}`,
+        `${Math.round(elapsed)}`,
+        fmtRps(ok / (s.wallMs / 1000)),
+        fmtMs(percentile(a.latencies, 99)),
+        fmtMs(percentile(b.latencies, 99)),
+        fmtUs((s.cpuMs * 1000) / ok),
+        s.rssMb.toFixed(1),
+        s.heapUsedMb.toFixed(1),
+        s.heapTotalMb.toFixed(1),
+        s.externalMb.toFixed(1),
+        fmtRps(Number(s.extra.conversionRows)),
+        fmtRps(Number(s.extra.kvRows)),
+        a.bad + b.bad,
+      ]);
+      progress(`soak ${Math.round(elapsed)} / ${durationS} s: RSS ${s.rssMb.toFixed(1)} MB, heap ${s.heapUsedMb.toFixed(1)} MB`);
+    }
+    // What of the end figure is live: after a full GC, heap used is what the process holds on to.
+    const g = await server.gc();
+    afterGc = g;
+    rows.push([
+      'end, after a full GC',
+      `${Math.round(elapsed)}`,
+      '–',
+      '–',
+      '–',
+      '–',
+      g.rssMb.toFixed(1),
+      g.heapUsedMb.toFixed(1),
+      g.heapTotalMb.toFixed(1),
+      g.externalMb.toFixed(1),
+      '–',
+      '–',
+      '–',
+    ]);
+  } finally {
+    await server.stop();
+  }
+  const end = rss[rss.length - 1] as number;
+  const middle = rss[Math.round(segments / 2)] as number;
+  return {
+    name: `soak: RSS of the gateway under ${fmtRps(rate)} req/s for ${Math.round(durationS)} s`,
+    lines: [
+      `One gateway child (held-outbox, SQLite, WAL fdatasync per group commit), ${fmtRps(rate / 2)} postbacks/s (unique tx_id, a stored click's id) + ` +
+        `${fmtRps(rate / 2)} redirects/s, open loop (bench/lib/open-loop.ts), ${segments} segments of ${Math.round(durationS / segments)} s; ` +
+        `RSS and V8 heap read in the child after each. ${tsx ? 'Server under the tsx loader (BENCH_SOAK_TSX=1).' : 'Server bundled (esbuild, as `npm run build`) and run with plain node, as production runs.'} ${settings.pin ? 'Server pinned to its own cpu.' : ''}`,
+      '',
+      ...table(
+        [
+          'when',
+          'at s',
+          'answered/s',
+          'postback p99 ms',
+          'redirect p99 ms',
+          'server CPU µs/req',
+          'RSS MB',
+          'heap used MB',
+          'heap total MB',
+          'external MB',
+          'conversions',
+          'click rows',
+          'bad',
+        ],
+        rows,
+      ),
+      '',
+      `- RSS at start ${(rss[0] as number).toFixed(1)} MB, middle ${middle.toFixed(1)} MB, end **${end.toFixed(1)} MB** (target ≤ ${TARGET_RSS_MB} MB): ${verdict(end <= TARGET_RSS_MB)}` +
+        (afterGc
+          ? `; after a full GC: RSS ${afterGc.rssMb.toFixed(1)} MB, V8 heap used ${afterGc.heapUsedMb.toFixed(1)} MB (the rest of the RSS is heap V8 keeps reserved, native memory and code)`
+          : ''),
+    ],
+  };
+}
