@@ -20,6 +20,7 @@ import { profileWindow } from '../lib/in-process-profile';
  * round trip (Meta: "most responses < 600 ms", platforms.md §1.6).
  * Knobs: BENCH_BATCHING_N (5000), BENCH_BATCHING_ROUNDS (1), BENCH_BATCHING_LATENCY_MS (100),
  * BENCH_BATCHING_PROFILE=FILE (a CPU profile of each delivering window; the last one stays).
+ * BENCH_BATCHING_ONLY=batched (only the variants whose label contains it; the ratios then need both).
  */
 const N = Number(process.env.BENCH_BATCHING_N ?? 5000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_BATCHING_ROUNDS ?? 1));
@@ -125,8 +126,9 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     { label: `${LATENCY_MS} ms latency, batched`, connector: batched, latencyMs: LATENCY_MS },
   ];
   const results = new Map<Variant, Result[]>(variants.map((v) => [v, []]));
+  const only = process.env.BENCH_BATCHING_ONLY;
   // Interleaved rounds, so drift (page cache, other load on the machine) hits every variant alike.
-  for (let r = 0; r < ROUNDS; r++) for (const v of variants) results.get(v)?.push(await once(v));
+  for (let r = 0; r < ROUNDS; r++) for (const v of variants) if (!only || v.label.includes(only)) results.get(v)?.push(await once(v));
   const rate = (i: number) => median((results.get(variants[i] as Variant) ?? []).map((x) => x.perSecond));
   const ratio = (a: number, b: number) => rate(a) / rate(b);
   const verdict = (x: number) => `**${x.toFixed(1)}×** (target ≥ ${TARGET}×: ${x >= TARGET ? 'met' : 'NOT met'})`;
