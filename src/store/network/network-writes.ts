@@ -249,8 +249,10 @@ export function networkWrites(settings: DispatchSettings) {
           if (o.outcome === 'success' && streak.length === 0 && p.lastSuccessAt !== null && now - p.lastSuccessAt < 1000) continue;
           const step = nextStreak(streak, o.outcome, now, rule);
           streak = step.streak;
-          if (o.outcome === 'failure') (failed = true), (lastError = o.error);
-          else succeeded = true;
+          if (o.outcome === 'failure') {
+            failed = true;
+            lastError = o.error;
+          } else succeeded = true;
           // Deactivated at exactly the Nth: what follows in this job lands on a postback that is off.
           if (step.deactivate) {
             deactivate = true;
