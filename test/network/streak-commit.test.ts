@@ -131,3 +131,34 @@ test('Postgres: kill -9 while the attempt record waits on the postback row loses
   assert.equal(keys.size, 1, 'every request at the partner was the same conversion');
   assert.ok(partner.requests.length <= 2, `at most the one re-send of the attempt in flight at the kill (${partner.requests.length})`);
 });
+
+test('many outcomes of one postback in one recording job: applied in order, deactivated exactly at the 10th', async () => {
+  const g = await startNetworkGateway();
+  cleanups.push(() => g.close());
+  const { partner: p } = await seedClick(g);
+  const pb = await g.postback({ level: 'global', partner_id: p.id, postback_url: 'http://127.0.0.1:9/pb?tx={transaction_id}' });
+  const { store } = g.gw.network;
+  const rule = { failures: 10, windowMs: 72 * 3_600_000 };
+  const outcomes = (list: Array<'failure' | 'success'>) =>
+    list.map((outcome) => ({ postbackId: pb.id, outcome, error: outcome === 'failure' ? 'HTTP 503' : null }));
+  const apply = (list: Array<'failure' | 'success'>) => g.gw.storage.runner.write((d) => store.outcomeSteps(outcomes(list), g.clock.now(), rule, d));
+
+  // 3 failures, a success (resets), 2 failures: the streak is the last 2.
+  const first = await apply(['failure', 'failure', 'failure', 'success', 'failure', 'failure']);
+  assert.deepEqual(first, { deactivated: [], clean: [] });
+  assert.equal((await g.ok('GET', `/v1/network/postbacks/${pb.id}`)).consecutive_failures, 2);
+
+  // 7 more in one job: 9, still active.
+  await apply(Array(7).fill('failure'));
+  const nine = await g.ok('GET', `/v1/network/postbacks/${pb.id}`);
+  assert.equal(nine.status, 'active');
+  assert.equal(nine.consecutive_failures, 9);
+
+  // The 10th deactivates; the 11th and 12th of the same job land on a postback that is off.
+  const tenth = await apply(['failure', 'failure', 'failure']);
+  assert.equal(tenth.deactivated.length, 1);
+  const off = await g.ok('GET', `/v1/network/postbacks/${pb.id}`);
+  assert.equal(off.status, 'deactivated');
+  assert.match(String(off.deactivated_reason), /^10 consecutive failures/);
+  assert.equal(off.consecutive_failures, 0);
+});
