@@ -98,7 +98,8 @@ export function openGateway(options: GatewayOptions) {
     now,
     logger: logger.child({ component: 'delivery' }),
     options: config.delivery,
-    afterAttempts: (results) => (metrics.attempts(results), network.afterAttempts(results)),
+    attemptHook: network.attemptHook,
+    afterAttempts: (results) => metrics.attempts(results),
   });
   let draining = false;
   const {

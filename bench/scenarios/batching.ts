@@ -5,6 +5,7 @@ import { tiktok } from '../../connectors/tiktok/index';
 import type { AnyConnector } from '../../src/connector-kit';
 import { startTiktokFake } from '../../test/fakes/tiktok';
 import { startTestGateway, testConfig } from '../../test/helpers/gateway';
+import { profileWindow } from '../lib/in-process-profile';
 
 /**
  * Delivery throughput with batching vs one request per conversion, same run, same work: N
@@ -17,12 +18,15 @@ import { startTestGateway, testConfig } from '../../test/helpers/gateway';
  * Two network conditions: the fake answering at once (CPU and storage bound: the worst case for
  * batching) and the fake answering after BENCH_BATCHING_LATENCY_MS (default 100 ms), a platform
  * round trip (Meta: "most responses < 600 ms", platforms.md §1.6).
- * Knobs: BENCH_BATCHING_N (5000), BENCH_BATCHING_ROUNDS (1), BENCH_BATCHING_LATENCY_MS (100).
+ * Knobs: BENCH_BATCHING_N (5000), BENCH_BATCHING_ROUNDS (1), BENCH_BATCHING_LATENCY_MS (100),
+ * BENCH_BATCHING_PROFILE=FILE (a CPU profile of each delivering window; the last one stays).
+ * BENCH_BATCHING_ONLY=batched (only the variants whose label contains it; the ratios then need both).
  */
 const N = Number(process.env.BENCH_BATCHING_N ?? 5000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_BATCHING_ROUNDS ?? 1));
 const LATENCY_MS = Number(process.env.BENCH_BATCHING_LATENCY_MS ?? 100);
 const TARGET = 10;
+const PROFILE = process.env.BENCH_BATCHING_PROFILE;
 const PIXEL = 'C4BENCHPIXEL00000001';
 const TOKEN = 'bench-tiktok-access-token-0123456789abcdef';
 const SECRET = 'bench-direct-tiktok-secret-0123';
@@ -37,6 +41,8 @@ interface Result {
   variant: Variant;
   seconds: number;
   perSecond: number;
+  /** This process's CPU per conversion while delivering: engine, ledger, client AND the fake (it runs here too). */
+  cpuUs: number;
   requests: number;
   requestBytes: number;
   dbBytes: number;
@@ -82,6 +88,8 @@ async function once(v: Variant): Promise<Result> {
     if (counts().pending !== N) throw new Error(`expected ${N} pending deliveries, found ${JSON.stringify(counts())}`);
 
     log(`${v.label}: delivering`);
+    const profiler = PROFILE ? await profileWindow(PROFILE) : null;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     gw.gw.engine.start();
     for (;;) {
@@ -91,11 +99,13 @@ async function once(v: Variant): Promise<Result> {
       await new Promise((r) => setTimeout(r, 5));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    await profiler?.();
     const unique = new Set(fake.accepted.map((e) => e.event_id)).size;
     if (unique !== N) throw new Error(`${v.label}: the fake accepted ${unique} distinct events, expected ${N}`);
     const { bytes } = db.prepare(`SELECT COALESCE(SUM(LENGTH(request)), 0) AS bytes FROM exchanges`).get() as { bytes: number };
     const dbBytes = ['', '-wal'].reduce((s, ext) => s + (statSync(dbPath + ext, { throwIfNoEntry: false })?.size ?? 0), 0);
-    return { variant: v, seconds, perSecond: N / seconds, requests: fake.requests.length, requestBytes: bytes, dbBytes };
+    return { variant: v, seconds, perSecond: N / seconds, cpuUs: (cpu.user + cpu.system) / N, requests: fake.requests.length, requestBytes: bytes, dbBytes };
   } finally {
     await gw.close();
     await fake.close();
@@ -116,13 +126,14 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     { label: `${LATENCY_MS} ms latency, batched`, connector: batched, latencyMs: LATENCY_MS },
   ];
   const results = new Map<Variant, Result[]>(variants.map((v) => [v, []]));
+  const only = process.env.BENCH_BATCHING_ONLY;
   // Interleaved rounds, so drift (page cache, other load on the machine) hits every variant alike.
-  for (let r = 0; r < ROUNDS; r++) for (const v of variants) results.get(v)?.push(await once(v));
+  for (let r = 0; r < ROUNDS; r++) for (const v of variants) if (!only || v.label.includes(only)) results.get(v)?.push(await once(v));
   const rate = (i: number) => median((results.get(variants[i] as Variant) ?? []).map((x) => x.perSecond));
   const ratio = (a: number, b: number) => rate(a) / rate(b);
   const verdict = (x: number) => `**${x.toFixed(1)}×** (target ≥ ${TARGET}×: ${x >= TARGET ? 'met' : 'NOT met'})`;
   const row = (r: Result) =>
-    `| ${r.variant.label} | ${r.variant.connector.limits.maxBatch} | ${r.requests} | ${r.seconds.toFixed(2)} s | ${Math.round(r.perSecond)} | ${mb(r.requestBytes)} | ${mb(r.dbBytes)} |`;
+    `| ${r.variant.label} | ${r.variant.connector.limits.maxBatch} | ${r.requests} | ${r.seconds.toFixed(2)} s | ${Math.round(r.perSecond)} | ${Math.round(r.cpuUs)} | ${mb(r.requestBytes)} | ${mb(r.dbBytes)} |`;
   return {
     name: `batching: ${N} conversions to the TikTok fake, maxBatch ${batched.limits.maxBatch} vs one request per conversion`,
     lines: [
@@ -130,8 +141,8 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         'succeeded in the ledger. Real gateway, SQLite synchronous=FULL, engine concurrency 32, undici to the TikTok fake on 127.0.0.1 ' +
         `(in this process; it validates every event). ${ROUNDS} round(s), interleaved; medians.`,
       '',
-      '| variant | maxBatch | HTTP requests | time | conversions/s | exchange request bytes | db + wal |',
-      '|---|---|---|---|---|---|---|',
+      '| variant | maxBatch | HTTP requests | time | conversions/s | CPU µs/conversion (gateway + fake) | exchange request bytes | db + wal |',
+      '|---|---|---|---|---|---|---|---|',
       ...variants.flatMap((v) => (results.get(v) ?? []).map(row)),
       '',
       `- with a ${LATENCY_MS} ms platform round trip: batched / one-per-request = ${verdict(ratio(3, 2))}.`,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { HttpClient } from '../connector-kit/http-types';
 import { newId } from '../ids';
+import type { AttemptHook } from '../store/attempt-records';
 import type { AttemptResult, ClaimedDelivery, Ledger } from '../store/ledger';
 import { attemptBatch } from './attempt';
 import type { BackoffOptions } from './backoff';
@@ -24,8 +25,10 @@ export interface EngineDeps {
   logger: Logger;
   options: EngineOptions;
   random?: () => number;
-  /** Runs after each batch's results are committed (the network side counts failures here). */
-  afterAttempts?: (results: AttemptResult[]) => Promise<void>;
+  /** Statements committed together with each batch's attempt records (the network side's failure streaks). */
+  attemptHook?: AttemptHook;
+  /** Runs after each batch's results are committed: in-memory only (metrics). */
+  afterAttempts?: (results: AttemptResult[]) => void;
 }
 
 /**
@@ -38,7 +41,10 @@ export interface EngineDeps {
 export function createDeliveryEngine(deps: EngineDeps) {
   const { ledger, destinations, http, now, logger, options } = deps;
   const owner = `w-${newId().slice(0, 12)}`;
+  /** Requests in flight (the `concurrency` slots). */
   const inFlight = new Set<Promise<void>>();
+  /** Records not yet committed, of requests that gave their slot back already. */
+  const recording = new Set<Promise<void>>();
   let stopping = false;
   let running: Promise<void> | null = null;
   let wake: (() => void) | null = null;
@@ -60,15 +66,25 @@ export function createDeliveryEngine(deps: EngineDeps) {
     });
   }
 
-  async function runBatch(dest: ResolvedDestination | undefined, batch: ClaimedDelivery[]): Promise<void> {
-    let results: AttemptResult[];
-    if (!dest) {
-      results = batch.map(({ delivery }) => orphan(delivery.id, delivery.destinationId, delivery.attempts + 1));
-    } else {
-      results = await attemptBatch(dest, batch, owner, { http, now, backoff: options.backoff, ...(deps.random ? { random: deps.random } : {}) });
-    }
-    await ledger.completeAttempts(results, now());
-    if (deps.afterAttempts) await deps.afterAttempts(results);
+  /**
+   * One request, then its record. The slot is given back as soon as the answer is known when every
+   * item succeeded: the record's commit and fsync no longer hold a request slot (the row stays
+   * leased to us until the record commits, so no claim can take it meanwhile, and a crash before
+   * the commit re-sends it with the same key, as it always did). A failure keeps the slot until it
+   * is recorded, so a pause or a deactivation is stored before the next claim can send more.
+   */
+  function runBatch(dest: ResolvedDestination | undefined, batch: ClaimedDelivery[]): { request: Promise<void>; record: Promise<void> } {
+    const attempted: Promise<AttemptResult[]> = dest
+      ? attemptBatch(dest, batch, owner, { http, now, backoff: options.backoff, ...(deps.random ? { random: deps.random } : {}) })
+      : Promise.resolve(batch.map(({ delivery }) => orphan(delivery.id, delivery.destinationId, delivery.attempts + 1)));
+    const record = attempted.then(recordResults);
+    const request = attempted.then((results) => (results.every((r) => r.status === 'succeeded') ? undefined : record));
+    return { request, record };
+  }
+
+  async function recordResults(results: AttemptResult[]): Promise<void> {
+    await ledger.completeAttempts(results, now(), deps.attemptHook);
+    deps.afterAttempts?.(results);
     for (const r of results) {
       stats.attempts++;
       if (r.status === 'succeeded') stats.succeeded++;
@@ -119,17 +135,23 @@ export function createDeliveryEngine(deps: EngineDeps) {
     };
   }
 
-  function track(p: Promise<void>): void {
+  function track(run: { request: Promise<void>; record: Promise<void> }): void {
     // A full disk is counted and logged once per episode by the ledger's monitor (src/health).
-    const tracked = p
-      .catch((err) => {
-        if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
-      })
+    const report = (err: unknown) => {
+      if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
+    };
+    const slot = run.request
+      .catch(() => undefined)
       .finally(() => {
-        inFlight.delete(tracked);
+        inFlight.delete(slot);
         notify();
       });
-    inFlight.add(tracked);
+    inFlight.add(slot);
+    const record = run.record.catch(report).finally(() => {
+      recording.delete(record);
+      notify();
+    });
+    recording.add(record);
   }
 
   async function loop(): Promise<void> {
@@ -138,7 +160,8 @@ export function createDeliveryEngine(deps: EngineDeps) {
     const minClaim = Math.max(1, Math.ceil(options.concurrency / 4));
     while (!stopping) {
       const free = options.concurrency - inFlight.size;
-      if (free <= 0 || (free < minClaim && inFlight.size > 0)) {
+      // Records waiting for their commit are bounded too: at most one round of slots behind.
+      if (free <= 0 || (free < minClaim && inFlight.size > 0) || recording.size > 2 * options.concurrency) {
         await idle(options.pollMs);
         continue;
       }
@@ -182,6 +205,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
       notify();
       await running;
       await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...recording]);
     },
     inFlight: () => inFlight.size,
   };

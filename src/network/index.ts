@@ -8,7 +8,7 @@ import { createRegistry, type ConnectorRegistry } from '../connector-kit/registr
 import { resolveDestinations } from '../delivery/destinations';
 import type { Ledger } from '../store/ledger';
 import type { StepRunner } from '../store/sql-steps';
-import { networkAfterAttempts } from './after-attempts';
+import { networkAttemptHook } from './after-attempts';
 import { createNetworkDirectory } from './directory';
 import { networkEntities } from './entities';
 import { webhookDestinationId } from './model';
@@ -57,7 +57,7 @@ function webhookDestinations(config: Config) {
 /**
  * The network side (issue #4): Everflow-style offers, partners and partner postbacks on the
  * gateway's outbox. Returns what the gateway plugs in: a destination directory, the engine's
- * afterAttempts hook, and the routes.
+ * attempt hook (failure streaks, committed with the attempts), and the routes.
  */
 export function openNetwork(deps: NetworkDeps) {
   const net = deps.config.network;
@@ -121,7 +121,7 @@ export function openNetwork(deps: NetworkDeps) {
     entities,
     tracking,
     directory: dir.directory,
-    afterAttempts: networkAfterAttempts({ store, directory: dir, rule, now: deps.now, logger, notify: deps.notify }),
+    attemptHook: networkAttemptHook({ store, directory: dir, rule, logger, notify: deps.notify }),
     routes(router: Router): void {
       if (net.enabled) networkRoutes(router, { adminToken: deps.config.admin.token, entities, tracking, tools, now: deps.now });
     },

@@ -120,22 +120,78 @@ export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyA
 }
 
 /**
- * Calls made in one event-loop turn become ONE write job over all their items; every caller is
- * answered when that job commits (or fails with it).
+ * Statements another part of the gateway adds to the job that records attempts, so that they
+ * commit together: the network side's partner-postback failure streak (src/network/after-attempts.ts).
+ * A process killed after that commit has both; killed before, neither — the lease expires, the
+ * attempt is made again and counted then. Never one without the other.
  */
-export function coalescing<T>(db: StepRunner, job: (items: T[]) => Job<void>) {
-  let waiting: Array<{ items: T[]; resolve: () => void; reject: (e: unknown) => void }> = [];
+export interface AttemptHook<T = unknown> {
+  /** Runs inside the recording job, after the attempt rows (a Postgres batch may run it again after a deadlock: no side effects). */
+  steps(results: readonly AttemptResult[], now: number, d: Dialect): Steps<T>;
+  /** After the commit, with what `steps` returned: in-memory consequences only (caches, logs, waking the engine). */
+  committed(value: T): void;
+}
+
+interface Call {
+  items: Finished[];
+  hook: AttemptHook | undefined;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Calls made in one event-loop turn become ONE write job over all their items — and their hooks'
+ * statements; every caller is answered when that job commits (or fails with it).
+ */
+export function attemptRecorder(db: StepRunner) {
+  /** Destinations this process last saw succeed (no failure since), and when it wrote that. */
+  const healthyAt = new Map<string, number>();
+  let waiting: Call[] = [];
+
+  function job(calls: Call[]): Job<Array<[AttemptHook, unknown]>> {
+    const items = calls.flatMap((c) => c.items);
+    const hooked = new Map<AttemptHook, Finished[]>();
+    for (const c of calls) if (c.hook) hooked.set(c.hook, [...(hooked.get(c.hook) ?? []), ...c.items]);
+    return function* (d) {
+      yield* recordAttempts(d, items, healthyAt);
+      const values: Array<[AttemptHook, unknown]> = [];
+      for (const [hook, list] of hooked) {
+        const now = Math.max(...list.map((f) => f.now));
+        values.push([
+          hook,
+          yield* hook.steps(
+            list.map((f) => f.r),
+            now,
+            d,
+          ),
+        ]);
+      }
+      return values;
+    };
+  }
+
   return {
-    add(items: T[]): Promise<void> {
+    add(results: readonly AttemptResult[], now: number, hook?: AttemptHook): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ items, resolve, reject });
+        waiting.push({ items: results.map((r) => ({ r, now })), hook, resolve, reject });
         if (waiting.length > 1) return;
         setImmediate(() => {
           const calls = waiting;
           waiting = [];
-          db.write(job(calls.flatMap((c) => c.items))).then(
-            () => calls.forEach((c) => c.resolve()),
-            (err: unknown) => calls.forEach((c) => c.reject(err)),
+          db.write(job(calls)).then(
+            (values) => {
+              try {
+                for (const [hook, value] of values) hook.committed(value);
+              } catch (err) {
+                // Stored and committed; only the in-memory follow-up failed (the callers log it).
+                for (const c of calls) c.reject(err);
+                return;
+              }
+              for (const c of calls) c.resolve();
+            },
+            (err: unknown) => {
+              for (const c of calls) c.reject(err);
+            },
           );
         });
       });

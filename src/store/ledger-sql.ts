@@ -47,7 +47,8 @@ export const SQL = {
   finishDelivery: `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
       lease_until = NULL, last_error = ?, last_kind = ?, updated_at = ?
     WHERE id = ? AND lease_owner = ?`,
-  release: `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?`,
+  /** Claimed rows given back untouched, in one statement (owner first, then the ids). */
+  release: (n: number) => `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND id IN (${marks(n)})`,
   retryDelivery: `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, max_attempts = attempts + ?, lease_owner = NULL,
       lease_until = NULL, updated_at = ?
     WHERE id = ? AND status IN ('dead', 'pending', 'cancelled', 'skipped') AND (lease_until IS NULL OR lease_until <= ?)`,

@@ -1,6 +1,7 @@
 import type { ConversionRecord, ConversionStatus } from '../conversions/conversion';
 import type { PlatformRequest } from '../connector-kit/http-types';
 import type { Adjustment } from '../connector-kit/adjustment';
+import type { AttemptHook } from './attempt-records';
 
 /**
  * The Ledger port: conversions, the outbox (deliveries), attempts, rejections and destination
@@ -243,7 +244,8 @@ export interface Ledger {
   listDeliveries(query: DeliveryQuery): Promise<DeliveryRow[]>;
   listRejections(limit: number, after?: PageCursor): Promise<RejectionRow[]>;
   claimDue(args: { owner: string; now: number; leaseMs: number; limit: number; holdDestinations: string[] }): Promise<ClaimedDelivery[]>;
-  completeAttempts(results: AttemptResult[], now: number): Promise<void>;
+  /** Records finished attempts; `hook`'s statements (the network's failure streaks) commit in the same transaction. */
+  completeAttempts(results: AttemptResult[], now: number, hook?: AttemptHook): Promise<void>;
   /** Give a claimed delivery back untouched (shutdown, paused destination). */
   release(deliveryIds: string[], owner: string): Promise<void>;
   /** Make a dead (or pending) delivery due now with a fresh attempt budget. */

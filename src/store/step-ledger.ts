@@ -17,7 +17,7 @@ import {
 } from './ledger-rows';
 import { FEW_OUTCOME_MATCHES, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
 import { windowStatsFrom } from './window-stats';
-import { coalescing, recordAttempts, type Finished } from './attempt-records';
+import { attemptRecorder } from './attempt-records';
 import { queueAdjustments } from './adjustment-sql';
 import { ADJUSTMENT_TYPES, adjustmentDestinationId } from '../connector-kit/adjustment';
 import { q, type StepRunner, type Steps } from './sql-steps';
@@ -190,11 +190,9 @@ function postbackBatcher(db: StepRunner) {
 }
 
 export function createStepLedger(db: StepRunner, close: () => Promise<void>): Ledger {
-  /** Destinations this process last saw succeed (no failure since), and when it wrote that. */
-  const healthyAt = new Map<string, number>();
   // Attempts finish one request at a time; those of one event-loop turn are recorded together,
   // in a few multi-row statements instead of three round trips each (attempt-records.ts).
-  const finishing = coalescing<Finished>(db, (items) => (d) => recordAttempts(d, items, healthyAt));
+  const finishing = attemptRecorder(db);
   const postbacks = postbackBatcher(db);
 
   return {
@@ -257,11 +255,14 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
         return deliveries.map((delivery) => ({ delivery, conversion: conversions.get(delivery.conversionId) as ConversionRecord }));
       }),
 
-    completeAttempts: (results, now) => finishing.add(results.map((r) => ({ r, now }))),
+    completeAttempts: (results, now, hook) => finishing.add(results, now, hook),
 
     release: (ids, owner) =>
       db.write(function* () {
-        for (const id of ids) yield* q.run(SQL.release, id, owner);
+        for (let i = 0; i < ids.length; i += 500) {
+          const chunk = ids.slice(i, i + 500);
+          yield* q.run(SQL.release(chunk.length), owner, ...chunk);
+        }
       }),
 
     retryDelivery: (id, now, extraAttempts) =>

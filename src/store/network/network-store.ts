@@ -1,4 +1,6 @@
 import type { DeliveryStatus } from '../ledger';
+import type { Dialect } from '../dialect';
+import type { Steps } from '../sql-steps';
 import type { ConversionRequest } from '../../network/conversions';
 import type { StreakRule } from '../../network/health';
 import type {
@@ -104,7 +106,10 @@ export interface NetworkStore {
   getConversion(id: string): Promise<NetworkConversion | null>;
   getClick(transactionId: string): Promise<NetworkClick | null>;
   deliveriesOf(conversionId: string): Promise<FiredDelivery[]>;
-  /** The failure rule (seed 001): the postbacks it deactivated, and those left with no failure streak. */
-  applyOutcomes(outcomes: PostbackOutcome[], now: number, rule: StreakRule): Promise<{ deactivated: PartnerPostback[]; clean: number[] }>;
+  /**
+   * The failure rule (seed 001) as statements for the job that records the attempts (one commit,
+   * src/store/attempt-records.ts AttemptHook): the postbacks it deactivated, and those left with no failure streak.
+   */
+  outcomeSteps(outcomes: PostbackOutcome[], now: number, rule: StreakRule, d: Dialect): Steps<{ deactivated: PartnerPostback[]; clean: number[] }>;
   report(q: ReportQuery): Promise<ReportRow[]>;
 }

@@ -207,6 +207,11 @@ export function networkWrites(settings: DispatchSettings) {
       return { conversion: c, deliveries: [] };
     },
 
+    /**
+     * The failure rule over the outcomes of one recording job (which also holds their attempt
+     * rows: one commit, src/store/attempt-records.ts). Each postback is read once and written at
+     * most once however many of its outcomes the job holds; its outcomes apply in their order.
+     */
     *applyOutcomes(
       outcomes: readonly PostbackOutcome[],
       now: number,
@@ -214,37 +219,52 @@ export function networkWrites(settings: DispatchSettings) {
       d: Dialect,
     ): Steps<{ deactivated: PartnerPostback[]; clean: number[] }> {
       const deactivated: PartnerPostback[] = [];
-      const clean = new Set<number>();
+      const clean: number[] = [];
+      const byPostback = new Map<number, PostbackOutcome[]>();
+      for (const o of outcomes) byPostback.set(o.postbackId, [...(byPostback.get(o.postbackId) ?? []), o]);
       // Postbacks locked in one order (by id), so two processes never wait on each other crosswise.
-      for (const o of [...outcomes].sort((a, b) => a.postbackId - b.postbackId)) {
+      for (const id of [...byPostback.keys()].sort((a, b) => a - b)) {
+        const list = byPostback.get(id) as PostbackOutcome[];
         // FOR UPDATE on Postgres: the streak read here is the one the update below extends, even
         // when another process records a failure of the same postback at the same moment.
-        const r = yield* q.get(NSQL.getPostback + d.forUpdate, o.postbackId);
+        const r = yield* q.get(NSQL.getPostback + d.forUpdate, id);
         if (!r) continue;
         const p = rowToPostback(r);
         // Only an active server postback counts: HTML pixels never (seed 001), and an outcome
         // that lands after the postback was switched off changes nothing, except that a retry
         // scheduled by an attempt in flight at that moment is parked as skipped like the rest.
         if (p.deliveryMethod !== 'postback' || p.status !== 'active') {
-          if (o.outcome === 'retry') yield* q.run(NSQL.skipPending, now, postbackDestinationId(p.id), now);
+          if (list.some((o) => o.outcome === 'retry')) yield* q.run(NSQL.skipPending, now, postbackDestinationId(p.id), now);
           continue;
         }
-        if (o.outcome === 'retry') continue;
-        // A success on a clean streak changes nothing but last_success_at: refresh it at most once a
-        // second, so a busy healthy postback does not cost a write per delivery.
-        if (o.outcome === 'success' && p.failureStreak.length === 0 && p.lastSuccessAt !== null && now - p.lastSuccessAt < 1000) {
-          clean.add(p.id);
+        let streak = p.failureStreak;
+        let failed = false;
+        let succeeded = false;
+        let lastError: string | null = null;
+        let deactivate = false;
+        for (const o of list) {
+          if (o.outcome === 'retry') continue;
+          // A success on a clean streak changes nothing but last_success_at: refresh it at most once a
+          // second, so a busy healthy postback does not cost a write per delivery.
+          if (o.outcome === 'success' && streak.length === 0 && p.lastSuccessAt !== null && now - p.lastSuccessAt < 1000) continue;
+          const step = nextStreak(streak, o.outcome, now, rule);
+          streak = step.streak;
+          if (o.outcome === 'failure') {
+            failed = true;
+            lastError = o.error;
+          } else succeeded = true;
+          // Deactivated at exactly the Nth: what follows in this job lands on a postback that is off.
+          if (step.deactivate) {
+            deactivate = true;
+            break;
+          }
+        }
+        if (!deactivate) {
+          if (failed || succeeded) yield* q.run(NSQL.setStreak, JSON.stringify(streak), failed ? now : null, succeeded ? now : null, p.id);
+          if (streak.length === 0) clean.push(p.id);
           continue;
         }
-        const step = nextStreak(p.failureStreak, o.outcome, now, rule);
-        if (!step.deactivate) {
-          yield* q.run(NSQL.setStreak, JSON.stringify(step.streak), o.outcome === 'failure' ? now : null, o.outcome === 'success' ? now : null, p.id);
-          if (step.streak.length === 0) clean.add(p.id);
-          else clean.delete(p.id);
-          continue;
-        }
-        clean.delete(p.id);
-        const reason = deactivationReason(step.streak, rule, o.error);
+        const reason = deactivationReason(streak, rule, lastError);
         yield* q.run(NSQL.setPostbackStatus, 'deactivated', reason, now, now, p.id);
         yield* q.run(NSQL.setStreak, '[]', now, null, p.id);
         yield* q.run(NSQL.skipPending, now, postbackDestinationId(p.id), now);
@@ -264,7 +284,7 @@ export function networkWrites(settings: DispatchSettings) {
           yield* fireWebhooks(notice.id, 'postback.deactivated', now);
         }
       }
-      return { deactivated, clean: [...clean] };
+      return { deactivated, clean };
     },
   };
 }

@@ -155,7 +155,7 @@ export function createNetworkStore(db: StepRunner, settings: DispatchSettings): 
           status: r.status as DeliveryStatus,
         }));
       }),
-    applyOutcomes: (outcomes, now, rule) => db.write((d) => writes.applyOutcomes(outcomes, now, rule, d)),
+    outcomeSteps: (outcomes, now, rule, d) => writes.applyOutcomes(outcomes, now, rule, d),
 
     report: (rq) =>
       db.read(function* () {
