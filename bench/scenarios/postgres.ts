@@ -46,7 +46,7 @@ interface Run {
 type Work = 'intake' | 'redirect';
 
 /** Starts `processes` gateway children on `engine` (sharing one schema on Postgres), warms up, measures them together, stops them. */
-export async function once(engine: BenchEngine, work: Work, processes = 1): Promise<Run> {
+async function once(engine: BenchEngine, work: Work, processes = 1): Promise<Run> {
   const pg = engine === 'postgres' ? benchSchema('gw') : null;
   const env: Record<string, string> = {
     BENCH_GATEWAY_VARIANT: 'held-outbox',
