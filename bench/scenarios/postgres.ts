@@ -271,12 +271,12 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       'bench process (cpu 0) to the node:http sink child (cpu 1); timed from engine start to the last recorded success.',
       '',
       '**What two cores can and cannot show.** Every gateway child is pinned to cpu 1 and the load generator to cpu 0; Postgres',
-      "is not pinned and takes its CPU from both (its column above is every postgres process's CPU, other clients included).",
-      'So "2 processes" gives two gateways the SAME core one process had: the ratio is the cost of coordination (two pools,',
-      'smaller batches per commit, lock waits on shared rows) at a constant CPU budget, not scale-out. A real scale-out',
-      'figure needs a core per gateway plus cores for Postgres and the load generator; what this machine can show is that',
-      'two processes on one schema lose nothing (rows = answers, checked every run) and what one Postgres request costs in',
-      'gateway and server CPU.',
+      'is not pinned and takes its CPU from both (its column is the CPU of the backends serving the run, found by application_name,',
+      'plus the server\'s WAL writer and checkpointer). So "2 processes" gives two gateways the SAME core one process had: not',
+      'scale-out, but the cost of coordination (two pools, lock waits on shared rows) at a constant CPU budget; above 100 % it',
+      'shows that one process leaves its core idle while it waits for its commits. A real scale-out figure needs a core per',
+      'gateway plus cores for Postgres and the load generator. What this machine can show: two processes on one schema lose',
+      'nothing (rows = answers, checked every run), and what one request costs in gateway and Postgres CPU.',
     ],
   };
 }
