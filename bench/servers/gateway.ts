@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config';
 import { openGateway } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
 import { serveBench } from '../lib/child-side';
+import { benchEngine, benchPostgresStorage, pgWriterStats } from '../lib/pg-bench';
 import { BENCH_ADMIN_TOKEN, BENCH_SECRET, GATEWAY_VARIANTS, OFFER_URL, UNSENT_OFFER, type GatewayVariant } from './shared';
 
 /**
@@ -30,6 +31,9 @@ import { BENCH_ADMIN_TOKEN, BENCH_SECRET, GATEWAY_VARIANTS, OFFER_URL, UNSENT_OF
  *
  * Every click (GET /c/demo) writes one kv row (the click record, JSON) through the same group
  * commit, whatever the variant.
+ *
+ * BENCH_ENGINE=postgres: the same gateway on Postgres (schema BENCH_PG_SCHEMA, made and dropped by
+ * the scenario; pool BENCH_PG_POOL) with the clicks in its kv table; bench/lib/pg-bench.ts.
  */
 const variant = (process.env.BENCH_GATEWAY_VARIANT ?? 'no-delivery') as GatewayVariant;
 if (!GATEWAY_VARIANTS.includes(variant)) throw new Error(`BENCH_GATEWAY_VARIANT must be one of ${GATEWAY_VARIANTS.join(', ')}`);
@@ -40,7 +44,7 @@ const dir = mkdtempSync(join(tmpdir(), 'closeloop-bench-'));
 const config = parseConfig({
   admin: { token: BENCH_ADMIN_TOKEN },
   server: { host: '127.0.0.1', port: 0 },
-  storage: { sqlitePath: join(dir, 'bench.db'), synchronous, clickStore: 'sqlite' },
+  storage: benchEngine() === 'postgres' ? benchPostgresStorage() : { sqlitePath: join(dir, 'bench.db'), synchronous, clickStore: 'sqlite' },
   log: { level: 'warn' },
   links: [{ id: 'demo', offerUrl: OFFER_URL }],
   sources: [{ id: 'net', secret: BENCH_SECRET, mode: 'tracked' }],
@@ -62,14 +66,16 @@ const server = await gw.listen(0, '127.0.0.1');
 // Time every group-commit flush() on the event loop: the batch's statements and COMMIT, plus any sync done inline
 // (none since the WAL fdatasync moved to the thread pool; the answers then wait for it off the loop).
 const flushes: Array<[ms: number, jobs: number]> = [];
-const writer = gw.writer as unknown as { flush(): void; queue: unknown[] };
-const flush = writer.flush.bind(writer);
-writer.flush = () => {
-  const jobs = writer.queue.length;
-  const t = performance.now();
-  flush();
-  if (jobs > 0) flushes.push([performance.now() - t, jobs]);
-};
+if (gw.storage.sqlite) {
+  const writer = gw.writer as unknown as { flush(): void; queue: unknown[] };
+  const flush = writer.flush.bind(writer);
+  writer.flush = () => {
+    const jobs = writer.queue.length;
+    const t = performance.now();
+    flush();
+    if (jobs > 0) flushes.push([performance.now() - t, jobs]);
+  };
+}
 
 const count = (table: string, where = ''): number => (gw.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where}`).get() as { n: number }).n;
 
@@ -92,6 +98,8 @@ serveBench(server, {
     const at = (p: number) => ms[Math.min(ms.length - 1, Math.max(0, Math.ceil(p * ms.length) - 1))] ?? 0;
     return { flushMsTotal: total, flushMsP50: at(0.5), flushMsP99: at(0.99), flushMsMax: at(1), flushJobs: flushes.reduce((a, [, j]) => a + j, 0) };
   },
+  // Postgres: commits and batch times from its group commit; the scenario counts the rows (bench/lib/pg-bench.ts).
+  ...(gw.storage.postgres ? pgWriterStats(gw.storage.postgres.writer) : {}),
   close: async () => {
     await gw.close();
     rmSync(dir, { recursive: true, force: true });

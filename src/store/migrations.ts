@@ -335,17 +335,32 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/**
+ * Several processes may open one new file at the same moment: each migration runs in
+ * BEGIN IMMEDIATE (the write lock, waited for up to the busy timeout) and checks
+ * schema_migrations again under that lock, so exactly one process applies it and the others
+ * see it done. SQLite DDL is transactional: a migration and its row commit together.
+ * https://www.sqlite.org/lang_transaction.html
+ */
 export function migrate(db: SqliteDb, now = Date.now()): number[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
-  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+  const versions = (): Set<number> => new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+  }).immediate();
+  // Read without the lock first: on an up-to-date file (every start but the first) no migration takes the lock.
+  const done = versions();
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now);
-    })();
-    applied.push(m.version);
+    const ran = db
+      .transaction(() => {
+        if (versions().has(m.version)) return false;
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now);
+        return true;
+      })
+      .immediate();
+    if (ran) applied.push(m.version);
   }
   return applied;
 }

@@ -6,7 +6,7 @@ import { startCheckpointer } from './sqlite/checkpointer';
 import { GroupCommit } from './sqlite/group-commit';
 import type { Ledger } from './ledger';
 import { migrate } from './migrations';
-import { openPostgresEngine } from './postgres/pg-engine';
+import { openPostgresEngine, type PostgresEngine } from './postgres/pg-engine';
 import { PgKeyvAdapter } from './postgres/pg-keyv-adapter';
 import type { StepRunner } from './sql-steps';
 import { openSqlite, walToSync, type SqliteDb } from './sqlite/sqlite-engine';
@@ -32,6 +32,8 @@ export interface Storage {
   ready: Promise<void>;
   /** SQLite only: the handle and its group commit (benchmarks, SQLite-specific tests). */
   sqlite: { db: SqliteDb; writer: GroupCommit } | null;
+  /** Postgres only: the pool and its group commit (benchmarks, Postgres-specific tests). */
+  postgres: Pick<PostgresEngine, 'pool' | 'writer'> | null;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export function openStorage(config: Config, now: () => number, onCheckpointError
       },
       ready: pg.ready,
       sqlite: null,
+      postgres: { pool: pg.pool, writer: pg.writer },
       close: () => pg.close(),
     };
   }
@@ -77,6 +80,7 @@ export function openStorage(config: Config, now: () => number, onCheckpointError
     },
     ready: Promise.resolve(),
     sqlite: { db, writer },
+    postgres: null,
     async close() {
       await checkpointer?.stop();
       await ledger.close();

@@ -52,11 +52,21 @@ export interface GatewayProcess {
   output: () => string;
 }
 
-/** Spawns the gateway on `port` with the config file and resolves once `probe` (/healthz) answers 200. */
-export async function startGatewayProcess(configPath: string, port: number, timeoutMs = 60_000, probe = '/healthz'): Promise<GatewayProcess> {
+/**
+ * Spawns the gateway on `port` with the config file and resolves once `probe` (/healthz) answers
+ * 200. `env` adds variables the config may reference (`${NAME}`), e.g. a path of its own in a
+ * destination URL so a fake knows which process sent each request.
+ */
+export async function startGatewayProcess(
+  configPath: string,
+  port: number,
+  timeoutMs = 60_000,
+  probe = '/healthz',
+  env: Record<string, string> = {},
+): Promise<GatewayProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, CLOSELOOP_CONFIG: configPath, PORT: String(port) },
+    env: { ...process.env, ...env, CLOSELOOP_CONFIG: configPath, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
@@ -92,6 +102,8 @@ export async function startGatewayProcess(configPath: string, port: number, time
 export interface Reception {
   key: string;
   tx: string;
+  /** The first path segment of the request: which process sent it, when each has a URL of its own. */
+  sender: string;
   status: number;
   start: number;
   /** When the answer was sent, or the socket closed (a killed sender). */
@@ -104,7 +116,7 @@ export interface Reception {
  * A destination that takes `delayMs` per request and answers some with 503; it records every
  * request with its de-duplication key, and every moment two requests of one key overlapped.
  */
-export async function startSlowDestination(opts: { delayMs: number; failEvery: number }) {
+export async function startSlowDestination(opts: { delayMs: number; failEvery: number; onAnswered?: (r: Reception) => void }) {
   const receptions: Reception[] = [];
   const open = new Map<string, number>();
   const overlaps: Array<{ key: string; at: number }> = [];
@@ -112,7 +124,8 @@ export async function startSlowDestination(opts: { delayMs: number; failEvery: n
   const server = createHttpServer((req, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const key = url.searchParams.get('key') ?? '';
-    const r: Reception = { key, tx: url.searchParams.get('tx') ?? '', status: 0, start: Date.now(), end: null, aborted: false };
+    const sender = url.pathname.split('/')[1] ?? '';
+    const r: Reception = { key, tx: url.searchParams.get('tx') ?? '', sender, status: 0, start: Date.now(), end: null, aborted: false };
     receptions.push(r);
     const count = (open.get(key) ?? 0) + 1;
     open.set(key, count);
@@ -138,6 +151,7 @@ export async function startSlowDestination(opts: { delayMs: number; failEvery: n
     setTimeout(() => {
       r.status = fail ? 503 : 200;
       res.writeHead(r.status, { 'content-type': 'text/plain' }).end(fail ? 'busy' : 'ok');
+      opts.onAnswered?.(r);
     }, opts.delayMs);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -13,12 +13,32 @@ export type SqliteDb = Database.Database;
 export function openSqlite(path: string): SqliteDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
+  toWal(db);
   db.pragma('synchronous = NORMAL');
   // Several gateway processes may share one file; a writer waits instead of failing at once.
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   return db;
+}
+
+/**
+ * Switching a new file to WAL needs its exclusive lock, and a process that finds another one
+ * switching it at the same moment gets SQLITE_BUSY at once, without the busy handler (two
+ * gateways started together on a new file). Retried for up to the busy timeout.
+ * https://www.sqlite.org/wal.html#activating_and_configuring_wal_mode
+ */
+function toWal(db: SqliteDb): void {
+  const until = Date.now() + 5_000;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > until) throw err;
+      // openSqlite is synchronous (the gateway opens storage before anything else runs).
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
 }
 
 /** The WAL to sync for durable commits, or null (in-memory databases have none). */
