@@ -20,14 +20,7 @@ before(async () => {
   fake = await startDataManagerFake(OAUTH);
   gw = await startTestGateway({
     configOverrides: {
-      destinations: [
-        {
-          id: 'gdm',
-          connector: 'google-data-manager',
-          settings: { baseUrl: fake.baseUrl, tokenUrl: fake.tokenUrl, operatingAccountId: '123-456-7890', conversionActionId: '777' },
-          credentials: { client_id: OAUTH.clientId, client_secret: OAUTH.clientSecret, refresh_token: OAUTH.refreshToken },
-        },
-      ],
+      destinations: [fake.destination()],
     },
   });
 });

@@ -44,7 +44,9 @@ export function createTokenEndpoint(client: OAuthClient): TokenEndpoint {
   return {
     issued,
     requests,
-    revoke: () => void (revoked = true),
+    revoke: () => {
+      revoked = true;
+    },
     scopeOf: (t) => scopes.get(t),
     handle(req) {
       if (req.method !== 'POST') return json(405, { error: 'invalid_request', error_description: 'POST only' });
@@ -203,6 +205,17 @@ export async function startDataManagerFake(client: OAuthClient) {
       script.push(reply);
     },
     googleError,
+    /** A `google-data-manager` destination (id `gdm`) aimed at this fake, signed in as `client`. */
+    destination(over: { settings?: Record<string, unknown>; [field: string]: unknown } = {}) {
+      const { settings, ...rest } = over;
+      return {
+        id: 'gdm',
+        connector: 'google-data-manager',
+        ...rest,
+        settings: { baseUrl: server.url, tokenUrl: `${server.url}/token`, operatingAccountId: '123-456-7890', conversionActionId: '777', ...settings },
+        credentials: { client_id: client.clientId, client_secret: client.clientSecret, refresh_token: client.refreshToken },
+      };
+    },
     waitFor: server.waitFor,
     close: server.close,
   };
