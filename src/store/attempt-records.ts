@@ -23,7 +23,7 @@ const FINISH_COLUMNS = [
   ['at', 'bigint'],
   ['ids', 'text'],
 ] as const;
-/** SQL.finishDelivery for many rows: only rows whose lease is still ours change. */
+/** An attempt's delivery row, finished for many rows at once: only rows whose lease is still ours change. */
 const finishDeliveries = (d: Dialect, n: number) => `UPDATE deliveries SET status = v.status, attempts = deliveries.attempts + 1,
     next_attempt_at = v.next_at, lease_owner = NULL, lease_until = NULL, last_error = v.err, last_kind = v.kind, updated_at = v.at,
     identifiers_sent = COALESCE(v.ids, deliveries.identifiers_sent)

@@ -44,9 +44,6 @@ export const SQL = {
   attemptsOf: (n: number) => `SELECT a.*, e.request, e.response_status, e.response_body, e.response_headers
     FROM attempts a LEFT JOIN exchanges e ON e.id = a.exchange_id
     WHERE a.delivery_id IN (${Array(n).fill('?').join(', ')}) ORDER BY a.delivery_id, a.attempt`,
-  finishDelivery: `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
-      lease_until = NULL, last_error = ?, last_kind = ?, updated_at = ?
-    WHERE id = ? AND lease_owner = ?`,
   /** Claimed rows given back untouched, in one statement (owner first, then the ids). */
   release: (n: number) => `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND id IN (${marks(n)})`,
   retryDelivery: `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, max_attempts = attempts + ?, lease_owner = NULL,
