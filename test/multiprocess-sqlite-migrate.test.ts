@@ -26,7 +26,7 @@ after(async () => {
 });
 
 /** A process that opens `file` and migrates it at wall-clock time `at` (all of them at once), printing what it applied. */
-function migrateAt(file: string, at: number): Promise<{ code: number | null; out: string }> {
+function migrateAt(file: string, at: number): Promise<{ code: number | null; out: string; err: string }> {
   const engine = join(ROOT, 'src/store/sqlite/sqlite-engine.ts');
   const migrations = join(ROOT, 'src/store/migrations.ts');
   const code = `
@@ -38,10 +38,16 @@ function migrateAt(file: string, at: number): Promise<{ code: number | null; out
     db.close();
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdout is the JSON answer alone; stderr (a Node line's warnings, a failure) is kept apart.
   let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString('utf8')));
-  return new Promise((resolve) => child.on('exit', (c) => resolve({ code: c, out })));
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    err += b.toString('utf8');
+  });
+  return new Promise((resolve) => child.on('exit', (c) => resolve({ code: c, out, err })));
 }
 
 test('three processes migrating one new SQLite file at the same moment: all succeed, each migration applied once', { timeout: 120_000 }, async () => {
@@ -51,7 +57,7 @@ test('three processes migrating one new SQLite file at the same moment: all succ
     // Far enough ahead that all three have loaded tsx and the modules before the moment comes.
     const at = Date.now() + 4_000;
     const results = await Promise.all([migrateAt(file, at), migrateAt(file, at), migrateAt(file, at)]);
-    for (const r of results) assert.equal(r.code, 0, `a concurrent first start failed (trial ${trial}):\n${r.out}`);
+    for (const r of results) assert.equal(r.code, 0, `a concurrent first start failed (trial ${trial}):\n${r.out}${r.err}`);
     const applied = results.flatMap((r) => JSON.parse(r.out) as number[]).sort((a, b) => a - b);
     assert.deepEqual(applied, all, `each migration applied by exactly one process (trial ${trial})`);
     const db = new Database(file, { readonly: true });
