@@ -2,19 +2,11 @@ import { get, post } from '../api';
 import { AttemptDebug, type AttemptJson } from '../components/debug-info';
 import { Badge, ErrorBox, KeyValues, Link, Time } from '../components/ui';
 import { KIND_WORDS, when } from '../format';
+import type { ConversionSummary } from './conversions';
 import { useAction, useLoad } from '../use-load';
 
-interface Detail {
-  id: string;
-  source: string;
-  transaction_id: string;
-  event: string;
-  status: string;
-  payout: string | null;
-  currency: string;
-  offer_id: string | null;
-  click_id: string | null;
-  matched: boolean;
+/** The list's row (conversions.tsx) plus what only GET /v1/conversions/:id answers. */
+interface Detail extends Omit<ConversionSummary, 'deliveries' | 'warnings'> {
   click: null | {
     id: string;
     link: string;
@@ -32,7 +24,6 @@ interface Detail {
   corrections?: Correction[];
   /** null: the conversion said nothing, so each destination's default applies. */
   consent?: { ad_user_data: string | null; ad_personalization: string | null; limited_data_use: boolean | null };
-  received_at: number;
   deliveries: Array<{
     id: string;
     destination: string;
