@@ -58,7 +58,7 @@ before(async () => {
     tx[name] = { id: body.conversion_id, at: clock.now() };
   };
   await fire('tx-1', { click_id: clickId, offer_id: 'o1', payout: '1.00' });
-  await fire('tx-2', { offer_id: 'o2', payout: '2.00' });
+  await fire('tx-2', { offer_id: 'o2', payout: '2.00', consent_ad_user_data: 'denied', limited_data_use: '1' });
   await fire('tx-3', { offer_id: 'o1', click_id: 'f'.repeat(32) });
   await fire('tx-4', { offer_id: 'o1', status: 'pending' });
   await fire('tx-5', { click_id: 'direct-gclid-5' }, DIRECT_SECRET);
@@ -215,9 +215,11 @@ describe('GET /v1/conversions.csv', () => {
     );
     const two = lines.find((l) => l.includes(',tx-2,')) ?? '';
     assert.match(two, /,bad:dead ok:succeeded,/);
+    assert.match(lines[0] ?? '', /,warnings,consent_ad_user_data,consent_ad_personalization,limited_data_use$/);
+    assert.match(two, /,denied,,true$/, 'the consent the postback carried, empty where it said nothing');
     assert.ok(two.includes(new Date(tx['tx-2']?.at ?? 0).toISOString()));
     const three = lines.find((l) => l.includes(',tx-3,')) ?? '';
-    assert.match(three, /,"click id ""f{32}"" matched no stored click \(expired, mistyped, or not ours\)"$/);
+    assert.match(three, /,"click id ""f{32}"" matched no stored click \(expired, mistyped, or not ours\)",,,$/);
   });
 
   test('pages through the ledger: the whole export in 500-row pages, and no page read before the reader wants it', async () => {

@@ -19,6 +19,10 @@ const COLUMNS = [
   'platform_click_id',
   'deliveries',
   'warnings',
+  // Last, so that a sheet reading the older columns by position still finds them where they were.
+  'consent_ad_user_data',
+  'consent_ad_personalization',
+  'limited_data_use',
 ];
 
 /**
@@ -68,6 +72,9 @@ export function conversionsCsv(ledger: Ledger, search: Omit<ConversionSearch, 'l
             c.click?.platformClickId ?? null,
             (byConversion.get(c.id) ?? []).join(' '),
             warnings.join(' | '),
+            c.consent?.adUserData ?? null,
+            c.consent?.adPersonalization ?? null,
+            c.consent?.limitedDataUse ?? null,
           ]
             .map(csvCell)
             .join(',') + '\r\n';
