@@ -29,8 +29,9 @@ export function eventNameFor(item: DeliveryItem, settings: MetaSettings): string
  * `website` needs event_source_url and client_user_agent (developers.facebook.com/docs/marketing-api/conversions-api/parameters);
  * we have both only when the click was captured with a landing URL and a browser UA. Otherwise
  * the conversion is a server-to-server report with no browser context, and Meta's non-web
- * sources need only action_source (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters): `system_generated`, the SDK's value for
- * a conversion that a system reported rather than a page or an app.
+ * sources need only action_source
+ * (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters):
+ * `system_generated`, the SDK's value for a conversion that a system reported rather than a page or an app.
  */
 export function actionSourceFor(click: ClickRecord | null): { action_source: MetaEvent['action_source']; event_source_url?: string } {
   if (click?.landingUrl && click.userAgent) return { action_source: 'website', event_source_url: click.landingUrl };
@@ -115,7 +116,8 @@ export function toServerEvent(item: DeliveryItem, settings: MetaSettings): Serve
   const c = item.conversion;
   const click = c.click;
   const user = new UserData();
-  // Never hashed: Meta matches ip, user agent, fbc and fbp as sent (https://developers.facebook.com/documentation/ads-commerce/conversions-api/parameters).
+  // Never hashed: Meta matches ip, user agent, fbc and fbp as sent
+  // (https://developers.facebook.com/documentation/ads-commerce/conversions-api/parameters).
   if (click?.ip) user.setClientIpAddress(click.ip);
   if (click?.userAgent) user.setClientUserAgent(click.userAgent);
   if (click?.fbc) user.setFbc(click.fbc);

@@ -76,7 +76,8 @@ function user(item: DeliveryItem, settings: RedditSettings): RedditUser {
 
 function money(item: DeliveryItem): { currency?: string; value?: number } {
   const value = decimalToNumber(item.conversion.payout);
-  // Value in currency units (dollars, not cents) — Segment's fields.ts, https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/reddit-conversions-api.
+  // Value in currency units (dollars, not cents) — Segment's fields.ts,
+  // https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/reddit-conversions-api.
   return value === null ? {} : { currency: normalizeCurrency(item.conversion.currency) ?? item.conversion.currency, value };
 }
 

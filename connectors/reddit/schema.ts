@@ -10,7 +10,11 @@ export const REDDIT_BASE_URL = 'https://ads-api.reddit.com';
 export const REDDIT_DEFAULT_USER_AGENT = 'closeloop-conversion-gateway/0.1 (reddit-capi)';
 const GENERIC_UA = /^(?:node|undici|axios|got|node-fetch|python-requests|python-urllib|curl|wget|go-http-client|java|okhttp|mozilla\/5\.0$)/i;
 
-/** v2.0 spellings (https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/reddit-conversions-api); v3 uses the SCREAMING_SNAKE form of the same names. */
+/**
+ * v2.0 spellings
+ * (https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/reddit-conversions-api);
+ * v3 uses the SCREAMING_SNAKE form of the same names.
+ */
 export const REDDIT_TRACKING_TYPES = ['Purchase', 'Lead', 'SignUp', 'PageVisit', 'ViewContent', 'Search', 'AddToCart', 'AddToWishlist'] as const;
 
 const eventName = z.string().trim().min(1, 'event name must not be empty').max(64);
@@ -94,7 +98,10 @@ export interface RedditUser {
   data_processing_options?: { modes: ['LDU']; country?: string; region?: string };
 }
 
-/** v2.0 body (https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/reddit-conversions-api). */
+/**
+ * v2.0 body
+ * (https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/reddit-conversions-api).
+ */
 export interface RedditV2Body {
   test_mode: boolean;
   events: Array<{

@@ -7,7 +7,10 @@ import type { TiktokBody, TiktokCredentials, TiktokEvent, TiktokSettings } from 
 type Ctx = ConnectorContext<TiktokSettings, TiktokCredentials>;
 
 export const TIKTOK_API_VERSION = 'v1.3';
-/** The trailing slash matters: without it TikTok does not route the call (Segment's TikTok integration: https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/tiktok-conversions). */
+/**
+ * The trailing slash matters: without it TikTok does not route the call (Segment's TikTok integration:
+ * https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/tiktok-conversions).
+ */
 export const TIKTOK_TRACK_PATH = `/open_api/${TIKTOK_API_VERSION}/event/track/`;
 
 /**
@@ -58,7 +61,9 @@ export function mapEvent(item: DeliveryItem, settings: TiktokSettings): TiktokEv
   const user: TiktokEvent['user'] = {};
   const ttclid = click?.platformClickIds.ttclid;
   if (ttclid) user.ttclid = ttclid;
-  // ip and user agent go unhashed (as Segment sends them: https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/tiktok-conversions); they are what TikTok matches on without a ttclid.
+  // ip and user agent go unhashed (as Segment sends them:
+  // https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/tiktok-conversions);
+  // they are what TikTok matches on without a ttclid.
   if (click?.ip) user.ip = click.ip;
   if (click?.userAgent) user.user_agent = click.userAgent;
   // Hashed at intake (src/privacy/identifiers.ts) in TikTok's normalisation: email trimmed and

@@ -166,7 +166,8 @@ const rows: Row[] = [
     ['FIXED_VALUE'],
     'click_id=abc',
   ],
-  // Global postbacks with a one-source macro (the most common deactivation in a network's postback guide, https://www.ourdreamaiaffiliate.com/onboarding/postbacks).
+  // Global postbacks with a one-source macro (the most common deactivation in a network's postback guide,
+  // https://www.ourdreamaiaffiliate.com/onboarding/postbacks).
   [
     '{fbclid} in a global postback',
     `${T}?fb={fbclid}&tx={transaction_id}&p={payout}`,

@@ -51,7 +51,10 @@ export type OfferInput = z.infer<typeof offerInput>;
 export const partnerInput = z.object({ name, status: z.enum(ENTITY_STATUSES).default('active') }).strict();
 export type PartnerInput = z.infer<typeof partnerInput>;
 
-/** The affiliate API's older spelling `post_conversion` means `event` (https://developers-beta.everflow.io/api-reference/post-affiliatespixels). */
+/**
+ * The affiliate API's older spelling `post_conversion` means `event`
+ * (https://developers-beta.everflow.io/api-reference/post-affiliatespixels).
+ */
 const postbackType = z.preprocess((v) => (v === 'post_conversion' ? 'event' : v), z.enum(POSTBACK_TYPES));
 
 export const postbackInput = z
@@ -84,7 +87,8 @@ export interface RuleFailure {
 }
 
 /**
- * Everflow's cross-field rules (https://developers.everflow.io/api-reference/post-networkspixels.md), each with a name the 4xx answer carries. zod has
+ * Everflow's cross-field rules (https://developers.everflow.io/api-reference/post-networkspixels.md), each
+ * with a name the 4xx answer carries. zod has
  * already checked the types and ranges.
  */
 export function postbackRuleFailures(p: PostbackInput): RuleFailure[] {

@@ -10,7 +10,9 @@ export interface FireEvent {
 }
 
 /**
- * Our reading of Everflow's postback levels (https://developers.everflow.io/api-reference/post-networkspixels.md), minus status (the caller decides what a non-active postback
+ * Our reading of Everflow's postback levels
+ * (https://developers.everflow.io/api-reference/post-networkspixels.md), minus status (the caller decides
+ * what a non-active postback
  * means: skipped or nothing). Levels are additive: a global and a specific postback of the same
  * partner BOTH fire (https://helpdesk.everflow.io/en/articles/3974779-testing-partner-postbacks), so this filters and never de-duplicates.
  */

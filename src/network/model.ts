@@ -1,12 +1,18 @@
 /**
- * The network side's records, after Everflow's (https://developers.everflow.io/api-reference/post-networkspixels.md, https://developers.everflow.io/docs/network/conversion_updates/). Ids of offers, partners, postbacks and
+ * The network side's records, after Everflow's
+ * (https://developers.everflow.io/api-reference/post-networkspixels.md,
+ * https://developers.everflow.io/docs/network/conversion_updates/). Ids of offers, partners, postbacks and
  * offer events are integers, as Everflow's are; click transaction ids and conversion ids are
- * 32 lowercase hex characters, as in Everflow's examples (https://helpdesk.everflow.io/en/articles/6173403-a-guide-to-parameters-and-macros).
+ * 32 lowercase hex characters, as in Everflow's examples
+ * (https://helpdesk.everflow.io/en/articles/6173403-a-guide-to-parameters-and-macros).
  */
 export const POSTBACK_LEVELS = ['global', 'specific', 'global_offer'] as const;
 export const POSTBACK_TYPES = ['conversion', 'event', 'cpc'] as const;
 export const DELIVERY_METHODS = ['postback', 'html'] as const;
-/** `deactivated` is set only by the failure rule (https://helpdesk.everflow.io/collaborator/managing-postbacks-as-a-partner); `deleted` is a soft delete. */
+/**
+ * `deactivated` is set only by the failure rule
+ * (https://helpdesk.everflow.io/collaborator/managing-postbacks-as-a-partner); `deleted` is a soft delete.
+ */
 export const POSTBACK_STATUSES = ['active', 'inactive', 'deactivated', 'deleted'] as const;
 export const ENTITY_STATUSES = ['active', 'inactive'] as const;
 /** Everflow's four conversion statuses (https://developers.everflow.io/docs/network/conversion_updates/). */
@@ -28,7 +34,10 @@ export interface OfferEvent {
   /** Flat partner payout of this event; null = 0. */
   payoutAmount: string | null;
   revenueAmount: string | null;
-  /** The per-event "Fire Partner Postback" toggle (https://help.everflow.io/support/solutions/articles/22000233448-fire-affiliate-postback-toggle). */
+  /**
+   * The per-event "Fire Partner Postback" toggle
+   * (https://help.everflow.io/support/solutions/articles/22000233448-fire-affiliate-postback-toggle).
+   */
   firePostbacks: boolean;
 }
 
@@ -42,9 +51,16 @@ export interface Offer {
   payoutAmount: string;
   revenueType: AmountType;
   revenueAmount: string;
-  /** Everflow's "Allow Duplicate Conversions" (https://helpdesk.everflow.io/customer/conversions-error-code-reference-guide); off = a second conversion on a transaction is refused. */
+  /**
+   * Everflow's "Allow Duplicate Conversions"
+   * (https://helpdesk.everflow.io/customer/conversions-error-code-reference-guide); off = a second conversion
+   * on a transaction is refused.
+   */
   allowDuplicates: boolean;
-  /** The offer's "Fire Partner Postback" toggle (https://help.everflow.io/support/solutions/articles/22000233448-fire-affiliate-postback-toggle). */
+  /**
+   * The offer's "Fire Partner Postback" toggle
+   * (https://help.everflow.io/support/solutions/articles/22000233448-fire-affiliate-postback-toggle).
+   */
   firePostbacks: boolean;
   events: OfferEvent[];
   createdAt: number;
@@ -107,7 +123,10 @@ export interface NetworkConversion {
   transactionId: string;
   offerId: number;
   partnerId: number;
-  /** A base conversion or a post-conversion event (Everflow's pixel types, https://developers.everflow.io/api-reference/post-networkspixels.md). */
+  /**
+   * A base conversion or a post-conversion event (Everflow's pixel types,
+   * https://developers.everflow.io/api-reference/post-networkspixels.md).
+   */
   kind: 'conversion' | 'event';
   /** 0 for a base conversion. */
   eventId: number;

@@ -26,7 +26,9 @@ export interface RenderedPixel {
 
 /**
  * Clicks, conversions and events (as Everflow's: https://everflowtechnologies.mintlify.app/api-reference/post-networkstrackingoffersclicks,
- * https://developers.everflow.io/docs/network/conversion_updates/, https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls), and the HTML pixels of a conversion.
+ * https://developers.everflow.io/docs/network/conversion_updates/,
+ * https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls), and the HTML pixels of a
+ * conversion.
  */
 export function networkTracking(deps: TrackingDeps) {
   const { store, directory, now } = deps;
@@ -36,7 +38,8 @@ export function networkTracking(deps: TrackingDeps) {
   };
 
   /**
-   * HTML pixels are never sent from the server (Everflow's SDK renders them: https://github.com/everflow-io/everflow-sdk, src/sdk.js): the conversion page gets them
+   * HTML pixels are never sent from the server (Everflow's SDK renders them:
+   * https://github.com/everflow-io/everflow-sdk, src/sdk.js): the conversion page gets them
    * rendered (values HTML-escaped), only for an approved conversion and from active postbacks.
    */
   function pixels(c: NetworkConversion): RenderedPixel[] {
@@ -77,7 +80,10 @@ export function networkTracking(deps: TrackingDeps) {
       });
     },
 
-    /** The advertiser S2S postback `GET /?nid=…&transaction_id=…` (https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls): approved on arrival. */
+    /**
+     * The advertiser S2S postback `GET /?nid=…&transaction_id=…`
+     * (https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls): approved on arrival.
+     */
     registerS2s(input: z.infer<typeof s2sInput>) {
       if (input.nid !== deps.networkId)
         throw new ApiError(400, 'INVALID_NETWORK', `nid ${input.nid} is not this network (Everflow error 11)`, [

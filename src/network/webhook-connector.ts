@@ -25,7 +25,8 @@ function eventType(c: ConversionRecord): string {
 const numOrNull = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
 
 /**
- * Everflow's conversion webhook fields (https://developers-beta.everflow.io/webhooks/conversion-webhooks): core (conversion_id, conversion_unix_timestamp, status,
+ * Everflow's conversion webhook fields (https://developers-beta.everflow.io/webhooks/conversion-webhooks):
+ * core (conversion_id, conversion_unix_timestamp, status,
  * transaction_id, click_unix_timestamp, is_event, event, currency_id), financial (payout,
  * revenue, sale_amount, coupon_code, order_id), tracking (sub1…, source_id, adv1…) and the
  * offer/affiliate relationships. `status` is the one the conversion was registered with.

@@ -3,7 +3,9 @@ import { acceptLog, isObj, serveScripted, type Obj, type Step, type TransportSte
 
 /**
  * A fake TikTok Events API 2.0 on 127.0.0.1:0 that checks requests the way TikTok does
- * (as Segment's integration sends them, https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/tiktok-conversions): exact path with its trailing slash, the Access-Token header, the pixel
+ * (as Segment's integration sends them,
+ * https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/tiktok-conversions):
+ * exact path with its trailing slash, the Access-Token header, the pixel
  * code, batch size, event_time in unix seconds and not too old, 64-hex where a hash is
  * required. Like TikTok it answers HTTP 200 with `code != 0` for errors. A script of replies
  * (one step per request, then normal service) injects documented failures.
