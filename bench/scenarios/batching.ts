@@ -17,7 +17,7 @@ import { profileWindow } from '../lib/in-process-profile';
  *
  * Two network conditions: the fake answering at once (CPU and storage bound: the worst case for
  * batching) and the fake answering after BENCH_BATCHING_LATENCY_MS (default 100 ms), a platform
- * round trip (Meta: "most responses < 600 ms", platforms.md §1.6).
+ * round trip (Meta: most responses under 600 ms, https://developers.facebook.com/documentation/ads-commerce/conversions-api/support).
  * Knobs: BENCH_BATCHING_N (5000), BENCH_BATCHING_ROUNDS (1), BENCH_BATCHING_LATENCY_MS (100),
  * BENCH_BATCHING_PROFILE=FILE (a CPU profile of each delivering window; the last one stays).
  * BENCH_BATCHING_ONLY=batched (only the variants whose label contains it; the ratios then need both).

@@ -2,7 +2,7 @@ import { DeliveryError, type ConversionRecord } from '../../src/connector-kit';
 
 /**
  * Currency helpers. Every platform takes an ISO 4217 code; Meta's SDK throws on an unknown one
- * inside execute() (platforms.md §1.4), so connectors check it in `validate` and fail only that
+ * inside execute() (its normalizeCurrency, src/objects/serverside/utils.js), so connectors check it in `validate` and fail only that
  * event. The list is the runtime's own (Intl, ICU data shipped with Node), not a copy to maintain.
  */
 const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));

@@ -1,9 +1,9 @@
 /**
  * The time formats platforms ask for, from one epoch-milliseconds input (our clock and every
  * stored timestamp are epoch ms):
- * - unix seconds: Meta `event_time`, TikTok `event_time` (platforms.md §1.2, §3);
- * - epoch ms: Reddit v3 `event_at` (§4.2);
- * - RFC 3339: Reddit v2 `event_at`, Data Manager `eventTimestamp` (§4.1, §2.7);
+ * - unix seconds: Meta `event_time`, TikTok `event_time`;
+ * - epoch ms: Reddit v3 `event_at`;
+ * - RFC 3339: Reddit v2 `event_at`, Data Manager `eventTimestamp`;
  * - `yyyy-mm-dd hh:mm:ss+hh:mm`: Google Ads `conversion_date_time`, which needs an explicit
  *   offset and is read in the account's time zone when the offset is missing.
  */

@@ -7,7 +7,8 @@ import type { GoogleAdsCredentials, GoogleAdsSettings, UploadClickConversionsBod
 
 /**
  * The I/O of the google-ads connector: google-ads-api's own `uploadClickConversions`, with the
- * gRPC client built by us (platforms.md §2.4–2.6). google-ads-api 25.1.0 has no endpoint option
+ * gRPC client built by us (from google-ads-api's and google-ads-node's sources; our own experiments).
+ * google-ads-api 25.1.0 has no endpoint option
  * (its `grpc_channel_options` reach the client, but `sslCreds` is always its own TLS + OAuth pair),
  * so `ConfigurableCustomer` overrides the protected `loadService` — the verified seam — and gives
  * the library a client with:
@@ -104,7 +105,10 @@ function loadLib(): Promise<Lib> {
   return libPromise;
 }
 
-/** No retries inside gax, `timeoutMs` for the whole call (platforms.md §2.5). */
+/**
+ * No retries inside gax, `timeoutMs` for the whole call (gax's default retries last up to 600 s:
+ * conversion_upload_service_client_config.json).
+ */
 export function boundedClientConfig(timeoutMs: number) {
   const params = {
     initial_retry_delay_millis: 100,

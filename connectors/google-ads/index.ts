@@ -33,7 +33,7 @@ export const googleAdsAdjustments = defineConnector({
  * Google Ads offline click conversions through google-ads-api (gRPC
  * ConversionUploadService.UploadClickConversions, API v25). Closed to new adopters since
  * 2026-06-15: accounts that get CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE must use the
- * google-data-manager connector instead (README.md, platforms.md §2.0).
+ * google-data-manager connector instead (README.md; https://developers.google.com/ads/blog/posts/2026/05/changes-to-offline-click-conversion).
  */
 export const googleAds = defineConnector({
   id: 'google-ads',

@@ -61,7 +61,8 @@ const secret = (name: string) =>
 
 /**
  * OAuth2 "installed/web app" client + a refresh token with the `adwords` scope.
- * `developer_token` is optional: Google ignores it since 2026-09-09 (platforms.md §2.0);
+ * `developer_token` is optional: Google ignores it since 2026-09-09
+ * (https://developers.google.com/google-ads/api/docs/api-policy/developer-token);
  * it is still sent when present, for accounts on older API behaviour.
  */
 export const googleAdsCredentialsSchema = z.object({

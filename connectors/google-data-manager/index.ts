@@ -8,7 +8,7 @@ import { sendIngest } from './send';
 
 /**
  * Google Ads offline click conversions through the Data Manager API (`events:ingest`, REST) —
- * Google's replacement for UploadClickConversions, open to every account (platforms.md §2.7).
+ * Google's replacement for UploadClickConversions, open to every account (https://developers.google.com/ads/blog/posts/2026/05/changes-to-offline-click-conversion; https://developers.google.com/data-manager/api/reference/rest/v1/events/ingest).
  */
 export const googleDataManager = defineConnector({
   id: 'google-data-manager',

@@ -89,12 +89,12 @@ describe('http-postback build (GET)', () => {
       want: `${base}?s1=caf%C3%A9%20%26%20cr%C3%A8me%20%3D%20%C3%BC`,
     },
     {
-      name: 'unknown and case-variant macros go out literally (seed 001)',
+      name: 'unknown and case-variant macros go out literally',
       url: `${base}?a={Sub5}&b={sub5}&c={Click_ID}&d={sub_5}`,
       want: `${base}?a={Sub5}&b={sub5}&c={Click_ID}&d={sub_5}`,
     },
     {
-      name: 'known macros without a value become empty (seed 001)',
+      name: 'known macros without a value become empty',
       url: `${base}?o={offer_id}&p={payout}&tt={ttclid}&s4={sub4}`,
       conversion: { offerId: null, payout: null },
       want: `${base}?o=&p=&tt=&s4=`,

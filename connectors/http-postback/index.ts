@@ -17,7 +17,7 @@ export const httpPostback = defineConnector({
   limits: { maxBatch: 1, timeoutMs: 10_000 },
   build: buildRequest,
   // The status is the whole story here: any 2xx (204 included) is a success, as Everflow
-  // counts it (seed 001); the kit maps the rest (429 → rate_limited with Retry-After, 5xx →
+  // counts it (https://www.ourdreamaiaffiliate.com/onboarding/postbacks); the kit maps the rest (429 → rate_limited with Retry-After, 5xx →
   // transient, 401/403 → auth, 404 → config, other 4xx → payload).
   classify: (response) => outcomeForStatus(response, 'postback URL'),
 });

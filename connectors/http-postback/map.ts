@@ -3,8 +3,9 @@ import type { HttpPostbackCredentials, HttpPostbackSettings } from './schema';
 
 /**
  * Every macro this connector knows. A name not listed here is left in the output literally, so
- * the receiver sees `{Sub5}` and the mistake is visible (seed 001, failure mode 2); a listed macro
- * without a value becomes '' (seed 001, failure mode 1). Names are case-sensitive.
+ * the receiver sees `{Sub5}` and the mistake is visible (a network's postback guide,
+ * https://www.ourdreamaiaffiliate.com/onboarding/postbacks, failure mode 2); a listed macro
+ * without a value becomes '' (the same guide, failure mode 1). Names are case-sensitive.
  */
 export const MACRO_NAMES = [
   'click_id',

@@ -3,7 +3,7 @@ import { parseJsonObject } from '../_shared/json';
 
 /**
  * Graph API error codes → our kinds. Source: developers.facebook.com/docs/graph-api/guides/error-handling
- * (summarised in platforms.md §1.6): 1/2 temporary, 4/17/341 throttling, 190 token, 10 and
+ * — 1/2 temporary, 4/17/341 throttling, 190 token, 10 and
  * 200–299 permission, 368 temporarily blocked, 100 invalid parameter.
  */
 export interface MetaGraphError {

@@ -16,7 +16,7 @@ import { META_API_VERSION, META_MAX_BATCH, metaCredentialsSchema, metaSettingsSc
 
 /**
  * The SDK's crash reporter posts stack traces to graph.facebook.com from a process-wide
- * `uncaughtException` listener that FacebookAdsApi.init() installs (platforms.md §1.9). We never
+ * `uncaughtException` listener that FacebookAdsApi.init() installs (the SDK's src/crash-reporter.js). We never
  * call init(), but other code in the process might. CrashReporter.disable() alone is a no-op until
  * enable() has created the singleton (src/crash-reporter.js: `if (this._instance == null) return`),
  * so create it, switch it off, and take back the listener enable() added: afterwards init() finds
@@ -59,7 +59,7 @@ export function graphError(res: PlatformResponse): { error: DeliveryError; graph
 }
 
 /**
- * Success is HTTP 2xx AND events_received equal to the events sent (platforms.md §6). A batch
+ * Success is HTTP 2xx AND events_received equal to the events sent (our reading of https://developers.facebook.com/docs/marketing-api/conversions-api/using-the-api). A batch
  * rejected for one event (code 100) is split when Meta names the event: that one fails as
  * payload, the others are retried (they were not processed) and go out again without it.
  */

@@ -10,8 +10,8 @@ type Ctx = ConnectorContext<MetaSettings, MetaCredentials>;
 
 /**
  * "If any event in data is more than 7 days old, the whole request errors and nothing is
- * processed" (developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event,
- * platforms.md §1.2). We stop 10 minutes short: the event must still be young enough when Meta
+ * processed" (developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event).
+ * We stop 10 minutes short: the event must still be young enough when Meta
  * reads it, and one borderline event would otherwise sink up to 999 good ones.
  */
 export const MAX_EVENT_AGE_MS = 7 * 86_400_000;
@@ -29,8 +29,9 @@ export function eventNameFor(item: DeliveryItem, settings: MetaSettings): string
  * `website` needs event_source_url and client_user_agent (developers.facebook.com/docs/marketing-api/conversions-api/parameters);
  * we have both only when the click was captured with a landing URL and a browser UA. Otherwise
  * the conversion is a server-to-server report with no browser context, and Meta's non-web
- * sources need only action_source (platforms.md §1.2): `system_generated`, the SDK's value for
- * a conversion that a system reported rather than a page or an app.
+ * sources need only action_source
+ * (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters):
+ * `system_generated`, the SDK's value for a conversion that a system reported rather than a page or an app.
  */
 export function actionSourceFor(click: ClickRecord | null): { action_source: MetaEvent['action_source']; event_source_url?: string } {
   if (click?.landingUrl && click.userAgent) return { action_source: 'website', event_source_url: click.landingUrl };
@@ -115,7 +116,8 @@ export function toServerEvent(item: DeliveryItem, settings: MetaSettings): Serve
   const c = item.conversion;
   const click = c.click;
   const user = new UserData();
-  // Never hashed: Meta matches ip, user agent, fbc and fbp as sent (platforms.md §1.4).
+  // Never hashed: Meta matches ip, user agent, fbc and fbp as sent
+  // (https://developers.facebook.com/documentation/ads-commerce/conversions-api/parameters).
   if (click?.ip) user.setClientIpAddress(click.ip);
   if (click?.userAgent) user.setClientUserAgent(click.userAgent);
   if (click?.fbc) user.setFbc(click.fbc);
@@ -161,7 +163,7 @@ export function toServerEvent(item: DeliveryItem, settings: MetaSettings): Serve
  * normalised here, and the body is serialised the way EventRequest.execute() builds its params
  * (data, test_event_code, access_token, appsecret_proof) — without constructing an EventRequest,
  * whose constructor calls FacebookAdsApi.init(): a process-wide default API and crash reporter
- * (platforms.md §1.9). The token goes in the body, so it is never in a URL or an access log.
+ * (the SDK's src/api.js and src/crash-reporter.js). The token goes in the body, so it is never in a URL or an access log.
  */
 export function buildEventsRequest(items: readonly DeliveryItem[], ctx: Ctx): PlatformRequest {
   if (items.length === 0 || items.length > META_MAX_BATCH) {

@@ -5,7 +5,7 @@ export const META_BASE_URL = 'https://graph.facebook.com';
 
 /**
  * The Graph version we pin: the one facebook-nodejs-business-sdk 24.0.1 hard-codes (VERSION =
- * 'v24.0', platforms.md §1.1), released 2025-10-08 and supported until 2028-02-18
+ * 'v24.0' in its src/api.js), released 2025-10-08 and supported until 2028-02-18
  * (developers.facebook.com/docs/graph-api/changelog/versions/).
  */
 export const META_API_VERSION = 'v24.0';

@@ -3,7 +3,7 @@ import { buildPartnerRequest } from './map';
 import { partnerPostbackCredentialsSchema, partnerPostbackSettingsSchema } from './schema';
 
 /**
- * Everflow-style partner postback (everflow.md §1, §3): a templated GET (or POST) to the URL a
+ * Everflow-style partner postback (https://developers.everflow.io/api-reference/post-networkspixels.md): a templated GET (or POST) to the URL a
  * partner entered. Used by the network side, which resolves `pp-<id>` destinations to it.
  */
 export const partnerPostback = defineConnector({
@@ -12,7 +12,7 @@ export const partnerPostback = defineConnector({
   apiVersion: 'n/a',
   settings: partnerPostbackSettingsSchema,
   credentials: partnerPostbackCredentialsSchema,
-  // One conversion per URL; 10 s unless network.timeoutMs says otherwise (everflow.md §0: the
+  // One conversion per URL; 10 s unless network.timeoutMs says otherwise (Everflow documents none: the
   // timeout is ours to choose).
   limits: { maxBatch: 1, timeoutMs: 10_000 },
   build: buildPartnerRequest,

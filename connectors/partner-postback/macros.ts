@@ -6,7 +6,7 @@ export { PARTNER_MACROS, type PartnerMacro } from './macro-names';
 /** null = known macro without a value: renders as ''. */
 export type PartnerMacroValues = Record<PartnerMacro, string | null>;
 
-/** Aliases read another macro's value (everflow.md §2: support both payout spellings). */
+/** Aliases read another macro's value (our choice: Everflow's docs and partner templates use both payout spellings). */
 const ALIASES: Partial<Record<PartnerMacro, PartnerMacro>> = { payout_amount: 'payout' };
 /** [macro, the param it reads], computed once. */
 const SOURCES = PARTNER_MACROS.map((name) => [name, ALIASES[name] ?? name] as const);
@@ -25,7 +25,7 @@ export function partnerMacroValues(params: Readonly<Record<string, string>>): Pa
   return out;
 }
 
-/** A postback URL: values URL-encoded (everflow.md §9 step 3; seed 001 "the platform handles encoding"). */
+/** A postback URL: values URL-encoded (https://www.ourdreamaiaffiliate.com/onboarding/postbacks: "the platform handles encoding"). */
 export function renderPartnerUrl(template: string, params: Readonly<Record<string, string>>): string {
   return renderTemplate(template, partnerMacroValues(params), escapeUrl);
 }

@@ -26,7 +26,7 @@ const params: Record<string, string> = {
   timestamp: '1795262400',
 };
 
-/** The macro table: every documented macro, its value, URL-encoded (everflow.md §2). */
+/** The macro table: every documented macro, its value, URL-encoded (https://helpdesk.everflow.io/en/articles/6173403-a-guide-to-parameters-and-macros). */
 describe('partner macro table', () => {
   const cases: Array<[string, string]> = [
     ['{transaction_id}', '56d75d3a4d6e433fb215698c056d0d58'],
@@ -144,7 +144,7 @@ describe('buildPartnerRequest', () => {
   });
 });
 
-describe('classifyPartnerResponse (seed 001: any 2xx succeeds, everything else is a retried failure)', () => {
+describe('classifyPartnerResponse (any 2xx succeeds, everything else is a retried failure)', () => {
   const res = (status: number, headers: Record<string, string> = {}) => ({ status, headers, body: 'b', durationMs: 1 });
   for (const status of [200, 201, 204, 299]) it(`${status} succeeds`, () => assert.equal(classifyPartnerResponse(res(status)).ok, true));
   for (const status of [301, 400, 401, 403, 404, 410, 500, 501, 503]) {

@@ -3,7 +3,7 @@ import { parseJsonObject } from '../_shared/json';
 
 /**
  * Reddit's Conversions API has no error codes of its own: the HTTP status is the verdict and
- * the message says why (platforms.md §4.2, §6, from Reddit's v3 migration note as captured in
+ * the message says why (from Reddit's v3 migration note as captured in
  * Segment's V3-API-REFERENCE.md). This table is that status list; anything else falls back to
  * the kit's reading of the status (kindForStatus), which is the tested default.
  */

@@ -5,7 +5,7 @@ import { redditCredentialsSchema, redditSettingsSchema } from './schema';
 
 /**
  * Reddit Conversions API, v3 or v2.0 per destination (never both: Reddit would count the event
- * twice). Docs: platforms.md §4; ads-api.reddit.com/docs/v3/capi-migration.
+ * twice). Docs: ads-api.reddit.com/docs/v3/capi-migration.
  */
 export const reddit = defineConnector({
   id: 'reddit',
@@ -14,7 +14,7 @@ export const reddit = defineConnector({
   apiVersion: 'v3 | v2.0',
   settings: redditSettingsSchema,
   credentials: redditCredentialsSchema,
-  // Reddit: at most 1,000 events per request, 10,000 events/s, 1,000 requests/s (platforms.md §4.2).
+  // Reddit: at most 1,000 events per request, 10,000 events/s, 1,000 requests/s (ads-api.reddit.com/docs/v3/capi-migration).
   limits: { maxBatch: 1000, timeoutMs: 10_000 },
   validate: validateItem,
   build: buildRequest,

@@ -6,7 +6,7 @@ import { REDDIT_TRACKING_TYPES, type RedditCredentials, type RedditSettings, typ
 
 type Ctx = ConnectorContext<RedditSettings, RedditCredentials>;
 
-/** Reddit: "send within 7 days of the event" (platforms.md §4.2). */
+/** Reddit: "send within 7 days of the event" (ads-api.reddit.com/docs/v3/capi-migration). */
 export const REDDIT_MAX_EVENT_AGE_MS = 7 * 86_400_000;
 
 /** v2 spelling → v3 spelling (PURCHASE, SIGN_UP, …), as in Reddit's v3 migration note. */
@@ -76,7 +76,8 @@ function user(item: DeliveryItem, settings: RedditSettings): RedditUser {
 
 function money(item: DeliveryItem): { currency?: string; value?: number } {
   const value = decimalToNumber(item.conversion.payout);
-  // Value in currency units (dollars, not cents) — platforms.md §4.1.
+  // Value in currency units (dollars, not cents) — Segment's fields.ts,
+  // https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/reddit-conversions-api.
   return value === null ? {} : { currency: normalizeCurrency(item.conversion.currency) ?? item.conversion.currency, value };
 }
 
@@ -91,7 +92,7 @@ export function v2Body(items: readonly DeliveryItem[], ctx: Ctx): RedditV2Body {
         event_at: rfc3339(c.receivedAt),
         event_type: redditEventType(c.event, ctx.settings),
         ...(clickId ? { click_id: clickId } : {}),
-        // conversion_id is Reddit's de-duplication key (2-day window, platforms.md §4.3):
+        // conversion_id is Reddit's de-duplication key (2-day window, ads-api.reddit.com/docs/v3/capi-migration):
         // identical on every retry, so a re-sent batch is not double counted.
         event_metadata: { conversion_id: item.dedupKey, ...(currency ? { currency, value_decimal: value as number } : {}) },
         user: user(item, ctx.settings),

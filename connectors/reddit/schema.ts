@@ -5,12 +5,16 @@ export const REDDIT_BASE_URL = 'https://ads-api.reddit.com';
 
 /**
  * Reddit rate-limits generic user agents ("Your user agent was automatically ratelimited",
- * platforms.md §4.2), so every request names us; installations may add their own contact.
+ * ads-api.reddit.com/docs/v3/capi-migration), so every request names us; installations may add their own contact.
  */
 export const REDDIT_DEFAULT_USER_AGENT = 'closeloop-conversion-gateway/0.1 (reddit-capi)';
 const GENERIC_UA = /^(?:node|undici|axios|got|node-fetch|python-requests|python-urllib|curl|wget|go-http-client|java|okhttp|mozilla\/5\.0$)/i;
 
-/** v2.0 spellings (platforms.md §4.1); v3 uses the SCREAMING_SNAKE form of the same names. */
+/**
+ * v2.0 spellings
+ * (https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/reddit-conversions-api);
+ * v3 uses the SCREAMING_SNAKE form of the same names.
+ */
 export const REDDIT_TRACKING_TYPES = ['Purchase', 'Lead', 'SignUp', 'PageVisit', 'ViewContent', 'Search', 'AddToCart', 'AddToWishlist'] as const;
 
 const eventName = z.string().trim().min(1, 'event name must not be empty').max(64);
@@ -94,7 +98,10 @@ export interface RedditUser {
   data_processing_options?: { modes: ['LDU']; country?: string; region?: string };
 }
 
-/** v2.0 body (platforms.md §4.1). */
+/**
+ * v2.0 body
+ * (https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/reddit-conversions-api).
+ */
 export interface RedditV2Body {
   test_mode: boolean;
   events: Array<{
@@ -106,7 +113,7 @@ export interface RedditV2Body {
   }>;
 }
 
-/** v3 body (platforms.md §4.2). */
+/** v3 body (ads-api.reddit.com/docs/v3/capi-migration). */
 export interface RedditV3Body {
   data: {
     test_id?: string;

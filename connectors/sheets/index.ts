@@ -82,7 +82,7 @@ async function recentKeys(call: Call, s: SheetsSettings, column: string): Promis
 
 /**
  * Token, duplicate check, append. The API is not idempotent (a retry after a lost answer would
- * add the row twice, platforms.md §5.1), so rows whose dedup_key is already among the newest
+ * add the row twice, https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets.values/append), so rows whose dedup_key is already among the newest
  * rows are dropped before appending, and reported to `classify` through PRESENT_HEADER.
  */
 async function sendAppend(request: PlatformRequest, io: ConnectorIo, ctx: Ctx): Promise<PlatformResponse> {

@@ -119,7 +119,7 @@ const serviceAccountSchema = z.object({
     .transform((k) => k.replace(/\\n/g, '\n'))
     .refine(isRsaPrivateKey, 'private_key is not a PEM RSA private key'),
   private_key_id: z.string().trim().optional(),
-  /** Honoured as given (platforms.md §5.2): google-auth-library's JWT client hard-codes Google's. */
+  /** Honoured as given: google-auth-library's JWT client hard-codes Google's (its build/src/gtoken/getToken.js). */
   token_uri: httpUrl('token_uri').default(GOOGLE_TOKEN_URI),
 });
 

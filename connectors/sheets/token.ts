@@ -8,7 +8,7 @@ import { SHEETS_SCOPE, type SheetsCredentials } from './schema';
  * Service-account OAuth: the JWT-bearer grant (RFC 7523) that Google documents at
  * developers.google.com/identity/protocols/oauth2/service-account#httprest, hand-rolled so it
  * honours the key file's `token_uri` and goes through io.http (google-auth-library's JWT client
- * posts to a hard-coded https://oauth2.googleapis.com/token with its own HTTP stack, platforms.md §5.2).
+ * posts to a hard-coded https://oauth2.googleapis.com/token with its own HTTP stack, build/src/gtoken/getToken.js).
  */
 
 /** Google accepts assertions valid for at most one hour. */

@@ -12,7 +12,7 @@ import { parseJsonObject } from '../_shared/json';
 
 /**
  * TikTok's own response codes → our kinds. TikTok answers HTTP 200 for most errors and puts the
- * verdict in `code`; "the code wins over the HTTP status" (platforms.md §3, §6; code list from
+ * verdict in `code`; "the code wins over the HTTP status" (code list from
  * business-api.tiktok.com/portal/docs?id=1737172488964097 as mirrored by api-evangelist).
  *
  * `ok` means the event is recorded (or already was); `partial` is handled per item by classify.

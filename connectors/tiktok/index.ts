@@ -4,7 +4,7 @@ import { buildRequest, TIKTOK_API_VERSION, tiktokIdentifiersSent, validateItem }
 import { tiktokCredentialsSchema, tiktokSettingsSchema } from './schema';
 
 /**
- * TikTok Events API 2.0 (web events, server to server). Docs: platforms.md §3;
+ * TikTok Events API 2.0 (web events, server to server). Docs:
  * business-api.tiktok.com/portal/docs?id=1771100865818625 (event/track),
  * …?id=1737172488964097 (response codes).
  */

@@ -7,12 +7,15 @@ import type { TiktokBody, TiktokCredentials, TiktokEvent, TiktokSettings } from 
 type Ctx = ConnectorContext<TiktokSettings, TiktokCredentials>;
 
 export const TIKTOK_API_VERSION = 'v1.3';
-/** The trailing slash matters: without it TikTok does not route the call (platforms.md §3). */
+/**
+ * The trailing slash matters: without it TikTok does not route the call (Segment's TikTok integration:
+ * https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/tiktok-conversions).
+ */
 export const TIKTOK_TRACK_PATH = `/open_api/${TIKTOK_API_VERSION}/event/track/`;
 
 /**
  * Oldest event we send. TikTok's reference does not state a limit; an integrator documents 28
- * days (docs.amperity.com/operator/events_tiktok_ads.html, platforms.md §3), TikTok's longest
+ * days (docs.amperity.com/operator/events_tiktok_ads.html), TikTok's longest
  * click-through window. Older events fail alone in `validate` instead of in a batch.
  */
 export const TIKTOK_MAX_EVENT_AGE_MS = 28 * 86_400_000;
@@ -58,7 +61,9 @@ export function mapEvent(item: DeliveryItem, settings: TiktokSettings): TiktokEv
   const user: TiktokEvent['user'] = {};
   const ttclid = click?.platformClickIds.ttclid;
   if (ttclid) user.ttclid = ttclid;
-  // ip and user agent go unhashed (platforms.md §3); they are what TikTok matches on without a ttclid.
+  // ip and user agent go unhashed (as Segment sends them:
+  // https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/tiktok-conversions);
+  // they are what TikTok matches on without a ttclid.
   if (click?.ip) user.ip = click.ip;
   if (click?.userAgent) user.user_agent = click.userAgent;
   // Hashed at intake (src/privacy/identifiers.ts) in TikTok's normalisation: email trimmed and

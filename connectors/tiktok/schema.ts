@@ -78,7 +78,7 @@ export const tiktokCredentialsSchema = z.object({
 });
 export type TiktokCredentials = z.infer<typeof tiktokCredentialsSchema>;
 
-/** The request body we send (Events API 2.0, platforms.md §3). */
+/** The request body we send (Events API 2.0, business-api.tiktok.com/portal/docs?id=1771100865818625). */
 export interface TiktokEvent {
   event: string;
   event_time: number;

@@ -1,5 +1,6 @@
 /**
- * `{macro}` templates, as affiliate networks write them (seed 001, everflow.md §2):
+ * `{macro}` templates, as affiliate networks write them (https://helpdesk.everflow.io/en/articles/6173403-a-guide-to-parameters-and-macros;
+ * a network's postback guide, https://www.ourdreamaiaffiliate.com/onboarding/postbacks):
  * - names are case-sensitive: `{Sub5}` is not `{sub5}`;
  * - an unknown macro goes out literally, so the receiver sees what was wrong (failure mode 2);
  * - a known macro without a value becomes empty (failure mode 1);

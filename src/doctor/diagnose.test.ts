@@ -57,7 +57,7 @@ const INBOUND = `https://gw.example.com/postback/net?key=${SECRET}&click_id={sub
 type Row = [string, string, 'inbound' | 'outbound' | 'pixel', Record<string, unknown>, string[], string?];
 const rows: Row[] = [
   // Clean: no finding at all.
-  ['seed 001 generic template', GOOD, 'outbound', {}, []],
+  ['the postback guide generic template', GOOD, 'outbound', {}, []],
   ['generic template, specific scope', GOOD, 'outbound', { scope: 'specific', partner_id: 7, offer_id: 2 }, []],
   ['all sub macros and adv', `${T}?s1={sub1}&s10={sub10}&a={adv3}&cid={sub5}&tx={transaction_id}&p={payout}&ev={event_name}`, 'outbound', {}, []],
   ['fbclid in a Meta-only specific postback', `${T}?fb={fbclid}&tx={transaction_id}&p={payout}`, 'outbound', { scope: 'specific' }, []],
@@ -166,7 +166,8 @@ const rows: Row[] = [
     ['FIXED_VALUE'],
     'click_id=abc',
   ],
-  // Global postbacks with a one-source macro (seed 001's most common deactivation).
+  // Global postbacks with a one-source macro (the most common deactivation in a network's postback guide,
+  // https://www.ourdreamaiaffiliate.com/onboarding/postbacks).
   [
     '{fbclid} in a global postback',
     `${T}?fb={fbclid}&tx={transaction_id}&p={payout}`,
@@ -271,7 +272,7 @@ for (const [what, url, kind, context, codes, marked] of rows) {
 
 test('doctor table covers at least 30 URLs', () => assert.ok(rows.length >= 30));
 
-test('did-you-mean: seed 001 spellings and aliases, case-sensitive', () => {
+test('did-you-mean: the postback guide spellings and aliases, case-sensitive', () => {
   for (const typo of ['Sub5', 'sub_5', 'sub-5', 'SUB5', 'sub 5']) assert.equal(didYouMean(typo, 'everflow'), 'sub5', typo);
   assert.equal(didYouMean('transactionid', 'everflow'), 'transaction_id');
   assert.equal(didYouMean('click_id', 'everflow'), 'sub5');

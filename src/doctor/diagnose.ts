@@ -41,7 +41,8 @@ function pixelUrls(code: string): Array<{ url: string; offset: number }> {
 }
 
 /**
- * The pure postback doctor: every check that needs no network (seed 001's five failure modes and
+ * The pure postback doctor: every check that needs no network (the five failure modes of a network's postback
+ * guide, https://www.ourdreamaiaffiliate.com/onboarding/postbacks, and
  * the URL's own shape). The live check (live.ts) adds what only a request can tell.
  */
 export function diagnose(input: DoctorInput, env: DoctorEnv = {}): Finding[] {

@@ -28,7 +28,8 @@ function trigger(event: string | undefined): { type: string; eventId: number } {
 }
 
 /**
- * Everflow fires every matching postback, a global and a specific one alike (everflow.md §1.2):
+ * Everflow fires every matching postback, a global and a specific one alike
+ * (https://helpdesk.everflow.io/en/articles/3974779-testing-partner-postbacks):
  * two of them on the same trigger for conversions they both match, aimed at the same host and
  * path, report each conversion twice. Unknown partner or offer ids count as overlapping.
  */

@@ -49,7 +49,8 @@ async function probe(url: string, deps: LiveDeps): Promise<LiveProbe> {
 }
 
 /**
- * The live check (issue 8 §2, seed 001 failure modes 3 and 5): one GET to the URL with test
+ * The live check (issue 8 §2; failure modes 3 and 5 of a network's postback guide,
+ * https://www.ourdreamaiaffiliate.com/onboarding/postbacks): one GET to the URL with test
  * values through the guarded client, and for an http:// URL one more over https://; then what
  * the answers mean — a TLS error, a redirect and its Location, a 4xx and its body.
  */

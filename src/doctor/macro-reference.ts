@@ -14,7 +14,8 @@ export const MACROS: Record<MacroDialect, ReadonlySet<string>> = {
 };
 
 /**
- * Click ids that only one ad platform's traffic carries (seed 001: "expecting {fbclid} on every
+ * Click ids that only one ad platform's traffic carries
+ * (https://www.ourdreamaiaffiliate.com/onboarding/postbacks: "expecting {fbclid} on every
  * fire when only Meta traffic carries it"). The keys of `platforms` are the words accepted in
  * `context.traffic_sources`.
  */

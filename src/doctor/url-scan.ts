@@ -13,7 +13,10 @@ export interface MacroToken {
 
 /** `{…}` with no brace inside: every token, valid name or not (`{sub-5}`, `{Sub 5}`). */
 const BRACED = /\{([^{}]{0,64})\}/g;
-/** `%7Bsub5%7D`, `%7bsub5%7d`, and double-encoded `%257Bsub5%257D` (seed 001: never encode the braces). */
+/**
+ * `%7Bsub5%7D`, `%7bsub5%7d`, and double-encoded `%257Bsub5%257D`
+ * (https://www.ourdreamaiaffiliate.com/onboarding/postbacks: never encode the braces).
+ */
 const ENCODED = /%(?:25)?7b([A-Za-z0-9_.\- ]{0,64}?)%(?:25)?7d/gi;
 const ENCODED_LONE = /%(?:25)?7[bd]/gi;
 export const VALID_MACRO_NAME = /^[A-Za-z0-9_]+$/;

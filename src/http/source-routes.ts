@@ -25,7 +25,8 @@ export function publicBase(config: Config, ctx: Pick<Context, 'protocol' | 'host
 }
 
 /**
- * The URL to paste into the network for one source (seed 001's generic template, with this
+ * The URL to paste into the network for one source (the generic template of a network's postback guide,
+ * https://www.ourdreamaiaffiliate.com/onboarding/postbacks, with this
  * source's parameter names): Everflow fills {sub5} (our click id, put there by the /c redirect),
  * {transaction_id}, {payout} and {offer_id}. The secret is `{secret}` here; GET …/secret shows it.
  */

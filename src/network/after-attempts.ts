@@ -26,7 +26,7 @@ interface Applied {
 }
 
 /**
- * The engine's attempt hook for partner postbacks (seed 001). A delivery that went `dead` after
+ * The engine's attempt hook for partner postbacks (Everflow's failure rule, https://helpdesk.everflow.io/collaborator/managing-postbacks-as-a-partner). A delivery that went `dead` after
  * its 1 + 5 attempts is ONE failure of its postback; a `succeeded` one resets the streak.
  * Failures that are not the partner's (a payload bug: health 'neutral') do not count.
  * The streak update runs inside the job that records the attempts (AttemptHook): one commit, so
@@ -71,7 +71,7 @@ export function networkAttemptHook(deps: AfterAttemptsDeps): AttemptHook<Applied
       for (const o of outcomes) if (o.outcome === 'failure') cleanUntil.delete(o.postbackId);
       for (const p of deactivated) {
         deps.directory.upsert(p);
-        // The notification of seed 001 / everflow.md §3 ("the Network Manager is notified"): an
+        // The notification Everflow documents ("the Network Manager is notified", https://helpdesk.everflow.io/en/articles/4057176-partner-portal-managing-postbacks): an
         // error line here and a postback.deactivated webhook through the outbox.
         deps.logger.error(
           { postback: p.id, partner: p.partnerId, offer: p.offerId, reason: p.deactivatedReason, at: p.deactivatedAt },

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { formatAmount } from '../connector-kit/template';
 
 /**
- * Money as decimal text with a dot and no exponent (the issue; everflow.md §10.3 leaves the
- * format open). Everflow reads `12,34` as 12.34 on the advertiser postback (everflow.md §7),
+ * Money as decimal text with a dot and no exponent (the issue; Everflow documents no number
+ * format for macros). Everflow reads `12,34` as 12.34 on the advertiser postback
+ * (https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls),
  * so a single decimal comma is accepted everywhere and normalised. Amounts are text end to end:
  * a float would turn 123456789012.12345678 into …012.12346, so text stays text (only leading
  * zeros of the integer and trailing zeros of the fraction are dropped) and percentages are

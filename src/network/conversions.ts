@@ -2,7 +2,10 @@ import type { ConversionRecord } from '../conversions/conversion';
 import { multiplyPercent } from './amounts';
 import type { AmountType, NetworkClick, NetworkConversion, NetworkConversionStatus, Offer, OfferEvent } from './model';
 
-/** A conversion or event as an advertiser reports it (S2S postback or JSON API, everflow.md §7). */
+/**
+ * A conversion or event as an advertiser reports it (S2S postback,
+ * https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls, or JSON API).
+ */
 export interface ConversionRequest {
   transactionId: string;
   /** 0 = base conversion. */
@@ -12,7 +15,10 @@ export interface ConversionRequest {
   currency: string | null;
   orderId: string | null;
   couponCode: string | null;
-  /** adv1…adv10 (everflow.md §7). */
+  /**
+   * adv1…adv10 (Everflow's advertiser sub ids; adv6–10 since May 2026:
+   * https://ef-helpdesk24.webflow.io/collaborator/managing-postbacks-as-a-partner).
+   */
   adv: Record<string, string>;
   /** JSON API only: explicit amounts instead of the offer's. */
   payout?: string | undefined;
@@ -31,7 +37,10 @@ function amountFor(type: AmountType, amount: string, saleAmount: string | null):
 
 const unixSeconds = (ms: number): string => String(Math.floor(ms / 1000));
 
-/** The click's part of the macro values: ids, source and subs (everflow.md §2). */
+/**
+ * The click's part of the macro values: ids, source and subs
+ * (https://helpdesk.everflow.io/en/articles/6173403-a-guide-to-parameters-and-macros).
+ */
 function clickParams(click: NetworkClick): Record<string, string> {
   const out: Record<string, string> = {
     transaction_id: click.transactionId,
@@ -56,7 +65,8 @@ export function buildConversion(
 ): NetworkConversion {
   const payout = req.payout ?? (event ? (event.payoutAmount ?? '0') : amountFor(offer.payoutType, offer.payoutAmount, req.saleAmount));
   const revenue = req.revenue ?? (event ? (event.revenueAmount ?? '0') : amountFor(offer.revenueType, offer.revenueAmount, req.saleAmount));
-  // No FX: the sale amount stays in the currency the advertiser sent (everflow.md §7 converts; we cannot).
+  // No FX: the sale amount stays in the currency the advertiser sent (Everflow converts it,
+  // https://helpdesk.everflow.io/en/articles/6120678-currency-configurations; we cannot).
   const currency = req.currency ?? offer.currency;
   const params: Record<string, string> = {
     ...clickParams(click),

@@ -38,7 +38,10 @@ function offerDraft(input: OfferInput): OfferDraft {
   };
 }
 
-/** Offers, partners and partner postbacks: validation (everflow.md §1.1) and the directory cache. */
+/**
+ * Offers, partners and partner postbacks: validation
+ * (https://developers.everflow.io/api-reference/post-networkspixels.md) and the directory cache.
+ */
 export function networkEntities(deps: EntityDeps) {
   const { store, directory, now } = deps;
 
@@ -118,7 +121,8 @@ export function networkEntities(deps: EntityDeps) {
     },
     getPostback: (id: number) => store.getPostback(id),
     /**
-     * Search semantics of everflow.md §1.2: filtering by offer also returns that partner-wide
+     * Everflow's search semantics (https://developers.everflow.io/docs/network/postbacks): filtering by offer
+     * also returns that partner-wide
      * `global` postbacks can fire for it; filtering by partner also returns `global_offer` ones.
      */
     async listPostbacks(filter: { offerId?: number | undefined; partnerId?: number | undefined; status?: string | undefined }): Promise<PartnerPostback[]> {

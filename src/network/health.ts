@@ -1,5 +1,6 @@
 /**
- * The deactivation rule of seed 001: "10 consecutive failures within 72 hours" deactivate a
+ * The deactivation rule of Everflow (https://helpdesk.everflow.io/collaborator/managing-postbacks-as-a-partner):
+ * 10 consecutive failures within 72 hours deactivate a
  * postback; a success resets the streak. Only server postbacks take part (HTML pixels are never
  * sent from the server, so they never get here).
  *
@@ -7,8 +8,8 @@
  * the window, i.e. newest − N-th newest ≤ window. A window fixed at the first failure of a streak
  * would forgive an endpoint whose failures straddle the boundary (1 failure, a quiet 71 h, then 9
  * in a minute) and keep hammering it; a sliding window deactivates exactly when some run of N
- * consecutive failures fits in 72 h, which is the plain reading of the rule and what everflow.md
- * §3 proposes. Only the newest N times can decide, so at most N are kept.
+ * consecutive failures fits in 72 h, which is the plain reading of the rule (Everflow does
+ * not say which window it means: this is our reading). Only the newest N times can decide, so at most N are kept.
  */
 export interface StreakRule {
   failures: number;

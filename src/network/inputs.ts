@@ -51,7 +51,10 @@ export type OfferInput = z.infer<typeof offerInput>;
 export const partnerInput = z.object({ name, status: z.enum(ENTITY_STATUSES).default('active') }).strict();
 export type PartnerInput = z.infer<typeof partnerInput>;
 
-/** everflow.md §1.1: the affiliate API's older spelling `post_conversion` means `event`. */
+/**
+ * The affiliate API's older spelling `post_conversion` means `event`
+ * (https://developers-beta.everflow.io/api-reference/post-affiliatespixels).
+ */
 const postbackType = z.preprocess((v) => (v === 'post_conversion' ? 'event' : v), z.enum(POSTBACK_TYPES));
 
 export const postbackInput = z
@@ -69,7 +72,7 @@ export const postbackInput = z
     post_content_type: z.enum(['application/x-www-form-urlencoded', 'application/json']).default('application/x-www-form-urlencoded'),
     html_code: z.string().max(16_384).optional(),
     description: z.string().max(1000).optional(),
-    delay_ms: z.number().int().min(0, 'must be 0–300000 (everflow.md §1.1)').max(300_000, 'must be at most 300000 ms = 5 min (everflow.md §1.1)').default(0),
+    delay_ms: z.number().int().min(0, 'must be 0–300000').max(300_000, 'must be at most 300000 ms = 5 min').default(0),
     event_id: idRef.default(0),
   })
   .strict();
@@ -84,7 +87,8 @@ export interface RuleFailure {
 }
 
 /**
- * The cross-field rules of everflow.md §1.1, each with a name the 4xx answer carries. zod has
+ * Everflow's cross-field rules (https://developers.everflow.io/api-reference/post-networkspixels.md), each
+ * with a name the 4xx answer carries. zod has
  * already checked the types and ranges.
  */
 export function postbackRuleFailures(p: PostbackInput): RuleFailure[] {
@@ -116,13 +120,13 @@ export function postbackRuleFailures(p: PostbackInput): RuleFailure[] {
   } else {
     if (!p.html_code?.trim()) fail('html_code', 'html_code.required', 'html_code is required when delivery_method is html');
     if (p.postback_url !== undefined) fail('postback_url', 'postback_url.postback_only', 'postback_url is only used when delivery_method is postback');
-    if (p.delay_ms !== 0) fail('delay_ms', 'delay_ms.postback_only', 'delay_ms applies to server postbacks only (everflow.md §1.1)');
+    if (p.delay_ms !== 0) fail('delay_ms', 'delay_ms.postback_only', 'delay_ms applies to server postbacks only');
     if (p.http_method !== 'GET') fail('http_method', 'http_method.postback_only', 'http_method applies to server postbacks only');
   }
   if (p.post_body !== undefined && p.http_method !== 'POST') fail('post_body', 'post_body.post_only', 'post_body is sent with http_method POST only');
   if (p.event_id !== 0) {
     if (p.type !== 'event') fail('event_id', 'event_id.event_type_only', 'event_id filters event postbacks only');
-    else if (p.level === 'global') fail('event_id', 'event_id.not_global', 'event_id applies at level specific or global_offer only (everflow.md §1.1)');
+    else if (p.level === 'global') fail('event_id', 'event_id.not_global', 'event_id applies at level specific or global_offer only');
   }
   return out;
 }

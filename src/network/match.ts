@@ -10,9 +10,11 @@ export interface FireEvent {
 }
 
 /**
- * everflow.md §1.2's predicate, minus status (the caller decides what a non-active postback
+ * Our reading of Everflow's postback levels
+ * (https://developers.everflow.io/api-reference/post-networkspixels.md), minus status (the caller decides
+ * what a non-active postback
  * means: skipped or nothing). Levels are additive: a global and a specific postback of the same
- * partner BOTH fire (§1.2, "all of them fire"), so this filters and never de-duplicates.
+ * partner BOTH fire (https://helpdesk.everflow.io/en/articles/3974779-testing-partner-postbacks), so this filters and never de-duplicates.
  */
 export function postbackMatches(p: PartnerPostback, ev: FireEvent): boolean {
   if (p.type !== ev.kind) return false;
@@ -31,8 +33,9 @@ export type FireDecision = 'send' | 'skip' | 'none';
 /**
  * Server postbacks of an active postback are sent; a deactivated one's are kept as `skipped`
  * (replayable after the fix, the issue); inactive and deleted postbacks do not fire at all
- * (everflow.md §1.1: only active ones fire). HTML pixels are never sent from the server
- * (everflow.md §9 step 4): they are rendered for the conversion page instead.
+ * (our reading of Everflow's pixel_status: only active ones fire). HTML pixels are never sent from
+ * the server (Everflow's SDK renders them in the page: https://github.com/everflow-io/everflow-sdk, src/sdk.js): they are rendered for the
+ * conversion page instead.
  */
 export function fireDecision(p: PartnerPostback): FireDecision {
   if (p.deliveryMethod !== 'postback') return 'none';

@@ -1,15 +1,21 @@
 /**
- * The network side's records (everflow.md §1, §6–8). Ids of offers, partners, postbacks and
+ * The network side's records, after Everflow's
+ * (https://developers.everflow.io/api-reference/post-networkspixels.md,
+ * https://developers.everflow.io/docs/network/conversion_updates/). Ids of offers, partners, postbacks and
  * offer events are integers, as Everflow's are; click transaction ids and conversion ids are
- * 32 lowercase hex characters (everflow.md §8).
+ * 32 lowercase hex characters, as in Everflow's examples
+ * (https://helpdesk.everflow.io/en/articles/6173403-a-guide-to-parameters-and-macros).
  */
 export const POSTBACK_LEVELS = ['global', 'specific', 'global_offer'] as const;
 export const POSTBACK_TYPES = ['conversion', 'event', 'cpc'] as const;
 export const DELIVERY_METHODS = ['postback', 'html'] as const;
-/** `deactivated` is set only by the failure rule (seed 001); `deleted` is a soft delete. */
+/**
+ * `deactivated` is set only by the failure rule
+ * (https://helpdesk.everflow.io/collaborator/managing-postbacks-as-a-partner); `deleted` is a soft delete.
+ */
 export const POSTBACK_STATUSES = ['active', 'inactive', 'deactivated', 'deleted'] as const;
 export const ENTITY_STATUSES = ['active', 'inactive'] as const;
-/** everflow.md §6: the four conversion statuses. */
+/** Everflow's four conversion statuses (https://developers.everflow.io/docs/network/conversion_updates/). */
 export const NETWORK_CONVERSION_STATUSES = ['approved', 'pending', 'rejected', 'invalid'] as const;
 /** Offer payout/revenue models we compute: flat per conversion, percent of sale, flat per unique click. */
 export const AMOUNT_TYPES = ['cpa', 'cps', 'cpc'] as const;
@@ -28,7 +34,10 @@ export interface OfferEvent {
   /** Flat partner payout of this event; null = 0. */
   payoutAmount: string | null;
   revenueAmount: string | null;
-  /** everflow.md §1.2: the per-event "Fire Partner Postback" toggle. */
+  /**
+   * The per-event "Fire Partner Postback" toggle
+   * (https://help.everflow.io/support/solutions/articles/22000233448-fire-affiliate-postback-toggle).
+   */
   firePostbacks: boolean;
 }
 
@@ -42,9 +51,16 @@ export interface Offer {
   payoutAmount: string;
   revenueType: AmountType;
   revenueAmount: string;
-  /** everflow.md §7: "Allow Duplicate Conversions"; off = a second conversion on a transaction is refused. */
+  /**
+   * Everflow's "Allow Duplicate Conversions"
+   * (https://helpdesk.everflow.io/customer/conversions-error-code-reference-guide); off = a second conversion
+   * on a transaction is refused.
+   */
   allowDuplicates: boolean;
-  /** everflow.md §1.2: the offer's "Fire Partner Postback" toggle. */
+  /**
+   * The offer's "Fire Partner Postback" toggle
+   * (https://help.everflow.io/support/solutions/articles/22000233448-fire-affiliate-postback-toggle).
+   */
   firePostbacks: boolean;
   events: OfferEvent[];
   createdAt: number;
@@ -60,7 +76,7 @@ export interface Partner {
 }
 
 export interface PostbackFields {
-  /** 0 for level global_offer (everflow.md §1.1). */
+  /** 0 for level global_offer (https://developers.everflow.io/api-reference/post-networkspixels.md). */
   partnerId: number;
   /** 0 for level global. */
   offerId: number;
@@ -75,7 +91,7 @@ export interface PostbackFields {
   htmlCode: string | null;
   description: string | null;
   delayMs: number;
-  /** Event filter for type `event`: 0 = every event of the offer (everflow.md §1.1). */
+  /** Event filter for type `event`: 0 = every event of the offer (https://developers.everflow.io/api-reference/post-networkspixels.md). */
   eventId: number;
 }
 
@@ -107,7 +123,10 @@ export interface NetworkConversion {
   transactionId: string;
   offerId: number;
   partnerId: number;
-  /** A base conversion or a post-conversion event (everflow.md §1.1 pixel types). */
+  /**
+   * A base conversion or a post-conversion event (Everflow's pixel types,
+   * https://developers.everflow.io/api-reference/post-networkspixels.md).
+   */
   kind: 'conversion' | 'event';
   /** 0 for a base conversion. */
   eventId: number;

@@ -36,7 +36,8 @@ export function trackingRoutes(
     const r = await tracking.setStatus(id, parseWith(statusInput, bodyRecord(ctx.request.body), 'INVALID_STATUS', 'status change'));
     ctx.body = { ...conversionView(r.conversion), deliveries: deliveriesView(r.deliveries), ...pixelsView(r.pixels) };
   });
-  // HTML pixels for the conversion page (everflow.md §8: the SDK injects html_pixel client-side).
+  // HTML pixels for the conversion page (Everflow's SDK injects html_pixel client-side:
+  // https://github.com/everflow-io/everflow-sdk, src/sdk.js).
   router.get('/v1/network/conversions/:id/pixels', auth, async (ctx) => {
     const r = await tracking.pixelsOf(hexId(ctx.params.id, 'conversion'));
     const view = pixelsView(r.pixels);
@@ -70,7 +71,8 @@ export function trackingRoutes(
     ctx.body = { from, to, rows, next_before: rows.length === q.limit && last ? last.fired_at : null };
   });
 
-  // The advertiser S2S postback (everflow.md §7) lives on the root, as Everflow's does. Without
+  // The advertiser S2S postback (https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls)
+  // lives on the root, as Everflow's does. Without
   // `nid` it is not ours: fall through, so GET / stays free for anything else.
   router.get('/', async (ctx, next) => {
     if (ctx.query.nid === undefined) return next();

@@ -44,7 +44,8 @@ interface EntitySpec<T, S extends z.ZodType> {
 
 /**
  * List, create, read and replace: offers, partners and postbacks share this REST shape
- * (everflow.md §1.1: PUT is a full replacement — omitted fields fall back to their defaults).
+ * (PUT is a full replacement, as Everflow's is: https://developers-beta.everflow.io/api-reference/put-affiliatespixel — omitted fields fall
+ * back to their defaults).
  */
 function entityRoutes<T, S extends z.ZodType>(router: Router, auth: Auth, spec: EntitySpec<T, S>): void {
   const path = `/v1/network/${spec.name}s`;

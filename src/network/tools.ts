@@ -12,7 +12,10 @@ import type { NetworkStore, ReportQuery, ReportRow } from '../store/network/netw
 
 const BODY_KEPT = 2048;
 
-/** What the report and the test tool show per attempt (everflow.md §4 "View Debug Info"). */
+/**
+ * What the report and the test tool show per attempt (Everflow's "View Debug Info",
+ * https://helpdesk.everflow.io/customer/partner-postback-report).
+ */
 export interface DebugInfo {
   attempt: number;
   url: string | null;
@@ -69,9 +72,11 @@ function syntheticParams(p: PartnerPostback, at: number, given: Record<string, s
 export function networkTools(deps: ToolDeps) {
   return {
     /**
-     * Everflow's Test tool (everflow.md §4): fire ONE request with a synthetic conversion and show
+     * Everflow's Test tool (https://helpdesk.everflow.io/en/articles/3974779-testing-partner-postbacks): fire
+     * ONE request with a synthetic conversion and show
      * what happened. No retries, nothing recorded, the failure streak untouched; works on an
-     * inactive or deactivated postback too, to check a fix before re-enabling (seed 001).
+     * inactive or deactivated postback too, to check a fix before re-enabling (a network's postback guide,
+     * https://www.ourdreamaiaffiliate.com/onboarding/postbacks).
      */
     async test(id: number, given: Record<string, string>) {
       const p = await deps.store.getPostback(id);
@@ -128,7 +133,10 @@ export function networkTools(deps: ToolDeps) {
       return { postback_id: id, delivery_method: 'postback', params, debug, request_body: request?.body === undefined ? null : redact.text(request.body) };
     },
 
-    /** The partner postback report (everflow.md §4): one row per fired postback, newest first. */
+    /**
+     * The partner postback report (https://helpdesk.everflow.io/customer/partner-postback-report): one row
+     * per fired postback, newest first.
+     */
     async report(q: ReportQuery, withAttempts: boolean) {
       const rows = await deps.store.report(q);
       const attempts = await deps.ledger.listAttempts(rows.map((r) => r.deliveryId));

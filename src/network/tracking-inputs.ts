@@ -20,7 +20,10 @@ const numbered = (prefix: string, max: number) => Object.fromEntries(Array.from(
 const subs = numbered('sub', 500) as Record<`sub${number}`, z.ZodOptional<ReturnType<typeof text>>>;
 const advs = numbered('adv', 500) as Record<`adv${number}`, z.ZodOptional<ReturnType<typeof text>>>;
 
-/** Pick the set keys of sub1…sub10 / adv1…adv10 (an empty value is "no value", seed 001 mode 1). */
+/**
+ * Pick the set keys of sub1…sub10 / adv1…adv10 (an empty value is "no value": failure mode 1 of a network's
+ * postback guide, https://www.ourdreamaiaffiliate.com/onboarding/postbacks).
+ */
 export function numberedValues(input: Record<string, unknown>, prefix: 'sub' | 'adv'): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 1; i <= 10; i++) {
@@ -30,7 +33,11 @@ export function numberedValues(input: Record<string, unknown>, prefix: 'sub' | '
   return out;
 }
 
-/** POST /v1/network/clicks (everflow.md §8: offer, partner, source_id, sub1…). */
+/**
+ * POST /v1/network/clicks (as Everflow's,
+ * https://everflowtechnologies.mintlify.app/api-reference/post-networkstrackingoffersclicks: offer, partner,
+ * source_id, sub1…).
+ */
 export const clickInput = z
   .object({
     offer_id: positiveId,
@@ -62,7 +69,8 @@ export const conversionInput = z
   .strict();
 
 /**
- * GET /?nid=…&transaction_id=… (everflow.md §7). Unknown parameters (user_ip, email, device ids…)
+ * GET /?nid=…&transaction_id=… (https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls).
+ * Unknown parameters (user_ip, email, device ids…)
  * are accepted and ignored, as a tracker's global postback carries many.
  */
 export const s2sInput = z.object({
@@ -77,12 +85,19 @@ export const s2sInput = z.object({
   ...advs,
 });
 
-/** PATCH /v1/network/conversions/:id — via API a conversion moves to approved or rejected only (everflow.md §6). */
+/**
+ * PATCH /v1/network/conversions/:id — via API a conversion moves to approved or rejected only
+ * (https://developers.everflow.io/docs/network/conversion_updates/).
+ */
 export const statusInput = z.object({ status: z.enum(['approved', 'rejected']) }).strict();
 
 export const REPORT_STATUS = { all: undefined, success: ['succeeded'], failure: ['dead'], pending: ['pending'], skipped: ['skipped'] } as const;
 
-/** GET /v1/network/reports/postbacks (everflow.md §4: date range, offer, partner, success/failure). */
+/**
+ * GET /v1/network/reports/postbacks (as Everflow's,
+ * https://helpdesk.everflow.io/customer/partner-postback-report: date range, offer, partner,
+ * success/failure).
+ */
 export const reportQuery = z.object({
   from: z.coerce.number().int().min(0).optional(),
   to: z.coerce.number().int().min(0).optional(),

@@ -24,7 +24,12 @@ export interface RenderedPixel {
   html: string;
 }
 
-/** Clicks, conversions and events (everflow.md §6–8), and the HTML pixels of a conversion. */
+/**
+ * Clicks, conversions and events (as Everflow's: https://everflowtechnologies.mintlify.app/api-reference/post-networkstrackingoffersclicks,
+ * https://developers.everflow.io/docs/network/conversion_updates/,
+ * https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls), and the HTML pixels of a
+ * conversion.
+ */
 export function networkTracking(deps: TrackingDeps) {
   const { store, directory, now } = deps;
   const woke = <T extends { deliveries: Array<{ status: string }> }>(r: T): T => {
@@ -33,7 +38,8 @@ export function networkTracking(deps: TrackingDeps) {
   };
 
   /**
-   * HTML pixels are never sent from the server (everflow.md §9.4): the conversion page gets them
+   * HTML pixels are never sent from the server (Everflow's SDK renders them:
+   * https://github.com/everflow-io/everflow-sdk, src/sdk.js): the conversion page gets them
    * rendered (values HTML-escaped), only for an approved conversion and from active postbacks.
    */
   function pixels(c: NetworkConversion): RenderedPixel[] {
@@ -74,14 +80,17 @@ export function networkTracking(deps: TrackingDeps) {
       });
     },
 
-    /** The advertiser S2S postback `GET /?nid=…&transaction_id=…` (everflow.md §7): approved on arrival. */
+    /**
+     * The advertiser S2S postback `GET /?nid=…&transaction_id=…`
+     * (https://helpdesk.everflow.io/customer/accessing-editing-s2s-postback-urls): approved on arrival.
+     */
     registerS2s(input: z.infer<typeof s2sInput>) {
       if (input.nid !== deps.networkId)
         throw new ApiError(400, 'INVALID_NETWORK', `nid ${input.nid} is not this network (Everflow error 11)`, [
           { field: 'nid', message: 'unknown network id' },
         ]);
       if (deps.verificationToken !== undefined && input.verification_token !== deps.verificationToken) {
-        throw new ApiError(401, 'INVALID_VERIFICATION_TOKEN', 'verification_token is missing or wrong (everflow.md §7)', [
+        throw new ApiError(401, 'INVALID_VERIFICATION_TOKEN', 'verification_token is missing or wrong', [
           { field: 'verification_token', message: 'does not match' },
         ]);
       }

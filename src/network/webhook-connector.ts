@@ -5,10 +5,10 @@ import { defineConnector, type DeliveryItem } from '../connector-kit/define';
 import type { ConversionRecord } from '../conversions/conversion';
 
 /**
- * The network's webhooks (seed 003; everflow.md §5): `conversion.registered`, `event.registered`
+ * The network's webhooks (as Everflow's: https://developers.everflow.io/webhooks/overview): `conversion.registered`, `event.registered`
  * and our `postback.deactivated`. Signing, headers and the envelope are connectors/webhook's
  * (Standard Webhooks HMAC-SHA256; the envelope id = the `webhook-id` header = the delivery's
- * stable de-duplication key, which receivers de-duplicate on, seed 003 "use the resource ID").
+ * stable de-duplication key, which receivers de-duplicate on, as Everflow's webhook docs advise: "use the resource ID").
  * Only the `data` differs: Everflow's simplified conversion payload instead of ours.
  */
 export const NETWORK_WEBHOOK_CONNECTOR = 'network-webhook';
@@ -25,7 +25,8 @@ function eventType(c: ConversionRecord): string {
 const numOrNull = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
 
 /**
- * everflow.md §5's field list: core (conversion_id, conversion_unix_timestamp, status,
+ * Everflow's conversion webhook fields (https://developers-beta.everflow.io/webhooks/conversion-webhooks):
+ * core (conversion_id, conversion_unix_timestamp, status,
  * transaction_id, click_unix_timestamp, is_event, event, currency_id), financial (payout,
  * revenue, sale_amount, coupon_code, order_id), tracking (sub1…, source_id, adv1…) and the
  * offer/affiliate relationships. `status` is the one the conversion was registered with.

@@ -62,7 +62,7 @@ async function openConversion(tx: string): Promise<void> {
   await sees(page, `Conversion ${tx}`);
 }
 
-describe('seed 001 through the console (needs the h4-api and h5-doctor routes)', () => {
+describe('the partner postback story through the console (needs the h4-api and h5-doctor routes)', () => {
   let clickId = '';
 
   it('signs in and fires the generic postback for a stored click from Links & sources', async (t) => {

@@ -9,8 +9,8 @@ import { createAdjustmentLedger } from './google-ads-adjustments';
 
 /**
  * Google Ads ConversionUploadService on 127.0.0.1:0: a grpc-js server built from google-ads-node's
- * own protos.json (platforms.md §2.5), plus an OAuth token endpoint over HTTP. It checks requests
- * as Google documents them (conversion_upload_service.proto of the pinned version, §2.1) and can be scripted to
+ * own protos.json, plus an OAuth token endpoint over HTTP. It checks requests
+ * as Google documents them (conversion_upload_service.proto of the pinned version) and can be scripted to
  * answer with partial failures, RPC errors carrying the googleadsfailure-bin trailer, or outages.
  */
 

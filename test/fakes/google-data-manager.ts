@@ -2,7 +2,7 @@ import { startFakeServer, type FakeReply, type RecordedRequest } from '../helper
 
 /**
  * Google's OAuth token endpoint and the Data Manager API `events:ingest`, on 127.0.0.1:0, checking
- * requests the way Google documents them (platforms.md §2.7):
+ * requests the way Google documents them:
  * https://developers.google.com/data-manager/api/reference/rest/v1/events/ingest
  */
 

@@ -5,7 +5,8 @@ import { acceptLog, transportReply, type TransportStep } from './scripted';
 /**
  * A fake Meta Graph API on 127.0.0.1:0 for the Conversions API: POST /v24.0/:pixel/events and
  * GET /v24.0/:pixel (the connector's verify). It checks requests the way Meta documents them
- * (developers.facebook.com/docs/marketing-api/conversions-api/parameters; platforms.md §1.2–1.6)
+ * (developers.facebook.com/docs/marketing-api/conversions-api/parameters and
+ * developers.facebook.com/docs/graph-api/guides/error-handling)
  * and answers with Graph's shapes; tests script errors, resets and hangs ahead of time.
  */
 

@@ -4,7 +4,8 @@ import { startFakeServer, type FakeReply, type RecordedRequest } from '../helper
 export type PartnerMode = { status: number; body?: string } | 'reset' | 'hang';
 
 /**
- * A partner's postback receiver on 127.0.0.1:0 that fails on demand (seed 001's failure kinds:
+ * A partner's postback receiver on 127.0.0.1:0 that fails on demand (the failures of a network's postback
+ * guide, https://www.ourdreamaiaffiliate.com/onboarding/postbacks:
  * an error status, no response, a timeout). `fail()`/`ok()` switch every later request; `next`
  * answers the next requests in order, then falls back to the mode.
  */

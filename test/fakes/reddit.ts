@@ -3,7 +3,7 @@ import { acceptLog, isObj, serveScripted, type Obj, type TransportStep } from '.
 
 /**
  * A fake Reddit Conversions API (v2.0 and v3) on 127.0.0.1:0 that checks requests the way
- * Reddit documents them (platforms.md §4): Bearer token, a non-generic User-Agent (else 429
+ * Reddit documents them (ads-api.reddit.com/docs/v3/capi-migration): Bearer token, a non-generic User-Agent (else 429
  * "Your user agent was automatically ratelimited."), the v2 or v3 body shape on the matching
  * path (a v3 body on the v2 path is refused, and vice versa), ≤ 1,000 events, events within 7
  * days, single events only in v3 Event Testing. One invalid event refuses the whole request

@@ -3,7 +3,9 @@ import { acceptLog, isObj, serveScripted, type Obj, type Step, type TransportSte
 
 /**
  * A fake TikTok Events API 2.0 on 127.0.0.1:0 that checks requests the way TikTok does
- * (platforms.md §3): exact path with its trailing slash, the Access-Token header, the pixel
+ * (as Segment's integration sends them,
+ * https://github.com/segmentio/action-destinations/tree/main/packages/destination-actions/src/destinations/tiktok-conversions):
+ * exact path with its trailing slash, the Access-Token header, the pixel
  * code, batch size, event_time in unix seconds and not too old, 64-hex where a hash is
  * required. Like TikTok it answers HTTP 200 with `code != 0` for errors. A script of replies
  * (one step per request, then normal service) injects documented failures.
@@ -24,7 +26,7 @@ export interface TiktokFakeOptions {
   pixelCode: string;
   /** Events per request the fake accepts (RudderStack sends up to 1,000 to /event/track/). */
   maxBatch?: number;
-  /** Oldest event_time accepted (28 days, platforms.md §3). */
+  /** Oldest event_time accepted (28 days, docs.amperity.com/operator/events_tiktok_ads.html). */
   maxAgeMs?: number;
   now?: () => number;
   script?: TiktokStep[];

@@ -37,7 +37,7 @@ async function fire(s: Awaited<ReturnType<typeof setup>>): Promise<string> {
 
 const postback = async (id: number) => g.ok('GET', `/v1/network/postbacks/${id}`);
 
-describe('failure and deactivation (seed 001)', () => {
+describe('failure and deactivation', () => {
   it('retries a failed attempt 5 times and records it as ONE failure', async () => {
     const s = await setup();
     partner.fail(503);
@@ -113,7 +113,7 @@ describe('failure and deactivation (seed 001)', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(partner.requests.length, before);
 
-    // Manual re-enable (seed 001) with replay of what was skipped.
+    // Manual re-enable with replay of what was skipped.
     const enabled = await g.ok('POST', `/v1/network/postbacks/${s.pb.id}/enable`, { replay_skipped: true });
     assert.equal(enabled.postback.status, 'active');
     assert.equal(enabled.replayed, 1);

@@ -15,7 +15,7 @@ after(async () => {
   await partner.close();
 });
 
-describe('dispatch (everflow.md §1.2)', () => {
+describe('dispatch', () => {
   it('fires a global AND a specific postback of the same partner, and a global_offer one, for one conversion', async () => {
     const { offer, partner: p, transactionId } = await seedClick(g, { sub1: 'a' });
     const other = await g.partner({ name: 'Other' });
@@ -43,7 +43,7 @@ describe('dispatch (everflow.md §1.2)', () => {
   });
 });
 
-describe('macros (everflow.md §2, seed 001 failure modes 1 and 2)', () => {
+describe('macros (empty value and wrong name)', () => {
   it('substitutes the documented set, URL-encodes values, leaves {Sub5} literal and empties missing values', async () => {
     const offer = await g.offer({ payout_amount: '0.1', revenue_amount: '2,50', events: [{ id: 9001, name: 'Deposit & Play', payout_amount: '3' }] });
     const p = await g.partner();
@@ -120,7 +120,7 @@ describe('macros (everflow.md §2, seed 001 failure modes 1 and 2)', () => {
   });
 });
 
-describe('statuses (everflow.md §6)', () => {
+describe('statuses', () => {
   it('fires only approved conversions; a pending one fires once approved; rejected never', async () => {
     const { partner: p, transactionId } = await seedClick(g);
     await g.postback({ level: 'global', partner_id: p.id, postback_url: `${partner.url}/status?tx={transaction_id}` });

@@ -7,7 +7,7 @@ import type { PartnerPostback } from '../../src/network/model';
 const H = 3_600_000;
 const rule = { failures: 10, windowMs: 72 * H };
 
-describe('nextStreak (seed 001, sliding 72 h window)', () => {
+describe('nextStreak (sliding 72 h window)', () => {
   const run = (times: number[]) => {
     let streak: number[] = [];
     let deactivate = false;
@@ -56,7 +56,7 @@ const pb = (fields: Partial<PartnerPostback>): PartnerPostback => ({
   ...fields,
 });
 
-describe('postbackMatches (everflow.md §1.2)', () => {
+describe('postbackMatches (every matching level fires)', () => {
   const conv = { kind: 'conversion' as const, offerId: 5, partnerId: 7, eventId: 0 };
   const event = { kind: 'event' as const, offerId: 5, partnerId: 7, eventId: 31 };
   const cases: Array<[string, Partial<PartnerPostback>, typeof conv | typeof event, boolean]> = [

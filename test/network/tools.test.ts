@@ -33,7 +33,7 @@ const hookBodies = () =>
     .filter((r) => r.path === '/hook')
     .map((r) => ({ req: r, body: JSON.parse(r.body) as { id: string; type: string; data: Record<string, any> } }));
 
-describe('webhooks (seed 003)', () => {
+describe('webhooks', () => {
   it('sends conversion.registered and event.registered, signed, with a stable id', async () => {
     const offer = await g.offer({ events: [{ id: 31, name: 'ftd' }] });
     const p = await g.partner();
@@ -94,7 +94,7 @@ describe('webhooks (seed 003)', () => {
   });
 });
 
-describe('test tool, HTML pixels and report (everflow.md §4)', () => {
+describe('test tool, HTML pixels and report', () => {
   it('fires one test postback and returns the debug info, without touching the streak', async () => {
     const { partner: p } = await seedClick(g);
     const pb = await g.postback({

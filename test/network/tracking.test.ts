@@ -15,7 +15,7 @@ after(async () => {
   await partner.close();
 });
 
-describe('clicks (everflow.md §8)', () => {
+describe('clicks', () => {
   it('returns a 32-hex transaction id and keeps sub1–sub10 and source_id', async () => {
     const offer = await g.offer();
     const p = await g.partner();
@@ -62,7 +62,7 @@ describe('clicks (everflow.md §8)', () => {
   });
 });
 
-describe('advertiser S2S postback GET /?nid=… (everflow.md §7)', () => {
+describe('advertiser S2S postback GET /?nid=…', () => {
   it('registers a conversion and an event, with amount, currency, order_id and adv1', async () => {
     const offer = await g.offer({ payout_type: 'cps', payout_amount: '10', events: [{ id: 501, name: 'upsell', payout_amount: '1' }] });
     const p = await g.partner();

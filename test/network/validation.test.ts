@@ -25,7 +25,7 @@ after(async () => {
 
 const url = 'https://partner.example/pb?tx={transaction_id}';
 
-describe('postback validation (everflow.md §1.1)', () => {
+describe('postback validation', () => {
   const cases: Array<[string, () => Record<string, unknown>, string]> = [
     ['global without partner', () => ({ level: 'global', postback_url: url }), 'level.global.partner_required'],
     ['global with an offer', () => ({ level: 'global', partner_id: partnerId, offer_id: offerId, postback_url: url }), 'level.global.offer_zero'],

@@ -24,7 +24,10 @@ export const NSQL = {
 
   insertPostback: `INSERT INTO network_postbacks (${POSTBACK_COLUMNS})
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, '[]', NULL, NULL, ?, ?)`,
-  /** PUT replaces every editable field (everflow.md §1.1); health fields are the system's. */
+  /**
+   * PUT replaces every editable field
+   * (https://developers-beta.everflow.io/api-reference/put-affiliatespixel); health fields are the system's.
+   */
   replacePostback: `UPDATE network_postbacks SET partner_id = ?, offer_id = ?, level = ?, type = ?, delivery_method = ?, status = ?,
       postback_url = ?, http_method = ?, post_body = ?, post_content_type = ?, html_code = ?, description = ?, delay_ms = ?,
       event_id = ?, updated_at = ? WHERE id = ? AND status <> 'deleted'`,
@@ -41,7 +44,11 @@ export const NSQL = {
   insertClick: `INSERT INTO network_clicks (transaction_id, offer_id, partner_id, source_id, subs, ip_hash, is_unique, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   getClick: `SELECT * FROM network_clicks WHERE transaction_id = ?`,
-  /** everflow.md §7: duplicate clicks follow a session definition (here: same offer, partner and IP). */
+  /**
+   * Duplicate clicks follow a session definition
+   * (https://help.everflow.io/support/solutions/articles/22000223192-session-definition-rules-for-duplicate-clicks-conversions;
+   * here: same offer, partner and IP).
+   */
   recentClick: `SELECT 1 AS found FROM network_clicks WHERE offer_id = ? AND partner_id = ? AND ip_hash = ? AND created_at > ? LIMIT 1`,
 
   insertConversion: `INSERT INTO network_conversions (id, transaction_id, offer_id, partner_id, kind, event_id, event_name, status,

@@ -92,22 +92,33 @@ export interface NetworkStore {
   createPostback(fields: PostbackFields, now: number): Promise<PartnerPostback>;
   /** PUT: every editable field; a change away from active turns queued sends into `skipped`. */
   replacePostback(id: number, fields: PostbackFields, now: number): Promise<PartnerPostback | null>;
-  /** Soft delete (everflow.md §10.9): history and the report keep their postback. */
+  /**
+   * Soft delete, like Everflow's "Deleted" status
+   * (https://helpdesk.everflow.io/en/articles/3578161-getting-started-partner-postbacks): history and the
+   * report keep their postback.
+   */
   deletePostback(id: number, now: number): Promise<PartnerPostback | null>;
-  /** Manual re-enable (seed 001); optionally replays what was skipped meanwhile. */
+  /**
+   * Manual re-enable, as Everflow's (a network's postback guide,
+   * https://www.ourdreamaiaffiliate.com/onboarding/postbacks); optionally replays what was skipped meanwhile.
+   */
   enablePostback(id: number, now: number, replaySkipped: boolean): Promise<{ postback: PartnerPostback; replayed: number } | null>;
   getPostback(id: number): Promise<PartnerPostback | null>;
   /** Every postback not deleted: the directory's cache. */
   livePostbacks(): Promise<PartnerPostback[]>;
   recordClick(draft: ClickDraft, now: number): Promise<ClickResult>;
   recordConversion(req: ConversionRequest, now: number): Promise<ConversionResult>;
-  /** everflow.md §6: approving a pending conversion fires its postbacks then. null = unknown id. */
+  /**
+   * Approving a pending conversion fires its postbacks then
+   * (https://developers.everflow.io/docs/network/conversion_updates/). null = unknown id.
+   */
   setConversionStatus(id: string, status: NetworkConversionStatus, now: number): Promise<ConversionResult | null>;
   getConversion(id: string): Promise<NetworkConversion | null>;
   getClick(transactionId: string): Promise<NetworkClick | null>;
   deliveriesOf(conversionId: string): Promise<FiredDelivery[]>;
   /**
-   * The failure rule (seed 001) as statements for the job that records the attempts (one commit,
+   * The failure rule (https://helpdesk.everflow.io/collaborator/managing-postbacks-as-a-partner) as
+   * statements for the job that records the attempts (one commit,
    * src/store/attempt-records.ts AttemptHook): the postbacks it deactivated, and those left with no failure streak.
    */
   outcomeSteps(outcomes: PostbackOutcome[], now: number, rule: StreakRule, d: Dialect): Steps<{ deactivated: PartnerPostback[]; clean: number[] }>;

@@ -23,7 +23,10 @@ import { NSQL } from './network-sql';
 import { conversionToRow, rowToClick, rowToConversion, rowToOffer, rowToPartner, rowToPostback } from './network-rows';
 
 export interface DispatchSettings {
-  /** Partner postbacks: 1 + retries (seed 001: 5 retries make one failure). */
+  /**
+   * Partner postbacks: 1 + retries (a network's postback guide,
+   * https://www.ourdreamaiaffiliate.com/onboarding/postbacks: 5 retries make one failure).
+   */
   maxAttempts: number;
   webhookMaxAttempts: number;
   webhooks: ReadonlyArray<{ destinationId: string; connector: string; event: NetworkWebhookEvent }>;
@@ -77,7 +80,9 @@ export function networkWrites(settings: DispatchSettings) {
   }
 
   /**
-   * Every matching postback fires (everflow.md §1.2); the delay is durable because it is the
+   * Every matching postback fires
+   * (https://helpdesk.everflow.io/en/articles/3974779-testing-partner-postbacks); the delay is durable
+   * because it is the
    * row's next_attempt_at. `ensureRecord` inserts the outbox record once, only if needed.
    */
   function* firePostbacks(record: ConversionRecord, ensureRecord: () => Steps<void>, ev: FireEvent, now: number): Steps<FiredDelivery[]> {
@@ -107,7 +112,10 @@ export function networkWrites(settings: DispatchSettings) {
     return out;
   }
 
-  /** everflow.md §1.2: the offer's and the event's "Fire Partner Postback" toggles gate partner postbacks. */
+  /**
+   * The offer's and the event's "Fire Partner Postback" toggles gate partner postbacks
+   * (https://help.everflow.io/support/solutions/articles/22000233448-fire-affiliate-postback-toggle).
+   */
   function* fireConversion(c: NetworkConversion, now: number): Steps<FiredDelivery[]> {
     const o = yield* offer(c.offerId);
     const event = o?.events.find((e) => e.id === c.eventId) ?? null;
@@ -150,7 +158,8 @@ export function networkWrites(settings: DispatchSettings) {
         unique ? 1 : 0,
         now,
       );
-      // everflow.md §1.1: cpc postbacks fire on every unique *payable* click of a CPC offer.
+      // cpc postbacks fire on every unique *payable* click of a CPC offer
+      // (https://developers.everflow.io/api-reference/post-networkspixels.md).
       const payable = unique && o.payoutType === 'cpc';
       if (!payable || !o.firePostbacks) return { click, payable, deliveries: [] };
       const record = cpcRecord(newId(), click, o, now);
@@ -165,7 +174,7 @@ export function networkWrites(settings: DispatchSettings) {
 
     *recordConversion(req: ConversionRequest, now: number, d: Dialect): Steps<ConversionResult> {
       // Locked: two processes converting one transaction at once take turns, so the duplicate
-      // check below sees the other's conversion (everflow.md §7).
+      // check below sees the other's conversion.
       const clickRow = yield* q.get(NSQL.getClick + d.forUpdate, req.transactionId);
       if (!clickRow)
         throw new ApiError(404, 'UNKNOWN_TRANSACTION', `transaction_id ${req.transactionId} matches no click (Everflow error 12, invalid transaction id)`);
@@ -175,7 +184,9 @@ export function networkWrites(settings: DispatchSettings) {
       const event = req.eventId === 0 ? null : (o.events.find((e) => e.id === req.eventId) ?? null);
       if (req.eventId !== 0 && !event)
         throw new ApiError(422, 'UNKNOWN_EVENT', `offer ${o.id} has no event ${req.eventId}`, [{ field: 'event_id', message: 'not an event of the offer' }]);
-      // everflow.md §7: a second conversion (or the same event) on one transaction is a duplicate (error 8) unless the offer allows it.
+      // A second conversion (or the same event) on one transaction is a duplicate (error 8,
+      // https://helpdesk.everflow.io/customer/conversions-error-code-reference-guide) unless the offer allows
+      // it.
       if (!o.allowDuplicates && (yield* q.get(NSQL.priorConversion, req.transactionId, req.eventId))) {
         throw new ApiError(
           409,
@@ -187,7 +198,8 @@ export function networkWrites(settings: DispatchSettings) {
       const c = buildConversion(newId(), click, o, event, req, now);
       yield* q.run(NSQL.insertConversion, ...conversionToRow(c));
       yield* q.run(SQL.insertConversion, ...outboxToRow(outboxRecord(c)));
-      // everflow.md §6: only approved conversions fire; a pending one fires when approved.
+      // Only approved conversions fire; a pending one fires when approved (our reading of
+      // https://developers.everflow.io/docs/network/conversion_updates/).
       const deliveries = c.status === 'approved' ? yield* fireConversion(c, now) : [];
       deliveries.push(...(yield* fireWebhooks(c.id, c.kind === 'event' ? 'event.registered' : 'conversion.registered', now)));
       return { conversion: c, deliveries };
@@ -230,7 +242,8 @@ export function networkWrites(settings: DispatchSettings) {
         const r = yield* q.get(NSQL.getPostback + d.forUpdate, id);
         if (!r) continue;
         const p = rowToPostback(r);
-        // Only an active server postback counts: HTML pixels never (seed 001), and an outcome
+        // Only an active server postback counts: HTML pixels never
+        // (https://helpdesk.everflow.io/collaborator/managing-postbacks-as-a-partner), and an outcome
         // that lands after the postback was switched off changes nothing, except that a retry
         // scheduled by an attempt in flight at that moment is parked as skipped like the rest.
         if (p.deliveryMethod !== 'postback' || p.status !== 'active') {

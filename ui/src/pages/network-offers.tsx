@@ -22,7 +22,10 @@ export interface PartnerJson {
   status: string;
 }
 
-/** PUT is a full replacement (everflow.md §1.1): send every field back, changed or not. */
+/**
+ * PUT is a full replacement (https://developers-beta.everflow.io/api-reference/put-affiliatespixel): send
+ * every field back, changed or not.
+ */
 const offerBody = (o: OfferJson, changes: Partial<OfferJson>) => {
   const { id: _id, ...rest } = { ...o, ...changes } as OfferJson & { created_at?: number; updated_at?: number };
   const { created_at: _c, updated_at: _u, ...fields } = rest;
