@@ -20,7 +20,7 @@ import {
 } from '../src/connector-kit';
 
 /**
- * Shared rules every registered connector must follow (style.md §3.4.10): it loops over
+ * Shared rules every registered connector must follow: it loops over
  * connectors/index.ts, so a new connector is covered the moment it is registered.
  *
  * Convention: each connector folder has `fixtures.ts` exporting

@@ -13,7 +13,7 @@ import { CODE_RULES, type CodeRules, decisive, errorForEntry, errorForGrpc, type
 
 /**
  * Reads the JSON `send` produced (client.ts) — or anything else, without throwing. Body first,
- * then the gRPC status, then the HTTP-equivalent status (style §3.4.4).
+ * then the gRPC status, then the HTTP-equivalent status.
  * Success rule (ours, from the pinned conversion_upload_error.proto): no partial_failure_error, or only "already recorded" errors.
  */
 

@@ -22,8 +22,8 @@ const BLOCKED = 'ERR_BLOCKED_TARGET';
 
 /**
  * HttpClient on undici with one keep-alive pool per origin. Chosen over axios for the delivery
- * hot path: on this kind of machine axios spends 5–6× the CPU per request (DESIGN.md, and
- * `npm run bench` measures it again).
+ * hot path: on this kind of machine axios spends 5–6× the CPU per request (`npm run bench --
+ * http-client` measures it again).
  *
  * It is the only outbound client, so every connector gets the SSRF guard: the check runs at
  * CONNECT time in the socket's `lookup` hook (undici hands `connect` options to net/tls.connect,

@@ -4,7 +4,7 @@ import { assertCleanText } from '../text-guard';
 import { MULTILINE_FIELDS } from './inputs';
 
 /**
- * zod → 400 whose message names every failing field (DESIGN.md "Bad input"). Before that, a
+ * zod → 400 whose message names every failing field. Before that, a
  * control character or lone surrogate in any name or value → 422 (src/text-guard.ts).
  */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown, code: string, what: string): z.infer<T> {

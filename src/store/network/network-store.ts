@@ -17,7 +17,7 @@ import type {
 /**
  * The network side's storage port. Every write is one job of the ledger's group commit, so a
  * conversion, its network row, its outbox record and its deliveries land in ONE transaction
- * (DESIGN.md: the outbox is the queue). Async everywhere so a Postgres engine can implement it.
+ * (ARCHITECTURE.md "The outbox is the queue"). Async everywhere so a Postgres engine can implement it.
  */
 export type OfferDraft = Omit<Offer, 'id' | 'createdAt' | 'updatedAt' | 'events'> & { events: Array<Omit<OfferEvent, 'id'> & { id?: number | undefined }> };
 export type PartnerDraft = Omit<Partner, 'id' | 'createdAt' | 'updatedAt'>;
