@@ -32,6 +32,13 @@ const offerBody = (o: OfferJson, changes: Partial<OfferJson>) => {
   return { ...fields, events };
 };
 
+/** The fields an offer is created and edited with here (the rest keep their defaults or values). */
+const OFFER_FIELDS: Array<[string, string]> = [
+  ['name', 'Name'],
+  ['payout_amount', 'Payout'],
+  ['revenue_amount', 'Revenue'],
+];
+
 function NameForm({ label, fields, onSave }: { label: string; fields: Array<[string, string]>; onSave: (values: Record<string, string>) => Promise<unknown> }) {
   const [values, setValues] = useState<Record<string, string>>({});
   const save = useAction();
@@ -133,11 +140,7 @@ export function NetworkOffersPage() {
       <h2>Offers</h2>
       <NameForm
         label="Create offer"
-        fields={[
-          ['name', 'Name'],
-          ['payout_amount', 'Payout'],
-          ['revenue_amount', 'Revenue'],
-        ]}
+        fields={OFFER_FIELDS}
         onSave={(v) =>
           post('/v1/network/offers', {
             name: v.name,
@@ -165,11 +168,7 @@ export function NetworkOffersPage() {
               <>
                 <Toggle status={o.status} onSet={(s) => put(`/v1/network/offers/${o.id}`, offerBody(o, { status: s })).then(offers.reload)} />
                 <Edit
-                  fields={[
-                    ['name', 'Name'],
-                    ['payout_amount', 'Payout'],
-                    ['revenue_amount', 'Revenue'],
-                  ]}
+                  fields={OFFER_FIELDS}
                   initial={{ name: o.name, payout_amount: o.payout_amount, revenue_amount: o.revenue_amount }}
                   onSave={(v) => put(`/v1/network/offers/${o.id}`, offerBody(o, v as Partial<OfferJson>)).then(offers.reload)}
                 />
