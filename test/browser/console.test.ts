@@ -269,6 +269,23 @@ describe('console (browser)', () => {
     await context.close();
   });
 
+  it('a list that cannot load says why, beside the lists that did; a list with no match says so', async () => {
+    const { context, page } = await openPage(browser);
+    await signIn(page, cg.g.url);
+    await page.route('**/v1/links', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'the store is closed' } }) }),
+    );
+    await go(page, cg.g.url, '/links');
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load links' });
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /503 UNAVAILABLE.*the store is closed/s);
+    await page.locator('[data-source="net"]').waitFor();
+    await go(page, cg.g.url, '/conversions?tx_id=tx-no-such-conversion');
+    await sees(page, 'No conversion matches these filters.');
+    assert.equal(await page.locator('table.list').count(), 0);
+    await context.close();
+  });
+
   it('is readable on a phone: the menu folds away and tables scroll', async () => {
     const { context, page } = await openPage(browser, { width: 390, height: 844 });
     await signIn(page, cg.g.url);

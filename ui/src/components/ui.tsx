@@ -122,26 +122,6 @@ export function Link({ to, children, class: cls }: { to: string; children: Compo
   );
 }
 
-export function Pager({ cursor, onNext, onFirst, atFirst }: { cursor: string | null | undefined; onNext: () => void; onFirst: () => void; atFirst: boolean }) {
-  if (!cursor && atFirst) return null;
-  return (
-    <div class="pager">
-      {!atFirst ? (
-        <button type="button" class="ghost" onClick={onFirst}>
-          « Newest
-        </button>
-      ) : null}
-      {cursor ? (
-        <button type="button" class="ghost" onClick={onNext}>
-          Older »
-        </button>
-      ) : (
-        <span class="muted">end of the list</span>
-      )}
-    </div>
-  );
-}
-
 export function Stat({ label, value, hint }: { label: string; value: ComponentChildren; hint?: string }) {
   return (
     <div class="stat">

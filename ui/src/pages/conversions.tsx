@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { get, withQuery } from '../api';
-import { Badge, Empty, ErrorBox, Link, Pager, Time } from '../components/ui';
+import { ListTable, usePages } from '../components/list-table';
+import { Badge, Link, Time } from '../components/ui';
 import { setQuery, useLocation } from '../router';
 import { useLoad } from '../use-load';
 
@@ -30,8 +31,8 @@ export function ConversionsPage() {
   const { query } = useLocation();
   const applied: Filters = Object.fromEntries(FILTERS.map((k) => [k, query.get(k) ?? undefined]).filter(([, v]) => v));
   const [form, setForm] = useState<Filters>(applied);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = usePages();
+  const cursor = pages.cursor;
   const apiQuery = { ...applied, from: iso(applied.from), to: iso(applied.to) };
   const key = JSON.stringify(apiQuery) + (cursor ?? '');
   const { data, error, loading } = useLoad(
@@ -41,10 +42,9 @@ export function ConversionsPage() {
   const field = (k: keyof Filters) => ({ value: form[k] ?? '', onInput: (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value }) });
   const submit = (e: Event) => {
     e.preventDefault();
-    setCursors([]);
+    pages.newest();
     setQuery(form as Record<string, string | undefined>);
   };
-  const rows = data?.conversions ?? [];
   return (
     <section>
       <div class="title-row">
@@ -126,7 +126,7 @@ export function ConversionsPage() {
             class="ghost"
             onClick={() => {
               setForm({});
-              setCursors([]);
+              pages.newest();
               setQuery({});
             }}
           >
@@ -134,65 +134,48 @@ export function ConversionsPage() {
           </button>
         </div>
       </form>
-      <ErrorBox error={error} title="Could not search conversions" />
-      {loading && !data ? <p class="loading">Loading…</p> : null}
-      {data && rows.length === 0 ? (
-        <Empty>
-          {Object.keys(applied).length
+      <ListTable
+        rows={data?.conversions}
+        error={error}
+        errorTitle="Could not search conversions"
+        loading={loading}
+        empty={
+          Object.keys(applied).length
             ? 'No conversion matches these filters.'
-            : 'No conversion yet. They appear here as soon as a network fires its postback at the gateway (see Links & sources).'}
-        </Empty>
-      ) : null}
-      {rows.length > 0 ? (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th>received</th>
-                <th>transaction id</th>
-                <th>source</th>
-                <th>offer</th>
-                <th>payout</th>
-                <th>click</th>
-                <th>deliveries</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <Time ms={c.received_at} />
-                  </td>
-                  <td>
-                    <Link to={`/conversions/${c.id}`}>{c.transaction_id}</Link>
-                    {c.warnings.length ? (
-                      <span class="badge warn" title={c.warnings.join('\n')}>
-                        {c.warnings.length} warning{c.warnings.length > 1 ? 's' : ''}
-                      </span>
-                    ) : null}
-                  </td>
-                  <td>{c.source}</td>
-                  <td>{c.offer_id ?? '—'}</td>
-                  <td>{c.payout ? `${c.payout} ${c.currency}` : '—'}</td>
-                  <td>{c.matched ? <Badge value="ok" label="matched" /> : <Badge value="warning" label="unmatched" />}</td>
-                  <td>
-                    {c.deliveries.length === 0 ? (
-                      <span class="muted">none</span>
-                    ) : (
-                      c.deliveries.map((d) => <Badge key={d.destination} value={d.status} label={`${d.destination}: ${d.status}`} />)
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      <Pager
-        cursor={data?.next_cursor}
-        atFirst={cursors.length === 0}
-        onNext={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}
-        onFirst={() => setCursors([])}
+            : 'No conversion yet. They appear here as soon as a network fires its postback at the gateway (see Links & sources).'
+        }
+        rowKey={(c) => c.id}
+        columns={[
+          { head: 'received', cell: (c) => <Time ms={c.received_at} /> },
+          {
+            head: 'transaction id',
+            cell: (c) => (
+              <>
+                <Link to={`/conversions/${c.id}`}>{c.transaction_id}</Link>
+                {c.warnings.length ? (
+                  <span class="badge warn" title={c.warnings.join('\n')}>
+                    {c.warnings.length} warning{c.warnings.length > 1 ? 's' : ''}
+                  </span>
+                ) : null}
+              </>
+            ),
+          },
+          { head: 'source', cell: (c) => c.source },
+          { head: 'offer', cell: (c) => c.offer_id ?? '—' },
+          { head: 'payout', cell: (c) => (c.payout ? `${c.payout} ${c.currency}` : '—') },
+          { head: 'click', cell: (c) => (c.matched ? <Badge value="ok" label="matched" /> : <Badge value="warning" label="unmatched" />) },
+          {
+            head: 'deliveries',
+            cell: (c) =>
+              c.deliveries.length === 0 ? (
+                <span class="muted">none</span>
+              ) : (
+                c.deliveries.map((d) => <Badge key={d.destination} value={d.status} label={`${d.destination}: ${d.status}`} />)
+              ),
+          },
+        ]}
+        pages={pages}
+        next={data?.next_cursor}
       />
     </section>
   );

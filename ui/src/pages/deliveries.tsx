@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks';
 import { get, post } from '../api';
-import { Badge, Empty, ErrorBox, Link, Pager, Time } from '../components/ui';
+import { ListTable, usePages } from '../components/list-table';
+import { Badge, ErrorBox, Link, Time } from '../components/ui';
 import { KIND_WORDS } from '../format';
 import { setQuery, useLocation } from '../router';
 import { useAction, useLoad } from '../use-load';
@@ -63,8 +63,8 @@ export function DeliveriesPage() {
   const { query } = useLocation();
   const status = query.get('status') ?? 'dead';
   const destination = query.get('destination') ?? '';
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = usePages();
+  const cursor = pages.cursor;
   const list = useLoad(
     () =>
       get<{ deliveries: DeliveryJson[]; next_cursor: string | null }>('/v1/deliveries', {
@@ -80,7 +80,7 @@ export function DeliveriesPage() {
   const paused = (dests.data?.destinations ?? []).filter((d) => d.paused);
   const rows = list.data?.deliveries ?? [];
   const pick = (next: Record<string, string>) => {
-    setCursors([]);
+    pages.newest();
     bulk.clear();
     setQuery({ status, destination, ...next });
   };
@@ -139,38 +139,15 @@ export function DeliveriesPage() {
       </div>
       {bulk.result ? <div class="notice ok">{bulk.result.retried} dead deliveries queued again with a fresh attempt budget.</div> : null}
       <ErrorBox error={bulk.error} title="Bulk retry refused" />
-      <ErrorBox error={list.error} title="Could not load deliveries" />
-      {list.data && rows.length === 0 ? (
-        <Empty>{status === 'dead' ? 'No dead deliveries — nothing needs a retry.' : `No ${status === 'pending' ? 'waiting' : status} deliveries.`}</Empty>
-      ) : null}
-      {rows.length ? (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th>created</th>
-                <th>conversion</th>
-                <th>destination</th>
-                <th>status</th>
-                <th>attempts</th>
-                <th>last error</th>
-                <th>next attempt</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((d) => (
-                <Row key={d.id} d={d} onChange={list.reload} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      <Pager
-        cursor={list.data?.next_cursor}
-        atFirst={cursors.length === 0}
-        onNext={() => list.data?.next_cursor && setCursors([...cursors, list.data.next_cursor])}
-        onFirst={() => setCursors([])}
+      <ListTable
+        rows={list.data?.deliveries}
+        error={list.error}
+        errorTitle="Could not load deliveries"
+        empty={status === 'dead' ? 'No dead deliveries — nothing needs a retry.' : `No ${status === 'pending' ? 'waiting' : status} deliveries.`}
+        head={['created', 'conversion', 'destination', 'status', 'attempts', 'last error', 'next attempt', '']}
+        row={(d) => <Row key={d.id} d={d} onChange={list.reload} />}
+        pages={pages}
+        next={list.data?.next_cursor}
       />
     </section>
   );

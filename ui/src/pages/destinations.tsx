@@ -2,7 +2,8 @@ import { post } from '../api';
 import { get } from '../api';
 import { AttemptDebug, type AttemptJson } from '../components/debug-info';
 import { MatchQuality, type MatchQualityJson } from '../components/match-quality';
-import { Badge, Empty, ErrorBox, Time } from '../components/ui';
+import { ListTable } from '../components/list-table';
+import { Badge, ErrorBox, Time } from '../components/ui';
 import { useAction, useLoad } from '../use-load';
 
 export interface DestinationJson {
@@ -95,18 +96,19 @@ export function DestinationsPage() {
   return (
     <section>
       <h1>Destinations</h1>
-      <ErrorBox error={error} title="Could not load destinations" />
       <ErrorBox error={quality.error} title="Could not load match quality" />
-      {data && data.destinations.length === 0 ? (
-        <Empty>
-          No destination is configured. Add one under <code>destinations:</code> in the gateway's config file.
-        </Empty>
-      ) : null}
-      <div class="cards">
-        {(data?.destinations ?? []).map((d) => (
-          <Card key={d.id} d={d} quality={byId.get(d.id)} onChange={reload} />
-        ))}
-      </div>
+      <ListTable
+        rows={data?.destinations}
+        error={error}
+        errorTitle="Could not load destinations"
+        empty={
+          <>
+            No destination is configured. Add one under <code>destinations:</code> in the gateway's config file.
+          </>
+        }
+        cards="cards"
+        row={(d) => <Card key={d.id} d={d} quality={byId.get(d.id)} onChange={reload} />}
+      />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { get, post } from '../api';
-import { Empty, ErrorBox, KeyValues, Link } from '../components/ui';
+import { ListTable } from '../components/list-table';
+import { ErrorBox, KeyValues, Link } from '../components/ui';
 import { useAction, useLoad } from '../use-load';
 
 interface SourceJson {
@@ -94,45 +95,35 @@ export function LinksPage() {
     <section>
       <h1>Links & sources</h1>
       <h2>Click links (put these in your ads)</h2>
-      <ErrorBox error={links.error} title="Could not load links" />
-      {links.data && links.data.links.length === 0 ? <Empty>No link is configured (links: in the config).</Empty> : null}
-      {links.data?.links.length ? (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th>link</th>
-                <th>click URL</th>
-                <th>sends the visitor to</th>
-              </tr>
-            </thead>
-            <tbody>
-              {links.data.links.map((l) => (
-                <tr key={l.id}>
-                  <td>
-                    {l.id}
-                    {l.description ? <div class="muted small">{l.description}</div> : null}
-                  </td>
-                  <td>
-                    <code>{l.click_url}</code>
-                  </td>
-                  <td class="wrap">
-                    <code>{l.offer_url}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <ListTable
+        rows={links.data?.links}
+        error={links.error}
+        errorTitle="Could not load links"
+        empty="No link is configured (links: in the config)."
+        rowKey={(l) => l.id}
+        columns={[
+          {
+            head: 'link',
+            cell: (l) => (
+              <>
+                {l.id}
+                {l.description ? <div class="muted small">{l.description}</div> : null}
+              </>
+            ),
+          },
+          { head: 'click URL', cell: (l) => <code>{l.click_url}</code> },
+          { head: 'sends the visitor to', cell: (l) => <code>{l.offer_url}</code>, class: 'wrap' },
+        ]}
+      />
       <h2>Sources (networks that fire postbacks at Closeloop)</h2>
-      <ErrorBox error={sources.error} title="Could not load sources" />
-      {sources.data && sources.data.sources.length === 0 ? <Empty>No source is configured (sources: in the config).</Empty> : null}
-      <div class="cards">
-        {(sources.data?.sources ?? []).map((s) => (
-          <SourceCard key={s.id} s={s} />
-        ))}
-      </div>
+      <ListTable
+        rows={sources.data?.sources}
+        error={sources.error}
+        errorTitle="Could not load sources"
+        empty="No source is configured (sources: in the config)."
+        cards="cards"
+        row={(s) => <SourceCard key={s.id} s={s} />}
+      />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { get, post, put } from '../api';
-import { Badge, Empty, ErrorBox } from '../components/ui';
+import { ListTable } from '../components/list-table';
+import { Badge, ErrorBox } from '../components/ui';
 import { useAction, useLoad } from '../use-load';
 
 export interface OfferJson {
@@ -33,6 +34,13 @@ const offerBody = (o: OfferJson, changes: Partial<OfferJson>) => {
   const events = fields.events.map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== null)));
   return { ...fields, events };
 };
+
+/** The fields an offer is created and edited with here (the rest keep their defaults or values). */
+const OFFER_FIELDS: Array<[string, string]> = [
+  ['name', 'Name'],
+  ['payout_amount', 'Payout'],
+  ['revenue_amount', 'Revenue'],
+];
 
 function NameForm({ label, fields, onSave }: { label: string; fields: Array<[string, string]>; onSave: (values: Record<string, string>) => Promise<unknown> }) {
   const [values, setValues] = useState<Record<string, string>>({});
@@ -135,11 +143,7 @@ export function NetworkOffersPage() {
       <h2>Offers</h2>
       <NameForm
         label="Create offer"
-        fields={[
-          ['name', 'Name'],
-          ['payout_amount', 'Payout'],
-          ['revenue_amount', 'Revenue'],
-        ]}
+        fields={OFFER_FIELDS}
         onSave={(v) =>
           post('/v1/network/offers', {
             name: v.name,
@@ -148,90 +152,61 @@ export function NetworkOffersPage() {
           }).then(offers.reload)
         }
       />
-      <ErrorBox error={offers.error} title="Could not load offers" />
-      {offers.data && offers.data.offers.length === 0 ? <Empty>No offer yet: create one above.</Empty> : null}
-      {offers.data?.offers.length ? (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th>id</th>
-                <th>name</th>
-                <th>status</th>
-                <th>payout</th>
-                <th>revenue</th>
-                <th>events</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {offers.data.offers.map((o) => (
-                <tr key={o.id}>
-                  <td>{o.id}</td>
-                  <td>{o.name}</td>
-                  <td>
-                    <Badge value={o.status} />
-                  </td>
-                  <td>
-                    {o.payout_amount} {o.currency} ({o.payout_type})
-                  </td>
-                  <td>{o.revenue_amount}</td>
-                  <td>{o.events.map((e) => e.name).join(', ') || '—'}</td>
-                  <td>
-                    <Toggle status={o.status} onSet={(s) => put(`/v1/network/offers/${o.id}`, offerBody(o, { status: s })).then(offers.reload)} />
-                    <Edit
-                      fields={[
-                        ['name', 'Name'],
-                        ['payout_amount', 'Payout'],
-                        ['revenue_amount', 'Revenue'],
-                      ]}
-                      initial={{ name: o.name, payout_amount: o.payout_amount, revenue_amount: o.revenue_amount }}
-                      onSave={(v) => put(`/v1/network/offers/${o.id}`, offerBody(o, v as Partial<OfferJson>)).then(offers.reload)}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <ListTable
+        rows={offers.data?.offers}
+        error={offers.error}
+        errorTitle="Could not load offers"
+        empty="No offer yet: create one above."
+        rowKey={(o) => o.id}
+        columns={[
+          { head: 'id', cell: (o) => o.id },
+          { head: 'name', cell: (o) => o.name },
+          { head: 'status', cell: (o) => <Badge value={o.status} /> },
+          { head: 'payout', cell: (o) => `${o.payout_amount} ${o.currency} (${o.payout_type})` },
+          { head: 'revenue', cell: (o) => o.revenue_amount },
+          { head: 'events', cell: (o) => o.events.map((e) => e.name).join(', ') || '—' },
+          {
+            head: '',
+            cell: (o) => (
+              <>
+                <Toggle status={o.status} onSet={(s) => put(`/v1/network/offers/${o.id}`, offerBody(o, { status: s })).then(offers.reload)} />
+                <Edit
+                  fields={OFFER_FIELDS}
+                  initial={{ name: o.name, payout_amount: o.payout_amount, revenue_amount: o.revenue_amount }}
+                  onSave={(v) => put(`/v1/network/offers/${o.id}`, offerBody(o, v as Partial<OfferJson>)).then(offers.reload)}
+                />
+              </>
+            ),
+          },
+        ]}
+      />
       <h2>Partners</h2>
       <NameForm label="Create partner" fields={[['name', 'Name']]} onSave={(v) => post('/v1/network/partners', { name: v.name }).then(partners.reload)} />
-      <ErrorBox error={partners.error} title="Could not load partners" />
-      {partners.data && partners.data.partners.length === 0 ? <Empty>No partner yet: create one above.</Empty> : null}
-      {partners.data?.partners.length ? (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th>id</th>
-                <th>name</th>
-                <th>status</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {partners.data.partners.map((p) => (
-                <tr key={p.id}>
-                  <td>{p.id}</td>
-                  <td>{p.name}</td>
-                  <td>
-                    <Badge value={p.status} />
-                  </td>
-                  <td>
-                    <Toggle status={p.status} onSet={(s) => put(`/v1/network/partners/${p.id}`, { name: p.name, status: s }).then(partners.reload)} />
-                    <Edit
-                      fields={[['name', 'Name']]}
-                      initial={{ name: p.name }}
-                      onSave={(v) => put(`/v1/network/partners/${p.id}`, { name: v.name, status: p.status }).then(partners.reload)}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <ListTable
+        rows={partners.data?.partners}
+        error={partners.error}
+        errorTitle="Could not load partners"
+        empty="No partner yet: create one above."
+        rowKey={(p) => p.id}
+        columns={[
+          { head: 'id', cell: (p) => p.id },
+          { head: 'name', cell: (p) => p.name },
+          { head: 'status', cell: (p) => <Badge value={p.status} /> },
+          {
+            head: '',
+            cell: (p) => (
+              <>
+                <Toggle status={p.status} onSet={(s) => put(`/v1/network/partners/${p.id}`, { name: p.name, status: s }).then(partners.reload)} />
+                <Edit
+                  fields={[['name', 'Name']]}
+                  initial={{ name: p.name }}
+                  onSave={(v) => put(`/v1/network/partners/${p.id}`, { name: v.name, status: p.status }).then(partners.reload)}
+                />
+              </>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

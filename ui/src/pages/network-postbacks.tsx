@@ -3,7 +3,8 @@ import { api, get, post, put } from '../api';
 import { NetDebugView, type NetDebug } from '../components/network-debug';
 import { PostbackForm, postbackBody, type PostbackJson } from '../components/postback-form';
 import { ReEnable } from '../components/re-enable';
-import { Badge, Empty, ErrorBox, Link, Time } from '../components/ui';
+import { ListTable } from '../components/list-table';
+import { Badge, ErrorBox, Link, Time } from '../components/ui';
 import { setQuery, useLocation } from '../router';
 import { useAction, useLoad } from '../use-load';
 import type { OfferJson, PartnerJson } from './network-offers';
@@ -148,13 +149,14 @@ export function NetworkPostbacksPage() {
           onCancel={() => setEditing(null)}
         />
       ) : null}
-      <ErrorBox error={list.error} title="Could not load partner postbacks" />
-      {list.data && rows.length === 0 ? <Empty>No partner postback{status ? ` is ${status}` : ' yet'}. Create one with “+ Postback”.</Empty> : null}
-      <div class="rows">
-        {rows.map((p) => (
-          <Row key={p.id} p={p} names={names} onEdit={() => setEditing(p)} onChange={list.reload} />
-        ))}
-      </div>
+      <ListTable
+        rows={list.data?.postbacks}
+        error={list.error}
+        errorTitle="Could not load partner postbacks"
+        empty={`No partner postback${status ? ` is ${status}` : ' yet'}. Create one with “+ Postback”.`}
+        cards="rows"
+        row={(p) => <Row key={p.id} p={p} names={names} onEdit={() => setEditing(p)} onChange={list.reload} />}
+      />
     </section>
   );
 }

@@ -1,9 +1,11 @@
+import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { get } from '../api';
 import { NetDebugView, type NetDebug } from '../components/network-debug';
 import type { PostbackJson } from '../components/postback-form';
 import { ReEnable } from '../components/re-enable';
-import { Badge, Empty, ErrorBox, Time } from '../components/ui';
+import { ListTable, usePages } from '../components/list-table';
+import { Badge, Time } from '../components/ui';
 import { setQuery, useLocation } from '../router';
 import { useLoad } from '../use-load';
 
@@ -32,7 +34,7 @@ export function NetworkReportPage() {
   const { query } = useLocation();
   const applied = Object.fromEntries(KEYS.map((k) => [k, query.get(k) ?? ''])) as Record<(typeof KEYS)[number], string>;
   const [form, setForm] = useState(applied);
-  const [before, setBefore] = useState<number[]>([]);
+  const pages = usePages<number>();
   const report = useLoad(
     () =>
       get<{ rows: ReportRow[]; next_before: number | null }>('/v1/network/reports/postbacks', {
@@ -44,15 +46,14 @@ export function NetworkReportPage() {
         status: applied.status || undefined,
         include: 'attempts',
         limit: 50,
-        before: before.at(-1),
+        before: pages.cursor,
       }),
-    JSON.stringify(applied) + (before.at(-1) ?? ''),
+    JSON.stringify(applied) + (pages.cursor ?? ''),
   );
   const deactivated = useLoad(() => get<{ postbacks: PostbackJson[] }>('/v1/network/postbacks', { status: 'deactivated' }), 'd');
   // Re-enabled here: keep the card (and the test fire's answer) until the page is left.
   const [back, setBack] = useState<Record<number, boolean>>({});
   const input = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value }) });
-  const rows = report.data?.rows ?? [];
   return (
     <section>
       <h1>Postback report</h1>
@@ -75,7 +76,7 @@ export function NetworkReportPage() {
             type="button"
             class="ghost"
             onClick={() => {
-              setBefore([]);
+              pages.newest();
               setForm({ ...form, postback_id: String(p.id), status: 'failure' });
               setQuery({ ...applied, postback_id: String(p.id), status: 'failure' });
             }}
@@ -95,7 +96,7 @@ export function NetworkReportPage() {
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setBefore([]);
+          pages.newest();
           setQuery(form);
         }}
       >
@@ -133,77 +134,52 @@ export function NetworkReportPage() {
           <button type="submit">Show</button>
         </div>
       </form>
-      <ErrorBox error={report.error} title="Could not load the report" />
-      {report.data && rows.length === 0 ? <Empty>No postback fired in this range with these filters (the default range is the last 30 days).</Empty> : null}
-      {rows.length ? (
-        <div class="table-wrap">
-          <table class="list report">
-            <thead>
-              <tr>
-                <th>fired</th>
-                <th>postback</th>
-                <th>transaction</th>
-                <th>offer / partner</th>
-                <th>result</th>
-                <th>status</th>
-                <th>URL sent</th>
-                <th>response</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <>
-                  <tr key={r.delivery_id} data-delivery={r.delivery_id}>
-                    <td>
-                      <Time ms={r.fired_at} />
-                    </td>
-                    <td>{r.postback_id}</td>
-                    <td>
-                      <code>{r.transaction_id.slice(0, 12)}…</code>
-                    </td>
-                    <td>
-                      {r.offer_id} / {r.partner_id}
-                    </td>
-                    <td>
-                      <Badge value={r.result} /> <span class="muted small">{r.attempt_count} tries</span>
-                    </td>
-                    <td class="status-code">{r.debug?.http_status ?? '—'}</td>
-                    <td class="wrap">
-                      <code>{r.debug?.url ?? '—'}</code>
-                    </td>
-                    <td class="wrap">{r.debug?.error ?? (r.debug?.response_body ?? '').slice(0, 80)}</td>
-                  </tr>
-                  <tr key={`${r.delivery_id}-d`} class="debug-row">
-                    <td colSpan={8}>
-                      <details class="debug">
-                        <summary>View Debug Info</summary>
-                        {(r.attempts ?? (r.debug ? [r.debug] : [])).map((a) => (
-                          <NetDebugView key={a.attempt} d={a} />
-                        ))}
-                        {r.result === 'skipped' ? <p class="muted">Skipped: the postback was not active when this conversion happened.</p> : null}
-                      </details>
-                    </td>
-                  </tr>
-                </>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      {report.data?.next_before || before.length ? (
-        <div class="pager">
-          {before.length ? (
-            <button type="button" class="ghost" onClick={() => setBefore([])}>
-              « Newest
-            </button>
-          ) : null}
-          {report.data?.next_before ? (
-            <button type="button" class="ghost" onClick={() => setBefore([...before, report.data?.next_before as number])}>
-              Older »
-            </button>
-          ) : null}
-        </div>
-      ) : null}
+      <ListTable
+        rows={report.data?.rows}
+        error={report.error}
+        errorTitle="Could not load the report"
+        empty="No postback fired in this range with these filters (the default range is the last 30 days)."
+        class="report"
+        head={['fired', 'postback', 'transaction', 'offer / partner', 'result', 'status', 'URL sent', 'response']}
+        row={(r) => (
+          <Fragment key={r.delivery_id}>
+            <tr data-delivery={r.delivery_id}>
+              <td>
+                <Time ms={r.fired_at} />
+              </td>
+              <td>{r.postback_id}</td>
+              <td>
+                <code>{r.transaction_id.slice(0, 12)}…</code>
+              </td>
+              <td>
+                {r.offer_id} / {r.partner_id}
+              </td>
+              <td>
+                <Badge value={r.result} /> <span class="muted small">{r.attempt_count} tries</span>
+              </td>
+              <td class="status-code">{r.debug?.http_status ?? '—'}</td>
+              <td class="wrap">
+                <code>{r.debug?.url ?? '—'}</code>
+              </td>
+              <td class="wrap">{r.debug?.error ?? (r.debug?.response_body ?? '').slice(0, 80)}</td>
+            </tr>
+            <tr class="debug-row">
+              <td colSpan={8}>
+                <details class="debug">
+                  <summary>View Debug Info</summary>
+                  {(r.attempts ?? (r.debug ? [r.debug] : [])).map((a) => (
+                    <NetDebugView key={a.attempt} d={a} />
+                  ))}
+                  {r.result === 'skipped' ? <p class="muted">Skipped: the postback was not active when this conversion happened.</p> : null}
+                </details>
+              </td>
+            </tr>
+          </Fragment>
+        )}
+        pages={pages}
+        next={report.data?.next_before}
+        end={null}
+      />
     </section>
   );
 }

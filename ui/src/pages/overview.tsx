@@ -1,5 +1,6 @@
 import { get } from '../api';
 import { StackedColumns } from '../components/chart';
+import { ListTable } from '../components/list-table';
 import { Empty, ErrorBox, Stat } from '../components/ui';
 import { duration, pct, refusal } from '../format';
 import { setQuery, useLocation } from '../router';
@@ -83,36 +84,19 @@ export function OverviewPage() {
           <div class="grid2">
             <div>
               <h2>Deliveries by destination</h2>
-              {s.deliveries.length === 0 ? (
-                <Empty>No deliveries in this window.</Empty>
-              ) : (
-                <div class="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th>destination</th>
-                        <th>delivered</th>
-                        <th>waiting</th>
-                        <th>dead</th>
-                        <th>cancelled</th>
-                        <th>skipped</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {s.deliveries.map((d) => (
-                        <tr key={d.destination}>
-                          <td>{d.destination}</td>
-                          <td>{d.succeeded}</td>
-                          <td>{d.pending}</td>
-                          <td class={d.dead ? 'bad' : ''}>{d.dead}</td>
-                          <td>{d.cancelled}</td>
-                          <td>{d.skipped}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              )}
+              <ListTable
+                rows={s.deliveries}
+                empty="No deliveries in this window."
+                rowKey={(d) => d.destination}
+                columns={[
+                  { head: 'destination', cell: (d) => d.destination },
+                  { head: 'delivered', cell: (d) => d.succeeded },
+                  { head: 'waiting', cell: (d) => d.pending },
+                  { head: 'dead', cell: (d) => d.dead, class: (d) => (d.dead ? 'bad' : '') },
+                  { head: 'cancelled', cell: (d) => d.cancelled },
+                  { head: 'skipped', cell: (d) => d.skipped },
+                ]}
+              />
             </div>
             <div>
               <h2>Postbacks refused, by reason</h2>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiFailure, get } from '../api';
-import { Badge, Empty, ErrorBox, KeyValues, Link, Pager, Time } from '../components/ui';
+import { ListTable, usePages } from '../components/list-table';
+import { Badge, KeyValues, Link, Time } from '../components/ui';
 import { refusal } from '../format';
 import { setQuery, useLocation } from '../router';
 import { useLoad } from '../use-load';
@@ -25,8 +26,8 @@ export function PostbacksPage() {
   const { query } = useLocation();
   const applied = { source: query.get('source') ?? '', outcome: query.get('outcome') ?? '', from: query.get('from') ?? '', to: query.get('to') ?? '' };
   const [form, setForm] = useState(applied);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = usePages();
+  const cursor = pages.cursor;
   const { data, error, loading } = useLoad<Page>(
     async () => {
       const q = { source: applied.source, outcome: applied.outcome, from: iso(applied.from), to: iso(applied.to), cursor, limit: 50 };
@@ -49,7 +50,6 @@ export function PostbacksPage() {
     JSON.stringify(applied) + (cursor ?? ''),
   );
   const input = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value }) });
-  const rows = data?.postbacks ?? [];
   return (
     <section>
       <h1>Postbacks received</h1>
@@ -57,7 +57,7 @@ export function PostbacksPage() {
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setCursors([]);
+          pages.newest();
           setQuery(form);
         }}
       >
@@ -86,13 +86,14 @@ export function PostbacksPage() {
         </div>
       </form>
       {data?.fallback ? <div class="notice">This gateway lists refused postbacks only; accepted ones are on the Conversions page.</div> : null}
-      <ErrorBox error={error} title="Could not load postbacks" />
-      {loading && !data ? <p class="loading">Loading…</p> : null}
-      {data && rows.length === 0 ? (
-        <Empty>No postback matches. A network's postback shows up here the moment it reaches the gateway — accepted or refused.</Empty>
-      ) : null}
-      <div class="rows">
-        {rows.map((p) => {
+      <ListTable
+        rows={data?.postbacks}
+        error={error}
+        errorTitle="Could not load postbacks"
+        loading={loading}
+        empty="No postback matches. A network's postback shows up here the moment it reaches the gateway — accepted or refused."
+        cards="rows"
+        row={(p) => {
           const why = p.outcome === 'rejected' ? refusal(p.code) : null;
           return (
             <article key={p.id} class={`card postback ${p.outcome}`} data-postback={p.id}>
@@ -119,13 +120,9 @@ export function PostbacksPage() {
               </details>
             </article>
           );
-        })}
-      </div>
-      <Pager
-        cursor={data?.next_cursor}
-        atFirst={cursors.length === 0}
-        onNext={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}
-        onFirst={() => setCursors([])}
+        }}
+        pages={pages}
+        next={data?.next_cursor}
       />
     </section>
   );
