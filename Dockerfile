@@ -27,10 +27,13 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean -
 
 FROM node:24-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production CLOSELOOP_CONFIG=/app/closeloop.yaml CLOSELOOP_DB=/data/closeloop.db
+# MALLOC_ARENA_MAX: also set by bin/closeloop-node (the CMD); here too so that every process of
+# the container (docker exec, the healthcheck) has it from its start.
+ENV NODE_ENV=production CLOSELOOP_CONFIG=/app/closeloop.yaml CLOSELOOP_DB=/data/closeloop.db MALLOC_ARENA_MAX=2
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+COPY bin/closeloop-node ./bin/closeloop-node
 COPY closeloop.example.yaml ./closeloop.yaml
 RUN mkdir -p /data && chown node:node /data
 # The image's unprivileged user (uid 1000); it owns only /data.
@@ -41,4 +44,6 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM drains: no new claims, in-flight attempts finish and are recorded.
 STOPSIGNAL SIGTERM
-CMD ["node", "--enable-source-maps", "dist/main.js"]
+# bin/closeloop-node: the one place of the process's node flags and malloc setting (issue 12, RSS);
+# it execs node, so node is PID 1 and gets the SIGTERM.
+CMD ["bin/closeloop-node", "dist/main.js"]

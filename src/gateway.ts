@@ -73,6 +73,11 @@ export function openGateway(options: GatewayOptions) {
       );
     }
   }
+  // A connector's SDK only for the connectors configured here (connectors/meta/sdk.ts): RSS at start.
+  for (const d of destinations.values()) {
+    d.connector.load?.();
+    d.connector.adjustments?.load?.();
+  }
   // One SSRF guard for every outbound request; private configured targets stop the boot here.
   const guard = prepareOutbound(config, destinations.values(), logger);
   const http = options.http ?? createHttpClient({ guard });

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -24,4 +26,21 @@ export async function bundleServer(script: URL): Promise<string> {
     logLevel: 'warning',
   });
   return outfile;
+}
+
+/**
+ * What the production launcher, bin/closeloop-node, gives node: its flags and the environment it
+ * sets (MALLOC_ARENA_MAX), read by running it (with this process's node first on PATH), so a
+ * bench server started with them runs as `node dist/main.js` does in the image and under npm start.
+ */
+export function launcherSettings(): { nodeArgs: string[]; env: Record<string, string> } {
+  const launcher = fileURLToPath(new URL('../../bin/closeloop-node', import.meta.url));
+  const out = execFileSync(launcher, ['-e', 'process.stdout.write(JSON.stringify({ execArgv: process.execArgv, env: process.env }))'], {
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+    encoding: 'utf8',
+  });
+  const seen = JSON.parse(out) as { execArgv: string[]; env: Record<string, string> };
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(seen.env)) if (key !== 'PATH' && (process.env[key] !== value || key.startsWith('MALLOC_'))) env[key] = value;
+  return { nodeArgs: seen.execArgv.slice(0, seen.execArgv.indexOf('-e')), env };
 }

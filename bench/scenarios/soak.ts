@@ -1,4 +1,4 @@
-import { bundleServer } from '../lib/bundle';
+import { bundleServer, launcherSettings } from '../lib/bundle';
 import { startServer } from '../lib/child';
 import { fmtMs, fmtRps, fmtUs, table, verdict } from '../lib/format';
 import { openLoop } from '../lib/open-loop';
@@ -14,7 +14,9 @@ import { intakeSpec, redirectSpec, storeClick } from '../lib/workloads';
  * the server child at the start and after each of BENCH_SOAK_SEGMENTS (10) segments.
  * RSS does not depend on the machine's load the way throughput does, so one run tells. The
  * server runs as production does, bundled and under plain node (bench/lib/bundle.ts);
- * BENCH_SOAK_TSX=1 runs it under the tsx loader instead.
+ * BENCH_SOAK_TSX=1 runs it under the tsx loader instead. The server gets the node flags and
+ * environment of the production launcher (bin/closeloop-node: MALLOC_ARENA_MAX, V8 heap sizes);
+ * BENCH_SOAK_LAUNCHER=0 starts it without them (the "before" of bench/README.md "Memory (h-rss)").
  */
 const TARGET_RSS_MB = 150;
 const num = (name: string, fallback: number) => {
@@ -29,11 +31,12 @@ const rate = num('BENCH_RATE', 1000);
 export async function run(): Promise<{ name: string; lines: string[] }> {
   const script = new URL('../servers/gateway.ts', import.meta.url);
   const tsx = process.env.BENCH_SOAK_TSX === '1';
+  const launcher = process.env.BENCH_SOAK_LAUNCHER === '0' ? null : launcherSettings();
   const server = await startServer(tsx ? script : await bundleServer(script), {
     label: 'gateway soak',
     plainNode: !tsx,
-    nodeArgs: ['--expose-gc'],
-    env: { BENCH_GATEWAY_VARIANT: 'held-outbox' },
+    nodeArgs: ['--expose-gc', ...(launcher?.nodeArgs ?? [])],
+    env: { BENCH_GATEWAY_VARIANT: 'held-outbox', ...launcher?.env },
   });
   const rows: Array<Array<string | number>> = [];
   const rss: number[] = [];
@@ -116,7 +119,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     lines: [
       `One gateway child (held-outbox, SQLite, WAL fdatasync per group commit), ${fmtRps(rate / 2)} postbacks/s (unique tx_id, a stored click's id) + ` +
         `${fmtRps(rate / 2)} redirects/s, open loop (bench/lib/open-loop.ts), ${segments} segments of ${Math.round(durationS / segments)} s; ` +
-        `RSS and V8 heap read in the child after each. ${tsx ? 'Server under the tsx loader (BENCH_SOAK_TSX=1).' : 'Server bundled (esbuild, as `npm run build`) and run with plain node, as production runs.'} ${settings.pin ? 'Server pinned to its own cpu.' : ''}`,
+        `RSS and V8 heap read in the child after each. ${tsx ? 'Server under the tsx loader (BENCH_SOAK_TSX=1).' : 'Server bundled (esbuild, as `npm run build`) and run with plain node, as production runs.'} ${launcher ? `Node flags and environment of bin/closeloop-node, as production: ${[...Object.entries(launcher.env).map(([k, v]) => `${k}=${v}`), ...launcher.nodeArgs].join(' ')}.` : "Without the launcher's flags (BENCH_SOAK_LAUNCHER=0)."} ${settings.pin ? 'Server pinned to its own cpu.' : ''}`,
       '',
       ...table(
         [

@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { CrashReporter } from 'facebook-nodejs-business-sdk';
 import {
   defineConnector,
   DeliveryError,
@@ -13,24 +12,7 @@ import { parseJsonObject } from '../_shared/json';
 import { blamedEventIndex, metaPlatformCode, metaVerdict, type MetaGraphError } from './errors';
 import { buildEventsRequest, metaIdentifiersSent, validateItem } from './map';
 import { META_API_VERSION, META_MAX_BATCH, metaCredentialsSchema, metaSettingsSchema } from './schema';
-
-/**
- * The SDK's crash reporter posts stack traces to graph.facebook.com from a process-wide
- * `uncaughtException` listener that FacebookAdsApi.init() installs (the SDK's src/crash-reporter.js). We never
- * call init(), but other code in the process might. CrashReporter.disable() alone is a no-op until
- * enable() has created the singleton (src/crash-reporter.js: `if (this._instance == null) return`),
- * so create it, switch it off, and take back the listener enable() added: afterwards init() finds
- * the singleton, installs nothing, and nothing is ever reported.
- */
-export function disableSdkCrashReporter(): void {
-  const before = new Set(process.listeners('uncaughtException'));
-  CrashReporter.enable();
-  CrashReporter.disable();
-  for (const listener of process.listeners('uncaughtException')) {
-    if (!before.has(listener)) process.removeListener('uncaughtException', listener);
-  }
-}
-disableSdkCrashReporter();
+import { metaSdk } from './sdk';
 
 /** A non-2xx Graph answer → one DeliveryError (body `{error:{…}}` first, the status otherwise). */
 export function graphError(res: PlatformResponse): { error: DeliveryError; graph: MetaGraphError | null } {
@@ -109,6 +91,8 @@ export const meta = defineConnector({
   validate: validateItem,
   build: buildEventsRequest,
   identifiersSent: metaIdentifiersSent,
+  // The SDK only when a Meta destination is configured (sdk.ts).
+  load: () => void metaSdk(),
   signals: ['fbc', 'fbp', 'ip', 'user_agent', 'email', 'phone', 'first_name', 'last_name', 'external_id'],
   classify: (response, _request, items) => classifyResponse(response, items),
   /** Reads the pixel with the token: proves the token is valid and can see this dataset. */

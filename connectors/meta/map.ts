@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { CustomData, ServerEvent, ServerSideUtils, UserData } from 'facebook-nodejs-business-sdk';
+import type { ServerEvent } from 'facebook-nodejs-business-sdk';
 import { DeliveryError, type ClickRecord, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
 import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { unixSeconds } from '../_shared/time';
 import { META_MAX_BATCH, type MetaBody, type MetaCredentials, type MetaEvent, type MetaSettings } from './schema';
+import { metaSdk } from './sdk';
 
 type Ctx = ConnectorContext<MetaSettings, MetaCredentials>;
 
@@ -50,7 +51,7 @@ export function testEventCodeFor(ctx: Ctx): string | undefined {
 /** The SDK's own currency check (it throws inside normalize() on a code it does not know). */
 function sdkAcceptsCurrency(code: string): boolean {
   try {
-    ServerSideUtils.normalizeCurrency(code);
+    metaSdk().ServerSideUtils.normalizeCurrency(code);
     return true;
   } catch {
     return false;
@@ -113,6 +114,7 @@ export function dataProcessingFor(item: DeliveryItem, settings: MetaSettings): {
 
 /** One delivery → the SDK's ServerEvent. PII hashing and currency checks happen in its normalize(). */
 export function toServerEvent(item: DeliveryItem, settings: MetaSettings): ServerEvent {
+  const { CustomData, ServerEvent, UserData } = metaSdk();
   const c = item.conversion;
   const click = c.click;
   const user = new UserData();

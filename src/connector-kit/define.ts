@@ -89,6 +89,12 @@ export interface Connector<S extends z.ZodType = z.ZodType, C extends z.ZodType 
   readonly adjustments?: Connector<S, C>;
   /** On an `adjustments` connector: the corrections the platform takes (Google Ads: both). */
   readonly adjustmentTypes?: readonly AdjustmentType[];
+  /**
+   * Loads what the connector keeps out of the process's start (an SDK: meta/sdk.ts). openGateway
+   * calls it once for each configured destination's connector; one that is never configured never
+   * loads it. Must also be safe to skip: the connector loads on first use anyway.
+   */
+  load?(): void;
   /** Release what `send` keeps between calls (gRPC channels); called once at shutdown. */
   close?(): Promise<void>;
 }
