@@ -58,7 +58,9 @@ function diagnose(label: string, m: FixedRateMeasurement): void {
   const windows = JSON.parse(raw) as Array<Record<string, number>>;
   const stallMs = Number(process.env.BENCH_DIAG_STALL_MS ?? 5);
   const interval = 1000 / m.rate;
-  const out: string[] = [`[diag ${label}] t(s) reqs p99 max | loopMax flushMax flushMs syncMax syncs gcMs gcMax walMB frames backfilled`];
+  const out: string[] = [
+    `[diag ${label}] t(s) reqs p99 max | loopMax flushMax flushMs syncMax syncs gcMs gcMax walMB frames backfilled | mainRun mainWait ckptRun`,
+  ];
   const n = m.run.byIntended.length;
   let restarts = 0;
   for (let i = 1; i < windows.length; i++) if ((windows[i]?.frames ?? 0) < (windows[i - 1]?.frames ?? 0)) restarts++;
@@ -72,14 +74,16 @@ function diagnose(label: string, m: FixedRateMeasurement): void {
     const p99 = lat[Math.min(lat.length - 1, Math.ceil(0.99 * lat.length) - 1)] as number;
     const f = (x: number | undefined) => (x ?? 0).toFixed(1);
     w.latMax = max;
-    const line = `${((t - m.run.startedAt) / 1000).toFixed(1)} ${lat.length} ${f(p99)} ${f(max)} | ${f(w.loopMax)} ${f(w.flushMax)} ${f(w.flushMs)} ${f(w.syncMax)} ${w.syncs} ${f(w.gcMs)} ${f(w.gcMax)} ${f(w.walMb)} ${w.frames} ${w.backfilled}`;
+    const line = `${((t - m.run.startedAt) / 1000).toFixed(1)} ${lat.length} ${f(p99)} ${f(max)} | ${f(w.loopMax)} ${f(w.flushMax)} ${f(w.flushMs)} ${f(w.syncMax)} ${w.syncs} ${f(w.gcMs)} ${f(w.gcMax)} ${f(w.walMb)} ${w.frames} ${w.backfilled} | ${f(w.mainRun)} ${f(w.mainWait)} ${f(w.ckptRun)}`;
     if (max > stallMs || process.env.BENCH_DIAG_ALL === '1') out.push(`${max > stallMs ? '*' : ' '} ${line}`);
   }
   const stalled = windows.filter((w) => (w.latMax ?? 0) > stallMs);
+  const sum = (key: string) => windows.reduce((a, w) => a + (w[key] ?? 0), 0).toFixed(0);
   const by = (key: string) => stalled.filter((w) => (w[key] ?? 0) > stallMs).length;
   out.push(
     `[diag ${label}] ${stalled.length}/${windows.length} windows with a latency > ${stallMs} ms; of them loop delay > ${stallMs} ms: ${by('loopMax')}, ` +
       `flush > ${stallMs}: ${by('flushMax')}, fdatasync > ${stallMs}: ${by('syncMax')}, GC > ${stallMs}: ${by('gcMax')}; WAL restarts: ${restarts}; ` +
+      `main thread on CPU ${sum('mainRun')} ms, runnable but waiting ${sum('mainWait')} ms, checkpointer on CPU ${sum('ckptRun')} ms; ` +
       `max WAL ${Math.max(...windows.map((w) => w.walMb ?? 0)).toFixed(1)} MB, max frames ${Math.max(...windows.map((w) => w.frames ?? 0))}`,
   );
   process.stderr.write(`${out.join('\n')}\n`);

@@ -1,4 +1,5 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
@@ -95,6 +96,10 @@ type Window = {
   walMb: number;
   frames: number;
   backfilled: number;
+  /** The main thread's time on the CPU and runnable but waiting for it, and the checkpointer thread's CPU, ms (schedstat). */
+  mainRun: number;
+  mainWait: number;
+  ckptRun: number;
 };
 const windows: Window[] = [];
 const diag = process.env.BENCH_DIAG === '1' && gw.storage.sqlite ? newWindow() : null;
@@ -111,6 +116,9 @@ function newWindow(): Window {
     walMb: 0,
     frames: 0,
     backfilled: 0,
+    mainRun: 0,
+    mainWait: 0,
+    ckptRun: 0,
   };
 }
 if (diag && gw.storage.sqlite) {
@@ -118,6 +126,17 @@ if (diag && gw.storage.sqlite) {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const wal = join(dir, 'bench.db-wal');
+  const thread = (name: string) => readdirSync('/proc/self/task').find((t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === name);
+  const ckpt = thread('checkpointer');
+  // BENCH_CKPT_NICE=N: the checkpointer thread at that nice value (diagnosis).
+  if (ckpt && process.env.BENCH_CKPT_NICE) setPriority(Number(ckpt), Number(process.env.BENCH_CKPT_NICE));
+  const sched = (tid: string | undefined): [number, number] => {
+    if (!tid) return [0, 0];
+    const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    return [(run ?? 0) / 1e6, (wait ?? 0) / 1e6];
+  };
+  let main0 = sched(String(process.pid));
+  let ckpt0 = sched(ckpt);
   setInterval(() => {
     w.loopMax = loop.max / 1e6;
     loop.reset();
@@ -130,6 +149,13 @@ if (diag && gw.storage.sqlite) {
       w.frames = head.readUInt32LE(16);
       w.backfilled = head.readUInt32LE(96);
     } catch {}
+    const main1 = sched(String(process.pid));
+    const ckpt1 = sched(ckpt);
+    w.mainRun = main1[0] - main0[0];
+    w.mainWait = main1[1] - main0[1];
+    w.ckptRun = ckpt1[0] - ckpt0[0];
+    main0 = main1;
+    ckpt0 = ckpt1;
     windows.push(w);
     w = newWindow();
   }, 100).unref();
