@@ -27,8 +27,8 @@ export interface GroupCommitOptions {
 }
 
 /**
- * Group commit: every write of the process is queued and, once per event-loop turn, all queued
- * writes run in ONE transaction; each caller's promise settles only after that transaction is
+ * Group commit: every write of the process is queued and, once per event-loop turn (or, while a
+ * WAL sync runs, the moment it returns), all queued writes run in ONE transaction; each caller's promise settles only after that transaction is
  * committed AND its WAL is on disk. A job that throws is rolled back alone (a savepoint per job, or
  * SQLite's own statement rollback for a one-statement job: `runStatement`) and rejects alone. This is what lets intake answer 200 only once the conversion and its outbox
  * rows are durable without paying one fsync per request, or blocking the event loop on any.
