@@ -33,6 +33,9 @@ export interface OpenLoopRun {
   /** How late the generator's timer sent requests, p99 ms: what it adds to the figures above. */
   sendLagP99: number;
   durationS: number;
+  /** Latency of request i (sent at `startedAt + i * 1000 / rate`, epoch ms), unsorted: for the BENCH_DIAG timeline. */
+  byIntended: Float64Array;
+  startedAt: number;
 }
 
 export async function openLoop(url: string, spec: OpenLoopSpec): Promise<OpenLoopRun> {
@@ -101,6 +104,8 @@ export async function openLoop(url: string, spec: OpenLoopSpec): Promise<OpenLoo
     service: svc.slice(0, n).sort(),
     sendLagP99: percentile(lag.slice(0, sent).sort(), 99),
     durationS,
+    byIntended: lat,
+    startedAt: performance.timeOrigin + t0,
   };
 }
 
@@ -119,6 +124,7 @@ export interface FixedRateMeasurement {
   serverCpuUsPerReq: number;
   server: ServerStats;
   machine: MachineUse | null;
+  run: OpenLoopRun;
 }
 
 /** A short warm-up at the same rate, then the measured run between the child's `mark` and `stats`. */
@@ -143,5 +149,6 @@ export async function measureFixedRate(server: ChildServer, spec: OpenLoopSpec, 
     serverCpuUsPerReq: run.ok > 0 ? (stats.cpuMs * 1000) / run.ok : NaN,
     server: stats,
     machine: machineUse(before, after, stats.cpuMs),
+    run,
   };
 }

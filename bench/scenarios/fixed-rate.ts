@@ -23,31 +23,94 @@ const scripts = {
   durable: new URL('../servers/durable-koa.ts', import.meta.url),
   gateway: new URL('../servers/gateway.ts', import.meta.url),
 };
-type Kind = keyof typeof scripts;
+// BENCH_FR_B_ENV="NAME=value …": a second gateway row ("gateway B") with those variables, interleaved with the
+// first: before/after of a diagnosis knob in one run.
+const bEnv = Object.fromEntries(
+  (process.env.BENCH_FR_B_ENV ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => kv.split('=') as [string, string]),
+);
+type Kind = keyof typeof scripts | 'gatewayB';
 type Path = 'intake' | 'redirect';
 
 async function once(kind: Kind, path: Path): Promise<FixedRateMeasurement> {
   const variant: GatewayVariant = path === 'intake' ? 'held-outbox' : 'no-delivery';
-  const server = await startServer(scripts[kind], { label: `${kind} ${path}`, env: { BENCH_GATEWAY_VARIANT: variant } });
+  const script = scripts[kind === 'gatewayB' ? 'gateway' : kind];
+  const server = await startServer(script, { label: `${kind} ${path}`, env: { BENCH_GATEWAY_VARIANT: variant, ...(kind === 'gatewayB' ? bEnv : {}) } });
   try {
-    const load: LoadSpec = path === 'redirect' ? redirectSpec() : intakeSpec(kind === 'gateway' ? await storeClick(server) : undefined);
+    const gateway = kind === 'gateway' || kind === 'gatewayB';
+    const load: LoadSpec = path === 'redirect' ? redirectSpec() : intakeSpec(gateway ? await storeClick(server) : undefined);
     return await measureFixedRate(server, { ...load, rate, durationS: settings.durationS }, settings.warmupS);
   } finally {
     await server.stop();
   }
 }
 
-const LABELS: Record<Kind, string> = { bare: 'bare Koa', durable: 'durable Koa', gateway: 'gateway' };
+/**
+ * BENCH_DIAG=1: the gateway child records 100 ms windows (event-loop delay, flush, WAL fdatasync, GC, WAL size;
+ * bench/servers/gateway.ts); each window's client-side latency (by intended send time) is printed next to them on
+ * stderr, and the stalled windows (max > BENCH_DIAG_STALL_MS, 5) are summed by what coincided with them.
+ */
+function diagnose(label: string, m: FixedRateMeasurement): void {
+  const raw = m.server.extra.diag;
+  if (typeof raw !== 'string') return;
+  const windows = JSON.parse(raw) as Array<Record<string, number>>;
+  const stallMs = Number(process.env.BENCH_DIAG_STALL_MS ?? 5);
+  const interval = 1000 / m.rate;
+  const out: string[] = [
+    `[diag ${label}] t(s) reqs p99 max | loopMax flushMax flushMs syncMax syncs gcMs gcMax walMB frames backfilled | mainRun mainWait ckptRun`,
+  ];
+  const n = m.run.byIntended.length;
+  let restarts = 0;
+  for (let i = 1; i < windows.length; i++) if ((windows[i]?.frames ?? 0) < (windows[i - 1]?.frames ?? 0)) restarts++;
+  for (const w of windows) {
+    const t = w.t as number;
+    const from = Math.max(0, Math.ceil((t - m.run.startedAt) / interval));
+    const to = Math.min(n, Math.ceil((t + 100 - m.run.startedAt) / interval));
+    if (to <= from) continue;
+    const lat = m.run.byIntended.slice(from, to).sort();
+    const max = lat[lat.length - 1] as number;
+    const p99 = lat[Math.min(lat.length - 1, Math.ceil(0.99 * lat.length) - 1)] as number;
+    const f = (x: number | undefined) => (x ?? 0).toFixed(1);
+    w.latMax = max;
+    const line = `${((t - m.run.startedAt) / 1000).toFixed(1)} ${lat.length} ${f(p99)} ${f(max)} | ${f(w.loopMax)} ${f(w.flushMax)} ${f(w.flushMs)} ${f(w.syncMax)} ${w.syncs} ${f(w.gcMs)} ${f(w.gcMax)} ${f(w.walMb)} ${w.frames} ${w.backfilled} | ${f(w.mainRun)} ${f(w.mainWait)} ${f(w.ckptRun)}`;
+    if (max > stallMs || process.env.BENCH_DIAG_ALL === '1') out.push(`${max > stallMs ? '*' : ' '} ${line}`);
+  }
+  const stalled = windows.filter((w) => (w.latMax ?? 0) > stallMs);
+  const sum = (key: string) => windows.reduce((a, w) => a + (w[key] ?? 0), 0).toFixed(0);
+  const by = (key: string) => stalled.filter((w) => (w[key] ?? 0) > stallMs).length;
+  out.push(
+    `[diag ${label}] ${stalled.length}/${windows.length} windows with a latency > ${stallMs} ms; of them loop delay > ${stallMs} ms: ${by('loopMax')}, ` +
+      `flush > ${stallMs}: ${by('flushMax')}, fdatasync > ${stallMs}: ${by('syncMax')}, GC > ${stallMs}: ${by('gcMax')}; WAL restarts: ${restarts}; ` +
+      `main thread on CPU ${sum('mainRun')} ms, runnable but waiting ${sum('mainWait')} ms, checkpointer on CPU ${sum('ckptRun')} ms; ` +
+      `max WAL ${Math.max(...windows.map((w) => w.walMb ?? 0)).toFixed(1)} MB, max frames ${Math.max(...windows.map((w) => w.frames ?? 0))}`,
+  );
+  process.stderr.write(`${out.join('\n')}\n`);
+}
+
+const LABELS: Record<Kind, string> = { bare: 'bare Koa', durable: 'durable Koa', gateway: 'gateway', gatewayB: `gateway B (${process.env.BENCH_FR_B_ENV})` };
 
 export async function run(): Promise<{ name: string; lines: string[] }> {
-  const targets = (['intake', 'redirect'] as const).flatMap((path) =>
-    (['bare', 'durable', 'gateway'] as const).map((kind) => ({ label: `${path}|${kind}`, once: () => once(kind, path) })),
+  // BENCH_FR_PATHS=intake, BENCH_FR_KINDS=gateway,durable: a subset, for diagnosis runs.
+  const pick = <T extends string>(env: string | undefined, all: readonly T[]): readonly T[] => (env ? all.filter((x) => env.split(',').includes(x)) : all);
+  const paths = pick(process.env.BENCH_FR_PATHS, ['intake', 'redirect'] as const);
+  const kinds = pick(process.env.BENCH_FR_KINDS, ['bare', 'durable', 'gateway', ...(process.env.BENCH_FR_B_ENV ? (['gatewayB'] as const) : [])] as const);
+  const targets = paths.flatMap((path) =>
+    kinds.map((kind) => ({
+      label: `${path}|${kind}`,
+      once: async () => {
+        const m = await once(kind, path);
+        diagnose(`${path} ${kind}`, m);
+        return m;
+      },
+    })),
   );
   const runs = await interleave(targets);
   const rows: Array<Array<string | number>> = [];
   const verdicts: string[] = [];
-  for (const path of ['intake', 'redirect'] as const) {
-    for (const kind of ['bare', 'durable', 'gateway'] as const) {
+  for (const path of paths) {
+    for (const kind of kinds) {
       const ms = runs.get(`${path}|${kind}`) as FixedRateMeasurement[];
       const p = (pick: (m: FixedRateMeasurement) => number) => fmtMs(med(ms, pick));
       rows.push([
@@ -64,9 +127,11 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         ms.map((m) => fmtMs(m.p99)).join(' / '),
         ms.reduce((s, m) => s + m.bad, 0),
       ]);
-      if (kind === 'gateway') {
+      if (kind === 'gateway' || kind === 'gatewayB') {
         const p99 = med(ms, (m) => m.p99);
-        verdicts.push(`- ${path} p99 at ${fmtRps(rate)} req/s: **${fmtMs(p99)} ms** (target ≤ ${TARGET_P99_MS} ms): ${verdict(p99 <= TARGET_P99_MS)}`);
+        verdicts.push(
+          `- ${path}${kind === 'gatewayB' ? ' (gateway B)' : ''} p99 at ${fmtRps(rate)} req/s: **${fmtMs(p99)} ms** (target ≤ ${TARGET_P99_MS} ms): ${verdict(p99 <= TARGET_P99_MS)}`,
+        );
       }
     }
   }

@@ -36,7 +36,8 @@ export function startCheckpointer(db: SqliteDb, path: string, intervalMs = 250, 
   if (path === ':memory:') return null;
   db.pragma('wal_autocheckpoint = 0');
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, intervalMs } });
+  // Named: the thread shows as "checkpointer" in top -H and /proc/<pid>/task/*/comm.
+  const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'checkpointer', workerData: { driver, path, intervalMs } });
   worker.unref();
   worker.on('message', (m: unknown) => {
     if (m && typeof m === 'object' && 'error' in m) onError(String((m as { error: unknown }).error));

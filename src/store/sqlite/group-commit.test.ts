@@ -268,3 +268,31 @@ test('a failing fdatasync (EIO/ENOSPC) is not an acknowledged write: STORAGE_UNA
   await writer.drain();
   db.close();
 });
+
+test('one WAL fdatasync at a time: writes queued while it runs wait, then commit as ONE batch with its own sync', async () => {
+  const path = join(dir, 'serial.db');
+  const db = open('serial.db');
+  const pending: Array<() => void> = [];
+  const writer = new GroupCommit(db, { syncWal: walToSync(path, 'FULL'), fdatasync: (fd, cb) => pending.push(() => fdatasync(fd, cb)) });
+  const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+  const count = () => (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
+  const settled: string[] = [];
+  const first = writer.run(() => insert.run('s1', 1)).then(() => settled.push('s1'));
+  writer.flush();
+  assert.equal(pending.length, 1, 'the first batch is committed and its sync started');
+  const later = [2, 3, 4].map((v) => writer.run(() => insert.run(`s${v}`, v)).then(() => settled.push(`s${v}`)));
+  await new Promise((r) => setImmediate(r)); // the scheduled flush runs, and waits for the sync
+  assert.equal(count(), 1, 'nothing committed beside a running sync');
+  assert.equal(pending.length, 1, 'no second sync beside the first');
+  pending.shift()?.();
+  await first;
+  assert.equal(count(), 4, 'the queued writes committed the moment the sync returned');
+  assert.equal(writer.batches, 2, 'in one batch');
+  assert.deepEqual(settled, ['s1'], 'and are not answered before their own sync');
+  assert.equal(pending.length, 1);
+  const drained = writer.drain();
+  pending.shift()?.();
+  await Promise.all([...later, drained]);
+  assert.deepEqual(settled, ['s1', 's2', 's3', 's4']);
+  db.close();
+});

@@ -27,8 +27,8 @@ export interface GroupCommitOptions {
 }
 
 /**
- * Group commit: every write of the process is queued and, once per event-loop turn, all queued
- * writes run in ONE transaction; each caller's promise settles only after that transaction is
+ * Group commit: every write of the process is queued and, once per event-loop turn (or, while a
+ * WAL sync runs, the moment it returns), all queued writes run in ONE transaction; each caller's promise settles only after that transaction is
  * committed AND its WAL is on disk. A job that throws is rolled back alone (a savepoint per job, or
  * SQLite's own statement rollback for a one-statement job: `runStatement`) and rejects alone. This is what lets intake answer 200 only once the conversion and its outbox
  * rows are durable without paying one fsync per request, or blocking the event loop on any.
@@ -58,12 +58,24 @@ export class GroupCommit {
   private walFd: number | null = null;
   private readonly syncing = new Set<Promise<void>>();
   /**
+   * A WAL fdatasync is running. The next batch waits for it instead of committing and starting a
+   * second sync beside it: concurrent fdatasyncs of one file queue in the kernel anyway (the
+   * second waits for the first's writeback and cache flush), so overlapping them bought no
+   * latency and cost a commit (its WAL frames, its statements) and a sync per event-loop turn.
+   * Waiting makes the batch as large as the disk is slow: the commits follow the disk.
+   */
+  private syncInFlight = false;
+  /** Diagnostics (bench/servers/gateway.ts BENCH_OVERLAP_SYNCS=1): false overlaps syncs as before. */
+  serialSyncs = true;
+  /**
    * Test seam: runs inside each batch's transaction, after its jobs; a throw fails the batch as a
    * full disk would at COMMIT (nothing of it stored). Tests of the HTTP answers set it; nothing else.
    */
   beforeCommit: (() => void) | null = null;
   /** For the benchmark report. */
   maxBatch = 0;
+  /** Benchmark diagnostics (bench/servers/gateway.ts BENCH_DIAG): each WAL fdatasync's duration, ms, and its batch size. */
+  syncObserver: ((ms: number, jobs: number) => void) | null = null;
   batches = 0;
 
   constructor(
@@ -119,6 +131,9 @@ export class GroupCommit {
     this.scheduled = false;
     const jobs = this.queue;
     if (jobs.length === 0) return;
+    // One WAL fdatasync in flight at a time: what is queued meanwhile commits as ONE batch the
+    // moment that sync returns (see `syncInFlight`).
+    if (this.syncInFlight && this.serialSyncs) return;
     this.queue = [];
     this.batches++;
     if (jobs.length > this.maxBatch) this.maxBatch = jobs.length;
@@ -155,12 +170,19 @@ export class GroupCommit {
       settle();
       return;
     }
+    const observe = this.syncObserver;
+    const started = observe ? performance.now() : 0;
+    this.syncInFlight = true;
     const sync = new Promise<void>((done) => {
       (this.options.fdatasync ?? fdatasync)(fd, (err) => {
+        observe?.(performance.now() - started, jobs.length);
+        this.syncInFlight = false;
         // Not known to be on disk: the callers get an error and the network retries; the retry
         // finds the stored row and answers duplicate, so nothing is lost or doubled.
         settle(err ?? undefined);
         done();
+        // The writes that queued behind this sync: their batch and its sync start now.
+        this.flush();
       });
     });
     this.syncing.add(sync);
@@ -170,7 +192,8 @@ export class GroupCommit {
   /** Flushes the queue and waits for every pending sync (shutdown). */
   async drain(): Promise<void> {
     this.flush();
-    await Promise.all([...this.syncing]);
+    // A sync that ends flushes what queued behind it, which starts another.
+    while (this.syncing.size > 0) await Promise.all([...this.syncing]);
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
   }
