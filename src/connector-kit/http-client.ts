@@ -96,16 +96,21 @@ export function createHttpClient(options: UndiciHttpClientOptions = {}): HttpCli
   return { send, close: () => agent.close() };
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < limit) {
-      chunks.push(chunk.subarray(0, limit - size));
+/**
+ * The body as text, at most `limit` bytes kept (the rest read and dropped). Listeners, not
+ * `for await`: the async iterator costs a promise or two per chunk on every delivery.
+ */
+function readCapped(body: NodeJS.ReadableStream, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      if (size < limit) chunks.push(size + chunk.length > limit ? chunk.subarray(0, limit - size) : chunk);
       size += chunk.length;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
+    });
+    body.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    body.on('error', reject);
+  });
 }
 
 /** The request's headers with lower-case names, after our user-agent (a connector's own wins). */
@@ -150,7 +155,10 @@ function sharedDeadlines(): (timeoutMs: number) => AbortSignal {
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
   return out;
 }
 
