@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConversionRecord, DeliveryItem } from '../../src/connector-kit';
 import { classifyPartnerResponse, partnerPostback } from './index';
-import { PARTNER_MACROS, renderPartnerHtml, renderPartnerUrl } from './macros';
+import { escapeUrl, renderTemplate } from '../../src/connector-kit';
+import { PARTNER_MACROS, partnerMacroValues, renderPartnerHtml, renderPartnerUrl } from './macros';
 import { buildPartnerRequest } from './map';
 import { partnerPostbackSettingsSchema } from './schema';
 
@@ -64,6 +65,23 @@ describe('partner macro table', () => {
   it('lists 35 macros: 5 ids, sub1–10, adv1–10 and 10 values', () => {
     assert.equal(PARTNER_MACROS.length, 35);
     assert.equal(new Set(PARTNER_MACROS).size, 35);
+  });
+
+  it('renders exactly what the generic template renderer does with the macro table (compiled templates)', () => {
+    const templates = [
+      '',
+      'https://p/?plain',
+      '{transaction_id}',
+      '{sub1}{sub1}{payout_amount}{payout}',
+      'https://p/?a={Sub5}&b={sub_5}&c={unknown}&d={sub5}&e={{sub1}}&f={}&g={sub1',
+      'https://p/?tx={transaction_id}&s10={sub10}&adv={adv1}&t={timestamp}&x={toString}{constructor}',
+    ];
+    for (const p of [params, {}, { sub1: '', payout: '{sub5}', sub5: 'v' }]) {
+      for (const t of templates) {
+        assert.equal(renderPartnerUrl(t, p), renderTemplate(t, partnerMacroValues(p), escapeUrl), t);
+        assert.equal(renderPartnerUrl(t, p), renderPartnerUrl(t, p), `${t} (cached)`);
+      }
+    }
   });
 
   it('renders a known macro with no value as empty, even when params lack it entirely', () => {

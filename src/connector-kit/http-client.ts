@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
@@ -48,6 +49,7 @@ export function createHttpClient(options: UndiciHttpClientOptions = {}): HttpCli
   };
   const agent = new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 10_000, pipelining: 1, connect: { lookup } });
   const userAgent = options.userAgent ?? 'closeloop/0.1';
+  const deadline = sharedDeadlines();
 
   async function send(req: PlatformRequest, opts: SendOptions): Promise<PlatformResponse> {
     let url: URL;
@@ -66,9 +68,9 @@ export function createHttpClient(options: UndiciHttpClientOptions = {}): HttpCli
       if (refused) throw new DeliveryError('config', `not sent: ${refused}`, { platformCode: 'BLOCKED_TARGET' });
     }
     const started = performance.now();
-    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const timeout = deadline(opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-    const headers: Record<string, string> = { 'user-agent': userAgent, ...lowerKeys(req.headers) };
+    const headers = withUserAgent(req.headers, userAgent);
     try {
       const res = await request(url, {
         method: req.method,
@@ -94,27 +96,69 @@ export function createHttpClient(options: UndiciHttpClientOptions = {}): HttpCli
   return { send, close: () => agent.close() };
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < limit) {
-      chunks.push(chunk.subarray(0, limit - size));
+/**
+ * The body as text, at most `limit` bytes kept (the rest read and dropped). Listeners, not
+ * `for await`: the async iterator costs a promise or two per chunk on every delivery.
+ */
+function readCapped(body: NodeJS.ReadableStream, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      if (size < limit) chunks.push(size + chunk.length > limit ? chunk.subarray(0, limit - size) : chunk);
       size += chunk.length;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
+    });
+    body.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    body.on('error', reject);
+  });
 }
 
-function lowerKeys(h: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+/** The request's headers with lower-case names, after our user-agent (a connector's own wins). */
+function withUserAgent(h: Record<string, string>, userAgent: string): Record<string, string> {
+  const out: Record<string, string> = { 'user-agent': userAgent };
+  for (const k in h) out[k.toLowerCase()] = h[k] as string;
   return out;
+}
+
+/** Deadlines are shared in slots of this length: a request is aborted at most this late. */
+const DEADLINE_SLOT_MS = 25;
+
+/**
+ * The timeout of a request: ONE AbortSignal (one timer) for every request whose deadline falls in
+ * the same DEADLINE_SLOT_MS slot, rounded up, so a request is never aborted before its timeoutMs
+ * and at most one slot after. `AbortSignal.timeout` per request cost a timer each, left running
+ * after the answer until it fired (a DOMException and an abort event per request, long after):
+ * ~3 % of the dispatcher's CPU (bench/README.md "Dispatcher and batching (h-dispatch2)"). When the
+ * slot's timer fires, the requests still listening are exactly those past their deadline; undici
+ * removes a finished request's listeners.
+ */
+function sharedDeadlines(): (timeoutMs: number) => AbortSignal {
+  const slots = new Map<number, AbortSignal>();
+  return (timeoutMs) => {
+    const now = Date.now();
+    const due = Math.ceil((now + timeoutMs) / DEADLINE_SLOT_MS) * DEADLINE_SLOT_MS;
+    let signal = slots.get(due);
+    if (!signal) {
+      const controller = new AbortController();
+      signal = controller.signal;
+      // Every request of the slot listens to it: no "possible leak" warning past 10.
+      setMaxListeners(0, signal);
+      slots.set(due, signal);
+      setTimeout(() => {
+        slots.delete(due);
+        controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      }, due - now).unref();
+    }
+    return signal;
+  };
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
   return out;
 }
 

@@ -44,6 +44,8 @@ export function createRedactor(secrets: readonly string[], pii: readonly string[
   };
 }
 
+const unchanged = (s: string): string => s;
+
 function buildMasker(secrets: readonly string[], pii: readonly string[]): (s: string) => string {
   const pairs: Array<[string, string]> = [];
   const add = (value: string, replacement: string) => {
@@ -57,6 +59,8 @@ function buildMasker(secrets: readonly string[], pii: readonly string[]): (s: st
   };
   for (const s of secrets) add(s, REDACTED);
   for (const p of pii) add(p, '[pii]');
+  // Nothing to mask (a partner postback without a token or personal data): the text as it is.
+  if (pairs.length === 0) return unchanged;
   pairs.sort((a, b) => b[0].length - a[0].length);
   return (s) => {
     let out = s;

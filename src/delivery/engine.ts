@@ -49,6 +49,8 @@ export function createDeliveryEngine(deps: EngineDeps) {
   let running: Promise<void> | null = null;
   let wake: (() => void) | null = null;
   const stats = { attempts: 0, succeeded: 0, failed: 0 };
+  /** The attempt's dependencies, the same for every batch (not an object per request). */
+  const attemptDeps = { http, now, backoff: options.backoff, ...(deps.random ? { random: deps.random } : {}) };
 
   function notify(): void {
     wake?.();
@@ -75,7 +77,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
    */
   function runBatch(dest: ResolvedDestination | undefined, batch: ClaimedDelivery[]): { request: Promise<void>; record: Promise<void> } {
     const attempted: Promise<AttemptResult[]> = dest
-      ? attemptBatch(dest, batch, owner, { http, now, backoff: options.backoff, ...(deps.random ? { random: deps.random } : {}) })
+      ? attemptBatch(dest, batch, owner, attemptDeps)
       : Promise.resolve(batch.map(({ delivery }) => orphan(delivery.id, delivery.destinationId, delivery.attempts + 1)));
     const record = attempted.then(recordResults);
     const request = attempted.then((results) => (results.every((r) => r.status === 'succeeded') ? undefined : record));
@@ -85,11 +87,14 @@ export function createDeliveryEngine(deps: EngineDeps) {
   async function recordResults(results: AttemptResult[]): Promise<void> {
     await ledger.completeAttempts(results, now(), deps.attemptHook);
     deps.afterAttempts?.(results);
+    // A success is logged at debug only: its line is not even built when debug is off (the hot path).
+    const debug = logger.isLevelEnabled('debug');
     for (const r of results) {
       stats.attempts++;
       if (r.status === 'succeeded') stats.succeeded++;
       else stats.failed++;
       const a = r.attempt;
+      if (a.outcome === 'succeeded' && !debug) continue;
       const line = {
         destination: r.destinationId,
         delivery: r.deliveryId,
