@@ -36,23 +36,35 @@ const POSTBACK_ROUTES = new Set(['/postback', '/postback/:source']);
 /** A caller's X-Request-Id is kept when it looks like an id; anything else gets a fresh one. */
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
-/** `a=1&key=s3cr3t` → `a=1&key=[redacted]`; names are compared decoded and case-insensitively. */
+/**
+ * `a=1&key=s3cr3t` → `a=1&key=[redacted]`; names are compared decoded and case-insensitively. One
+ * pass over the string, decoding only a name that has an escape: it runs on every request.
+ */
 export function redactQuery(query: string, hidden: ReadonlySet<string>): string {
-  if (query === '') return '';
-  return query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      const rawName = eq === -1 ? pair : pair.slice(0, eq);
-      let name = rawName;
-      try {
-        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
-      } catch {
-        // A malformed escape: compare the raw name.
-      }
-      return hidden.has(name.toLowerCase()) && eq !== -1 ? `${rawName}=[redacted]` : pair;
-    })
-    .join('&');
+  let out = '';
+  let copied = 0;
+  let start = 0;
+  while (start < query.length) {
+    let end = query.indexOf('&', start);
+    if (end === -1) end = query.length;
+    const eq = query.indexOf('=', start);
+    if (eq !== -1 && eq < end && hidden.has(paramName(query.slice(start, eq)))) {
+      out += `${query.slice(copied, eq + 1)}[redacted]`;
+      copied = end;
+    }
+    start = end + 1;
+  }
+  return copied === 0 ? query : out + query.slice(copied);
+}
+
+function paramName(raw: string): string {
+  if (!raw.includes('%') && !raw.includes('+')) return raw.toLowerCase();
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    // A malformed escape: compare the raw name.
+    return raw.toLowerCase();
+  }
 }
 
 /**
