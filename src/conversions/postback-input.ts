@@ -13,11 +13,15 @@ const MAX_EXTRA_PARAMS = 40;
 /** `{sub5}`, `{Sub5}`, `{transaction_id}` — or the same still percent-encoded. */
 const MACRO_LEFTOVER = /(\{|%7b)[A-Za-z0-9_.\- ]{1,64}(\}|%7d)/i;
 
+/**
+ * No control-character check here: parsePostback's assertCleanText has already refused every
+ * name and value holding one (422 INVALID_CHARACTERS, before this schema runs), so a regex per
+ * field would only repeat it on every postback.
+ */
 const text = (max: number) =>
   z
     .string({ error: (i) => (i.input === undefined ? 'is required' : Array.isArray(i.input) ? 'given more than once' : 'must be a string') })
-    .max(max, `longer than ${max} characters`)
-    .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters');
+    .max(max, `longer than ${max} characters`);
 
 const postbackSchema = z.object({
   transactionId: text(128).min(1, 'is required and must not be empty'),
