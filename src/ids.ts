@@ -22,8 +22,16 @@ function randomHex(bytes: number): string {
  * part keeps ids unguessable; the prefix reveals only when the id was made.
  */
 export function newId(now = Date.now()): string {
-  const time = now.toString(16).padStart(12, '0').slice(-12);
+  if (now !== lastNow) {
+    lastNow = now;
+    lastTime = now.toString(16).padStart(12, '0').slice(-12);
+  }
   const rand = randomHex(10); // 80 bits, 74 of them kept
-  const variant = ((parseInt(rand[3] as string, 16) & 0x3) | 0x8).toString(16);
-  return `${time}7${rand.slice(0, 3)}${variant}${rand.slice(4, 19)}`;
+  return `${lastTime}7${rand.slice(0, 3)}${VARIANT[rand.charCodeAt(3)]}${rand.slice(4, 19)}`;
 }
+/** The time part of the last id: ids of one millisecond share it (a turn makes dozens). */
+let lastNow = -1;
+let lastTime = '';
+/** A hex digit's char code → the RFC 9562 variant digit keeping its two low bits (8, 9, a, b). */
+const VARIANT: string[] = [];
+for (let d = 0; d < 16; d++) VARIANT[d.toString(16).charCodeAt(0)] = ((d & 0x3) | 0x8).toString(16);

@@ -27,16 +27,41 @@ export function unsafeCharacter(s: string, allowWhitespace = false): string | nu
   return null;
 }
 
+const EACH_UNSAFE = new RegExp(`${CONTROL.source}|${LONE_SURROGATE.source}`, 'g');
 const codePoint = (ch: string) => `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** Text safe to put in a message or a log: unsafe characters shown as `\uXXXX`, clipped. */
 export function printable(s: string, max = 64): string {
   const clipped = s.length > max ? `${s.slice(0, max)}…` : s;
-  return clipped.replace(new RegExp(`${CONTROL.source}|${LONE_SURROGATE.source}`, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return clipped.replace(EACH_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Any character either check refuses (the strict set: a multiline field's tab, LF and CR included). */
+const ANY_UNSAFE = new RegExp(`${CONTROL.source}|${LONE_SURROGATE.source}`);
+
+/** True when no name or value holds a character either check could refuse: no allocation, the common case. */
+function surelyClean(value: unknown): boolean {
+  if (typeof value === 'string') return !ANY_UNSAFE.test(value);
+  if (Array.isArray(value)) {
+    for (const v of value) if (!surelyClean(v)) return false;
+    return true;
+  }
+  if (value && typeof value === 'object') {
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      if (ANY_UNSAFE.test(k) || !surelyClean((value as Record<string, unknown>)[k])) return false;
+    }
+  }
+  return true;
 }
 
 /** The first unsafe name or value in a parameter record or JSON body, with its field path. */
 export function findUnsafeText(value: unknown, options: TextGuardOptions = {}, path: string[] = []): { field: string; problem: string } | null {
+  if (path.length === 0 && surelyClean(value)) return null;
+  return findUnsafeIn(value, options, path);
+}
+
+function findUnsafeIn(value: unknown, options: TextGuardOptions, path: string[]): { field: string; problem: string } | null {
   if (typeof value === 'string') {
     const last = path[path.length - 1];
     const problem = unsafeCharacter(value, last !== undefined && options.multiline?.has(last) === true);
@@ -44,7 +69,7 @@ export function findUnsafeText(value: unknown, options: TextGuardOptions = {}, p
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findUnsafeText(value[i], options, [...path, String(i)]);
+      const found = findUnsafeIn(value[i], options, [...path, String(i)]);
       if (found) return found;
     }
     return null;
@@ -53,7 +78,7 @@ export function findUnsafeText(value: unknown, options: TextGuardOptions = {}, p
     for (const [k, v] of Object.entries(value)) {
       const nameProblem = unsafeCharacter(k);
       if (nameProblem) return { field: [...path, k].map((p) => printable(p)).join('.'), problem: `its name contains ${nameProblem}` };
-      const found = findUnsafeText(v, options, [...path, k]);
+      const found = findUnsafeIn(v, options, [...path, k]);
       if (found) return found;
     }
   }

@@ -132,9 +132,13 @@ export function clickPersonalIndex(config: Config): PersonalIndex {
 }
 const DEFAULT_INDEX = personalNameIndex();
 
+/** The cookies' bounds, built once (not per click). */
+const COOKIE_SCHEMAS = new Map([FBP_MAX, FBC_MAX].map((max) => [max, value(max)]));
+
 /** A cookie is the browser's to set: one that would fail the parameter's own bounds is ignored, not stored. */
 function cookie(v: string | undefined, max: number): string | undefined {
-  return v !== undefined && value(max).safeParse(v).success && unsafeCharacter(v) === null ? v : undefined;
+  const schema = COOKIE_SCHEMAS.get(max) ?? value(max);
+  return v !== undefined && schema.safeParse(v).success && unsafeCharacter(v) === null ? v : undefined;
 }
 
 export function buildClick(facts: ClickFacts, personal: PersonalIndex = DEFAULT_INDEX): ClickRecord {

@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import { ApiError } from '../api-error';
 import type { ClickRecord, Platform, PlatformClickParam } from '../clicks/click';
@@ -50,7 +50,7 @@ export type IntakeResult = PostbackResult & { warnings: string[] };
 const DIRECT_PARAM: Record<Platform, PlatformClickParam> = { google: 'gclid', meta: 'fbclid', tiktok: 'ttclid', reddit: 'rdt_cid' };
 
 /** Hash both sides to a fixed length, so the comparison's time says nothing about the secret. */
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
 function sameSecret(given: string, expected: Buffer): boolean {
   return timingSafeEqual(digest(given), expected);
 }

@@ -13,11 +13,15 @@ const MAX_EXTRA_PARAMS = 40;
 /** `{sub5}`, `{Sub5}`, `{transaction_id}` — or the same still percent-encoded. */
 const MACRO_LEFTOVER = /(\{|%7b)[A-Za-z0-9_.\- ]{1,64}(\}|%7d)/i;
 
+/**
+ * No control-character check here: parsePostback's assertCleanText has already refused every
+ * name and value holding one (422 INVALID_CHARACTERS, before this schema runs), so a regex per
+ * field would only repeat it on every postback.
+ */
 const text = (max: number) =>
   z
     .string({ error: (i) => (i.input === undefined ? 'is required' : Array.isArray(i.input) ? 'given more than once' : 'must be a string') })
-    .max(max, `longer than ${max} characters`)
-    .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters');
+    .max(max, `longer than ${max} characters`);
 
 const postbackSchema = z.object({
   transactionId: text(128).min(1, 'is required and must not be empty'),
@@ -78,20 +82,7 @@ const FIELDS = [
 export function parsePostback(params: Record<string, unknown>, source: SourceConfig): PostbackInput {
   assertCleanText(params);
   const names = source.params;
-  const nameOf: Record<(typeof FIELDS)[number], string> = {
-    transactionId: names.transactionId,
-    clickId: names.clickId,
-    payout: names.payout,
-    currency: names.currency,
-    offerId: names.offerId,
-    event: names.event,
-    status: names.status,
-    platform: names.platform,
-    consentAdUserData: names.consentAdUserData,
-    consentAdPersonalization: names.consentAdPersonalization,
-    limitedDataUse: names.limitedDataUse,
-  };
-  const mapped = new Set<string>([...Object.values(nameOf), names.key]);
+  const { nameOf, mapped } = namesOf(source);
   const raw: Record<string, unknown> = {};
   for (const f of FIELDS) if (params[nameOf[f]] !== undefined) raw[f] = scalar(params[nameOf[f]]);
   const extra: Record<string, unknown> = {};
@@ -120,7 +111,7 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
     const issues = [...(parsed.error?.issues ?? []), ...(consentParsed?.error?.issues ?? [])];
     const details = zodDetails(issues).map((d) => {
       const [head, ...rest] = d.field.split('.');
-      const field = head === 'extra' ? rest.join('.') : (nameOf[head as (typeof FIELDS)[number]] ?? d.field);
+      const field = head === 'extra' ? rest.join('.') : (nameOf[head as keyof NameOf] ?? d.field);
       return { field, message: d.message };
     });
     throw new ApiError(400, 'INVALID_POSTBACK', `invalid postback: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`, details);
@@ -136,6 +127,31 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
   const c = consentParsed?.data;
   const consent = c ? compactConsent({ adUserData: c.consentAdUserData, adPersonalization: c.consentAdPersonalization, limitedDataUse: c.limitedDataUse }) : {};
   return { ...parsed.data, consent, warnings };
+}
+
+type NameOf = Record<(typeof FIELDS)[number], string>;
+/** Each source's parameter names, worked out once per source (not per postback). */
+const sourceNames = new WeakMap<SourceConfig, { nameOf: NameOf; mapped: ReadonlySet<string> }>();
+function namesOf(source: SourceConfig): { nameOf: NameOf; mapped: ReadonlySet<string> } {
+  const known = sourceNames.get(source);
+  if (known) return known;
+  const names = source.params;
+  const nameOf: NameOf = {
+    transactionId: names.transactionId,
+    clickId: names.clickId,
+    payout: names.payout,
+    currency: names.currency,
+    offerId: names.offerId,
+    event: names.event,
+    status: names.status,
+    platform: names.platform,
+    consentAdUserData: names.consentAdUserData,
+    consentAdPersonalization: names.consentAdPersonalization,
+    limitedDataUse: names.limitedDataUse,
+  };
+  const entry = { nameOf, mapped: new Set<string>([...Object.values(nameOf), names.key]) };
+  sourceNames.set(source, entry);
+  return entry;
 }
 
 /** A JSON body may carry numbers (`"payout": 12.5`); query strings and forms never do. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DestinationConfig, SourceConfig } from '../config';
 import type { RouteTarget } from '../store/ledger';
 import type { ConversionRecord } from './conversion';
@@ -9,7 +9,8 @@ import type { ConversionRecord } from './conversion';
  * TikTok event_id, Reddit conversion_id).
  */
 export function dedupKey(c: Pick<ConversionRecord, 'source' | 'transactionId' | 'event'>, destinationId: string): string {
-  return createHash('sha256').update(`${c.source}\u0000${c.transactionId}\u0000${c.event}\u0000${destinationId}`).digest('hex').slice(0, 32);
+  // crypto.hash: one call, no Hash object (the same digest as createHash().update().digest()).
+  return hash('sha256', `${c.source}\u0000${c.transactionId}\u0000${c.event}\u0000${destinationId}`, 'hex').slice(0, 32);
 }
 
 export function matchesFilters(c: ConversionRecord, d: DestinationConfig): boolean {

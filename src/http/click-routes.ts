@@ -23,7 +23,12 @@ const registerSchema = clickInputSchema.extend({
   referrer: z.string().max(4096).optional(),
 });
 
-export function clickRoutes(router: Router, deps: { config: Config; clicks: ClickStore; now: () => number; ip: (ctx: Context) => string | null }): void {
+/** `hot`: the router the redirect goes on (app.ts matches it before the others); `router` by default. */
+export function clickRoutes(
+  router: Router,
+  deps: { config: Config; clicks: ClickStore; now: () => number; ip: (ctx: Context) => string | null },
+  hot: Router = router,
+): void {
   const { config, clicks, now } = deps;
   const links = new Map(config.links.map((l) => [l.id, l]));
   const origins = new Set(config.server.corsOrigins);
@@ -42,7 +47,7 @@ export function clickRoutes(router: Router, deps: { config: Config; clicks: Clic
   });
 
   // The redirect link an ad points at: store the click, send the visitor on with sub5 = click id.
-  router.get('/c/:link', async (ctx) => {
+  hot.get('/c/:link', async (ctx) => {
     const link = links.get(ctx.params.link as string);
     if (!link) {
       if (config.clicks.fallbackUrl) return ctx.redirect(config.clicks.fallbackUrl);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Normalise-then-hash helpers for the personal data ad platforms match on: the one home for it
@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
 
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** A value that is already a SHA-256 hex digest (the advertiser hashed it): sent as is. */

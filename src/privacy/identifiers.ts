@@ -63,7 +63,19 @@ export interface PersonalFieldsConfig {
   exclude?: readonly string[] | undefined;
 }
 
-const squash = (name: string) => name.toLowerCase().replace(/[-_.]/g, '');
+const squashName = (name: string) => name.toLowerCase().replace(/[-_.]/g, '');
+/** Parameter names repeat on every postback (tx_id, sub5, payout…): squashed once each, a bounded memo of short names. */
+const squashed = new Map<string, string>();
+function squash(name: string): string {
+  if (name.length > 64) return squashName(name);
+  let s = squashed.get(name);
+  if (s === undefined) {
+    s = squashName(name);
+    if (squashed.size >= 1024) squashed.clear();
+    squashed.set(name, s);
+  }
+  return s;
+}
 
 /** name (squashed) → kind, for one source. */
 export function personalNameIndex(config: PersonalFieldsConfig = {}): Map<string, PersonalKind> {

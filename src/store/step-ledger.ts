@@ -41,6 +41,28 @@ const CONVERSION_ROW = `(${CONVERSION_COLUMNS.split(',')
   .map(() => '?')
   .join(', ')})`;
 
+/** The multi-row INSERTs of recordMany, by row count (≤ CONVERSIONS_PER_STATEMENT): built once each, not per turn. */
+const manySql = new Map<string, string>();
+function manyConversionsSql(n: number): string {
+  const key = `c${n}`;
+  let text = manySql.get(key);
+  if (text === undefined) {
+    text = `INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES ${Array(n).fill(CONVERSION_ROW).join(', ')}
+      ON CONFLICT (source, transaction_id, event) DO NOTHING RETURNING id`;
+    manySql.set(key, text);
+  }
+  return text;
+}
+function manyDeliveriesSql(n: number): string {
+  const key = `d${n}`;
+  let text = manySql.get(key);
+  if (text === undefined) {
+    text = insertDeliveriesSql(n).replace('RETURNING id, destination_id', 'RETURNING id, conversion_id, destination_id');
+    manySql.set(key, text);
+  }
+  return text;
+}
+
 function insertDeliveriesSql(n: number): string {
   const row = `(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`;
   return `INSERT INTO deliveries (id, conversion_id, destination_id, connector, dedup_key, status, attempts, max_attempts,
@@ -135,11 +157,7 @@ function* recordMany(d: Dialect, items: ReadonlyArray<{ write: PostbackWrite; no
   const inserted = new Set<string>();
   for (let i = 0; i < byKey.length; i += CONVERSIONS_PER_STATEMENT) {
     const chunk = byKey.slice(i, i + CONVERSIONS_PER_STATEMENT);
-    const rows = yield* q.all(
-      `INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES ${chunk.map(() => CONVERSION_ROW).join(', ')}
-      ON CONFLICT (source, transaction_id, event) DO NOTHING RETURNING id`,
-      ...chunk.flatMap((it) => conversionToRow(it.write.conversion)),
-    );
+    const rows = yield* q.all(manyConversionsSql(chunk.length), ...chunk.flatMap((it) => conversionToRow(it.write.conversion)));
     for (const r of rows) inserted.add(String(r.id));
   }
   const targets = items
@@ -149,7 +167,7 @@ function* recordMany(d: Dialect, items: ReadonlyArray<{ write: PostbackWrite; no
   for (let i = 0; i < targets.length; i += CONVERSIONS_PER_STATEMENT) {
     const chunk = targets.slice(i, i + CONVERSIONS_PER_STATEMENT);
     const rows = yield* q.all(
-      insertDeliveriesSql(chunk.length).replace('RETURNING id, destination_id', 'RETURNING id, conversion_id, destination_id'),
+      manyDeliveriesSql(chunk.length),
       ...chunk.flatMap(({ c, t, now }) => [newId(), c.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now]),
     );
     for (const r of rows) {

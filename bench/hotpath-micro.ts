@@ -1,0 +1,142 @@
+import { openSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * The hot path's per-request pieces, this tree against another (a before tree: `git worktree add
+ * /tmp/before-h <commit>` with its node_modules), in ONE process, alternated (before, after,
+ * before, after…; the median of each side): CPU µs per call of the observe middleware (access +
+ * intake line, metrics, redaction), of a log line written to /dev/null one syscall per line vs
+ * one per turn, of the router's match for GET /postback, of the text guard, splitPersonal,
+ * parsePostback, the dedup key and newId. Far below what a server run resolves on a shared
+ * machine; the end-to-end figure stays cpu-probe.ts / bench/run.ts.
+ *   npx tsx bench/hotpath-micro.ts /tmp/before-h [rounds=5]
+ */
+const beforeRoot = resolve(process.argv[2] ?? '/tmp/before-h');
+const ROUNDS = Number(process.argv[3] ?? 5);
+const afterRoot = resolve(new URL('..', import.meta.url).pathname);
+
+type Mod = Record<string, any>;
+async function load(root: string) {
+  const m = async (p: string): Promise<Mod> => import(pathToFileURL(`${root}/src/${p}`).href);
+  return {
+    root,
+    observe: await m('metrics/observe.ts'),
+    logger: await m('logger.ts'),
+    metrics: await m('metrics/metrics.ts'),
+    guard: await m('text-guard.ts'),
+    personal: await m('privacy/personal-params.ts'),
+    identifiers: await m('privacy/identifiers.ts'),
+    input: await m('conversions/postback-input.ts'),
+    routing: await m('conversions/routing.ts'),
+    ids: await m('ids.ts'),
+    config: await m('config.ts'),
+    koaRouter: (await import(pathToFileURL(`${root}/node_modules/@koa/router/lib/router.js`).href)).default,
+  };
+}
+
+const SECRET = 's3cr3t-s3cr3t-s3cr3t';
+const QUERY = `key=${SECRET}&click_id=01a2323584537416af2f4e4ad74463e2&payout=12.50&offer_id=offer-7&tx_id=probe-123456`;
+const PARAMS = { key: SECRET, click_id: '01a2323584537416af2f4e4ad74463e2', payout: '12.50', offer_id: 'offer-7', tx_id: 'probe-123456' };
+
+function setup(mod: Awaited<ReturnType<typeof load>>) {
+  const config = mod.config.parseConfig({
+    admin: { token: 'a'.repeat(32) },
+    sources: [{ id: 'net', secret: SECRET, mode: 'tracked' }],
+    links: [{ id: 'demo', offerUrl: 'https://offer.example/lp?o=1' }],
+  });
+  const source = config.sources[0];
+  const sink = { write: (_: string) => {} };
+  const logger = mod.logger.createLogger('info', sink);
+  const mw = mod.observe.observe({ config, logger, metrics: mod.metrics.createMetrics(), tally: { add() {} } });
+  const body = {
+    conversion_id: '01a2323584537416af2f4e4ad74463e2',
+    duplicate: false,
+    updated: false,
+    matched: true,
+    status: 'approved',
+    deliveries: [{}],
+    warnings: [],
+  };
+  const ctx = {
+    get: () => '',
+    set() {},
+    state: {},
+    method: 'GET',
+    path: '/postback',
+    querystring: QUERY,
+    status: 200,
+    body,
+    params: {},
+    _matchedRoute: '/postback',
+  };
+  const next = async () => {};
+  const index = mod.identifiers.personalNameIndex({ names: source.personalFields, exclude: Object.values(source.params) });
+  // The router's match for GET /postback: before, the one router of ~80 routes; after, the hot one.
+  const big = new mod.koaRouter();
+  for (let i = 0; i < 75; i++) big.get(`/v1/thing${i}/:id`, () => {});
+  const hot = new mod.koaRouter();
+  for (const p of ['/postback', '/postback/:source']) {
+    hot.get(p, () => {});
+    hot.post(p, () => {});
+  }
+  hot.get('/c/:link', () => {});
+  big.get('/postback', () => {});
+  return {
+    observe: () => mw(ctx, next),
+    guard: () => mod.guard.assertCleanText(PARAMS),
+    splitPersonal: () => mod.personal.splitPersonal(PARAMS, index, {}),
+    parsePostback: () => mod.input.parsePostback(PARAMS, source),
+    dedupKey: () => mod.routing.dedupKey({ source: 'net', transactionId: 'probe-123456', event: 'conversion' }, 'tracker'),
+    newId: () => mod.ids.newId(),
+    routerMatchBig: () => big.match('/postback', 'GET'),
+    routerMatchHot: () => hot.match('/postback', 'GET'),
+  };
+}
+
+/** µs CPU per call of fn, over n calls (awaited when it returns a promise). */
+async function time(fn: () => unknown, n: number): Promise<number> {
+  const t = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const r = fn();
+    if (r instanceof Promise) await r;
+  }
+  const u = process.cpuUsage(t);
+  return (u.user + u.system) / n;
+}
+
+/** A log line to /dev/null: one synchronous write per line (pino's default) vs the turn-buffered stdout, 20 lines a turn. */
+async function logWrites(mod: Awaited<ReturnType<typeof load>>, n: number): Promise<number> {
+  const fd = openSync('/dev/null', 'w');
+  const line = `${JSON.stringify({ level: 30, time: Date.now(), reqId: 'x'.repeat(32), url: `/postback?${QUERY}`, msg: 'request' })}\n`;
+  const dest = mod.logger.turnBufferedStdout ? mod.logger.turnBufferedStdout(fd) : (await import('pino')).default.destination({ dest: fd, sync: true });
+  const t = process.cpuUsage();
+  for (let i = 0; i < n / 20; i++) {
+    for (let j = 0; j < 20; j++) dest.write(line);
+    await new Promise((r) => setImmediate(r));
+  }
+  const u = process.cpuUsage(t);
+  return (u.user + u.system) / n;
+}
+
+const sides = { before: setup(await load(beforeRoot)), after: setup(await load(afterRoot)) };
+const mods = { before: await load(beforeRoot), after: await load(afterRoot) };
+const names = Object.keys(sides.before) as Array<keyof typeof sides.before>;
+const results: Record<string, { before: number[]; after: number[] }> = {};
+for (const name of [...names, 'logWrite' as const]) results[name] = { before: [], after: [] };
+for (const side of ['before', 'after'] as const) for (const name of names) await time(sides[side][name], 20_000); // warm
+for (let r = 0; r < ROUNDS; r++) {
+  for (const side of ['before', 'after'] as const) {
+    for (const name of names) results[name]?.[side].push(await time(sides[side][name], name === 'observe' ? 20_000 : 50_000));
+    results.logWrite?.[side].push(await logWrites(mods[side], 20_000));
+  }
+}
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+process.stdout.write(
+  `before ${beforeRoot}, after ${afterRoot}, ${ROUNDS} rounds alternated, load ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);
+for (const [name, r] of Object.entries(results))
+  process.stdout.write(`${name.padEnd(16)} ${med(r.before).toFixed(2)} → ${med(r.after).toFixed(2)} µs CPU/call\n`);
