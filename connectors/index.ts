@@ -8,5 +8,5 @@ import { googleAds } from './google-ads/index';
 import { googleDataManager } from './google-data-manager/index';
 import { partnerPostback } from './partner-postback/index';
 
-/** The one registration list: a new connector adds exactly one entry here (style §3.4.1). */
+/** The one registration list: a new connector adds exactly one entry here. */
 export const connectors = [httpPostback, tiktok, reddit, webhook, meta, googleAds, googleDataManager, partnerPostback, sheets] as const;
