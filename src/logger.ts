@@ -11,6 +11,10 @@ const MAX_BUFFERED = 64 * 1024;
  * the record of what was accepted.
  */
 export function turnBufferedStdout(fd = 1): pino.DestinationStream & { flush(): void } {
+  // One buffer per descriptor, however many loggers write to it (tests and benchmarks open several
+  // gateways in one process): their lines stay in order, and one exit listener writes them all.
+  const existing = buffered.get(fd);
+  if (existing) return existing;
   const out = pino.destination({ dest: fd, sync: true });
   let pending = '';
   let scheduled = false;
@@ -22,7 +26,7 @@ export function turnBufferedStdout(fd = 1): pino.DestinationStream & { flush(): 
     out.write(text);
   };
   process.on('exit', flush);
-  return {
+  const stream = {
     write(line: string) {
       pending += line;
       if (pending.length > MAX_BUFFERED) flush();
@@ -33,7 +37,10 @@ export function turnBufferedStdout(fd = 1): pino.DestinationStream & { flush(): 
     },
     flush,
   };
+  buffered.set(fd, stream);
+  return stream;
 }
+const buffered = new Map<number, pino.DestinationStream & { flush(): void }>();
 
 /**
  * The root logger. Redaction is a second fence: code already avoids logging secrets and raw
