@@ -2,12 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildClick, clickInputSchema } from '../src/clicks/capture';
-import { parseConfig } from '../src/config';
 import { createIntake } from '../src/conversions/intake';
 import { openGateway } from '../src/gateway';
 import { newId } from '../src/ids';
 import { createLogger } from '../src/logger';
-import { BENCH_ADMIN_TOKEN, BENCH_SECRET, OFFER_URL, SENT_OFFER } from './servers/shared';
+import { BENCH_SECRET, benchGatewayConfig, OFFER_URL, SENT_OFFER } from './servers/shared';
 
 /**
  * Intake without HTTP: `intake.receive()` of the held-outbox workload (conversion + one outbox row,
@@ -20,22 +19,7 @@ import { BENCH_ADMIN_TOKEN, BENCH_SECRET, OFFER_URL, SENT_OFFER } from './server
 const TURNS = Number(process.argv[2] ?? 400);
 const BATCH = Number(process.argv[3] ?? 25);
 const dir = mkdtempSync(join(tmpdir(), 'closeloop-intake-probe-'));
-const config = parseConfig({
-  admin: { token: BENCH_ADMIN_TOKEN },
-  storage: { sqlitePath: join(dir, 'probe.db'), synchronous: 'FULL', clickStore: 'sqlite' },
-  log: { level: 'warn' },
-  links: [{ id: 'demo', offerUrl: OFFER_URL }],
-  sources: [{ id: 'net', secret: BENCH_SECRET, mode: 'tracked' }],
-  outbound: { allowPrivateTargets: ['127.0.0.1'] },
-  destinations: [
-    {
-      id: 'tracker',
-      connector: 'http-postback',
-      settings: { url: 'http://127.0.0.1:9/postback?cid={click_id}&payout={payout}&txid={transaction_id}' },
-      acceptUnmatched: true,
-    },
-  ],
-});
+const config = benchGatewayConfig({ sqlitePath: join(dir, 'probe.db'), synchronous: 'FULL', clickStore: 'sqlite' });
 const gw = openGateway({ config, logger: createLogger('warn'), startWorkers: false });
 try {
   const click = buildClick({

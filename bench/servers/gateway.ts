@@ -3,12 +3,11 @@ import { setPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
-import { parseConfig } from '../../src/config';
 import { openGateway } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
 import { serveBench } from '../lib/child-side';
 import { benchEngine, benchPostgresStorage, pgWriterStats } from '../lib/pg-bench';
-import { BENCH_ADMIN_TOKEN, BENCH_SECRET, GATEWAY_VARIANTS, OFFER_URL, UNSENT_OFFER, type GatewayVariant } from './shared';
+import { benchGatewayConfig, GATEWAY_VARIANTS, type GatewayVariant } from './shared';
 
 /**
  * The real gateway (src/gateway.ts: storage, group commit, Koa app, delivery engine) on a FRESH
@@ -42,24 +41,10 @@ if (!GATEWAY_VARIANTS.includes(variant)) throw new Error(`BENCH_GATEWAY_VARIANT 
 // Diagnosis only (bench/profile.ts): BENCH_SYNCHRONOUS=NORMAL drops the per-commit sync. The scenarios use FULL.
 const synchronous = process.env.BENCH_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
 const dir = mkdtempSync(join(tmpdir(), 'closeloop-bench-'));
-const config = parseConfig({
-  admin: { token: BENCH_ADMIN_TOKEN },
-  server: { host: '127.0.0.1', port: 0 },
-  storage: benchEngine() === 'postgres' ? benchPostgresStorage() : { sqlitePath: join(dir, 'bench.db'), synchronous, clickStore: 'sqlite' },
-  log: { level: 'warn' },
-  links: [{ id: 'demo', offerUrl: OFFER_URL }],
-  sources: [{ id: 'net', secret: BENCH_SECRET, mode: 'tracked' }],
-  outbound: { allowPrivateTargets: ['127.0.0.1'] },
-  destinations: [
-    {
-      id: 'tracker',
-      connector: 'http-postback',
-      settings: { url: 'http://127.0.0.1:9/postback?cid={click_id}&payout={payout}&txid={transaction_id}' },
-      filters: variant === 'no-delivery' ? { offers: [UNSENT_OFFER] } : {},
-      acceptUnmatched: true,
-    },
-  ],
-});
+const config = benchGatewayConfig(
+  benchEngine() === 'postgres' ? benchPostgresStorage() : { sqlitePath: join(dir, 'bench.db'), synchronous, clickStore: 'sqlite' },
+  variant,
+);
 
 const gw = openGateway({ config, logger: createLogger(config.log.level), startWorkers: variant !== 'held-outbox' });
 const server = await gw.listen(0, '127.0.0.1');
