@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,7 +9,7 @@ import type { ConversionRecord } from '../src/conversions/conversion';
 import { route } from '../src/conversions/routing';
 import { newId } from '../src/ids';
 import { GroupCommit } from '../src/store/sqlite/group-commit';
-import { migrate } from '../src/store/migrations';
+import { MIGRATIONS, migrate } from '../src/store/migrations';
 import { createStepLedger } from '../src/store/step-ledger';
 import { sqliteStepRunner } from '../src/store/sqlite/sqlite-steps';
 import { openSqlite } from '../src/store/sqlite/sqlite-engine';
@@ -21,17 +22,23 @@ import { percentile } from './lib/load';
  * time flush() holds the loop, and WAL bytes per commit (autocheckpoint off, so the WAL only
  * grows), for the click row with random ids (today's newId) vs time-ordered ids, and for
  * intake's conversion (+ outbox) rows. Then the same with SQLite's autocheckpoint on, which
- * runs inside COMMIT, on the loop. Not part of `npm run bench`:
+ * runs inside COMMIT, on the loop. The production-like case starts from a database of PREFILL
+ * conversions with random transaction and click ids (as networks and clicks send them), where
+ * every random-key index dirties a leaf page of its own per postback. Not part of `npm run bench`:
  *   npx tsx bench/storage-probe.ts [commits=400]
  */
 const BATCH = 25;
 const COMMITS = Number(process.argv[2] ?? 400);
 // Knobs for a change-by-change comparison: BENCH_PROBE_CASES=word,word (cases whose label contains
 // one), BENCH_PROBE_CHECKPOINT=off|on (one of the two tables), BENCH_PROBE_DROP=index,index (drop
-// these indexes after migrating: what each one costs a write).
+// these indexes after migrating: what each one costs a write), BENCH_PROBE_FK=off (no foreign-key checks).
 const onlyCases = process.env.BENCH_PROBE_CASES?.split(',').filter(Boolean) ?? [];
 const checkpointModes = process.env.BENCH_PROBE_CHECKPOINT === 'off' ? [false] : process.env.BENCH_PROBE_CHECKPOINT === 'on' ? [true] : [false, true];
 const dropIndexes = process.env.BENCH_PROBE_DROP?.split(',').filter(Boolean) ?? [];
+// The production-like cases' database: this many conversions (one delivery each) before the run.
+const PREFILL = Number(process.env.BENCH_PROBE_PREFILL ?? 300_000);
+// SQLite's page cache per connection (PRAGMA cache_size; negative = KiB), when set: what a larger one buys.
+const cacheSize = process.env.BENCH_PROBE_CACHE_SIZE;
 
 let seq = 0;
 /** 32 hex like newId(), but increasing: 12 hex of ms time + a counter. */
@@ -57,6 +64,8 @@ const source = config.sources[0] as (typeof config.sources)[number];
 
 interface Case {
   label: string;
+  /** Start from a database already holding PREFILL conversions with random transaction and click ids. */
+  prefilled?: boolean;
   /** Returns one write's job for the group commit. */
   setup: (db: ReturnType<typeof openSqlite>, writer: GroupCommit) => () => Promise<unknown>;
 }
@@ -69,8 +78,11 @@ const kv =
     );
     return () => writer.run(() => ins.run(`click:${id()}`, clickValue, Date.now() + 1e9));
   };
+/** A random 24-hex key: a network's transaction id or a click id as they arrive in production (no order). */
+const randomKey = () => randomBytes(12).toString('hex');
+
 const postback =
-  (destinations: readonly DestinationConfig[], id: () => string): Case['setup'] =>
+  (destinations: readonly DestinationConfig[], id: () => string, random = false): Case['setup'] =>
   (db, writer) => {
     const ledger = createStepLedger(sqliteStepRunner(db, writer), async () => {
       await writer.drain();
@@ -78,18 +90,19 @@ const postback =
     });
     return () => {
       const at = Date.now();
+      const clickId = random ? randomKey() : click.id;
       const conversion: ConversionRecord = {
         id: id(),
         source: 'net',
-        transactionId: `tx-${id()}`,
+        transactionId: `tx-${random ? randomKey() : id()}`,
         event: 'conversion',
         status: 'approved',
         payout: '12.50',
         currency: 'USD',
         offerId: '42',
-        clickId: click.id,
+        clickId,
         matched: true,
-        click,
+        click: random ? { ...click, id: clickId } : click,
         params: {},
         receivedAt: at,
         updatedAt: at,
@@ -111,21 +124,74 @@ const allCases: Case[] = [
   { label: 'conversion row (no-delivery), random ids', setup: postback([], newId) },
   { label: 'conversion + outbox row (held-outbox), random ids', setup: postback(config.destinations, newId) },
   { label: 'conversion + outbox row, time-ordered conversion ids', setup: postback(config.destinations, orderedId) },
+  {
+    label: `conversion + outbox row, production-like: random tx + click ids, ${PREFILL / 1000}k conversions before`,
+    setup: postback(config.destinations, newId, true),
+    prefilled: true,
+  },
 ];
+
+/**
+ * A migrated database holding PREFILL conversions (random transaction and click ids, the probe's
+ * click JSON, ids and times in the past hour) and one succeeded delivery each, built once and kept
+ * in the temp dir under a name that hashes the schema, so a before and an after tree each build
+ * their own. At this size the random-key indexes no longer fit the page cache and every new key
+ * lands on a leaf page of its own, as in production.
+ */
+function prefilledTemplate(): string {
+  const key = createHash('sha256')
+    .update(JSON.stringify(MIGRATIONS))
+    .update(String(PREFILL))
+    .digest('hex')
+    .slice(0, 16);
+  const file = join(tmpdir(), `closeloop-probe-prefill-${key}.db`);
+  if (existsSync(file)) return file;
+  const building = `${file}.${process.pid}`;
+  const db = openSqlite(building);
+  migrate(db, Date.now());
+  const t0 = Date.now() - 3_600_000;
+  const clickJson = JSON.stringify(click);
+  db.transaction(() => {
+    // Ids in newId's layout (12 hex of ms time, then random), one ms apart: older than the run's.
+    db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO conversions (id, source, transaction_id, event, status, payout, currency, offer_id, click_id, matched, click,
+         params, received_at, updated_at, identifiers, warnings, consent)
+       SELECT printf('%012x', ? + i) || lower(hex(randomblob(10))), 'net', 'tx-' || lower(hex(randomblob(12))), 'conversion', 'approved',
+         '12.50', 'USD', '42', lower(hex(randomblob(12))), 1, ?, '{}', ? + i, ? + i, '{}', '[]', '{}' FROM n`,
+    ).run(PREFILL, t0, clickJson, t0, t0);
+    db.prepare(
+      `INSERT INTO deliveries (id, conversion_id, destination_id, connector, dedup_key, status, attempts, max_attempts, next_attempt_at,
+         created_at, updated_at)
+       SELECT substr(id, 1, 12) || lower(hex(randomblob(10))), id, 'tracker', 'http-postback', lower(hex(randomblob(16))), 'succeeded', 1, 10,
+         received_at, received_at, received_at FROM conversions ORDER BY id`,
+    ).run();
+  })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  renameSync(building, file);
+  return file;
+}
+
 const cases = allCases.filter((c) => onlyCases.length === 0 || onlyCases.some((w) => c.label.includes(w)));
 
 async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string | number>> {
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-probe-'));
   const path = join(dir, 'probe.db');
+  if (c.prefilled) copyFileSync(prefilledTemplate(), path);
   const db = openSqlite(path);
   try {
-    migrate(db, Date.now());
+    if (cacheSize !== undefined) db.pragma(`cache_size = ${Number(cacheSize)}`);
+    migrate(db, Date.now()); // the template is migrated already: a no-op there
     for (const index of dropIndexes) db.exec(`DROP INDEX ${index}`);
+    if (process.env.BENCH_PROBE_FK === 'off') db.pragma('foreign_keys = OFF');
     if (!autocheckpoint) db.pragma('wal_autocheckpoint = 0');
     const writer = new GroupCommit(db); // no WAL sync: what the loop itself pays
     const write = c.setup(db, writer);
     const commit = async () => {
       const pending = Array.from({ length: BATCH }, write);
+      // recordPostback queues its job for the group commit in a setImmediate (one job per turn).
+      await new Promise((resolve) => setImmediate(resolve));
       const t = performance.now();
       writer.flush();
       const ms = performance.now() - t;
