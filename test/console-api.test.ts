@@ -5,6 +5,7 @@ import { newId } from '../src/ids';
 import { conversionSearchSql } from '../src/store/ledger-sql';
 import { testClock } from './helpers/clock';
 import { startFakeServer, type FakeServer } from './helpers/fake-server';
+import { TEST_ENGINE } from './helpers/engine';
 import { ADMIN_TOKEN, DIRECT_SECRET, SOURCE_SECRET, queryAll, startTestGateway, type TestGateway } from './helpers/gateway';
 
 /**
@@ -75,6 +76,15 @@ describe('GET /v1/conversions', () => {
     assert.deepEqual(txIds((await gw.admin('/v1/conversions')).body), ['tx-6', 'tx-5', 'tx-4', 'tx-3', 'tx-2', 'tx-1']);
     const cases: Array<[string, string[]]> = [
       ['tx_id=tx-3', ['tx-3']],
+      ['tx_id=tx-5', ['tx-5']],
+      ['tx_id=tx-3&source=net', ['tx-3']],
+      ['tx_id=tx-3&source=direct', []],
+      ['tx_id=tx-1&offer=o1&status=approved', ['tx-1']],
+      ['tx_id=tx-1&offer=o2', []],
+      ['tx_id=tx-6&offer=o1', []],
+      ['tx_id=tx-4&status=pending', ['tx-4']],
+      ['tx_id=tx-2&outcome=dead', ['tx-2']],
+      ['tx_id=tx-9', []],
       [`click_id=${clickId}`, ['tx-1']],
       ['source=direct', ['tx-5']],
       ['source=net', ['tx-6', 'tx-4', 'tx-3', 'tx-2', 'tx-1']],
@@ -119,6 +129,18 @@ describe('GET /v1/conversions', () => {
       assert.ok(few.length > 0, JSON.stringify(q));
       assert.deepEqual(await run(false), few, JSON.stringify(q));
     }
+  });
+
+  test('a transaction-id search reads the unique (source, transaction_id, event) index, whatever else is filtered (migration 63)', { skip: TEST_ENGINE !== 'sqlite' }, async () => {
+    for (const q of [{}, { source: 'net' }, { offerId: 'o1' }, { status: 'approved', source: 'net' }, { from: 0 }, { outcome: 'succeeded' }, { hasWarnings: true }] as const) {
+      const { sql, params } = conversionSearchSql({ ...q, transactionId: 'tx-3', limit: 50 });
+      const plan = (await queryAll(gw.gw, `EXPLAIN QUERY PLAN ${sql}`, ...params)).map((r) => String(r.detail));
+      const what = `${JSON.stringify(q)}: ${plan.join(' | ')}`;
+      assert.ok(plan.some((p) => /^SEARCH t USING INDEX sqlite_autoindex_conversions_\d \(source=\? AND transaction_id=\?\)$/.test(p)), what);
+      assert.ok(plan.some((p) => /^SEARCH c USING INDEX sqlite_autoindex_conversions_\d \(id=\?\)$/.test(p)), what);
+      assert.ok(!plan.some((p) => /^SCAN c\b|conversions_(source|offer|status|received) \((source|offer_id|status)=/.test(p)), what);
+    }
+    assert.deepEqual(await queryAll(gw.gw, 'SELECT name FROM sqlite_master WHERE name = ?', 'conversions_tx'), [], 'conversions_tx is gone');
   });
 
   test('a row: the conversion without params, its warnings and a summary of each delivery', async () => {

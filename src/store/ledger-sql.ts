@@ -121,6 +121,17 @@ function deliveryFilter(q: ConversionSearch): { where: string; params: unknown[]
   return { where: d.join(' AND '), params };
 }
 
+/**
+ * The distinct sources of conversions, one index seek each (a "loose index scan": a source has
+ * millions of rows, there are a few sources), in SQL both engines run.
+ * https://wiki.postgresql.org/wiki/Loose_indexscan, https://www.sqlite.org/lang_with.html
+ */
+const SOURCES = `WITH RECURSIVE s (source) AS (
+    SELECT MIN(source) FROM conversions
+    UNION ALL
+    SELECT (SELECT MIN(n.source) FROM conversions n WHERE n.source > s.source) FROM s WHERE s.source IS NOT NULL
+  ) SELECT source FROM s WHERE source IS NOT NULL`;
+
 /** Below this many matching deliveries, a rare outcome is searched from the deliveries side. */
 export const FEW_OUTCOME_MATCHES = 1000;
 
@@ -150,11 +161,22 @@ export function conversionSearchSql(q: ConversionSearch, fewMatches = false): Bu
     where.push(clause);
     params.push(...values);
   };
-  if (q.transactionId !== undefined) add('c.transaction_id = ?', q.transactionId);
+  // A transaction id has no index of its own (migration 63): the unique (source, transaction_id,
+  // event) index finds it under each source — the one given, or each distinct one (loose scan).
+  // The other equalities are then written `|| ''` (same truth, NULL stays NULL) so SQLite, which
+  // has no statistics, does not read a whole source's or offer's index for the ORDER BY instead.
+  const tx = q.transactionId !== undefined;
+  const col = (name: string) => (tx ? `(c.${name} || '')` : `c.${name}`);
+  if (tx)
+    add(
+      `c.id IN (SELECT t.id FROM conversions t WHERE t.source IN (${q.source !== undefined ? '?' : SOURCES}) AND t.transaction_id = ?)`,
+      ...(q.source !== undefined ? [q.source] : []),
+      q.transactionId,
+    );
   if (q.clickId !== undefined) add('c.click_id = ?', q.clickId);
-  if (q.source !== undefined) add('c.source = ?', q.source);
-  if (q.offerId !== undefined) add('c.offer_id = ?', q.offerId);
-  if (q.status !== undefined) add('c.status = ?', q.status);
+  if (q.source !== undefined) add(`${col('source')} = ?`, q.source);
+  if (q.offerId !== undefined) add(`${col('offer_id')} = ?`, q.offerId);
+  if (q.status !== undefined) add(`${col('status')} = ?`, q.status);
   if (q.matched !== undefined) add('c.matched = ?', q.matched ? 1 : 0);
   if (q.hasWarnings !== undefined) add(q.hasWarnings ? "c.warnings <> '[]'" : "c.warnings = '[]'");
   if (q.from !== undefined) add('c.received_at >= ?', q.from);

@@ -333,6 +333,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_created ON deliveries (created_at, id, destination_id, status, identifiers_sent);
     `,
   },
+  {
+    // Issue 12: a network's transaction ids are random, so at production size every postback put
+    // its conversions_tx entry on a leaf page of its own: one more 4 KiB page of WAL and of
+    // checkpoint per postback (bench/storage-probe.ts, production-like case). The unique
+    // (source, transaction_id, event) index already holds every transaction id under its few
+    // sources; the console's search by transaction id reads it once per source (a loose scan of
+    // the sources, ledger-sql.ts conversionSearchSql).
+    version: 63,
+    name: 'conversions: the transaction-id search through the unique index',
+    sql: `
+      DROP INDEX conversions_tx;
+    `,
+  },
 ];
 
 /**
