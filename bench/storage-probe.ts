@@ -39,6 +39,8 @@ const dropIndexes = process.env.BENCH_PROBE_DROP?.split(',').filter(Boolean) ?? 
 const PREFILL = Number(process.env.BENCH_PROBE_PREFILL ?? 300_000);
 // SQLite's page cache per connection (PRAGMA cache_size; negative = KiB), when set: what a larger one buys.
 const cacheSize = process.env.BENCH_PROBE_CACHE_SIZE;
+// Pragmas run on the probe's connection after openSqlite's (BENCH_PROBE_PRAGMAS='temp_store = FILE;…'): a before/after in one tree.
+const pragmas = process.env.BENCH_PROBE_PRAGMAS?.split(';').map((p) => p.trim()).filter(Boolean) ?? [];
 
 let seq = 0;
 /** 32 hex like newId(), but increasing: 12 hex of ms time + a counter. */
@@ -182,6 +184,7 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
   const db = openSqlite(path);
   try {
     if (cacheSize !== undefined) db.pragma(`cache_size = ${Number(cacheSize)}`);
+    for (const p of pragmas) db.pragma(p);
     migrate(db, Date.now()); // the template is migrated already: a no-op there
     for (const index of dropIndexes) db.exec(`DROP INDEX ${index}`);
     if (process.env.BENCH_PROBE_FK === 'off') db.pragma('foreign_keys = OFF');
@@ -217,6 +220,7 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
     return [
       c.label,
       ((cpu.user + cpu.system) / (COMMITS * BATCH)).toFixed(1),
+      (cpu.system / (COMMITS * BATCH)).toFixed(1),
       fmtMs(percentile(times, 50)),
       fmtMs(percentile(times, 99)),
       fmtMs(percentile(times, 100)),
@@ -228,7 +232,7 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
   }
 }
 
-const header = ['write', 'CPU µs/write', 'flush p50 ms', 'flush p99 ms', 'flush max ms', 'WAL per commit'];
+const header = ['write', 'CPU µs/write', 'of which kernel', 'flush p50 ms', 'flush p99 ms', 'flush max ms', 'WAL per commit'];
 if (dropIndexes.length) process.stdout.write(`indexes dropped after migrating: ${dropIndexes.join(', ')}\n`);
 for (const autocheckpoint of checkpointModes) {
   const rows: Array<Array<string | number>> = [];

@@ -18,6 +18,12 @@ export function openSqlite(path: string): SqliteDb {
   // Several gateway processes may share one file; a writer waits instead of failing at once.
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // The group commit's savepoints and a multi-row INSERT's statement journal keep each page's
+  // original content until they end; past 64 KiB SQLite spills that into a temporary file, so a
+  // commit of a few dozen postbacks opened temp files and wrote every page once more (≈ 3.6
+  // pwrites per WAL page, bench/storage-probe.ts under strace). In memory they are only memory:
+  // a few hundred KiB for the length of one commit. https://www.sqlite.org/tempfiles.html
+  db.pragma('temp_store = MEMORY');
   return db;
 }
 
