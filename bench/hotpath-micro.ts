@@ -48,7 +48,9 @@ function setup(mod: Awaited<ReturnType<typeof load>>) {
   const source = config.sources[0];
   const sink = { write: (_: string) => {} };
   const logger = mod.logger.createLogger('info', sink);
-  const mw = mod.observe.observe({ config, logger, metrics: mod.metrics.createMetrics(), tally: { add() {} } });
+  const observeDeps = { config, logger, metrics: mod.metrics.createMetrics(), tally: { add() {} } };
+  // Since h-http the middleware takes the observer shared with the hot listener.
+  const mw = mod.observe.createObserver ? mod.observe.observe(mod.observe.createObserver(observeDeps)) : mod.observe.observe(observeDeps);
   const body = {
     conversion_id: '01a2323584537416af2f4e4ad74463e2',
     duplicate: false,
