@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Observer } from '../metrics/observe';
 import { type ClickRequest, isPlainHeaderValue, type Redirects } from './click-routes';
 import { errorAnswer } from './error-handler';
+import { decodeFormComponent } from './form-decode';
 import { answerPostback } from './postback-routes';
 
 export type HotListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -132,12 +133,7 @@ const REPARSED = /[\t\n\f\r #\u00a0\ufeff]/;
 /** A route parameter as @koa/router gives it (one non-empty segment, decoded, `+` as a space); null: not this route. */
 function segment(path: string, from: number): string | null {
   const raw = path.slice(from);
-  if (raw === '' || raw.includes('/')) return null;
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
+  return raw === '' || raw.includes('/') ? null : decodeFormComponent(raw);
 }
 
 /** Koa's ctx.query (koa/lib/search-params.js): one value as a string, a repeated name as an array. */

@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Config } from '../config';
+import { decodeFormComponent } from '../http/form-decode';
 import { newId } from '../ids';
 import { type Logger, unfencedTwin } from '../logger';
 import type { Metrics } from './metrics';
@@ -57,15 +58,8 @@ export function redactQuery(query: string, hidden: ReadonlySet<string>): string 
   return copied === 0 ? query : out + query.slice(copied);
 }
 
-function paramName(raw: string): string {
-  if (!raw.includes('%') && !raw.includes('+')) return raw.toLowerCase();
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
-  } catch {
-    // A malformed escape: compare the raw name.
-    return raw.toLowerCase();
-  }
-}
+/** A malformed escape: the raw name is compared. */
+const paramName = (raw: string): string => decodeFormComponent(raw).toLowerCase();
 
 /** What observe records of one answered request (Koa's context, or the hot listener: src/http/hot-path.ts). */
 export interface Answered {
