@@ -31,6 +31,7 @@ async function load(root: string) {
     routing: await m('conversions/routing.ts'),
     ids: await m('ids.ts'),
     offerUrl: await m('clicks/offer-url.ts'),
+    capture: await m('clicks/capture.ts'),
     config: await m('config.ts'),
     koaRouter: (await import(pathToFileURL(`${root}/node_modules/@koa/router/lib/router.js`).href)).default,
   };
@@ -45,6 +46,7 @@ const SUBS = [
   ['sub2', 'adset-3'],
   ['sub5', '01a2323584537416af2f4e4ad74463e2'],
 ] as const;
+const CLICK_QUERY = { gclid: 'Cj0KCQ-bench-gclid-0123456789', sub1: 'campaign-7', sub2: 'adset-3' };
 const TARGET = `${OFFER}&sub1=campaign-7&sub2=adset-3&sub5=01a2323584537416af2f4e4ad74463e2`;
 const PARAMS = { key: SECRET, click_id: '01a2323584537416af2f4e4ad74463e2', payout: '12.50', offer_id: 'offer-7', tx_id: 'probe-123456' };
 
@@ -107,6 +109,7 @@ function setup(mod: Awaited<ReturnType<typeof load>>) {
       return mod.input.parsePostback(PARAMS, source, { textChecked: true });
     },
     withParams: () => mod.offerUrl.withParams(OFFER, SUBS),
+    clickSchema: () => mod.capture.clickInputSchema.safeParse(CLICK_QUERY),
     stripPersonalQuery: () => mod.personal.stripPersonalQuery(TARGET, clickIndex),
     routerMatchBig: () => big.match('/postback', 'GET'),
     routerMatchHot: () => hot.match('/postback', 'GET'),
