@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import type { ClickStore } from './clicks/click-store';
@@ -13,6 +14,7 @@ import { destinationTestRoutes } from './http/destination-test-routes';
 import { doctorRoutes } from './http/doctor-routes';
 import { errorHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
+import { hotPath, type HotListener } from './http/hot-path';
 import { metricsRoutes } from './http/metrics-routes';
 import { statsRoutes } from './http/stats-routes';
 import { matchQualityRoutes } from './http/match-quality-routes';
@@ -26,7 +28,7 @@ import type { ReadinessReport } from './health/readiness';
 import type { Logger } from './logger';
 import { countingClicks } from './metrics/counting-clicks';
 import { createMetrics, type Metrics } from './metrics/metrics';
-import { observe } from './metrics/observe';
+import { createObserver, observe } from './metrics/observe';
 import { createTally } from './metrics/tally';
 import type { PartnerPostback } from './network/model';
 import type { Ledger } from './store/ledger';
@@ -74,7 +76,11 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: M
   const router = new Router();
   const trusted = config.server.trustedProxies.length > 0 ? ipList(config.server.trustedProxies) : null;
   // One reading of the visitor's address for every route (trusted proxies only: client-ip.ts).
-  const ip = (ctx: Context) => clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined, trusted);
+  const ipOf = (req: IncomingMessage) => {
+    const forwarded = req.headers['x-forwarded-for'];
+    return clientIp(req.socket.remoteAddress, typeof forwarded === 'string' && forwarded !== '' ? forwarded : undefined, trusted);
+  };
+  const ip = (ctx: Context) => ipOf(ctx.req);
   const intake = createIntake({
     config,
     ledger: deps.ledger,
@@ -85,9 +91,10 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: M
     adjustments: supportFrom(deps.destinations),
   });
 
-  app.use(observe({ config, logger: deps.logger, metrics, tally }));
+  const observer = createObserver({ config, logger: deps.logger, metrics, tally });
+  app.use(observe(observer));
   app.use(errorHandler(deps.logger));
-  clickRoutes(router, { config, clicks, now: deps.now, ip }, hot);
+  const redirects = clickRoutes(router, { config, clicks, now: deps.now, ip }, hot);
   postbackRoutes(hot, { intake, ip });
   adminRoutes(router, { config, ledger: deps.ledger, destinations: deps.destinations, onRetry: deps.notifyDeliveries, now: deps.now });
   destinationTestRoutes(router, { config, destinations: deps.destinations, http: deps.http, now: deps.now });
@@ -109,5 +116,9 @@ export function createApp(deps: AppDeps): { app: Koa; router: Router; metrics: M
   app.use(router.allowedMethods({ throw: false }));
   // Koa would print every error to stderr; the error handler has already logged what matters.
   app.silent = true;
+  // Every server of the app (gateway.ts, app.listen, tests) takes app.callback(): the hot routes'
+  // listener goes in front of Koa's there, so no caller can bypass it or has to know it.
+  const koaCallback = app.callback.bind(app);
+  app.callback = (() => hotPath({ intake, redirects, observer, logger: deps.logger, ip: ipOf }, koaCallback() as HotListener)) as unknown as Koa['callback'];
   return { app, router, metrics, close: () => tally.close() };
 }

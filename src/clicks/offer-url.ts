@@ -1,3 +1,5 @@
+import { pairName } from '../http/form-decode';
+
 /**
  * Adds parameters to an offer URL without touching the ones it already has: their original
  * encoding is kept byte for byte (re-serialising through URLSearchParams would turn %20 into +
@@ -12,16 +14,7 @@ export function withParams(offerUrl: string, params: ReadonlyArray<readonly [str
   const query = queryAt === -1 ? '' : beforeHash.slice(queryAt + 1);
 
   const names = new Set(params.map(([k]) => k));
-  const kept = query === '' ? [] : query.split('&').filter((pair) => pair !== '' && !names.has(decodeName(pair)));
+  const kept = query === '' ? [] : query.split('&').filter((pair) => pair !== '' && !names.has(pairName(pair)));
   const added = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
   return `${base}?${[...kept, ...added].join('&')}${hash}`;
-}
-
-function decodeName(pair: string): string {
-  const raw = pair.split('=', 1)[0] as string;
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
 }

@@ -135,7 +135,8 @@ export function createIntake(deps: IntakeDeps) {
     try {
       checkIp(source, req.ip);
       assertCleanText(req.params);
-      input = parsePostback(personal.params, source);
+      // personal.params is a subset of req.params, checked on the line above.
+      input = parsePostback(personal.params, source, { textChecked: true });
     } catch (err) {
       throw await refuse(err);
     }

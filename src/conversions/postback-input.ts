@@ -14,8 +14,8 @@ const MAX_EXTRA_PARAMS = 40;
 const MACRO_LEFTOVER = /(\{|%7b)[A-Za-z0-9_.\- ]{1,64}(\}|%7d)/i;
 
 /**
- * No control-character check here: parsePostback's assertCleanText has already refused every
- * name and value holding one (422 INVALID_CHARACTERS, before this schema runs), so a regex per
+ * No control-character check here: parsePostback's assertCleanText (or its caller's, with
+ * `textChecked`) has already refused every name and value holding one (422 INVALID_CHARACTERS, before this schema runs), so a regex per
  * field would only repeat it on every postback.
  */
 const text = (max: number) =>
@@ -78,9 +78,12 @@ const FIELDS = [
 /**
  * Reads a postback's parameters with the source's parameter names, then validates them. The
  * error names the parameter as the network sent it (`tx_id`, not `transactionId`).
+ * `textChecked`: the caller has run assertCleanText on these parameters or a superset of them
+ * (intake.receive does, on every parameter before the personal ones are split off), so the walk
+ * is not repeated.
  */
-export function parsePostback(params: Record<string, unknown>, source: SourceConfig): PostbackInput {
-  assertCleanText(params);
+export function parsePostback(params: Record<string, unknown>, source: SourceConfig, options: { textChecked?: boolean } = {}): PostbackInput {
+  if (!options.textChecked) assertCleanText(params);
   const names = source.params;
   const { nameOf, mapped } = namesOf(source);
   const raw: Record<string, unknown> = {};

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
 import { buildClick, clickInputSchema, clickPersonalIndex, readClickConsent, withClickIdsFromUrl, type ClickFacts } from '../clicks/capture';
 import { assertCleanText, printable } from '../text-guard';
+import type { ClickRecord } from '../clicks/click';
 import type { ClickStore } from '../clicks/click-store';
 import { withParams } from '../clicks/offer-url';
 import { stripPersonalQuery } from '../privacy/personal-params';
@@ -23,57 +24,91 @@ const registerSchema = clickInputSchema.extend({
   referrer: z.string().max(4096).optional(),
 });
 
+/** The parts of a request a click is built from: Koa's context or the hot listener's request (hot-path.ts). */
+export interface ClickRequest {
+  ip: string | null;
+  /** Headers as Koa's ctx.get gives them ('' when absent; `referer` is `Referrer || Referer`). */
+  userAgent: string;
+  referrer: string;
+  /** A cookie's value as Koa's ctx.cookies.get gives it (unsigned). */
+  cookie: (name: string) => string | undefined;
+}
+
+/** What the redirect answers: a Koa-encoded redirect (fallback URL, HEAD), or a click to store then its offer URL. */
+export type RedirectPlan = { kind: 'redirect'; url: string; noStore: boolean } | { kind: 'click'; click: ClickRecord; target: string };
+
+/** The redirect's logic, without side effects until `save`: Koa's route and the hot listener both run it. */
+export interface Redirects {
+  plan(linkId: string, query: Record<string, unknown>, head: boolean, req: ClickRequest): RedirectPlan;
+  save(click: ClickRecord): Promise<void>;
+}
+
 /** `hot`: the router the redirect goes on (app.ts matches it before the others); `router` by default. */
 export function clickRoutes(
   router: Router,
   deps: { config: Config; clicks: ClickStore; now: () => number; ip: (ctx: Context) => string | null },
   hot: Router = router,
-): void {
+): Redirects {
   const { config, clicks, now } = deps;
   const links = new Map(config.links.map((l) => [l.id, l]));
   const origins = new Set(config.server.corsOrigins);
   const personal = clickPersonalIndex(config);
 
-  const facts = (ctx: Context, link: string | null, input: ClickFacts['input']): ClickFacts => ({
+  const facts = (req: ClickRequest, link: string | null, input: ClickFacts['input']): ClickFacts => ({
     link,
     input,
-    ip: deps.ip(ctx),
-    userAgent: clip(ctx.get('user-agent'), MAX_HEADER_KEPT),
-    referrer: clip(ctx.get('referer'), 4096),
+    ip: req.ip,
+    userAgent: clip(req.userAgent, MAX_HEADER_KEPT),
+    referrer: clip(req.referrer, 4096),
     // Set per route: the offer URL a redirect sends the visitor to, or the page a script reports.
     landingUrl: null,
-    cookies: { fbp: ctx.cookies.get('_fbp') ?? undefined, fbc: ctx.cookies.get('_fbc') ?? undefined },
+    cookies: { fbp: req.cookie('_fbp') ?? undefined, fbc: req.cookie('_fbc') ?? undefined },
     now: now(),
   });
+  const koaRequest = (ctx: Context): ClickRequest => ({
+    ip: deps.ip(ctx),
+    userAgent: ctx.get('user-agent'),
+    referrer: ctx.get('referer'),
+    cookie: (name) => ctx.cookies.get(name),
+  });
+
+  const redirects: Redirects = {
+    plan(linkId, query, head, req) {
+      const link = links.get(linkId);
+      if (!link) {
+        if (config.clicks.fallbackUrl) return { kind: 'redirect', url: config.clicks.fallbackUrl, noStore: false };
+        throw new ApiError(404, 'UNKNOWN_LINK', `no link "${printable(linkId)}" is configured`);
+      }
+      assertCleanText(query);
+      const parsed = clickInputSchema.safeParse(query);
+      const consent = readClickConsent(query);
+      if (!parsed.success || consent.issues.length > 0)
+        throw new ApiError(400, 'INVALID_CLICK', 'invalid click parameters', zodDetails([...(parsed.error?.issues ?? []), ...consent.issues]));
+      // Link checkers and previews send HEAD: show where the link goes, but it is not a click.
+      if (head) return { kind: 'redirect', url: link.offerUrl, noStore: true };
+      const built = buildClick({ ...facts(req, link.id, parsed.data), consent: consent.consent }, personal);
+      const passthrough = Object.entries(built.subs) as Array<[string, string]>;
+      const target = withParams(link.offerUrl, [...passthrough, ['sub5', built.id]]);
+      // The page of the conversion is the advertiser's offer page the visitor lands on, not our
+      // /c/<link> URL: Meta checks event_source_url against the verified domain
+      // (developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event#event-source-url),
+      // TikTok reads page.url, Reddit v3 event_source_url. Personal parameters are stripped as for any URL we keep.
+      const click = { ...built, landingUrl: stripPersonalQuery(target, personal)?.slice(0, 4096) ?? null };
+      return { kind: 'click', click, target };
+    },
+    save: (click) => clicks.save(click),
+  };
 
   // The redirect link an ad points at: store the click, send the visitor on with sub5 = click id.
   hot.get('/c/:link', async (ctx) => {
-    const link = links.get(ctx.params.link as string);
-    if (!link) {
-      if (config.clicks.fallbackUrl) return ctx.redirect(config.clicks.fallbackUrl);
-      throw new ApiError(404, 'UNKNOWN_LINK', `no link "${printable(String(ctx.params.link))}" is configured`);
+    const plan = redirects.plan(String(ctx.params.link), ctx.query, ctx.method === 'HEAD', koaRequest(ctx));
+    if (plan.kind === 'redirect') {
+      if (plan.noStore) ctx.set('Cache-Control', 'no-store');
+      return ctx.redirect(plan.url);
     }
-    assertCleanText(ctx.query);
-    const parsed = clickInputSchema.safeParse(ctx.query);
-    const consent = readClickConsent(ctx.query);
-    if (!parsed.success || consent.issues.length > 0)
-      throw new ApiError(400, 'INVALID_CLICK', 'invalid click parameters', zodDetails([...(parsed.error?.issues ?? []), ...consent.issues]));
-    if (ctx.method === 'HEAD') {
-      // Link checkers and previews send HEAD: show where the link goes, but it is not a click.
-      ctx.set('Cache-Control', 'no-store');
-      return ctx.redirect(link.offerUrl);
-    }
-    const built = buildClick({ ...facts(ctx, link.id, parsed.data), consent: consent.consent }, personal);
-    const passthrough = Object.entries(built.subs) as Array<[string, string]>;
-    const target = withParams(link.offerUrl, [...passthrough, ['sub5', built.id]]);
-    // The page of the conversion is the advertiser's offer page the visitor lands on, not our
-    // /c/<link> URL: Meta checks event_source_url against the verified domain
-    // (developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event#event-source-url),
-    // TikTok reads page.url, Reddit v3 event_source_url. Personal parameters are stripped as for any URL we keep.
-    const click = { ...built, landingUrl: stripPersonalQuery(target, personal)?.slice(0, 4096) ?? null };
-    await clicks.save(click);
+    await redirects.save(plan.click);
     ctx.set('Cache-Control', 'no-store');
-    redirectExactly(ctx, target);
+    redirectExactly(ctx, plan.target);
   });
 
   // Direct links: a landing-page script registers the click without a redirect.
@@ -95,13 +130,17 @@ export function clickRoutes(
     const { link, landing_url, referrer, ...input } = parsed.data;
     if (link !== undefined && !links.has(link)) throw new ApiError(400, 'UNKNOWN_LINK', `no link "${link}" is configured`);
     // A script that posts only its page URL still gives us the click ids in it (capture.ts).
-    const f = facts(ctx, link ?? null, withClickIdsFromUrl(input, landing_url));
+    const f = facts(koaRequest(ctx), link ?? null, withClickIdsFromUrl(input, landing_url));
     const click = buildClick({ ...f, landingUrl: landing_url ?? null, referrer: referrer ?? f.referrer, consent: consent.consent }, personal);
     await clicks.save(click);
     ctx.status = 201;
     ctx.body = { click_id: click.id, platform: click.platform, fbc: click.fbc };
   });
+  return redirects;
 }
+
+/** A URL that goes into Location byte for byte: printable ASCII, no space. */
+export const isPlainHeaderValue = (url: string): boolean => !/[^\x21-\x7e]/.test(url);
 
 /**
  * Koa's ctx.redirect re-encodes the URL (o'brien → o%27brien), which can break a network's own
@@ -109,7 +148,7 @@ export function clickRoutes(
  * URL with raw non-ASCII characters goes through Koa's encoding.
  */
 function redirectExactly(ctx: Context, url: string): void {
-  if (/[^\x21-\x7e]/.test(url)) {
+  if (!isPlainHeaderValue(url)) {
     ctx.redirect(url);
     return;
   }

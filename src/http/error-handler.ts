@@ -17,15 +17,27 @@ export function errorHandler(logger: Logger) {
         throw new ApiError(ctx.status, ctx.status === 405 ? 'METHOD_NOT_ALLOWED' : 'NOT_IMPLEMENTED', `${ctx.method} is not served on ${ctx.path}`);
       }
     } catch (err) {
-      const apiError = toApiError(err);
-      // A failing dependency is counted and logged once per episode by its monitor (src/health).
-      if (apiError.status >= 500 && !(err instanceof DependencyUnavailableError)) logger.error({ err, path: ctx.path }, 'request failed');
-      if (apiError instanceof DependencyUnavailableError) ctx.set('Retry-After', String(apiError.retryAfterS));
-      ctx.status = apiError.status;
+      const answer = errorAnswer(err, logger, ctx.path);
+      if (answer.retryAfterS !== undefined) ctx.set('Retry-After', String(answer.retryAfterS));
+      ctx.status = answer.status;
       ctx.type = 'application/json';
-      ctx.body = apiError.toJSON();
+      ctx.body = answer.body;
     }
   };
+}
+
+/**
+ * What a thrown error answers (status, JSON body, Retry-After), logged when it is ours to log: the
+ * one mapping of the middleware above and of the hot listener (hot-path.ts).
+ */
+export function errorAnswer(err: unknown, logger: Logger, path: string): { status: number; body: ReturnType<ApiError['toJSON']>; retryAfterS?: number } {
+  const apiError = toApiError(err);
+  // A failing dependency is counted and logged once per episode by its monitor (src/health).
+  if (apiError.status >= 500 && !(err instanceof DependencyUnavailableError)) logger.error({ err, path }, 'request failed');
+  const body = apiError.toJSON();
+  return apiError instanceof DependencyUnavailableError
+    ? { status: apiError.status, body, retryAfterS: apiError.retryAfterS }
+    : { status: apiError.status, body };
 }
 
 export function toApiError(err: unknown): ApiError {

@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Config } from '../config';
+import { decodeFormComponent } from '../http/form-decode';
 import { newId } from '../ids';
 import { type Logger, unfencedTwin } from '../logger';
 import type { Metrics } from './metrics';
@@ -57,50 +58,54 @@ export function redactQuery(query: string, hidden: ReadonlySet<string>): string 
   return copied === 0 ? query : out + query.slice(copied);
 }
 
-function paramName(raw: string): string {
-  if (!raw.includes('%') && !raw.includes('+')) return raw.toLowerCase();
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
-  } catch {
-    // A malformed escape: compare the raw name.
-    return raw.toLowerCase();
-  }
+/** A malformed escape: the raw name is compared. */
+const paramName = (raw: string): string => decodeFormComponent(raw).toLowerCase();
+
+/** What observe records of one answered request (Koa's context, or the hot listener: src/http/hot-path.ts). */
+export interface Answered {
+  method: string;
+  /** The raw path and query string, as Koa's ctx.path / ctx.querystring give them. */
+  path: string;
+  querystring: string;
+  /** The route pattern matched, `(unmatched)` when none. */
+  route: string;
+  status: number;
+  requestId: string;
+  /** The JSON body sent (a postback's answer or the error body). */
+  body: unknown;
+  /** `/postback/:source`'s parameter, decoded. */
+  source: string | undefined;
+  /** performance.now() when the request came in. */
+  started: number;
 }
 
 /**
- * The outermost middleware: a request id (the caller's `X-Request-Id` or a new one, echoed), one
- * access log line per request with credentials and personal data cut out of the query, HTTP
- * metrics by route pattern, and for postbacks an intake line and the outcome counters. It sits
- * outside the error handler, so it sees the status and body the client gets.
+ * The request id, access line, HTTP metrics and postback intake line of every request, in ONE
+ * place for Koa's middleware below and the hot listener (src/http/hot-path.ts), so both paths
+ * log and count the same way.
  */
-export function observe(deps: { config: Config; logger: Logger; metrics: Metrics; tally: Tally }) {
+export function createObserver(deps: { config: Config; logger: Logger; metrics: Metrics; tally: Tally }) {
   const hidden = new Set([...HIDDEN_PARAMS, ...deps.config.sources.map((s) => s.params.key.toLowerCase())]);
   const { metrics, tally } = deps;
   // Every field of these lines is built here from safe values (the query redacted above, ids,
   // the route pattern, counts): the redaction fence would find nothing to cut (logger.ts).
   const logger = unfencedTwin(deps.logger);
-  return async (ctx: Context, next: Next): Promise<void> => {
-    const started = performance.now();
-    const given = ctx.get('x-request-id');
-    const requestId = REQUEST_ID.test(given) ? given : newId();
-    ctx.state.requestId = requestId;
-    ctx.set('X-Request-Id', requestId);
-    try {
-      await next();
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? '(unmatched)';
-      metrics.request(ctx.method, String(route), ctx.status, seconds);
-      const url = ctx.querystring ? `${ctx.path}?${redactQuery(ctx.querystring, hidden)}` : ctx.path;
-      logger.info({ reqId: requestId, method: ctx.method, url, route, status: ctx.status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
-      if (POSTBACK_ROUTES.has(String(route))) intake(ctx, requestId);
-    }
-  };
 
-  function intake(ctx: Context, requestId: string): void {
-    const body = ctx.body as Record<string, unknown> | undefined;
-    const line: Record<string, unknown> = { reqId: requestId, source: ctx.params?.source };
-    if (ctx.status === 200 && body && typeof body.conversion_id === 'string') {
+  /** The caller's X-Request-Id when it looks like an id, else a new one. */
+  const requestId = (given: string | undefined): string => (given && REQUEST_ID.test(given) ? given : newId());
+
+  function answered(a: Answered): void {
+    const seconds = (performance.now() - a.started) / 1000;
+    metrics.request(a.method, a.route, a.status, seconds);
+    const url = a.querystring ? `${a.path}?${redactQuery(a.querystring, hidden)}` : a.path;
+    logger.info({ reqId: a.requestId, method: a.method, url, route: a.route, status: a.status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
+    if (POSTBACK_ROUTES.has(a.route)) intake(a);
+  }
+
+  function intake(a: Answered): void {
+    const body = a.body as Record<string, unknown> | undefined;
+    const line: Record<string, unknown> = { reqId: a.requestId, source: a.source };
+    if (a.status === 200 && body && typeof body.conversion_id === 'string') {
       const outcome = body.duplicate ? 'duplicate' : 'accepted';
       metrics.postback(outcome);
       if (body.duplicate) tally.add('postback.duplicate');
@@ -122,9 +127,42 @@ export function observe(deps: { config: Config; logger: Logger; metrics: Metrics
       return;
     }
     const error = (body?.error ?? {}) as { code?: unknown };
-    const code = typeof error.code === 'string' ? error.code : `HTTP_${ctx.status}`;
+    const code = typeof error.code === 'string' ? error.code : `HTTP_${a.status}`;
     metrics.postback('rejected', code);
     // The code only: some messages quote what was refused (the caller's address for IP_NOT_ALLOWED).
-    logger.info({ ...line, outcome: 'rejected', httpStatus: ctx.status, code }, 'postback');
+    logger.info({ ...line, outcome: 'rejected', httpStatus: a.status, code }, 'postback');
   }
+
+  return { requestId, answered };
+}
+export type Observer = ReturnType<typeof createObserver>;
+
+/**
+ * The outermost middleware: a request id (the caller's `X-Request-Id` or a new one, echoed), one
+ * access log line per request with credentials and personal data cut out of the query, HTTP
+ * metrics by route pattern, and for postbacks an intake line and the outcome counters. It sits
+ * outside the error handler, so it sees the status and body the client gets.
+ */
+export function observe(observer: Observer) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const started = performance.now();
+    const requestId = observer.requestId(ctx.get('x-request-id'));
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } finally {
+      observer.answered({
+        method: ctx.method,
+        path: ctx.path,
+        querystring: ctx.querystring,
+        route: String((ctx as Context & { _matchedRoute?: string })._matchedRoute ?? '(unmatched)'),
+        status: ctx.status,
+        requestId,
+        body: ctx.body,
+        source: ctx.params?.source,
+        started,
+      });
+    }
+  };
 }

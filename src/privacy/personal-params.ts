@@ -1,3 +1,4 @@
+import { pairName } from '../http/form-decode';
 import { hashPersonal, personalKindOf, type HashedIdentifiers, type PersonalFieldsConfig, type PersonalKind } from './identifiers';
 
 /** What a parameter record looks like once its personal fields are taken out. */
@@ -64,13 +65,4 @@ export function stripPersonalQuery(url: string | null, index: ReadonlyMap<string
   const kept = (q === -1 ? [] : beforeFragment.slice(q + 1).split('&')).filter((pair) => pair !== '' && !personalKindOf(index, pairName(pair)));
   const cleanFragment = /[=@]/.test(fragment) ? '' : fragment;
   return `${base}${kept.length > 0 ? `?${kept.join('&')}` : ''}${cleanFragment}`;
-}
-
-function pairName(pair: string): string {
-  const raw = pair.split('=')[0] as string;
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
 }
