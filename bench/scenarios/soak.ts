@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { bundleServer, launcherSettings } from '../lib/bundle';
 import { startServer } from '../lib/child';
 import { fmtMs, fmtRps, fmtUs, table, verdict } from '../lib/format';
@@ -17,6 +18,12 @@ import { intakeSpec, redirectSpec, storeClick } from '../lib/workloads';
  * BENCH_SOAK_TSX=1 runs it under the tsx loader instead. The server gets the node flags and
  * environment of the production launcher (bin/closeloop-node: MALLOC_ARENA_MAX, V8 heap sizes);
  * BENCH_SOAK_LAUNCHER=0 starts it without them (the "before" of bench/README.md "Memory (h-rss)").
+ * BENCH_SOAK_ENV="NAME=value …" adds variables to the server's environment and
+ * BENCH_SOAK_NODE_ARGS="--flag=value …" node flags after the launcher's (a variant to compare). Each row also splits the RSS by where it is, read from the
+ * child's /proc/<pid>/smaps (https://docs.kernel.org/filesystems/proc.html): file-backed pages
+ * (node's binary, ICU, better-sqlite3's .so), V8's 256 KiB heap pages (both isolates), glibc's
+ * brk heap (native malloc of the main arena) and the rest of the anonymous memory (the other
+ * malloc arena, thread stacks, V8's code range and large objects).
  */
 const TARGET_RSS_MB = 150;
 const num = (name: string, fallback: number) => {
@@ -27,6 +34,43 @@ const num = (name: string, fallback: number) => {
 const durationS = num('BENCH_SOAK_DURATION', 600);
 const segments = Math.max(2, Math.round(num('BENCH_SOAK_SEGMENTS', 10)));
 const rate = num('BENCH_RATE', 1000);
+// After the launcher's flags, so a variant's value of the same flag wins (V8 takes the last one).
+const variantArgs = (process.env.BENCH_SOAK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const extraEnv = Object.fromEntries(
+  (process.env.BENCH_SOAK_ENV ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+
+/** The child's resident memory by kind, MB, from /proc/<pid>/smaps (Linux; zeros elsewhere). */
+export function memoryMap(pid: number): { file: number; v8Pages: number; brk: number; otherAnon: number } {
+  const out = { file: 0, v8Pages: 0, brk: 0, otherAnon: 0 };
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return out;
+  }
+  let kind: keyof typeof out = 'otherAnon';
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (head) {
+      const size = Number.parseInt(head[2] as string, 16) - Number.parseInt(head[1] as string, 16);
+      const name = head[5] as string;
+      if (name === '[heap]') kind = 'brk';
+      else if (head[4] !== '0' || name.startsWith('/')) kind = 'file';
+      else if (name === '' && size === 256 * 1024 && head[3] === 'rw-p') kind = 'v8Pages';
+      else kind = 'otherAnon';
+    } else if (line.startsWith('Rss:')) out[kind] += Number(line.split(/\s+/)[1]) / 1024;
+  }
+  return out;
+}
+
+const byKind = (pid: number) => {
+  const m = memoryMap(pid);
+  return [m.file, m.v8Pages, m.brk, m.otherAnon].map((mb) => mb.toFixed(1)).join(' / ');
+};
 
 export async function run(): Promise<{ name: string; lines: string[] }> {
   const script = new URL('../servers/gateway.ts', import.meta.url);
@@ -35,8 +79,8 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
   const server = await startServer(tsx ? script : await bundleServer(script), {
     label: 'gateway soak',
     plainNode: !tsx,
-    nodeArgs: ['--expose-gc', ...(launcher?.nodeArgs ?? [])],
-    env: { BENCH_GATEWAY_VARIANT: 'held-outbox', ...launcher?.env },
+    nodeArgs: ['--expose-gc', ...(launcher?.nodeArgs ?? []), ...variantArgs],
+    env: { BENCH_GATEWAY_VARIANT: 'held-outbox', ...launcher?.env, ...extraEnv },
   });
   const rows: Array<Array<string | number>> = [];
   const rss: number[] = [];
@@ -58,6 +102,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       start.heapUsedMb.toFixed(1),
       start.heapTotalMb.toFixed(1),
       start.externalMb.toFixed(1),
+      byKind(server.pid),
       0,
       0,
       0,
@@ -85,6 +130,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         s.heapUsedMb.toFixed(1),
         s.heapTotalMb.toFixed(1),
         s.externalMb.toFixed(1),
+        byKind(server.pid),
         fmtRps(Number(s.extra.conversionRows)),
         fmtRps(Number(s.extra.kvRows)),
         a.bad + b.bad,
@@ -105,6 +151,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       g.heapUsedMb.toFixed(1),
       g.heapTotalMb.toFixed(1),
       g.externalMb.toFixed(1),
+      byKind(server.pid),
       '–',
       '–',
       '–',
@@ -119,7 +166,10 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     lines: [
       `One gateway child (held-outbox, SQLite, WAL fdatasync per group commit), ${fmtRps(rate / 2)} postbacks/s (unique tx_id, a stored click's id) + ` +
         `${fmtRps(rate / 2)} redirects/s, open loop (bench/lib/open-loop.ts), ${segments} segments of ${Math.round(durationS / segments)} s; ` +
-        `RSS and V8 heap read in the child after each. ${tsx ? 'Server under the tsx loader (BENCH_SOAK_TSX=1).' : 'Server bundled (esbuild, as `npm run build`) and run with plain node, as production runs.'} ${launcher ? `Node flags and environment of bin/closeloop-node, as production: ${[...Object.entries(launcher.env).map(([k, v]) => `${k}=${v}`), ...launcher.nodeArgs].join(' ')}.` : "Without the launcher's flags (BENCH_SOAK_LAUNCHER=0)."} ${settings.pin ? 'Server pinned to its own cpu.' : ''}`,
+        `RSS and V8 heap read in the child after each. ${tsx ? 'Server under the tsx loader (BENCH_SOAK_TSX=1).' : 'Server bundled (esbuild, as `npm run build`) and run with plain node, as production runs.'} ${launcher ? `Node flags and environment of bin/closeloop-node, as production: ${[...Object.entries(launcher.env).map(([k, v]) => `${k}=${v}`), ...launcher.nodeArgs].join(' ')}.` : "Without the launcher's flags (BENCH_SOAK_LAUNCHER=0)."} ${settings.pin ? 'Server pinned to its own cpu.' : ''}` +
+        (Object.keys(extraEnv).length || variantArgs.length
+          ? ` Variant: ${[...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`), ...variantArgs].join(' ')}.`
+          : ''),
       '',
       ...table(
         [
@@ -133,6 +183,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
           'heap used MB',
           'heap total MB',
           'external MB',
+          'RSS MB: file / V8 pages / brk / other anon',
           'conversions',
           'click rows',
           'bad',

@@ -52,3 +52,19 @@ test('more sets in a turn than one statement takes are split into several statem
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM kv').get() as { n: number }).n, keys.length);
   db.close();
 });
+
+test('turns of 1 to 130 sets prepare one upsert per bucket of row counts, not one per turn size, and store exactly their values', async () => {
+  const { db, kv } = open('buckets.db');
+  let next = 0;
+  for (let n = 1; n <= 130; n++) {
+    const keys = Array.from({ length: n }, () => `k${next++}`);
+    // The turn's last key is set twice: the padding repeats its later value.
+    await Promise.all([...keys.map((k) => kv.set(k, 'old')), kv.set(keys[0] as string, 'first'), kv.set(keys[n - 1] as string, 'last')]);
+    assert.equal(await kv.get(keys[n - 1] as string), 'last');
+    assert.equal(await kv.get(keys[0] as string), n === 1 ? 'last' : 'first');
+  }
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM kv').get() as { n: number }).n, next, 'no row more than was set');
+  const prepared = (kv as unknown as { setStmts: Map<number, unknown> }).setStmts.size;
+  assert.ok(prepared <= 14, `${prepared} upserts prepared for 130 turn sizes`);
+  db.close();
+});

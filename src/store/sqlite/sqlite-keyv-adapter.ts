@@ -6,6 +6,15 @@ import type { SqliteDb } from './sqlite-engine';
 type Statement = { run(...params: unknown[]): unknown };
 /** 3 parameters a row, far below SQLite's 32,766 (https://sqlite.org/limits.html#max_variable_number). */
 const MAX_ROWS_PER_SET = 500;
+/**
+ * The row counts the upsert is prepared for; a turn's sets are padded up to the next one by
+ * repeating its last row (that key upserted again with the same value: nothing changes). A
+ * prepared statement per row count, 1 to 500, would cost ≈ 30 bytes of native memory per character
+ * of its text, ≈ 38 MB for all of them, taken one by one as stalls make larger turns and never
+ * given back (better-sqlite3 finalizes a statement only when V8 collects it); these 18 ≈ 0.5 MB.
+ * Measured in bench/README.md "Memory (h-rss, round 3)".
+ */
+const ROW_COUNTS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, MAX_ROWS_PER_SET];
 
 /**
  * A keyv store on the gateway's SQLite file. Unlike @keyv/sqlite as shipped (rollback journal,
@@ -17,7 +26,7 @@ export class SqliteKeyvAdapter extends EventEmitter implements KeyvStoreAdapter 
   opts: Record<string, unknown> = { dialect: 'sqlite' };
   namespace?: string | undefined;
   private readonly getStmt;
-  /** Multi-row upserts by row count, prepared on first use. */
+  /** Multi-row upserts by row count (ROW_COUNTS), prepared on first use. */
   private readonly setStmts = new Map<number, Statement>();
   /** The sets of this event-loop turn, written by ONE statement in the turn's group commit. */
   private open: { rows: unknown[]; done: Promise<boolean> } | null = null;
@@ -55,7 +64,10 @@ export class SqliteKeyvAdapter extends EventEmitter implements KeyvStoreAdapter 
         rows,
         done: this.writer.runStatement(() => {
           if (this.open === batch) this.open = null;
-          this.upsert(rows.length / 3).run(...rows);
+          const n = rows.length / 3;
+          const size = ROW_COUNTS.find((c) => c >= n) as number;
+          for (let i = n; i < size; i++) rows.push(rows[rows.length - 3], rows[rows.length - 2], rows[rows.length - 1]);
+          this.upsert(size).run(...rows);
           return true;
         }),
       };
