@@ -41,7 +41,7 @@ const CONVERSION_ROW = `(${CONVERSION_COLUMNS.split(',')
   .map(() => '?')
   .join(', ')})`;
 
-/** The multi-row INSERTs of recordMany, by row count (≤ CONVERSIONS_PER_STATEMENT): built once each, not per turn. */
+/** The multi-row INSERTs of recordMany, by row count (powers of two, chunksOf): built once each, not per turn. */
 const manySql = new Map<string, string>();
 function manyConversionsSql(n: number): string {
   const key = `c${n}`;
@@ -126,9 +126,26 @@ function* recordOne(d: Dialect, write: PostbackWrite, now: number, known?: boole
   return { conversion: changed, duplicate: false, updated: true, deliveries: yield* deliverySummary(changed.id), adjustments };
 }
 
-// One parameter per conversions column (17 today): 200 rows stay far below both engines' limits
+// One parameter per conversions column (17 today): 128 rows stay far below both engines' limits
 // (SQLite 32,766, Postgres 65,535 parameters a statement).
-const CONVERSIONS_PER_STATEMENT = 200;
+const ROWS_PER_STATEMENT = 128;
+
+/**
+ * A turn's rows in chunks of powers of two, largest first (25 → 16 + 8 + 1). Each row count is a
+ * statement text that stays prepared, holding native memory V8 does not see until it collects the
+ * statement (≈ 0.17 MB for a conversions INSERT of 100 rows): one text per turn size made the
+ * gateway grow by tens of MB as stalls brought new sizes (bench/README.md, "Memory (h-rss, round
+ * 3)"); these are eight per table. Not padded to a size, as the click store's upsert is: a
+ * repeated row would meet the primary key, which ON CONFLICT (the dedup key) does not cover.
+ */
+function* chunksOf<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; ) {
+    let size = ROWS_PER_STATEMENT;
+    while (size > items.length - i) size >>= 1;
+    yield items.slice(i, i + size);
+    i += size;
+  }
+}
 
 /**
  * The postbacks of one event-loop turn in one job: their conversions in multi-row INSERTs
@@ -155,8 +172,7 @@ function* recordMany(d: Dialect, items: ReadonlyArray<{ write: PostbackWrite; no
                 : 0;
   });
   const inserted = new Set<string>();
-  for (let i = 0; i < byKey.length; i += CONVERSIONS_PER_STATEMENT) {
-    const chunk = byKey.slice(i, i + CONVERSIONS_PER_STATEMENT);
+  for (const chunk of chunksOf(byKey)) {
     const rows = yield* q.all(manyConversionsSql(chunk.length), ...chunk.flatMap((it) => conversionToRow(it.write.conversion)));
     for (const r of rows) inserted.add(String(r.id));
   }
@@ -164,8 +180,7 @@ function* recordMany(d: Dialect, items: ReadonlyArray<{ write: PostbackWrite; no
     .filter((it) => inserted.has(it.write.conversion.id))
     .flatMap((it) => it.write.route(it.write.conversion).map((t) => ({ c: it.write.conversion, t, now: it.now })));
   const made = new Map<string, PostbackResult['deliveries']>();
-  for (let i = 0; i < targets.length; i += CONVERSIONS_PER_STATEMENT) {
-    const chunk = targets.slice(i, i + CONVERSIONS_PER_STATEMENT);
+  for (const chunk of chunksOf(targets)) {
     const rows = yield* q.all(
       manyDeliveriesSql(chunk.length),
       ...chunk.flatMap(({ c, t, now }) => [newId(), c.id, t.destinationId, t.connector, t.dedupKey, t.maxAttempts, now, now, now]),
