@@ -126,10 +126,15 @@ async function fillPartner(gw: Any): Promise<void> {
   for (let i = 0; i < N; i += 500) {
     const clicks = await Promise.all(
       Array.from({ length: Math.min(500, N - i) }, (_, j) =>
-        gw.network.store.recordClick({ offerId: offer.id, partnerId: partner.id, sourceId: 'bench', subs: { sub1: `camp-${i + j}` }, ipHash: null }, Date.now()),
+        gw.network.store.recordClick(
+          { offerId: offer.id, partnerId: partner.id, sourceId: 'bench', subs: { sub1: `camp-${i + j}` }, ipHash: null },
+          Date.now(),
+        ),
       ),
     );
-    await Promise.all(clicks.map((r: Any) => gw.network.tracking.registerConversion({ transaction_id: r.click.transactionId, event_id: 0, status: 'approved' })));
+    await Promise.all(
+      clicks.map((r: Any) => gw.network.tracking.registerConversion({ transaction_id: r.click.transactionId, event_id: 0, status: 'approved' })),
+    );
   }
 }
 
@@ -189,7 +194,9 @@ async function once(mod: Mod, kind: string, timed: boolean): Promise<Run> {
       gw.engine.start();
       for (;;) {
         if (gw.engine.stats.failed > 0)
-          throw new Error(`${gw.engine.stats.failed} attempts failed: ${JSON.stringify(gw.db.prepare("SELECT error_kind, error_message FROM attempts WHERE outcome = 'failed' LIMIT 1").get())}`);
+          throw new Error(
+            `${gw.engine.stats.failed} attempts failed: ${JSON.stringify(gw.db.prepare("SELECT error_kind, error_message FROM attempts WHERE outcome = 'failed' LIMIT 1").get())}`,
+          );
         if (gw.engine.stats.succeeded >= N) return;
         await new Promise((r) => setTimeout(r, 2));
       }
@@ -216,7 +223,12 @@ async function once(mod: Mod, kind: string, timed: boolean): Promise<Run> {
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const mods = { before: await load(beforeRoot), after: await load(afterRoot) };
 const os = await import('node:os');
-process.stdout.write(`before ${beforeRoot}, after ${afterRoot}, N ${N}, ${ROUNDS} rounds alternated, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+process.stdout.write(
+  `before ${beforeRoot}, after ${afterRoot}, N ${N}, ${ROUNDS} rounds alternated, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}\n`,
+);
 for (const kind of CASES) {
   const runs: Record<'before' | 'after', Run[]> = { before: [], after: [] };
   await once(mods.before, kind, false); // warm both sides' code
@@ -225,7 +237,9 @@ for (const kind of CASES) {
   const line = (side: 'before' | 'after') =>
     `${runs[side].map((x) => x.cpuUs.toFixed(0)).join(' / ')} µs (median ${med(runs[side].map((x) => x.cpuUs)).toFixed(1)}), ` +
     `${med(runs[side].map((x) => x.perSecond)).toFixed(0)}/s, commits/delivery ${med(runs[side].map((x) => x.commits)).toFixed(3)}`;
-  process.stdout.write(`\n## ${kind}: CPU µs per delivery (fake HTTP answering after 0–${2 * DELAY_MS} ms)\nbefore: ${line('before')}\nafter:  ${line('after')}\n`);
+  process.stdout.write(
+    `\n## ${kind}: CPU µs per delivery (fake HTTP answering after 0–${2 * DELAY_MS} ms)\nbefore: ${line('before')}\nafter:  ${line('after')}\n`,
+  );
   for (const side of ['before', 'after'] as const) {
     const t = await once(mods[side], kind, true);
     const rows = [...(t.statements ?? [])].sort((a, b) => b[1].us - a[1].us);
@@ -237,4 +251,9 @@ for (const kind of CASES) {
     );
   }
 }
-process.stdout.write(`load at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+process.stdout.write(
+  `load at end ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}\n`,
+);

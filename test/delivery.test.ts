@@ -247,7 +247,10 @@ describe('error kinds', () => {
       await engine.stop();
       assert.equal(s.fake.requests.length, 1, 'nothing sent after the failure');
       const attempts = await Promise.all(ids.map(async (id) => (await deliveryOf(s.g, id)).attempts.length));
-      assert.equal(attempts.reduce((a, b) => a + b, 0), 1);
+      assert.equal(
+        attempts.reduce((a, b) => a + b, 0),
+        1,
+      );
       const leased = await queryOne(s.g.gw, 'SELECT COUNT(*) AS n FROM deliveries WHERE lease_owner IS NOT NULL');
       assert.equal(Number(leased?.n), 0, 'the waiting claims were given back');
     } finally {

@@ -184,14 +184,23 @@ export function createDeliveryEngine(deps: EngineDeps) {
 
   function held(): Set<string> {
     const list = destinations.heldIds();
-    if (list !== heldList) (heldList = list), (heldSet = new Set(list));
+    if (list !== heldList) {
+      heldList = list;
+      heldSet = new Set(list);
+    }
     return heldSet;
   }
 
   async function claimRound(room: number): Promise<void> {
     const seen = failures;
     const hold = cooling.size > 0 ? [...new Set([...destinations.heldIds(), ...cooling.keys()])] : destinations.heldIds();
-    const claimed = await ledger.claimDue({ owner, now: now(), leaseMs: options.leaseMs, limit: Math.min(1000, room * destinations.maxBatch()), holdDestinations: hold });
+    const claimed = await ledger.claimDue({
+      owner,
+      now: now(),
+      leaseMs: options.leaseMs,
+      limit: Math.min(1000, room * destinations.maxBatch()),
+      holdDestinations: hold,
+    });
     if (claimed.length === 0) emptyAt = performance.now();
     const requests = chunkByDestination(claimed, destinations);
     // More requests than room (batches smaller than the largest connector's): the surplus goes back,
