@@ -4,6 +4,7 @@ import { newId } from '../ids';
 import type { AttemptHook } from '../store/attempt-records';
 import type { AttemptResult, ClaimedDelivery, Ledger } from '../store/ledger';
 import { attemptBatch } from './attempt';
+import { chunkByDestination, type EngineRequest, orphan } from './engine-requests';
 import type { BackoffOptions } from './backoff';
 import type { DestinationDirectory, ResolvedDestination } from './destinations';
 import { StorageUnavailableError } from '../health/unavailable';
@@ -78,7 +79,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
   function runBatch(dest: ResolvedDestination | undefined, batch: ClaimedDelivery[]): Run {
     const attempted: Promise<AttemptResult[]> = dest
       ? attemptBatch(dest, batch, owner, attemptDeps)
-      : Promise.resolve(batch.map(({ delivery }) => orphan(delivery.id, delivery.destinationId, delivery.attempts + 1)));
+      : Promise.resolve(batch.map(({ delivery }) => orphan(delivery.id, delivery.destinationId, delivery.attempts + 1, owner, now())));
     const record = attempted.then(recordResults);
     const request = attempted.then((results) => (results.every((r) => r.status === 'succeeded') ? undefined : record));
     return { attempted, request, record };
@@ -111,35 +112,6 @@ export function createDeliveryEngine(deps: EngineDeps) {
     }
   }
 
-  function orphan(deliveryId: string, destinationId: string, attempt: number): AttemptResult {
-    const t = now();
-    const message = `destination "${destinationId}" is no longer configured`;
-    return {
-      deliveryId,
-      leaseOwner: owner,
-      destinationId,
-      status: 'dead',
-      nextAttemptAt: t,
-      health: 'neutral',
-      attempt: {
-        attempt,
-        startedAt: t,
-        durationMs: 0,
-        exchangeId: null,
-        request: null,
-        responseStatus: null,
-        responseBody: null,
-        outcome: 'failed',
-        errorKind: 'config',
-        errorMessage: message,
-        platformCode: null,
-        note: null,
-        nextStep: 'dead',
-        nextAttemptAt: null,
-      },
-    };
-  }
-
   function track(run: Run): void {
     // A full disk is counted and logged once per episode by the ledger's monitor (src/health).
     const report = (err: unknown) => {
@@ -167,7 +139,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
    * those are sent, so claims are larger (fewer statements per delivery) and off the path.
    * Rows stay leased to us while they wait (milliseconds; the lease is `leaseMs`).
    */
-  const ready: Array<{ dest: ResolvedDestination | undefined; batch: ClaimedDelivery[] }> = [];
+  const ready: EngineRequest[] = [];
   /**
    * Destinations with a failed request not yet recorded: not claimed, their waiting requests given
    * back. A pause or deactivation is stored before more of their deliveries are sent.
@@ -329,20 +301,4 @@ interface Run {
   /** Settles when the request's slot is free. */
   request: Promise<void>;
   record: Promise<void>;
-}
-
-function chunkByDestination(claimed: ClaimedDelivery[], destinations: DestinationDirectory) {
-  const groups = new Map<string, ClaimedDelivery[]>();
-  for (const c of claimed) {
-    const list = groups.get(c.delivery.destinationId) ?? [];
-    list.push(c);
-    groups.set(c.delivery.destinationId, list);
-  }
-  const out: Array<{ dest: ResolvedDestination | undefined; batch: ClaimedDelivery[] }> = [];
-  for (const [id, list] of groups) {
-    const dest = destinations.get(id);
-    const size = dest?.connector.limits.maxBatch ?? 1;
-    for (let i = 0; i < list.length; i += size) out.push({ dest, batch: list.slice(i, i + size) });
-  }
-  return out;
 }
