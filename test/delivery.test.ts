@@ -9,7 +9,10 @@ import { defineConnector } from '../src/connector-kit/define';
 import { loopbackHttpClient } from './helpers/loopback-http';
 import type { HttpClient } from '../src/connector-kit/http-types';
 import { startFakeServer, type FakeHandler, type FakeServer } from './helpers/fake-server';
-import { startTestGateway, testConfig, waitForDeliveries, type TestGateway } from './helpers/gateway';
+import { queryOne, startTestGateway, testConfig, waitForDeliveries, type TestGateway } from './helpers/gateway';
+import { createDeliveryEngine } from '../src/delivery/engine';
+import { staticDirectory } from '../src/delivery/destinations';
+import { createLogger } from '../src/logger';
 
 /** http-postback with a 200 ms timeout, so a hanging receiver is seen quickly. */
 const quickPostback = defineConnector({ ...httpPostback, id: 'quick-postback', limits: { maxBatch: 1, timeoutMs: 200 } }) as unknown as AnyConnector;
@@ -217,6 +220,39 @@ describe('error kinds', () => {
       assert.equal(after.paused, false);
       assert.equal(after.paused_reason, null);
       assert.equal((await s.g.admin('/v1/destinations/nope/resume', { method: 'POST' })).status, 404);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('401 with deliveries claimed ahead: only the request in flight is sent, the waiting ones go back to the outbox', async () => {
+    // One slot: the engine keeps a second request claimed and waiting behind the one in flight.
+    const s = await scenario(() => ({ status: 401, body: 'token revoked' }), {}, { delivery: { concurrency: 1 } });
+    try {
+      await s.g.gw.engine.stop();
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await s.g.postback({ tx_id: `ahead-${i}` })).body.conversion_id);
+      // A fresh engine over the filled outbox (the stopped one claims nothing more).
+      const engine = createDeliveryEngine({
+        ledger: s.g.gw.ledger,
+        destinations: staticDirectory(s.g.gw.destinations),
+        http: loopbackHttpClient(),
+        now: Date.now,
+        logger: createLogger('silent'),
+        options: { concurrency: 1, pollMs: 10, leaseMs: 60_000, backoff: { baseMs: 1000, maxMs: 5000 } },
+      });
+      engine.start();
+      await until('the pause', async () => (await s.g.admin('/v1/destinations')).body.destinations.find((d: any) => d.id === 'dest' && d.paused));
+      await new Promise((r) => setTimeout(r, 200));
+      await engine.stop();
+      assert.equal(s.fake.requests.length, 1, 'nothing sent after the failure');
+      const attempts = await Promise.all(ids.map(async (id) => (await deliveryOf(s.g, id)).attempts.length));
+      assert.equal(
+        attempts.reduce((a, b) => a + b, 0),
+        1,
+      );
+      const leased = await queryOne(s.g.gw, 'SELECT COUNT(*) AS n FROM deliveries WHERE lease_owner IS NOT NULL');
+      assert.equal(Number(leased?.n), 0, 'the waiting claims were given back');
     } finally {
       await s.close();
     }

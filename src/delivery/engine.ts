@@ -4,6 +4,7 @@ import { newId } from '../ids';
 import type { AttemptHook } from '../store/attempt-records';
 import type { AttemptResult, ClaimedDelivery, Ledger } from '../store/ledger';
 import { attemptBatch } from './attempt';
+import { chunkByDestination, type EngineRequest, orphan } from './engine-requests';
 import type { BackoffOptions } from './backoff';
 import type { DestinationDirectory, ResolvedDestination } from './destinations';
 import { StorageUnavailableError } from '../health/unavailable';
@@ -75,13 +76,13 @@ export function createDeliveryEngine(deps: EngineDeps) {
    * the commit re-sends it with the same key, as it always did). A failure keeps the slot until it
    * is recorded, so a pause or a deactivation is stored before the next claim can send more.
    */
-  function runBatch(dest: ResolvedDestination | undefined, batch: ClaimedDelivery[]): { request: Promise<void>; record: Promise<void> } {
+  function runBatch(dest: ResolvedDestination | undefined, batch: ClaimedDelivery[]): Run {
     const attempted: Promise<AttemptResult[]> = dest
       ? attemptBatch(dest, batch, owner, attemptDeps)
-      : Promise.resolve(batch.map(({ delivery }) => orphan(delivery.id, delivery.destinationId, delivery.attempts + 1)));
+      : Promise.resolve(batch.map(({ delivery }) => orphan(delivery.id, delivery.destinationId, delivery.attempts + 1, owner, now())));
     const record = attempted.then(recordResults);
     const request = attempted.then((results) => (results.every((r) => r.status === 'succeeded') ? undefined : record));
-    return { request, record };
+    return { attempted, request, record };
   }
 
   async function recordResults(results: AttemptResult[]): Promise<void> {
@@ -111,36 +112,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
     }
   }
 
-  function orphan(deliveryId: string, destinationId: string, attempt: number): AttemptResult {
-    const t = now();
-    const message = `destination "${destinationId}" is no longer configured`;
-    return {
-      deliveryId,
-      leaseOwner: owner,
-      destinationId,
-      status: 'dead',
-      nextAttemptAt: t,
-      health: 'neutral',
-      attempt: {
-        attempt,
-        startedAt: t,
-        durationMs: 0,
-        exchangeId: null,
-        request: null,
-        responseStatus: null,
-        responseBody: null,
-        outcome: 'failed',
-        errorKind: 'config',
-        errorMessage: message,
-        platformCode: null,
-        note: null,
-        nextStep: 'dead',
-        nextAttemptAt: null,
-      },
-    };
-  }
-
-  function track(run: { request: Promise<void>; record: Promise<void> }): void {
+  function track(run: Run): void {
     // A full disk is counted and logged once per episode by the ledger's monitor (src/health).
     const report = (err: unknown) => {
       if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
@@ -159,48 +131,155 @@ export function createDeliveryEngine(deps: EngineDeps) {
     recording.add(record);
   }
 
+  /**
+   * Claimed requests not started yet, oldest first. The engine claims AHEAD: a claim answers only
+   * after its commit and WAL sync (up to two syncs when one is running), and an engine that
+   * claimed only for its free slots left them idle that long every round (measured: the drain
+   * waited on claims). Up to one round of slots is kept claimed, the next claim is made while
+   * those are sent, so claims are larger (fewer statements per delivery) and off the path.
+   * Rows stay leased to us while they wait (milliseconds; the lease is `leaseMs`).
+   */
+  const ready: EngineRequest[] = [];
+  /**
+   * Destinations with a failed request not yet recorded: not claimed, their waiting requests given
+   * back. A pause or deactivation is stored before more of their deliveries are sent.
+   */
+  const cooling = new Map<string, number>();
+  let claiming: Promise<void> | null = null;
+  /** Failures seen (a sequence), and each destination's latest: a claim that started before it gives that destination's rows back. */
+  let failures = 0;
+  const failedSeq = new Map<string, number>();
+  /** When the last claim found nothing due (performance.now()): the next waits `pollMs`, or a notify. */
+  let emptyAt = -Infinity;
+  let heldList: readonly string[] = [];
+  let heldSet = new Set<string>();
+
+  function held(): Set<string> {
+    const list = destinations.heldIds();
+    if (list !== heldList) {
+      heldList = list;
+      heldSet = new Set(list);
+    }
+    return heldSet;
+  }
+
+  async function claimRound(room: number): Promise<void> {
+    const seen = failures;
+    const hold = cooling.size > 0 ? [...new Set([...destinations.heldIds(), ...cooling.keys()])] : destinations.heldIds();
+    const claimed = await ledger.claimDue({
+      owner,
+      now: now(),
+      leaseMs: options.leaseMs,
+      limit: Math.min(1000, room * destinations.maxBatch()),
+      holdDestinations: hold,
+    });
+    if (claimed.length === 0) emptyAt = performance.now();
+    const requests = chunkByDestination(claimed, destinations);
+    // More requests than room (batches smaller than the largest connector's): the surplus goes back,
+    // and so do the rows of a destination that failed while this claim ran (its record decides first).
+    const late = (r: (typeof requests)[number]) => failures !== seen && (failedSeq.get(r.batch[0]?.delivery.destinationId ?? '') ?? 0) > seen;
+    const keep = requests.filter((r) => !late(r));
+    const surplus = [...requests.filter(late), ...keep.slice(room)].flatMap((r) => r.batch.map((c) => c.delivery.id));
+    for (const r of keep.slice(0, room)) ready.push(r);
+    if (surplus.length > 0) await ledger.release(surplus, owner);
+  }
+
+  /** Gives back the waiting requests of destinations that may not be sent to now. */
+  async function releaseWaiting(keep: (destinationId: string) => boolean): Promise<void> {
+    const ids: string[] = [];
+    for (let i = ready.length - 1; i >= 0; i--) {
+      const r = ready[i] as (typeof ready)[number];
+      const id = r.batch[0]?.delivery.destinationId ?? '';
+      if (keep(id)) continue;
+      ready.splice(i, 1);
+      for (const c of r.batch) ids.push(c.delivery.id);
+    }
+    if (ids.length > 0) await ledger.release(ids, owner);
+  }
+
+  function startReady(): void {
+    const h = held();
+    let blocked = false;
+    while (ready.length > 0 && inFlight.size < options.concurrency) {
+      const r = ready.shift() as (typeof ready)[number];
+      const id = r.batch[0]?.delivery.destinationId ?? '';
+      if (h.has(id) || cooling.has(id)) {
+        // Held or failing since it was claimed: back to the outbox, with the others of its kind.
+        ready.unshift(r);
+        blocked = true;
+        break;
+      }
+      const run = runBatch(r.dest, r.batch);
+      track(run);
+      if (r.dest) cool(id, run);
+    }
+    if (blocked) {
+      void releaseWaiting((d) => !h.has(d) && !cooling.has(d))
+        .catch(report)
+        .finally(notify);
+    }
+  }
+
+  /** A request that did not succeed entirely holds its destination back until its record is committed. */
+  function cool(destinationId: string, run: Run): void {
+    run.attempted.then(
+      (results) => {
+        if (results.every((r) => r.status === 'succeeded')) return;
+        failedSeq.set(destinationId, ++failures);
+        cooling.set(destinationId, (cooling.get(destinationId) ?? 0) + 1);
+        void releaseWaiting((d) => d !== destinationId).catch(report);
+        const done = () => {
+          const n = (cooling.get(destinationId) ?? 1) - 1;
+          if (n <= 0) cooling.delete(destinationId);
+          else cooling.set(destinationId, n);
+          notify();
+        };
+        run.record.then(done, done);
+      },
+      () => undefined,
+    );
+  }
+
+  function report(err: unknown): void {
+    if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'claiming deliveries failed');
+  }
+
   async function loop(): Promise<void> {
-    // Claim in rounds of at least a quarter of the slots while requests are in flight: claiming
-    // every time ONE slot frees up would cost a claim statement per delivery on a busy outbox.
+    // A claim takes at least a quarter of the slots' worth: claiming every time ONE slot frees up
+    // would cost a claim statement per delivery on a busy outbox.
     const minClaim = Math.max(1, Math.ceil(options.concurrency / 4));
     while (!stopping) {
-      const free = options.concurrency - inFlight.size;
-      // Records waiting for their commit are bounded too: at most one round of slots behind.
-      if (free <= 0 || (free < minClaim && inFlight.size > 0) || recording.size > 2 * options.concurrency) {
-        await idle(options.pollMs);
-        continue;
+      startReady();
+      // Claimed (in flight + waiting) stays within two rounds of slots; records waiting for their
+      // commit are bounded too: at most two rounds behind.
+      const room = 2 * options.concurrency - inFlight.size - ready.length;
+      const wantClaim = !claiming && ready.length < options.concurrency && room >= minClaim && recording.size <= 2 * options.concurrency;
+      // Real time, not `now` (a test's clock may stand still).
+      if (wantClaim && performance.now() - emptyAt >= options.pollMs) {
+        claiming = claimRound(room)
+          .catch(async (err: unknown) => {
+            report(err);
+            emptyAt = performance.now();
+          })
+          .finally(() => {
+            claiming = null;
+            notify();
+          });
       }
-      let claimed: ClaimedDelivery[];
-      try {
-        claimed = await ledger.claimDue({
-          owner,
-          now: now(),
-          leaseMs: options.leaseMs,
-          limit: Math.min(1000, free * destinations.maxBatch()),
-          holdDestinations: destinations.heldIds(),
-        });
-      } catch (err) {
-        if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'claiming deliveries failed');
-        await idle(options.pollMs);
-        continue;
-      }
-      if (claimed.length === 0) {
-        await idle(options.pollMs);
-        continue;
-      }
-      const requests = chunkByDestination(claimed, destinations);
-      // More requests than free slots: give the surplus back rather than hold claims idle.
-      const now_ = requests.slice(0, free);
-      const surplus = requests.slice(free).flatMap((r) => r.batch.map((c) => c.delivery.id));
-      if (surplus.length > 0) await ledger.release(surplus, owner);
-      for (const r of now_) track(runBatch(r.dest, r.batch));
+      await idle(options.pollMs);
     }
+    await claiming;
+    await releaseWaiting(() => false).catch(report);
   }
 
   return {
     owner,
     stats,
-    notify,
+    /** New work in the outbox: claim now, not at the next poll. */
+    notify(): void {
+      emptyAt = -Infinity;
+      notify();
+    },
     start(): void {
       if (!running) running = loop();
     },
@@ -217,18 +296,9 @@ export function createDeliveryEngine(deps: EngineDeps) {
 }
 export type DeliveryEngine = ReturnType<typeof createDeliveryEngine>;
 
-function chunkByDestination(claimed: ClaimedDelivery[], destinations: DestinationDirectory) {
-  const groups = new Map<string, ClaimedDelivery[]>();
-  for (const c of claimed) {
-    const list = groups.get(c.delivery.destinationId) ?? [];
-    list.push(c);
-    groups.set(c.delivery.destinationId, list);
-  }
-  const out: Array<{ dest: ResolvedDestination | undefined; batch: ClaimedDelivery[] }> = [];
-  for (const [id, list] of groups) {
-    const dest = destinations.get(id);
-    const size = dest?.connector.limits.maxBatch ?? 1;
-    for (let i = 0; i < list.length; i += size) out.push({ dest, batch: list.slice(i, i + size) });
-  }
-  return out;
+interface Run {
+  attempted: Promise<AttemptResult[]>;
+  /** Settles when the request's slot is free. */
+  request: Promise<void>;
+  record: Promise<void>;
 }

@@ -140,22 +140,32 @@ interface Call {
 }
 
 /**
- * Calls made in one event-loop turn become ONE write job over all their items — and their hooks'
- * statements; every caller is answered when that job commits (or fails with it).
+ * Calls become ONE write job over all their items — and their hooks' statements; every caller is
+ * answered when that job commits (or fails with it). The job takes every call made until it
+ * STARTS, not only those of one event-loop turn: while a group commit waits for the previous WAL
+ * sync, the records of several turns queue behind it, and as separate jobs each paid its own
+ * statements (exchanges, attempts, deliveries) and savepoint — measured, the fixed cost of a
+ * statement is most of a small batch's (bench/dispatch-probe.ts). A job re-run by its engine
+ * (Postgres after a deadlock) runs over the same calls: none is added once it has started.
  */
 export function attemptRecorder(db: StepRunner) {
   /** Destinations this process last saw succeed (no failure since), and when it wrote that. */
   const healthyAt = new Map<string, number>();
-  let waiting: Call[] = [];
+  /** The calls of the job submitted and not started yet: new calls join it. */
+  let open: Call[] | null = null;
 
   function job(calls: Call[]): Job<Array<[AttemptHook, unknown]>> {
-    const items = calls.flatMap((c) => c.items);
-    const hooked = new Map<AttemptHook, Finished[]>();
-    for (const c of calls) if (c.hook) hooked.set(c.hook, [...(hooked.get(c.hook) ?? []), ...c.items]);
+    let frozen: { items: Finished[]; hooked: Map<AttemptHook, Finished[]> } | null = null;
     return function* (d) {
-      yield* recordAttempts(d, items, healthyAt);
+      if (!frozen) {
+        if (open === calls) open = null;
+        const hooked = new Map<AttemptHook, Finished[]>();
+        for (const c of calls) if (c.hook) hooked.set(c.hook, [...(hooked.get(c.hook) ?? []), ...c.items]);
+        frozen = { items: calls.flatMap((c) => c.items), hooked };
+      }
+      yield* recordAttempts(d, frozen.items, healthyAt);
       const values: Array<[AttemptHook, unknown]> = [];
-      for (const [hook, list] of hooked) {
+      for (const [hook, list] of frozen.hooked) {
         const now = Math.max(...list.map((f) => f.now));
         values.push([
           hook,
@@ -170,30 +180,37 @@ export function attemptRecorder(db: StepRunner) {
     };
   }
 
+  function submit(calls: Call[]): void {
+    db.write(job(calls)).then(
+      (values) => {
+        try {
+          for (const [hook, value] of values) hook.committed(value);
+        } catch (err) {
+          // Stored and committed; only the in-memory follow-up failed (the callers log it).
+          for (const c of calls) c.reject(err);
+          return;
+        }
+        for (const c of calls) c.resolve();
+      },
+      (err: unknown) => {
+        if (open === calls) open = null;
+        for (const c of calls) c.reject(err);
+      },
+    );
+  }
+
   return {
     add(results: readonly AttemptResult[], now: number, hook?: AttemptHook): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ items: results.map((r) => ({ r, now })), hook, resolve, reject });
-        if (waiting.length > 1) return;
-        setImmediate(() => {
-          const calls = waiting;
-          waiting = [];
-          db.write(job(calls)).then(
-            (values) => {
-              try {
-                for (const [hook, value] of values) hook.committed(value);
-              } catch (err) {
-                // Stored and committed; only the in-memory follow-up failed (the callers log it).
-                for (const c of calls) c.reject(err);
-                return;
-              }
-              for (const c of calls) c.resolve();
-            },
-            (err: unknown) => {
-              for (const c of calls) c.reject(err);
-            },
-          );
-        });
+        const call = { items: results.map((r) => ({ r, now })), hook, resolve, reject };
+        if (open) {
+          open.push(call);
+          return;
+        }
+        const calls = [call];
+        open = calls;
+        // Submitted after this turn: the turn's other calls join before the engine can start it.
+        setImmediate(() => submit(calls));
       });
     },
   };
