@@ -40,7 +40,10 @@ const PREFILL = Number(process.env.BENCH_PROBE_PREFILL ?? 300_000);
 // SQLite's page cache per connection (PRAGMA cache_size; negative = KiB), when set: what a larger one buys.
 const cacheSize = process.env.BENCH_PROBE_CACHE_SIZE;
 // Pragmas run on the probe's connection after openSqlite's (BENCH_PROBE_PRAGMAS='temp_store = FILE;…'): a before/after in one tree.
-const pragmas = process.env.BENCH_PROBE_PRAGMAS?.split(';').map((p) => p.trim()).filter(Boolean) ?? [];
+const pragmas =
+  process.env.BENCH_PROBE_PRAGMAS?.split(';')
+    .map((p) => p.trim())
+    .filter(Boolean) ?? [];
 
 let seq = 0;
 /** 32 hex like newId(), but increasing: 12 hex of ms time + a counter. */
@@ -141,11 +144,7 @@ const allCases: Case[] = [
  * lands on a leaf page of its own, as in production.
  */
 function prefilledTemplate(): string {
-  const key = createHash('sha256')
-    .update(JSON.stringify(MIGRATIONS))
-    .update(String(PREFILL))
-    .digest('hex')
-    .slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify(MIGRATIONS)).update(String(PREFILL)).digest('hex').slice(0, 16);
   const file = join(tmpdir(), `closeloop-probe-prefill-${key}.db`);
   if (existsSync(file)) return file;
   const building = `${file}.${process.pid}`;

@@ -131,13 +131,29 @@ describe('GET /v1/conversions', () => {
     }
   });
 
-  test('a transaction-id search reads the unique (source, transaction_id, event) index, whatever else is filtered (migration 63)', { skip: TEST_ENGINE !== 'sqlite' }, async () => {
-    for (const q of [{}, { source: 'net' }, { offerId: 'o1' }, { status: 'approved', source: 'net' }, { from: 0 }, { outcome: 'succeeded' }, { hasWarnings: true }] as const) {
+  test('a transaction-id search reads the unique (source, transaction_id, event) index, whatever else is filtered (migration 63)', {
+    skip: TEST_ENGINE !== 'sqlite',
+  }, async () => {
+    for (const q of [
+      {},
+      { source: 'net' },
+      { offerId: 'o1' },
+      { status: 'approved', source: 'net' },
+      { from: 0 },
+      { outcome: 'succeeded' },
+      { hasWarnings: true },
+    ] as const) {
       const { sql, params } = conversionSearchSql({ ...q, transactionId: 'tx-3', limit: 50 });
       const plan = (await queryAll(gw.gw, `EXPLAIN QUERY PLAN ${sql}`, ...params)).map((r) => String(r.detail));
       const what = `${JSON.stringify(q)}: ${plan.join(' | ')}`;
-      assert.ok(plan.some((p) => /^SEARCH t USING INDEX sqlite_autoindex_conversions_\d \(source=\? AND transaction_id=\?\)$/.test(p)), what);
-      assert.ok(plan.some((p) => /^SEARCH c USING INDEX sqlite_autoindex_conversions_\d \(id=\?\)$/.test(p)), what);
+      assert.ok(
+        plan.some((p) => /^SEARCH t USING INDEX sqlite_autoindex_conversions_\d \(source=\? AND transaction_id=\?\)$/.test(p)),
+        what,
+      );
+      assert.ok(
+        plan.some((p) => /^SEARCH c USING INDEX sqlite_autoindex_conversions_\d \(id=\?\)$/.test(p)),
+        what,
+      );
       assert.ok(!plan.some((p) => /^SCAN c\b|conversions_(source|offer|status|received) \((source|offer_id|status)=/.test(p)), what);
     }
     assert.deepEqual(await queryAll(gw.gw, 'SELECT name FROM sqlite_master WHERE name = ?', 'conversions_tx'), [], 'conversions_tx is gone');
