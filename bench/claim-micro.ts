@@ -10,6 +10,7 @@
 import { openSqlite } from '../src/store/sqlite/sqlite-engine';
 import { migrate } from '../src/store/migrations';
 import { claimSql } from '../src/store/step-ledger';
+import { finishDeliveries, insertAttempts, insertExchanges } from '../src/store/attempt-records';
 import { sqliteDialect } from '../src/store/dialect';
 import { newId } from '../src/ids';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -51,27 +52,10 @@ if (process.env.EQP)
       .map((r: any) => r.detail)
       .join(' | '),
   );
-const FIN = [
-  ['id', 'text'],
-  ['owner', 'text'],
-  ['status', 'text'],
-  ['next_at', 'bigint'],
-  ['err', 'text'],
-  ['kind', 'text'],
-  ['at', 'bigint'],
-  ['ids', 'text'],
-] as const;
-const fin = db.prepare(`UPDATE deliveries SET status = v.status, attempts = deliveries.attempts + 1,
-    next_attempt_at = v.next_at, lease_owner = NULL, lease_until = NULL, last_error = v.err, last_kind = v.kind, updated_at = v.at,
-    identifiers_sent = COALESCE(v.ids, deliveries.identifiers_sent)
-  FROM ${sqliteDialect.valuesTable(FIN, B)} WHERE deliveries.id = v.id AND deliveries.lease_owner = v.owner`);
-const ATT = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const insA = db.prepare(
-  `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id, outcome, error_kind, error_message, platform_code, note, next_step, next_attempt_at) VALUES ${Array(B).fill(ATT).join(', ')}`,
-);
-const insE = db.prepare(
-  `INSERT INTO exchanges (id, request, response_status, response_body, response_headers) VALUES ${Array(B).fill('(?, ?, ?, ?, ?)').join(', ')}`,
-);
+// The ledger's own statement texts (src/store/attempt-records.ts), B rows each.
+const fin = db.prepare(finishDeliveries(sqliteDialect, B));
+const insA = db.prepare(insertAttempts(B));
+const insE = db.prepare(insertExchanges(B));
 const begin = db.prepare('BEGIN IMMEDIATE'),
   commit = db.prepare('COMMIT');
 const tm: Record<string, number> = { claim: 0, exch: 0, att: 0, fin: 0, commit: 0 };

@@ -8,9 +8,9 @@ import { q, type Job, type StepRunner, type Steps } from './sql-steps';
 const CHUNK = 400;
 
 const ATTEMPT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const insertAttempts = (n: number) => `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id,
+export const insertAttempts = (n: number) => `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id,
     outcome, error_kind, error_message, platform_code, note, next_step, next_attempt_at) VALUES ${Array(n).fill(ATTEMPT_ROW).join(', ')}`;
-const insertExchanges = (n: number) =>
+export const insertExchanges = (n: number) =>
   `INSERT INTO exchanges (id, request, response_status, response_body, response_headers) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
 
 const FINISH_COLUMNS = [
@@ -24,7 +24,7 @@ const FINISH_COLUMNS = [
   ['ids', 'text'],
 ] as const;
 /** An attempt's delivery row, finished for many rows at once: only rows whose lease is still ours change. */
-const finishDeliveries = (d: Dialect, n: number) => `UPDATE deliveries SET status = v.status, attempts = deliveries.attempts + 1,
+export const finishDeliveries = (d: Dialect, n: number) => `UPDATE deliveries SET status = v.status, attempts = deliveries.attempts + 1,
     next_attempt_at = v.next_at, lease_owner = NULL, lease_until = NULL, last_error = v.err, last_kind = v.kind, updated_at = v.at,
     identifiers_sent = COALESCE(v.ids, deliveries.identifiers_sent)
   FROM ${d.valuesTable(FINISH_COLUMNS, n)}
