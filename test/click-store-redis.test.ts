@@ -37,6 +37,13 @@ test('the Redis click store: a redirect click is matched by its postback and the
   const g = await startTestGateway({ config });
   const created: string[] = [];
   try {
+    // The Redis client connects in the background; a click before it is connected goes to the
+    // spool (and into Redis later), so wait, as a load balancer would, for /readyz.
+    const readyBy = Date.now() + 10_000;
+    while ((await fetch(`${g.url}/readyz`)).status !== 200) {
+      assert.ok(Date.now() < readyBy, 'the gateway became ready with Redis within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const clickId = await g.click('demo', { gclid: 'redis-gclid', sub1: 'r1' });
     assert.match(clickId, /^[0-9a-f]{32}$/);
 
