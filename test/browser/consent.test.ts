@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startConsoleGateway, type ConsoleGateway } from './console-gateway';
-import { ensureUiBuilt, go, launch, openPage, pageErrors, sees, shot, signIn } from './harness';
+import { ensureUiBuilt, go, launchWith, openPage, pageErrors, sees, shot, signIn } from './harness';
 
 /** The conversion page shows the consent a conversion carries, and says when it carries none. */
 let browser: Browser;
@@ -12,7 +12,7 @@ let close: () => Promise<void>;
 
 before(async () => {
   await ensureUiBuilt();
-  [browser, cg] = await Promise.all([launch(), startConsoleGateway()]);
+  [browser, cg] = await launchWith(startConsoleGateway());
   const opened = await openPage(browser);
   page = opened.page;
   close = () => opened.context.close();

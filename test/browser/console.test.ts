@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { waitForDeliveries } from '../helpers/gateway';
 import { startConsoleGateway, type ConsoleGateway } from './console-gateway';
-import { csrfCookie, ensureUiBuilt, go, launch, openPage, pageErrors, sees, shot, signIn, until } from './harness';
+import { csrfCookie, ensureUiBuilt, go, launchWith, openPage, pageErrors, sees, shot, signIn, until } from './harness';
 
 /**
  * The console in real headless Chromium against the real gateway, on the routes every branch
@@ -17,7 +17,7 @@ let cg: ConsoleGateway;
 
 before(async () => {
   await ensureUiBuilt();
-  [browser, cg] = await Promise.all([launch(), startConsoleGateway()]);
+  [browser, cg] = await launchWith(startConsoleGateway());
 });
 after(async () => {
   await browser?.close();

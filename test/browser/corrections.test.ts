@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { waitForDeliveries } from '../helpers/gateway';
 import { startConsoleGateway, type ConsoleGateway } from './console-gateway';
-import { ensureUiBuilt, go, launch, openPage, pageErrors, shot, signIn } from './harness';
+import { ensureUiBuilt, go, launchWith, openPage, pageErrors, shot, signIn } from './harness';
 
 /**
  * Issue 11 item 6 on the conversion page: a conversion delivered to the tracker (http-postback,
@@ -15,7 +15,7 @@ let cg: ConsoleGateway;
 
 before(async () => {
   await ensureUiBuilt();
-  [browser, cg] = await Promise.all([launch(), startConsoleGateway()]);
+  [browser, cg] = await launchWith(startConsoleGateway());
 });
 after(async () => {
   await browser?.close();

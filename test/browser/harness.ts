@@ -57,6 +57,18 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 }
 
+/**
+ * The browser and a server started side by side. If either fails the other is closed: a failed
+ * launch (no Chromium) then fails the file at once instead of leaving a gateway that keeps it open.
+ */
+export async function launchWith<T extends { close(): Promise<void> }>(server: Promise<T>): Promise<[Browser, T]> {
+  const [b, s] = await Promise.allSettled([launch(), server]);
+  if (b.status === 'fulfilled' && s.status === 'fulfilled') return [b.value, s.value];
+  if (b.status === 'fulfilled') await b.value.close();
+  if (s.status === 'fulfilled') await s.value.close();
+  throw b.status === 'rejected' ? b.reason : (s as PromiseRejectedResult).reason;
+}
+
 const consoleErrors = new WeakMap<Page, string[]>();
 
 /** A fresh browser context (own cookies) and page, laptop-sized unless told otherwise. */

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startMetaFake, type MetaFake } from '../fakes/meta';
 import { startTestGateway, waitForDeliveries, type TestGateway } from '../helpers/gateway';
-import { ensureUiBuilt, go, launch, openPage, pageErrors, shot, signIn } from './harness';
+import { ensureUiBuilt, go, launchWith, openPage, pageErrors, shot, signIn } from './harness';
 
 /**
  * The destinations page shows event match quality (issue 11 item 7): per signal of a Meta
@@ -18,14 +18,13 @@ let g: TestGateway;
 before(async () => {
   await ensureUiBuilt();
   fake = await startMetaFake({ accessToken: TOKEN, pixels: [PIXEL] });
-  [browser, g] = await Promise.all([
-    launch(),
+  [browser, g] = await launchWith(
     startTestGateway({
       configOverrides: {
         destinations: [{ id: 'fb', connector: 'meta', settings: { pixelId: PIXEL, baseUrl: fake.url }, credentials: { accessToken: TOKEN } }],
       },
     }),
-  ]);
+  );
 });
 after(async () => {
   await browser?.close();

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { waitForDeliveries } from '../helpers/gateway';
 import { hasRoute, mountContractFake } from './contract-fake';
 import { startConsoleGateway, type ConsoleGateway } from './console-gateway';
-import { ensureUiBuilt, go, launch, openPage, pageErrors, sees, shot, signIn, until } from './harness';
+import { ensureUiBuilt, go, launchWith, openPage, pageErrors, sees, shot, signIn, until } from './harness';
 
 /**
  * Seed 001 through the console, on the API routes of issue 8 (CONTRACT.md): GET /v1/conversions
@@ -28,7 +28,7 @@ let close: () => Promise<void>;
 
 before(async () => {
   await ensureUiBuilt();
-  [browser, cg] = await Promise.all([launch(), startConsoleGateway()]);
+  [browser, cg] = await launchWith(startConsoleGateway());
   for (const [m, p] of NEEDED) if (!(await hasRoute(cg.g, m, p))) missing.push(`${m} ${p}`);
   if (missing.length && process.env.CLOSELOOP_CONSOLE_FAKE === '1') {
     mountContractFake(cg.g);
