@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,11 @@ const COMMITS = Number(process.argv[2] ?? 400);
 const onlyCases = process.env.BENCH_PROBE_CASES?.split(',').filter(Boolean) ?? [];
 const checkpointModes = process.env.BENCH_PROBE_CHECKPOINT === 'off' ? [false] : process.env.BENCH_PROBE_CHECKPOINT === 'on' ? [true] : [false, true];
 const dropIndexes = process.env.BENCH_PROBE_DROP?.split(',').filter(Boolean) ?? [];
+// Statements run after the drops (BENCH_PROBE_EXEC='CREATE INDEX …;…'): a candidate index measured before it is a migration.
+const execSql = process.env.BENCH_PROBE_EXEC ?? '';
+// BENCH_PROBE_WAL_TREES=1: after each autocheckpoint-off run, which b-tree each WAL frame belongs to (dbstat), pages per commit.
+const walTrees = process.env.BENCH_PROBE_WAL_TREES === '1';
+const treeLines: string[] = [];
 // The production-like cases' database: this many conversions (one delivery each) before the run.
 const PREFILL = Number(process.env.BENCH_PROBE_PREFILL ?? 300_000);
 // SQLite's page cache per connection (PRAGMA cache_size; negative = KiB), when set: what a larger one buys.
@@ -186,6 +191,7 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
     for (const p of pragmas) db.pragma(p);
     migrate(db, Date.now()); // the template is migrated already: a no-op there
     for (const index of dropIndexes) db.exec(`DROP INDEX ${index}`);
+    if (execSql) db.exec(execSql);
     if (process.env.BENCH_PROBE_FK === 'off') db.pragma('foreign_keys = OFF');
     if (!autocheckpoint) db.pragma('wal_autocheckpoint = 0');
     const writer = new GroupCommit(db); // no WAL sync: what the loop itself pays
@@ -216,6 +222,7 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
     const cpu = process.cpuUsage(cpu0);
     times.sort((a, b) => a - b);
     const wal = walSize() - w0;
+    if (walTrees && !autocheckpoint) treeLines.push(`${c.label}: ${walPagesByTree(db, path, COMMITS)}`);
     return [
       c.label,
       ((cpu.user + cpu.system) / (COMMITS * BATCH)).toFixed(1),
@@ -231,6 +238,27 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
   }
 }
 
+/**
+ * WAL frames by the b-tree their page belongs to, per commit (the WAL was truncated before the
+ * run, so every frame is the run's): where a commit's pages go, index by index. A WAL frame is a
+ * 24-byte header (page number first) and the page (https://www.sqlite.org/fileformat2.html#walformat).
+ */
+function walPagesByTree(db: ReturnType<typeof openSqlite>, path: string, commits: number): string {
+  const tree = new Map<number, string>();
+  for (const r of db.prepare('SELECT pageno, name FROM dbstat').all() as Array<{ pageno: number; name: string }>) tree.set(r.pageno, r.name);
+  const wal = readFileSync(`${path}-wal`);
+  const pageSize = wal.readUInt32BE(8);
+  const counts = new Map<string, number>();
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    const name = tree.get(wal.readUInt32BE(at)) ?? '(freelist)';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ${(n / commits).toFixed(1)}`)
+    .join(', ');
+}
+
 const header = ['write', 'CPU µs/write', 'of which kernel', 'flush p50 ms', 'flush p99 ms', 'flush max ms', 'WAL per commit'];
 if (dropIndexes.length) process.stdout.write(`indexes dropped after migrating: ${dropIndexes.join(', ')}\n`);
 for (const autocheckpoint of checkpointModes) {
@@ -242,6 +270,7 @@ for (const autocheckpoint of checkpointModes) {
       `### ${BATCH} writes per commit, ${COMMITS} commits, ${autocheckpoint ? 'SQLite autocheckpoint ON (default 1000 pages: runs inside COMMIT)' : 'autocheckpoint OFF (WAL only grows)'}`,
       '',
       ...table(header, rows),
+      ...(autocheckpoint ? [] : treeLines.map((l) => `\nWAL pages per commit by b-tree, ${l}`)),
     ].join('\n') + '\n',
   );
 }

@@ -159,6 +159,27 @@ describe('GET /v1/conversions', () => {
     assert.deepEqual(await queryAll(gw.gw, 'SELECT name FROM sqlite_master WHERE name = ?', 'conversions_tx'), [], 'conversions_tx is gone');
   });
 
+  test('a rare status is searched through the partial status index; approved ones are not in it (migration 64)', {
+    skip: TEST_ENGINE !== 'sqlite',
+  }, async () => {
+    const plan = async (q: Parameters<typeof conversionSearchSql>[0]) => {
+      const { sql, params } = conversionSearchSql(q);
+      return (await queryAll(gw.gw, `EXPLAIN QUERY PLAN ${sql}`, ...params)).map((r) => String(r.detail)).join(' | ');
+    };
+    for (const status of ['pending', 'rejected'] as const) {
+      const p = await plan({ status, limit: 50 });
+      assert.match(p, /SEARCH c USING INDEX conversions_status \(status=\?\)/, p);
+      assert.doesNotMatch(p, /TEMP B-TREE/, p);
+    }
+    const approved = await plan({ status: 'approved', limit: 50 });
+    assert.match(approved, /SCAN c USING INDEX conversions_received/, approved);
+    assert.doesNotMatch(approved, /conversions_status|TEMP B-TREE/, approved);
+    const [entries] = await queryAll(gw.gw, `SELECT COUNT(*) AS n FROM conversions INDEXED BY conversions_status WHERE status <> 'approved'`);
+    const [rare] = await queryAll(gw.gw, `SELECT COUNT(*) AS n FROM conversions WHERE status <> 'approved'`);
+    assert.equal(Number(entries?.n), Number(rare?.n));
+    assert.ok(Number(rare?.n) > 0);
+  });
+
   test('a row: the conversion without params, its warnings and a summary of each delivery', async () => {
     const [two] = (await gw.admin('/v1/conversions?tx_id=tx-2')).body.conversions;
     assert.equal(two.id, tx['tx-2']?.id);

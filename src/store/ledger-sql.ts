@@ -176,7 +176,9 @@ export function conversionSearchSql(q: ConversionSearch, fewMatches = false): Bu
   if (q.clickId !== undefined) add('c.click_id = ?', q.clickId);
   if (q.source !== undefined) add(`${col('source')} = ?`, q.source);
   if (q.offerId !== undefined) add(`${col('offer_id')} = ?`, q.offerId);
-  if (q.status !== undefined) add(`${col('status')} = ?`, q.status);
+  // The status index holds the rare statuses only (migration 64): a search for one states the
+  // index's condition as written, which is how both engines know the index covers it.
+  if (q.status !== undefined) add(`${col('status')} = ?${!tx && q.status !== 'approved' ? ` AND c.status <> 'approved'` : ''}`, q.status);
   if (q.matched !== undefined) add('c.matched = ?', q.matched ? 1 : 0);
   if (q.hasWarnings !== undefined) add(q.hasWarnings ? "c.warnings <> '[]'" : "c.warnings = '[]'");
   if (q.from !== undefined) add('c.received_at >= ?', q.from);
