@@ -28,7 +28,8 @@ export function benchPostgresStorage(): Record<string, unknown> {
   const schema = process.env.BENCH_PG_SCHEMA;
   if (!schema) throw new Error('BENCH_ENGINE=postgres needs BENCH_PG_SCHEMA (bench/scenarios/postgres.ts sets it)');
   const poolSize = Number(process.env.BENCH_PG_POOL ?? 10);
-  return { engine: 'postgres', clickStore: 'postgres', postgres: { url: BENCH_PG_CONN, schema, poolSize } };
+  const inFlight = process.env.BENCH_PG_INFLIGHT ? { commitsInFlight: Number(process.env.BENCH_PG_INFLIGHT) } : {};
+  return { engine: 'postgres', clickStore: 'postgres', postgres: { url: BENCH_PG_CONN, schema, poolSize, ...inFlight } };
 }
 
 /** A fresh schema name; `drop()` removes it and everything in it. The gateway creates it on its first start (migrations). */

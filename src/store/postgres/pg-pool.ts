@@ -10,6 +10,8 @@ export interface PostgresSettings {
   poolSize: number;
   statementTimeoutMs: number;
   schema?: string | undefined;
+  /** Group-commit batches in flight at once (pg-group-commit.ts); at most poolSize - 1. */
+  commitsInFlight?: number | undefined;
 }
 
 export type PgQueryable = Pick<pg.PoolClient, 'query'>;
