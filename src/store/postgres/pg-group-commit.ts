@@ -46,8 +46,9 @@ export class PgGroupCommit {
   private readonly running = new Set<Promise<void>>();
   maxBatch = 0;
   batches = 0;
-  /** Most batches seen in flight at once (tests, bench). */
+  /** Most batches seen in flight at once, and batches run again after a deadlock (tests, bench). */
   maxInFlight = 0;
+  retries = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -123,6 +124,7 @@ export class PgGroupCommit {
         }
         if (outcome.kind === 'retry' && round < 8) {
           // Another batch holds what we need in the opposite order: back off a little, run again.
+          this.retries++;
           await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (round + 1)));
           continue;
         }
