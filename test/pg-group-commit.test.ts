@@ -57,8 +57,17 @@ const failing: Job<never> = function* () {
 };
 
 const turn = () => new Promise((r) => setImmediate(r));
-const within = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms))]);
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const keys = async () => (await pool.query<{ k: string; v: number }>('SELECT k, v FROM t ORDER BY k')).rows.map((r) => `${r.k}=${r.v}`);
 
 async function closeGate() {
