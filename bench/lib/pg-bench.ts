@@ -78,7 +78,7 @@ export function pgWriterStats(writer: PgGroupCommit): Pick<ChildSideOptions, 'co
     if (jobs > 0) batches.push([performance.now() - t, jobs]);
   };
   return {
-    counters: () => ({ batches: writer.batches, maxBatch: writer.maxBatch }),
+    counters: () => ({ batches: writer.batches, maxBatch: writer.maxBatch, maxInFlight: writer.maxInFlight, retries: writer.retries }),
     onMark: () => {
       batches.length = 0;
     },
