@@ -156,10 +156,12 @@ export const configSchema = z.object({
             .string()
             .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
             .default('postgres://postgres@127.0.0.1:5432/closeloop'),
-          /** Connections per process; one of them carries the group commit. */
+          /** Connections per process; up to `commitsInFlight` of them carry group commits, the rest serve reads. */
           poolSize: z.number().int().min(2).max(100).default(10),
           /** Server-side limit per statement (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT). */
           statementTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+          /** Group-commit transactions in flight at once, each on a connection of its own (at most poolSize - 1). */
+          commitsInFlight: z.number().int().min(1).max(16).default(2),
           /** A schema of its own (created if missing); default: the server's search_path. */
           schema: z
             .string()

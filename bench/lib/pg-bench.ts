@@ -28,7 +28,8 @@ export function benchPostgresStorage(): Record<string, unknown> {
   const schema = process.env.BENCH_PG_SCHEMA;
   if (!schema) throw new Error('BENCH_ENGINE=postgres needs BENCH_PG_SCHEMA (bench/scenarios/postgres.ts sets it)');
   const poolSize = Number(process.env.BENCH_PG_POOL ?? 10);
-  return { engine: 'postgres', clickStore: 'postgres', postgres: { url: BENCH_PG_CONN, schema, poolSize } };
+  const inFlight = process.env.BENCH_PG_INFLIGHT ? { commitsInFlight: Number(process.env.BENCH_PG_INFLIGHT) } : {};
+  return { engine: 'postgres', clickStore: 'postgres', postgres: { url: BENCH_PG_CONN, schema, poolSize, ...inFlight } };
 }
 
 /** A fresh schema name; `drop()` removes it and everything in it. The gateway creates it on its first start (migrations). */
@@ -77,7 +78,7 @@ export function pgWriterStats(writer: PgGroupCommit): Pick<ChildSideOptions, 'co
     if (jobs > 0) batches.push([performance.now() - t, jobs]);
   };
   return {
-    counters: () => ({ batches: writer.batches, maxBatch: writer.maxBatch }),
+    counters: () => ({ batches: writer.batches, maxBatch: writer.maxBatch, maxInFlight: writer.maxInFlight, retries: writer.retries }),
     onMark: () => {
       batches.length = 0;
     },

@@ -230,7 +230,8 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         const s = r.stats[0] as ServerStats;
         const batches = Number(s.extra.batches);
         const p99 = Number(s.extra.batchMsP99 ?? s.extra.flushMsP99);
-        return `${fmtRps(batches)} commits, ${(r.rows.conversions / batches).toFixed(1)} postbacks/commit, commit p99 ${fmtMs(p99)} ms`;
+        const inFlight = s.extra.maxInFlight === undefined ? '' : `, up to ${s.extra.maxInFlight} in flight, ${s.extra.retries} re-run after a deadlock`;
+        return `${fmtRps(batches)} commits, ${(r.rows.conversions / batches).toFixed(1)} postbacks/commit, commit p99 ${fmtMs(p99)} ms${inFlight}`;
       })
       .join('; ');
 
@@ -239,7 +240,8 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     lines: [
       `${settings.connections} connections (split evenly over the processes), ${settings.warmupS} s warm-up + ${settings.durationS} s measured, ${settings.rounds} interleaved rounds, medians.`,
       'Intake: held-outbox (conversion + outbox row per postback, unique tx_id, a stored click). Redirect: a kv click row per 302.',
-      'SQLite: synchronous=FULL (WAL fdatasync per group commit). Postgres 15 on 127.0.0.1, synchronous_commit=on (WAL flush per COMMIT), a schema of its own per run, pool 10.',
+      'SQLite: synchronous=FULL (WAL fdatasync per group commit). Postgres 15 on 127.0.0.1, synchronous_commit=on (WAL flush per COMMIT), a schema of its own per run,',
+      `pool ${process.env.BENCH_PG_POOL ?? 10}, ${process.env.BENCH_PG_INFLIGHT ?? 'default (2)'} group commits in flight per process.`,
       '',
       ...table(
         ['run', 'req/s', 'p50 ms', 'p99 ms', 'gateway CPU µs/req', 'postgres CPU µs/req', 'other CPU (max)', 'req/s per round', 'ratio'],

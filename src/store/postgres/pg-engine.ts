@@ -26,7 +26,9 @@ export function openPostgresEngine(settings: PostgresSettings, now: () => number
   const ready = migratePostgres(pool, settings.schema, now()).then(() => undefined);
   // Observed by every caller; this keeps an early failure from being an unhandled rejection.
   ready.catch(() => undefined);
-  const writer = new PgGroupCommit(pool, ready, monitor);
+  // One client stays free for reads (the click lookup, the duplicate's stored row) while every batch commits.
+  const inFlight = Math.max(1, Math.min(settings.commitsInFlight ?? 2, settings.poolSize - 1));
+  const writer = new PgGroupCommit(pool, ready, monitor, inFlight);
   const runner: StepRunner = {
     dialect: postgresDialect,
     async read(job) {

@@ -10,6 +10,8 @@ export interface PostgresSettings {
   poolSize: number;
   statementTimeoutMs: number;
   schema?: string | undefined;
+  /** Group-commit batches in flight at once (pg-group-commit.ts); at most poolSize - 1. */
+  commitsInFlight?: number | undefined;
 }
 
 export type PgQueryable = Pick<pg.PoolClient, 'query'>;
@@ -34,9 +36,35 @@ export function openPgPool(s: PostgresSettings): pg.Pool {
   return pool;
 }
 
+/**
+ * INSERTs run as named prepared statements: the server parses and plans each text once per
+ * connection instead of once per execution (a turn's multi-row INSERT has up to 128 × 17
+ * parameters), which is most of what intake costs it besides the WAL. node-postgres keeps the
+ * names each connection has prepared (https://node-postgres.com/features/queries#prepared-statements).
+ * Only INSERTs whose result columns are named: a plan with `*` would fail with "cached plan must
+ * not change result type" once a newer process adds a column. The texts are few (row counts are
+ * powers of two, ledger-sql.ts); past PREPARED_MAX the rest run unnamed, so a connection never
+ * holds more.
+ */
+const PREPARED_MAX = 256;
+const prepared = new Map<string, { text: string; name: string | undefined }>();
+let names = 0;
+
+function statementOf(sql: string): { text: string; name: string | undefined } {
+  const known = prepared.get(sql);
+  if (known) return known;
+  const text = postgresDialect.text(sql);
+  if (prepared.size >= PREPARED_MAX) return { text, name: undefined };
+  const name = /^\s*INSERT\b/i.test(sql) && !/RETURNING\s+\*/i.test(sql) ? `closeloop_${++names}` : undefined;
+  const statement = { text, name };
+  prepared.set(sql, statement);
+  return statement;
+}
+
 /** Runs one step of a job (sql-steps.ts) on a client or the pool. */
 export async function execStep(db: PgQueryable, step: Step): Promise<unknown> {
-  const res = await db.query<Row>(postgresDialect.text(step.sql), step.params);
+  const { text, name } = statementOf(step.sql);
+  const res = name ? await db.query<Row>({ name, text, values: step.params }) : await db.query<Row>(text, step.params);
   if (step.mode === 'all') return res.rows;
   if (step.mode === 'get') return res.rows[0];
   return { changes: res.rowCount ?? 0 };
