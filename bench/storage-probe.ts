@@ -12,6 +12,7 @@ import { GroupCommit } from '../src/store/sqlite/group-commit';
 import { MIGRATIONS, migrate } from '../src/store/migrations';
 import { createStepLedger } from '../src/store/step-ledger';
 import { sqliteStepRunner } from '../src/store/sqlite/sqlite-steps';
+import Database from 'better-sqlite3';
 import { openSqlite } from '../src/store/sqlite/sqlite-engine';
 import { SqliteKeyvAdapter } from '../src/store/sqlite/sqlite-keyv-adapter';
 import { fmtMs, table } from './lib/format';
@@ -49,6 +50,20 @@ const pragmas =
   process.env.BENCH_PROBE_PRAGMAS?.split(';')
     .map((p) => p.trim())
     .filter(Boolean) ?? [];
+
+// BENCH_PROBE_PAGE_SIZE=8192: every new file the probe makes (run file, template) gets this page size.
+// page_size only counts before the file's first write, which `journal_mode = WAL` already is, so
+// the file is created here first and openSqlite then opens an existing file that keeps its size.
+const pageSize = process.env.BENCH_PROBE_PAGE_SIZE ? Number(process.env.BENCH_PROBE_PAGE_SIZE) : undefined;
+function openNew(path: string): ReturnType<typeof openSqlite> {
+  if (pageSize !== undefined) {
+    const pre = new Database(path);
+    pre.pragma(`page_size = ${pageSize}`);
+    pre.pragma('journal_mode = WAL');
+    pre.close();
+  }
+  return openSqlite(path);
+}
 
 let seq = 0;
 /** 32 hex like newId(), but increasing: 12 hex of ms time + a counter. */
@@ -149,11 +164,13 @@ const allCases: Case[] = [
  * lands on a leaf page of its own, as in production.
  */
 function prefilledTemplate(): string {
-  const key = createHash('sha256').update(JSON.stringify(MIGRATIONS)).update(String(PREFILL)).digest('hex').slice(0, 16);
+  // The page size is part of the key (the default's key is the one before the knob, so its templates stay valid).
+  const size = pageSize === undefined ? '' : `page_size=${pageSize}`;
+  const key = createHash('sha256').update(JSON.stringify(MIGRATIONS)).update(String(PREFILL)).update(size).digest('hex').slice(0, 16);
   const file = join(tmpdir(), `closeloop-probe-prefill-${key}.db`);
   if (existsSync(file)) return file;
   const building = `${file}.${process.pid}`;
-  const db = openSqlite(building);
+  const db = openNew(building);
   migrate(db, Date.now());
   const t0 = Date.now() - 3_600_000;
   const clickJson = JSON.stringify(click);
@@ -185,7 +202,8 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-probe-'));
   const path = join(dir, 'probe.db');
   if (c.prefilled) copyFileSync(prefilledTemplate(), path);
-  const db = openSqlite(path);
+  const db = c.prefilled ? openSqlite(path) : openNew(path);
+  const frame = (db.pragma('page_size', { simple: true }) as number) + 24;
   try {
     if (cacheSize !== undefined) db.pragma(`cache_size = ${Number(cacheSize)}`);
     for (const p of pragmas) db.pragma(p);
@@ -230,7 +248,7 @@ async function measure(c: Case, autocheckpoint: boolean): Promise<Array<string |
       fmtMs(percentile(times, 50)),
       fmtMs(percentile(times, 99)),
       fmtMs(percentile(times, 100)),
-      autocheckpoint ? '–' : `${(wal / COMMITS / 1024).toFixed(0)} KiB (${(wal / COMMITS / (4096 + 24)).toFixed(0)} pages)`,
+      autocheckpoint ? '–' : `${(wal / COMMITS / 1024).toFixed(0)} KiB (${(wal / COMMITS / frame).toFixed(1)} pages of ${frame - 24})`,
     ];
   } finally {
     db.close();

@@ -16,6 +16,12 @@ const CACHE_KIB = 2000;
 export function openSqlite(path: string): SqliteDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // page_size stays SQLite's 4096. Larger pages cut a commit's WAL page count but not the pages
+  // it dirties at random (one leaf per postback in each random-key index), so WAL bytes grow
+  // with the page: 8 KiB and 16 KiB cost 1.2–2.2× the loop's CPU per production-like postback;
+  // 2 KiB writes 0.63× the WAL bytes but 1.25× the pages, and its CPU was within this machine's
+  // noise (bench/README.md "Page size (h-pages, round 4)"). An existing file keeps its size.
+  // https://www.sqlite.org/pragma.html#pragma_page_size
   toWal(db);
   db.pragma('synchronous = NORMAL');
   // Several gateway processes may share one file; a writer waits instead of failing at once.
