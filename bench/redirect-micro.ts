@@ -13,12 +13,17 @@ import { REDIRECT_PATH } from './lib/workloads';
  * and its WAL fdatasync done. CPU µs per click of this process (all threads: the sync's too).
  * What it leaves out is node:http's own parsing and socket write, which neither tree changes.
  *   npx tsx bench/redirect-micro.ts /tmp/before-r [rounds=5] [turns=400] [turn=25]
+ * Knobs: MICRO_SYNC=NORMAL, MICRO_AFTER_FIRST=1 (below).
  */
 const beforeRoot = resolve(process.argv[2] ?? '/tmp/before-r');
 const ROUNDS = Number(process.argv[3] ?? 5);
 const TURNS = Number(process.argv[4] ?? 400);
 const TURN = Number(process.argv[5] ?? 25);
 const afterRoot = resolve(new URL('..', import.meta.url).pathname);
+/** MICRO_SYNC=NORMAL: without the WAL fdatasync (the same kernel work on both sides, and its noise). */
+const SYNC = process.env.MICRO_SYNC === 'NORMAL' ? 'NORMAL' : 'FULL';
+/** The side opened first runs faster on code both share (hotpath-micro.ts): MICRO_AFTER_FIRST=1 swaps. */
+const afterFirst = process.env.MICRO_AFTER_FIRST === '1';
 
 type Listener = (req: unknown, res: unknown) => void;
 async function open(root: string) {
@@ -27,7 +32,7 @@ async function open(root: string) {
   const { createLogger } = await m('src/logger.ts');
   const { benchGatewayConfig } = await m('bench/servers/shared.ts');
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-redirect-micro-'));
-  const config = benchGatewayConfig({ sqlitePath: join(dir, 'bench.db'), synchronous: 'FULL', clickStore: 'sqlite' }, 'no-delivery');
+  const config = benchGatewayConfig({ sqlitePath: join(dir, 'bench.db'), synchronous: SYNC, clickStore: 'sqlite' }, 'no-delivery');
   const gw = openGateway({ config, logger: createLogger(config.log.level), startWorkers: false });
   await gw.ready;
   const listener = gw.app.callback() as Listener;
@@ -72,7 +77,7 @@ async function run(listener: Listener, turns: number): Promise<number> {
   return (u.user + u.system) / (turns * TURN);
 }
 
-const sides = { before: await open(beforeRoot), after: await open(afterRoot) };
+const sides = afterFirst ? { after: await open(afterRoot), before: await open(beforeRoot) } : { before: await open(beforeRoot), after: await open(afterRoot) };
 for (const s of Object.values(sides)) await run(s.listener, 100); // warm
 const results: Record<'before' | 'after', number[]> = { before: [], after: [] };
 for (let r = 0; r < ROUNDS; r++) for (const side of ['before', 'after'] as const) results[side].push(await run(sides[side].listener, TURNS));
@@ -84,7 +89,7 @@ const load = (await import('node:os'))
   .join(' ');
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ');
 process.stdout.write(
-  `redirect in-process, ${TURN} clicks a turn, ${ROUNDS} rounds alternated, load ${load}\n` +
+  `redirect in-process, ${TURN} clicks a turn, synchronous ${SYNC}, ${ROUNDS} rounds alternated, ${afterFirst ? 'after' : 'before'} opened first, load ${load}\n` +
     `before ${beforeRoot}: ${med(results.before).toFixed(1)} µs CPU/click (${fmt(results.before)})\n` +
     `after  ${afterRoot}: ${med(results.after).toFixed(1)} µs CPU/click (${fmt(results.after)})\n`,
 );
