@@ -66,7 +66,7 @@ export function clickRoutes(
     return p;
   };
 
-  const facts = (req: ClickRequest, link: string | null, input: ClickFacts['input']): ClickFacts => ({
+  const facts = (req: ClickRequest, link: string | null, input: ClickFacts['input'], consent?: ClickFacts['consent']): ClickFacts => ({
     link,
     input,
     ip: req.ip,
@@ -75,6 +75,7 @@ export function clickRoutes(
     // Set per route: the offer URL a redirect sends the visitor to, or the page a script reports.
     landingUrl: null,
     cookies: { fbp: req.cookie('_fbp') ?? undefined, fbc: req.cookie('_fbc') ?? undefined },
+    consent,
     now: now(),
   });
   const koaRequest = (ctx: Context): ClickRequest => ({
@@ -98,9 +99,7 @@ export function clickRoutes(
         throw new ApiError(400, 'INVALID_CLICK', 'invalid click parameters', zodDetails([...(parsed.error?.issues ?? []), ...consent.issues]));
       // Link checkers and previews send HEAD: show where the link goes, but it is not a click.
       if (head) return { kind: 'redirect', url: link.offerUrl, noStore: true };
-      const f = facts(req, link.id, parsed.data);
-      f.consent = consent.consent;
-      const click = buildClick(f, personal);
+      const click = buildClick(facts(req, link.id, parsed.data, consent.consent), personal);
       const added: Array<[string, string]> = [];
       for (const k in click.subs) added.push([k, click.subs[k] as string]);
       added.push(['sub5', click.id]);

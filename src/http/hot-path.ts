@@ -141,7 +141,7 @@ function segment(path: string, from: number): string | null {
 export function parseQuery(querystring: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (querystring === '') return out;
-  if (PLAIN_QUERY.test(querystring)) return parsePlainQuery(querystring, out);
+  if (PLAIN_QUERY.test(querystring) && querystring.charCodeAt(0) !== 63 && !querystring.includes('__proto__')) return parsePlainQuery(querystring, out);
   const search = new URLSearchParams(querystring);
   for (const key of search.keys()) {
     const values = search.getAll(key);
@@ -151,10 +151,11 @@ export function parseQuery(querystring: string): Record<string, unknown> {
 }
 
 /**
- * A query URLSearchParams would read as it stands: printable ASCII without an escape (`%`), a
- * leading `?` (which it drops) or a `__proto__` (assigned, as below, it sets the prototype).
+ * A query URLSearchParams reads as it stands: printable ASCII without an escape (`%`). parseQuery
+ * also leaves to URLSearchParams a leading `?` (which it drops) and a `__proto__` (assigned as
+ * below, it sets the prototype: the same quirk both ways).
  */
-const PLAIN_QUERY = /^(?!\?)(?:(?!__proto__)[\x21-\x24\x26-\x7e])*$/;
+const PLAIN_QUERY = /^[\x21-\x24\x26-\x7e]*$/;
 
 /**
  * parseQuery's answer for a PLAIN_QUERY string without URLSearchParams (whose getAll per name
