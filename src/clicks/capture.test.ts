@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { assertCleanText } from '../text-guard';
 import { test } from 'node:test';
-import { buildClick, buildFbc, clickInputSchema, detectPlatform, type ClickInput } from './capture';
+import { buildClick, buildFbc, clickInputSchema, detectPlatform, parseClickInput, type ClickInput } from './capture';
 
 const MS = Date.UTC(2026, 10, 22, 12, 0, 0);
 
@@ -84,4 +84,25 @@ test('buildClick: record fields, subs, every platform id, cookies', () => {
   assert.equal(explicit.fbc, 'fb.1.1700000000000.X');
   // Two clicks never share an id.
   assert.notEqual(buildClick({ ...base, input: {}, cookies: {} }).id, buildClick({ ...base, input: {}, cookies: {} }).id);
+});
+
+test('parseClickInput gives what clickInputSchema.safeParse gives', () => {
+  const cases: Array<Record<string, unknown>> = [
+    {},
+    { gclid: 'G', sub1: 'x', utm_source: 'not ours' },
+    { gclid: undefined, sub2: '' },
+    { sub1: 'a'.repeat(512), fbp: 'b'.repeat(256), fbc: 'c'.repeat(600) },
+    { sub1: 'a'.repeat(513) },
+    { fbp: 'b'.repeat(257) },
+    { fbclid: ['a', 'b'] },
+    { ttclid: 3 },
+    { constructor: 'x', toString: 'y' },
+  ];
+  for (const c of cases) {
+    const fast = parseClickInput(c);
+    const zod = clickInputSchema.safeParse(c);
+    assert.equal(fast.success, zod.success, JSON.stringify(c));
+    assert.deepEqual(fast.data, zod.data, JSON.stringify(c));
+    assert.deepEqual(fast.error?.issues, zod.error?.issues, JSON.stringify(c));
+  }
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { withParams } from './offer-url';
+import { personalKindOf, personalNameIndex } from '../privacy/identifiers';
+import { stripPersonalQuery } from '../privacy/personal-params';
+import { compileOfferUrl, offerTargets, withParams } from './offer-url';
 
 test('withParams keeps the offer URL byte for byte and adds or replaces ours', () => {
   const cases: Array<{ name: string; url: string; params: Array<[string, string]>; want: string }> = [
@@ -62,4 +64,37 @@ test('withParams keeps the offer URL byte for byte and adds or replaces ours', (
     { name: 'no params at all', url: 'https://o.example/lp?a=1', params: [], want: 'https://o.example/lp?a=1' },
   ];
   for (const c of cases) assert.equal(withParams(c.url, c.params), c.want, c.name);
+});
+
+test('offerTargets: the target is withParams, the landing URL is stripPersonalQuery of the target', () => {
+  const index = personalNameIndex({ names: { email: ['sub2'] } });
+  const isPersonal = (name: string) => personalKindOf(index, name) !== undefined;
+  const urls = [
+    'https://o.example/lp?aff_id=7&email=a%40b.c&sub5=OLD',
+    'https://o.example/lp?E-Mail=x&phone=1#section',
+    'https://o.example/lp?a=1#email=x@y',
+    'https://o.example/lp#top',
+    'https://o.example/lp?&&em%61il=x&&b=2&',
+    'https://o.example/lp?',
+    'https://o.example/lp?sub1=x&bad=%E0%A4%A',
+  ];
+  const sets: Array<Array<[string, string]>> = [
+    [['sub5', 'id']],
+    [
+      ['sub1', 'a b&c'],
+      ['sub2', 'personal by config'],
+      ['sub5', 'id'],
+    ],
+    [],
+  ];
+  for (const url of urls)
+    for (const params of sets) {
+      const { target, landing } = offerTargets(compileOfferUrl(url), params, isPersonal);
+      assert.equal(target, withParams(url, params), `${url} target`);
+      assert.equal(landing, stripPersonalQuery(target, index), `${url} landing`);
+    }
+  // The personal pairs are really gone from the landing URL and kept in the target.
+  const { target, landing } = offerTargets(compileOfferUrl(urls[0] as string), [['sub5', 'id']], isPersonal);
+  assert.equal(target, 'https://o.example/lp?aff_id=7&email=a%40b.c&sub5=id');
+  assert.equal(landing, 'https://o.example/lp?aff_id=7&sub5=id');
 });

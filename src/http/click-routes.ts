@@ -3,12 +3,12 @@ import cors from '@koa/cors';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
-import { buildClick, clickInputSchema, clickPersonalIndex, readClickConsent, withClickIdsFromUrl, type ClickFacts } from '../clicks/capture';
+import { buildClick, clickInputSchema, clickPersonalIndex, parseClickInput, readClickConsent, withClickIdsFromUrl, type ClickFacts } from '../clicks/capture';
 import { assertCleanText, printable } from '../text-guard';
 import type { ClickRecord } from '../clicks/click';
 import type { ClickStore } from '../clicks/click-store';
-import { withParams } from '../clicks/offer-url';
-import { stripPersonalQuery } from '../privacy/personal-params';
+import { compileOfferUrl, offerTargets } from '../clicks/offer-url';
+import { personalKindOf } from '../privacy/identifiers';
 import type { Config } from '../config';
 import { parseBody, bodyRecord } from './body';
 
@@ -53,8 +53,20 @@ export function clickRoutes(
   const links = new Map(config.links.map((l) => [l.id, l]));
   const origins = new Set(config.server.corsOrigins);
   const personal = clickPersonalIndex(config);
+  // Each link's offer URL split once, not on every click.
+  const offers = new Map(config.links.map((l) => [l.id, compileOfferUrl(l.offerUrl)]));
+  // Names seen here are the offer URLs' own and sub1…sub5: a set the config bounds.
+  const personalNames = new Map<string, boolean>();
+  const isPersonal = (name: string): boolean => {
+    let p = personalNames.get(name);
+    if (p === undefined) {
+      p = personalKindOf(personal, name) !== undefined;
+      personalNames.set(name, p);
+    }
+    return p;
+  };
 
-  const facts = (req: ClickRequest, link: string | null, input: ClickFacts['input']): ClickFacts => ({
+  const facts = (req: ClickRequest, link: string | null, input: ClickFacts['input'], consent?: ClickFacts['consent']): ClickFacts => ({
     link,
     input,
     ip: req.ip,
@@ -63,6 +75,7 @@ export function clickRoutes(
     // Set per route: the offer URL a redirect sends the visitor to, or the page a script reports.
     landingUrl: null,
     cookies: { fbp: req.cookie('_fbp') ?? undefined, fbc: req.cookie('_fbc') ?? undefined },
+    consent,
     now: now(),
   });
   const koaRequest = (ctx: Context): ClickRequest => ({
@@ -80,20 +93,24 @@ export function clickRoutes(
         throw new ApiError(404, 'UNKNOWN_LINK', `no link "${printable(linkId)}" is configured`);
       }
       assertCleanText(query);
-      const parsed = clickInputSchema.safeParse(query);
+      const parsed = parseClickInput(query);
       const consent = readClickConsent(query);
       if (!parsed.success || consent.issues.length > 0)
         throw new ApiError(400, 'INVALID_CLICK', 'invalid click parameters', zodDetails([...(parsed.error?.issues ?? []), ...consent.issues]));
       // Link checkers and previews send HEAD: show where the link goes, but it is not a click.
       if (head) return { kind: 'redirect', url: link.offerUrl, noStore: true };
-      const built = buildClick({ ...facts(req, link.id, parsed.data), consent: consent.consent }, personal);
-      const passthrough = Object.entries(built.subs) as Array<[string, string]>;
-      const target = withParams(link.offerUrl, [...passthrough, ['sub5', built.id]]);
+      const click = buildClick(facts(req, link.id, parsed.data, consent.consent), personal);
+      const added: Array<[string, string]> = [];
+      for (const k in click.subs) added.push([k, click.subs[k] as string]);
+      added.push(['sub5', click.id]);
+      const { target, landing } = offerTargets(offers.get(link.id) ?? compileOfferUrl(link.offerUrl), added, isPersonal);
       // The page of the conversion is the advertiser's offer page the visitor lands on, not our
       // /c/<link> URL: Meta checks event_source_url against the verified domain
       // (developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event#event-source-url),
-      // TikTok reads page.url, Reddit v3 event_source_url. Personal parameters are stripped as for any URL we keep.
-      const click = { ...built, landingUrl: stripPersonalQuery(target, personal)?.slice(0, 4096) ?? null };
+      // TikTok reads page.url, Reddit v3 event_source_url. Personal parameters are stripped as for
+      // any URL we keep (`landing` is stripPersonalQuery's answer for the target). The record is
+      // ours, fresh from buildClick: set in place, its fields keep their order in the stored JSON.
+      click.landingUrl = landing.slice(0, 4096);
       return { kind: 'click', click, target };
     },
     save: (click) => clicks.save(click),

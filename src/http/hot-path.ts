@@ -111,7 +111,8 @@ export function hotPath(deps: HotPathDeps, koa: Listener): Listener {
         'Cache-Control': 'no-store',
         Location: plan.target,
         'Content-Type': 'text/plain; charset=utf-8',
-        'Content-Length': Buffer.byteLength(text),
+        // isPlainHeaderValue: the target, so the text, is ASCII: one byte a character.
+        'Content-Length': text.length,
       })
       .end(text);
   }
@@ -140,6 +141,7 @@ function segment(path: string, from: number): string | null {
 export function parseQuery(querystring: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (querystring === '') return out;
+  if (PLAIN_QUERY.test(querystring) && querystring.charCodeAt(0) !== 63 && !querystring.includes('__proto__')) return parsePlainQuery(querystring, out);
   const search = new URLSearchParams(querystring);
   for (const key of search.keys()) {
     const values = search.getAll(key);
@@ -147,6 +149,39 @@ export function parseQuery(querystring: string): Record<string, unknown> {
   }
   return out;
 }
+
+/**
+ * A query URLSearchParams reads as it stands: printable ASCII without an escape (`%`). parseQuery
+ * also leaves to URLSearchParams a leading `?` (which it drops) and a `__proto__` (assigned as
+ * below, it sets the prototype: the same quirk both ways).
+ */
+const PLAIN_QUERY = /^[\x21-\x24\x26-\x7e]*$/;
+
+/**
+ * parseQuery's answer for a PLAIN_QUERY string without URLSearchParams (whose getAll per name
+ * walks every pair again): `&`-separated, empty pairs skipped, the first `=` splits, `+` is a space.
+ */
+function parsePlainQuery(querystring: string, out: Record<string, unknown>): Record<string, unknown> {
+  let start = 0;
+  while (start <= querystring.length) {
+    let end = querystring.indexOf('&', start);
+    if (end === -1) end = querystring.length;
+    if (end > start) {
+      const eq = querystring.indexOf('=', start);
+      const name = plus(eq === -1 || eq > end ? querystring.slice(start, end) : querystring.slice(start, eq));
+      const value = eq === -1 || eq > end ? '' : plus(querystring.slice(eq + 1, end));
+      if (!Object.hasOwn(out, name)) out[name] = value;
+      else {
+        const prev = out[name];
+        if (Array.isArray(prev)) prev.push(value);
+        else out[name] = [prev, value];
+      }
+    }
+    start = end + 1;
+  }
+  return out;
+}
+const plus = (s: string): string => (s.includes('+') ? s.replace(/\+/g, ' ') : s);
 
 /** Koa's ctx.get: '' when absent. */
 const header = (req: IncomingMessage, name: string): string => {
@@ -156,19 +191,25 @@ const header = (req: IncomingMessage, name: string): string => {
 
 /** A click's request parts as Koa reads them: ctx.get, and ctx.cookies.get without keys (github.com/pillarjs/cookies, `get`: same pattern, quotes stripped). */
 function clickRequest(req: IncomingMessage, ip: string | null): ClickRequest {
-  return {
-    ip,
-    userAgent: header(req, 'user-agent'),
-    referrer: header(req, 'referrer') || header(req, 'referer'),
-    cookie: (name) => {
-      const all = req.headers.cookie;
-      if (!all) return undefined;
-      const match = all.match(cookiePattern(name));
-      if (!match) return undefined;
-      const value = match[1] as string;
-      return value[0] === '"' ? value.slice(1, -1) : value;
-    },
-  };
+  return new HotClickRequest(ip, header(req, 'user-agent'), header(req, 'referrer') || header(req, 'referer'), req.headers.cookie);
+}
+
+/** A class, not an object literal with a closure: nothing is made per request but the object. */
+class HotClickRequest implements ClickRequest {
+  constructor(
+    readonly ip: string | null,
+    readonly userAgent: string,
+    readonly referrer: string,
+    private readonly cookies: string | undefined,
+  ) {}
+
+  cookie(name: string): string | undefined {
+    if (!this.cookies) return undefined;
+    const match = this.cookies.match(cookiePattern(name));
+    if (!match) return undefined;
+    const value = match[1] as string;
+    return value[0] === '"' ? value.slice(1, -1) : value;
+  }
 }
 
 const patterns = new Map<string, RegExp>();
