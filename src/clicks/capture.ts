@@ -38,8 +38,13 @@ export type ClickInput = z.infer<typeof clickInputSchema>;
 
 /** Each field's bound, read from the schema once (the fast path below must agree with it). */
 const INPUT_BOUNDS = Object.entries(clickInputSchema.shape).map(([name, field]) => {
-  const max = (field.unwrap() as z.ZodString).maxLength;
-  if (max === null) throw new Error(`clickInputSchema.${name} has no max length`);
+  const inner = field.unwrap() as z.ZodString;
+  const max = inner.maxLength;
+  // The fast path checks the type and the length only: a field with any other check (a regex, a
+  // trim) must not be read past zod, so the module refuses to load rather than skip it.
+  const checks = (inner._zod.def.checks ?? []).map((c) => c._zod.def.check);
+  if (max === null || checks.length !== 1 || checks[0] !== 'max_length')
+    throw new Error(`clickInputSchema.${name} has checks besides its max length (${checks.join(', ')}): update parseClickInput`);
   return [name as keyof ClickInput, max] as const;
 });
 
