@@ -13,6 +13,7 @@ import { interleave, med } from '../lib/rounds';
 import { progress } from '../lib/settings';
 import { profileWindow } from '../lib/in-process-profile';
 import { counting, type StatementCount } from '../lib/statement-count';
+import { trackerPostback } from '../lib/workloads';
 
 /**
  * Issue #4 / #12 target: the partner-postback dispatcher delivers ≥ 50 % of what a bare node:http
@@ -197,28 +198,8 @@ async function ceiling(sink: ChildServer, count = false): Promise<Run> {
     for (let i = 0; i < N; i += 500) {
       await Promise.all(
         Array.from({ length: Math.min(500, N - i) }, () => {
-          const id = newId();
           const at = Date.now();
-          const conversion = {
-            id,
-            source: 'bench',
-            transactionId: id,
-            event: 'conversion',
-            status: 'approved' as const,
-            payout: '12.5',
-            currency: 'USD',
-            offerId: '1',
-            clickId: null,
-            matched: true,
-            click: null,
-            params: { sub1: 'camp' },
-            receivedAt: at,
-            updatedAt: at,
-          };
-          return gw.ledger.recordPostback(
-            { conversion, route: (c) => [{ destinationId: 'tracker', connector: 'http-postback', dedupKey: c.id, maxAttempts: 6 }] },
-            at,
-          );
+          return gw.ledger.recordPostback(trackerPostback(newId(), at), at);
         }),
       );
     }
