@@ -40,6 +40,8 @@ const IN_FLIGHT = 32; // the engine's default delivery.concurrency
 const TARGET = 0.5;
 /** `BENCH_DISPATCH_ONLY=drain,core` runs only those rows (and the bare baseline), e.g. for a profile. */
 const ONLY = (process.env.BENCH_DISPATCH_ONLY ?? '').split(',').filter(Boolean);
+/** `BENCH_DISPATCH_SYNCHRONOUS=NORMAL`: without our WAL fdatasync per commit, to see what the syncs cost (FULL is the default and the figure). */
+const SYNCHRONOUS = process.env.BENCH_DISPATCH_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
 /** `BENCH_DISPATCH_PROFILE=FILE`: a V8 CPU profile of the timed window of each dispatcher run (the last one stays). */
 const PROFILE = process.env.BENCH_DISPATCH_PROFILE;
 const URL_TEMPLATE = '/pb?tx={transaction_id}&cid={conversion_id}&p={payout}&s1={sub1}&o={offer_id}&a={affiliate_id}';
@@ -103,7 +105,7 @@ async function bare(sink: ChildServer): Promise<Run> {
 function benchGateway(dir: string, sink: ChildServer): Gateway {
   const config = parseConfig({
     admin: { token: 'bench-admin-token-0123456789' },
-    storage: { sqlitePath: join(dir, 'dispatch.db'), synchronous: 'FULL' },
+    storage: { sqlitePath: join(dir, 'dispatch.db'), synchronous: SYNCHRONOUS },
     log: { level: 'silent' },
     delivery: { concurrency: IN_FLIGHT },
     outbound: { allowPrivateTargets: ['127.0.0.1'] },
