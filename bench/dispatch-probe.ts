@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { profileWindow } from './lib/in-process-profile';
+import { trackerPostback } from './lib/workloads';
 
 /**
  * The delivery engine's own cost per delivery, this tree against another (a before tree: `git
@@ -64,28 +65,8 @@ async function fillCore(mod: Mod, gw: Any): Promise<void> {
   for (let i = 0; i < N; i += 500) {
     await Promise.all(
       Array.from({ length: Math.min(500, N - i) }, () => {
-        const id = mod.ids.newId();
         const at = Date.now();
-        const conversion = {
-          id,
-          source: 'bench',
-          transactionId: id,
-          event: 'conversion',
-          status: 'approved',
-          payout: '12.5',
-          currency: 'USD',
-          offerId: '1',
-          clickId: null,
-          matched: true,
-          click: null,
-          params: { sub1: 'camp' },
-          receivedAt: at,
-          updatedAt: at,
-        };
-        return gw.ledger.recordPostback(
-          { conversion, route: (c: Any) => [{ destinationId: 'tracker', connector: 'http-postback', dedupKey: c.id, maxAttempts: 6 }] },
-          at,
-        );
+        return gw.ledger.recordPostback(trackerPostback(mod.ids.newId(), at), at);
       }),
     );
   }

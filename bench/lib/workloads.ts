@@ -26,3 +26,30 @@ export function intakeSpec(clickId = '0123456789abcdef0123456789abcdef'): LoadSp
   let n = 0;
   return { nextPath: () => `${prefix}${n++}`, expectStatus: 200 };
 }
+
+/**
+ * One outbox row's worth for `ledger.recordPostback`: an approved conversion routed to the static
+ * http-postback destination `tracker` (the dispatch scenario's ceiling row and dispatch-probe's
+ * core case fill their outbox with these). Plain data, so a probe can hand it to another tree's ledger.
+ */
+export function trackerPostback(id: string, at: number) {
+  return {
+    conversion: {
+      id,
+      source: 'bench',
+      transactionId: id,
+      event: 'conversion',
+      status: 'approved' as const,
+      payout: '12.5',
+      currency: 'USD',
+      offerId: '1',
+      clickId: null,
+      matched: true,
+      click: null,
+      params: { sub1: 'camp' },
+      receivedAt: at,
+      updatedAt: at,
+    },
+    route: (c: { id: string }) => [{ destinationId: 'tracker', connector: 'http-postback', dedupKey: c.id, maxAttempts: 6 }],
+  };
+}

@@ -6,6 +6,16 @@ import { q, type Job, type StepRunner, type Steps } from './sql-steps';
 
 /** Rows per multi-row statement: 13 parameters each stays far below both engines' limits. */
 const CHUNK = 400;
+/**
+ * A recording job waits up to GATHER_MS for GATHER_ITEMS attempts before it is submitted. Submitted
+ * after one turn, a job carried ~14 attempts on a busy engine (the WAL sync returns in ~0.2 ms, so
+ * commits came back to back): each paid its own statements, savepoint, commit and fdatasync, and
+ * on this machine the syncs alone were ~30 % of the dispatcher's CPU (bench/README.md "Dispatcher
+ * and batching (h-dispatch, round 4)"). The wait delays no answer a caller sees: a success's slot
+ * is free before its record, its row stays leased to us meanwhile.
+ */
+const GATHER_MS = 10;
+const GATHER_ITEMS = 32;
 
 const ATTEMPT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 export const insertAttempts = (n: number) => `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id,
@@ -151,8 +161,10 @@ interface Call {
 export function attemptRecorder(db: StepRunner) {
   /** Destinations this process last saw succeed (no failure since), and when it wrote that. */
   const healthyAt = new Map<string, number>();
-  /** The calls of the job submitted and not started yet: new calls join it. */
+  /** The calls of the job not started yet (gathering, or submitted): new calls join it. */
   let open: Call[] | null = null;
+  /** The open job while it gathers (not submitted yet), its item count and how to submit it now. */
+  let gathering: { calls: Call[]; items: number; now: () => void } | null = null;
 
   function job(calls: Call[]): Job<Array<[AttemptHook, unknown]>> {
     let frozen: { items: Finished[]; hooked: Map<AttemptHook, Finished[]> } | null = null;
@@ -205,12 +217,33 @@ export function attemptRecorder(db: StepRunner) {
         const call = { items: results.map((r) => ({ r, now })), hook, resolve, reject };
         if (open) {
           open.push(call);
+          if (gathering?.calls === open) {
+            gathering.items += call.items.length;
+            if (gathering.items >= GATHER_ITEMS) gathering.now();
+          }
           return;
         }
         const calls = [call];
         open = calls;
-        // Submitted after this turn: the turn's other calls join before the engine can start it.
-        setImmediate(() => submit(calls));
+        let submitted = false;
+        const go = () => {
+          if (submitted) return;
+          submitted = true;
+          clearTimeout(timer);
+          if (gathering?.calls === calls) gathering = null;
+          submit(calls);
+        };
+        // Enough attempts: submitted after this turn (the turn's other calls join first); else at GATHER_MS.
+        const timer = setTimeout(go, GATHER_MS);
+        gathering = {
+          calls,
+          items: call.items.length,
+          now: () => {
+            gathering = null;
+            setImmediate(go);
+          },
+        };
+        if (call.items.length >= GATHER_ITEMS) gathering.now();
       });
     },
   };
