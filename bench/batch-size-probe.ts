@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildClick, clickInputSchema } from '../src/clicks/capture';
 import { createIntake } from '../src/conversions/intake';
 import { openGateway } from '../src/gateway';
 import { newId } from '../src/ids';
 import { createLogger } from '../src/logger';
+import { benchClick } from './lib/workloads';
 import { memoryMap } from './scenarios/soak';
-import { BENCH_SECRET, benchGatewayConfig, OFFER_URL, SENT_OFFER } from './servers/shared';
+import { BENCH_SECRET, benchGatewayConfig, SENT_OFFER } from './servers/shared';
 
 /**
  * RSS against batch sizes: the turns of a stalled server carry ever new numbers of postbacks and
@@ -35,16 +35,7 @@ const kinds = () => {
   return `V8 heap total ${(process.memoryUsage().heapTotal / 1_048_576).toFixed(1)}, V8 pages ${m.v8Pages.toFixed(1)}, brk ${m.brk.toFixed(1)}, other anon ${m.otherAnon.toFixed(1)} MB`;
 };
 try {
-  const click = buildClick({
-    link: 'demo',
-    input: clickInputSchema.parse({ gclid: 'Cj0KCQ-bench-gclid' }),
-    ip: '127.0.0.1',
-    userAgent: 'probe',
-    referrer: null,
-    landingUrl: OFFER_URL,
-    cookies: {},
-    now: Date.now(),
-  });
+  const click = benchClick();
   await gw.clicks.save(click);
   const intake = createIntake({ config, ledger: gw.ledger, clicks: gw.clicks, now: Date.now });
   let tx = 0;

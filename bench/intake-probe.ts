@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildClick, clickInputSchema } from '../src/clicks/capture';
 import { createIntake } from '../src/conversions/intake';
 import { openGateway } from '../src/gateway';
 import { newId } from '../src/ids';
 import { createLogger } from '../src/logger';
-import { BENCH_SECRET, benchGatewayConfig, OFFER_URL, SENT_OFFER } from './servers/shared';
+import { benchClick } from './lib/workloads';
+import { BENCH_SECRET, benchGatewayConfig, SENT_OFFER } from './servers/shared';
 
 /**
  * Intake without HTTP: `intake.receive()` of the held-outbox workload (conversion + one outbox row,
@@ -22,16 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'closeloop-intake-probe-'));
 const config = benchGatewayConfig({ sqlitePath: join(dir, 'probe.db'), synchronous: 'FULL', clickStore: 'sqlite' });
 const gw = openGateway({ config, logger: createLogger('warn'), startWorkers: false });
 try {
-  const click = buildClick({
-    link: 'demo',
-    input: clickInputSchema.parse({ gclid: 'Cj0KCQ-bench-gclid' }),
-    ip: '127.0.0.1',
-    userAgent: 'probe',
-    referrer: null,
-    landingUrl: OFFER_URL,
-    cookies: {},
-    now: Date.now(),
-  });
+  const click = benchClick();
   await gw.clicks.save(click);
   const intake = createIntake({ config, ledger: gw.ledger, clicks: gw.clicks, now: Date.now });
   let n = 0;

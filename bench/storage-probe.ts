@@ -3,7 +3,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildClick, clickInputSchema } from '../src/clicks/capture';
 import { parseConfig, type DestinationConfig } from '../src/config';
 import type { ConversionRecord } from '../src/conversions/conversion';
 import { route } from '../src/conversions/routing';
@@ -17,6 +16,7 @@ import { openSqlite } from '../src/store/sqlite/sqlite-engine';
 import { SqliteKeyvAdapter } from '../src/store/sqlite/sqlite-keyv-adapter';
 import { fmtMs, table } from './lib/format';
 import { percentile } from './lib/load';
+import { benchClick } from './lib/workloads';
 
 /**
  * What one durable write costs the event loop, in-process and without HTTP: CPU per write, the
@@ -69,16 +69,10 @@ let seq = 0;
 /** 32 hex like newId(), but increasing: 12 hex of ms time + a counter. */
 const orderedId = () => Date.now().toString(16).padStart(12, '0') + (seq++).toString(16).padStart(20, '0');
 
-const click = buildClick({
-  link: 'demo',
-  input: clickInputSchema.parse({ gclid: 'Cj0KCQ-bench-gclid-0123456789', sub1: 'campaign-7', sub2: 'adset-3' }),
-  ip: '127.0.0.1',
-  userAgent: 'autocannon',
-  referrer: null,
-  landingUrl: 'http://127.0.0.1:8080/c/demo?gclid=Cj0KCQ-bench-gclid-0123456789',
-  cookies: {},
-  now: Date.now(),
-});
+const click = benchClick(
+  { gclid: 'Cj0KCQ-bench-gclid-0123456789', sub1: 'campaign-7', sub2: 'adset-3' },
+  { userAgent: 'autocannon', landingUrl: 'http://127.0.0.1:8080/c/demo?gclid=Cj0KCQ-bench-gclid-0123456789' },
+);
 const clickValue = JSON.stringify({ value: click, expires: Date.now() + 30 * 86_400_000 });
 const config = parseConfig({
   admin: { token: 'bench-admin-token-0123456789' },

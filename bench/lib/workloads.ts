@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BENCH_SECRET, SENT_OFFER } from '../servers/shared';
+import { buildClick, type ClickFacts, clickInputSchema } from '../../src/clicks/capture';
+import type { ClickRecord } from '../../src/clicks/click';
+import { BENCH_SECRET, OFFER_URL, SENT_OFFER } from '../servers/shared';
 import type { ChildServer } from './child';
 import type { LoadSpec } from './load';
 
@@ -7,6 +9,24 @@ import type { LoadSpec } from './load';
 export const REDIRECT_PATH = '/c/demo?gclid=Cj0KCQ-bench-gclid-0123456789&sub1=campaign-7&sub2=adset-3';
 
 export const redirectSpec = (): LoadSpec => ({ path: REDIRECT_PATH, expectStatus: 302 });
+
+/**
+ * The bench's Google click as the redirect builds it, for the in-process probes (intake-probe,
+ * batch-size-probe, storage-probe): `facts` overrides the redirect's facts, `input` its query.
+ */
+export function benchClick(input: Record<string, string> = { gclid: 'Cj0KCQ-bench-gclid' }, facts: Partial<ClickFacts> = {}): ClickRecord {
+  return buildClick({
+    link: 'demo',
+    input: clickInputSchema.parse(input),
+    ip: '127.0.0.1',
+    userAgent: 'probe',
+    referrer: null,
+    landingUrl: OFFER_URL,
+    cookies: {},
+    now: Date.now(),
+    ...facts,
+  });
+}
 
 /** Stores one click through the redirect and returns its id (sub5). */
 export async function storeClick(server: ChildServer): Promise<string> {
