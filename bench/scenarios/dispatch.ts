@@ -90,14 +90,19 @@ async function bare(sink: ChildServer): Promise<Run> {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
+  return windowRun(sink, next, seconds, cpu);
+}
+
+/** One timed window of `sent` requests to the sink: this process's CPU and the sink's own figures. */
+async function windowRun(sink: ChildServer, sent: number, seconds: number, cpu: NodeJS.CpuUsage): Promise<Run> {
   const stats = await sink.stats();
   return {
-    rps: next / seconds,
-    sent: next,
+    rps: sent / seconds,
+    sent,
     seconds,
     sinkElu: stats.elu,
-    sinkCpuUs: (stats.cpuMs * 1000) / next,
-    cpuUsPerDelivery: (cpu.user + cpu.system) / next,
+    sinkCpuUs: (stats.cpuMs * 1000) / sent,
+    cpuUsPerDelivery: (cpu.user + cpu.system) / sent,
     received: Number(stats.extra.received),
   };
 }
@@ -208,17 +213,7 @@ async function drain(gw: Gateway, sink: ChildServer, during?: () => Promise<void
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await profiler?.();
-  const stats = await sink.stats();
-  return {
-    rps: N / seconds,
-    sent: N,
-    seconds,
-    sinkElu: stats.elu,
-    sinkCpuUs: (stats.cpuMs * 1000) / N,
-    cpuUsPerDelivery: (cpu.user + cpu.system) / N,
-    received: Number(stats.extra.received),
-    commits: gw.writer.batches - commits0,
-  };
+  return { ...(await windowRun(sink, N, seconds, cpu)), commits: gw.writer.batches - commits0 };
 }
 
 /** The core engine alone: N outbox rows of the static http-postback destination, drained. */
