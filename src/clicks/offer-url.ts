@@ -1,6 +1,6 @@
 import { pairName } from '../http/form-decode';
 
-/** An offer URL split once (per configured link, not per click): see withParams. */
+/** An offer URL split once (per configured link, not per click): see offerTargets. */
 export interface CompiledOfferUrl {
   /** Everything before the query. */
   base: string;
@@ -29,27 +29,16 @@ const isSet = (params: ReadonlyArray<readonly [string, string]>, name: string): 
 };
 
 /**
- * The compiled offer URL with `params` added: its own pairs first (minus those of a name we set),
- * then ours, encoded. What withParams answers, without splitting the offer URL on every click.
- */
-export function withParamsCompiled(offer: CompiledOfferUrl, params: ReadonlyArray<readonly [string, string]>): string {
-  let query = '';
-  for (const p of offer.pairs) if (!isSet(params, p.name)) query += query === '' ? p.raw : `&${p.raw}`;
-  for (const [k, v] of params) query += `${query === '' ? '' : '&'}${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
-  return `${offer.base}?${query}${offer.hash}`;
-}
-
-/**
  * Adds parameters to an offer URL without touching the ones it already has: their original
  * encoding is kept byte for byte (re-serialising through URLSearchParams would turn %20 into +
  * and can break a network's own signed links). A parameter we set replaces one of the same name.
  */
 export function withParams(offerUrl: string, params: ReadonlyArray<readonly [string, string]>): string {
-  return withParamsCompiled(compileOfferUrl(offerUrl), params);
+  return offerTargets(compileOfferUrl(offerUrl), params, () => false).target;
 }
 
 /**
- * The redirect's two URLs in one pass: the target (withParamsCompiled) and the same URL as
+ * The redirect's two URLs in one pass: the target (withParams) and the same URL as
  * stripPersonalQuery (src/privacy/personal-params.ts) gives it for storage — without the pairs
  * whose decoded name `isPersonal`, and without a fragment holding `=` or `@`. Both are built from
  * the same pairs, so the landing URL is the target's, stripped, as if it were parsed again.
