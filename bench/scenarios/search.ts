@@ -91,7 +91,7 @@ function fill(path: string, end: number): { seconds: number; sample: { tx: strin
           '{"sub1":"a"}',
           at,
           at,
-          i % 100 === 7 ? '["click id matched no stored click"]' : null,
+          i % 100 === 7 ? '["click id matched no stored click"]' : '[]',
         );
         if (status === 'approved') {
           const r = i % 200;
