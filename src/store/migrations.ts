@@ -359,6 +359,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversions_status ON conversions (status, received_at, id) WHERE status <> 'approved';
     `,
   },
+  {
+    // Issue 12: a delivery's success moved its row in deliveries_due (status, next_attempt_at) —
+    // a delete and an insert — for entries no query reads: the claim, the outbox gauge and the
+    // pending searches want the pending rows only, and state `status = 'pending'` as written. The
+    // other statuses are counted and listed from deliveries_outcome. A success now deletes its
+    // entry, and the index is the size of the outbox, not of the table.
+    version: 65,
+    name: 'deliveries: the due index holds the pending deliveries only',
+    sql: `
+      DROP INDEX deliveries_due;
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+    `,
+  },
+  {
+    // Issue 12: a delivery's success moved its row in deliveries_outcome (a delete and an insert)
+    // for entries nothing reads: a search for `succeeded` probes the unique (conversion_id,
+    // destination_id) index per conversion instead. Migration 64's pattern: the index holds the
+    // outbox and the rare outcomes only, and every query that needs it states the condition as
+    // written (ledger-sql.ts NOT_SUCCEEDED), which is how both engines know the index covers it.
+    version: 66,
+    name: 'deliveries: the outcome index holds no succeeded deliveries',
+    sql: `
+      DROP INDEX deliveries_outcome;
+      CREATE INDEX deliveries_outcome ON deliveries (status, destination_id, conversion_id) WHERE status <> 'succeeded';
+    `,
+  },
 ];
 
 /**

@@ -15,7 +15,7 @@ import {
   rowToWarnings,
   type Row,
 } from './ledger-rows';
-import { FEW_OUTCOME_MATCHES, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
+import { FEW_OUTCOME_MATCHES, NOT_SUCCEEDED, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
 import { windowStatsFrom } from './window-stats';
 import { attemptRecorder } from './attempt-records';
 import { queueAdjustments } from './adjustment-sql';
@@ -265,7 +265,7 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
       db.read(function* () {
         const where: string[] = [];
         const params: unknown[] = [];
-        if (query.status) where.push('status = ?'), params.push(query.status);
+        if (query.status) where.push(query.status === 'succeeded' ? 'status = ?' : `status = ? AND ${NOT_SUCCEEDED()}`), params.push(query.status);
         if (query.destinationId) where.push('destination_id = ?'), params.push(query.destinationId);
         if (query.updatedSince !== undefined) where.push('updated_at >= ?'), params.push(query.updatedSince);
         if (query.ids) where.push(query.ids.length ? `id IN (${query.ids.map(() => '?').join(', ')})` : '1 = 0'), params.push(...query.ids);
@@ -324,7 +324,12 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
     countDeliveries: () =>
       db.read(function* () {
         const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, dead: 0, cancelled: 0, skipped: 0 };
-        for (const r of yield* q.all(SQL.countDeliveries)) counts[r.status as DeliveryStatus] = Number(r.n);
+        let all = 0;
+        for (const r of yield* q.all(SQL.countDeliveries)) {
+          if (r.status === '*') all = Number(r.n);
+          else counts[r.status as DeliveryStatus] = Number(r.n);
+        }
+        counts.succeeded = all - counts.pending - counts.dead - counts.cancelled - counts.skipped;
         return counts;
       }),
 
