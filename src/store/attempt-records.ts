@@ -2,13 +2,23 @@ import { newId } from '../ids';
 import type { Dialect } from './dialect';
 import type { AttemptResult } from './ledger';
 import { SQL } from './ledger-sql';
-import { paddedChunks, powerOfTwoChunks, q, type Job, type StepRunner, type Steps } from './sql-steps';
+import { paddedChunks, q, type Job, type StepRunner, type Steps } from './sql-steps';
 
+/** Rows per multi-row INSERT, at most: 13 parameters a row stays far below both engines' limits. */
+const CHUNK = 400;
 /**
- * Rows per multi-row statement, at most (a power of two: sql-steps.ts powerOfTwoChunks, paddedChunks).
- * 13 parameters a row stays far below both engines' limits.
+ * Rows per finishing UPDATE, at most; its row counts are padded to powers of two (sql-steps.ts
+ * paddedChunks), as a repeated row changes nothing there. The INSERTs are not split into powers
+ * of two: measured, a dispatcher job then ran 3× the statements (bench/README.md "Outbox SQL
+ * (h-settle, round 5)").
  */
-const CHUNK = 256;
+const UPDATE_CHUNK = 256;
+/**
+ * Rows sharing every new value that take the `id IN (…)` UPDATE: a batch's successes (TikTok,
+ * Meta: dozens answered by one response). Fewer — attempts of one-item requests that finished in
+ * the same millisecond — would cost a statement each group; they join the VALUES statement.
+ */
+const SHARED_MIN = 8;
 /**
  * A recording job waits up to GATHER_MS for GATHER_ITEMS attempts before it is submitted. Submitted
  * after one turn, a job carried ~14 attempts on a busy engine (the WAL sync returns in ~0.2 ms, so
@@ -82,6 +92,12 @@ export interface Finished {
   now: number;
 }
 
+function chunks<T>(list: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
+  return out;
+}
+
 /** A finished attempt's new delivery values, in finishDeliveries' column order after the id. */
 function finishValues({ r, now }: Finished): unknown[] {
   return [
@@ -107,14 +123,14 @@ function* finish(d: Dialect, items: readonly Finished[]): Steps<void> {
   }
   const own: unknown[][] = [];
   for (const { values, ids } of groups.values()) {
-    if (ids.length === 1) {
-      own.push([ids[0], ...values]);
+    if (ids.length < SHARED_MIN) {
+      for (const id of ids) own.push([id, ...values]);
       continue;
     }
     const [owner, ...set] = values;
-    for (const c of paddedChunks(ids, CHUNK)) yield* q.run(finishSharedDeliveries(c.length), ...set, owner, ...c);
+    for (const c of paddedChunks(ids, UPDATE_CHUNK)) yield* q.run(finishSharedDeliveries(c.length), ...set, owner, ...c);
   }
-  for (const c of paddedChunks(own, CHUNK)) yield* q.run(finishDeliveries(d, c.length), ...c.flat());
+  for (const c of paddedChunks(own, UPDATE_CHUNK)) yield* q.run(finishDeliveries(d, c.length), ...c.flat());
 }
 
 /**
@@ -135,8 +151,8 @@ export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyA
         a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
       ]);
   }
-  for (const c of powerOfTwoChunks([...exchanges.values()], CHUNK)) yield* q.run(insertExchanges(c.length), ...c.flat());
-  for (const c of powerOfTwoChunks(items, CHUNK))
+  for (const c of chunks([...exchanges.values()])) yield* q.run(insertExchanges(c.length), ...c.flat());
+  for (const c of chunks(items))
     yield* q.run(
       insertAttempts(c.length),
       ...c.flatMap(({ r }) => {

@@ -77,25 +77,12 @@ export interface StepRunner {
 }
 
 /**
- * A list in chunks whose sizes are powers of two up to `max` (a power of two), largest first
- * (25 → 16 + 8 + 1), for multi-row INSERTs: each row count is a statement text that stays
- * prepared, holding native memory V8 does not see (≈ 0.17 MB for a 100-row conversions INSERT,
- * bench/README.md "Memory (h-rss, round 3)"), so a process builds log2(max) + 1 texts, not one per
- * count it ever meets.
- */
-export function* powerOfTwoChunks<T>(items: readonly T[], max: number): Generator<T[]> {
-  for (let i = 0; i < items.length; ) {
-    let size = max;
-    while (size > items.length - i) size >>= 1;
-    yield items.slice(i, i + size);
-    i += size;
-  }
-}
-
-/**
- * The same bound for statements where a repeated row changes nothing (an `IN` list, an UPDATE
- * joined to a VALUES table of identical rows): chunks of `max`, the last padded with its own last
- * item up to the next power of two, so 50 rows are one statement of 64, not 32 + 16 + 2.
+ * A list in chunks of `max` (a power of two), the last padded with its own last item up to the
+ * next power of two: for statements where a repeated row changes nothing (an `IN` list, an UPDATE
+ * joined to a VALUES table: of several joined rows for one target row, both engines use one).
+ * Each row count is a statement text that stays prepared, holding native memory V8 does not see
+ * (bench/README.md "Memory (h-rss, round 3)"): log2(max) + 1 texts, not one per count met, and
+ * no more statements than unpadded chunks.
  */
 export function* paddedChunks<T>(items: readonly T[], max: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += max) {
