@@ -15,10 +15,12 @@ const CHUNK = 400;
 const UPDATE_CHUNK = 256;
 /**
  * Rows sharing every new value that take the `id IN (…)` UPDATE: a batch's successes (TikTok,
- * Meta: dozens answered by one response). Fewer — attempts of one-item requests that finished in
- * the same millisecond — would cost a statement each group; they join the VALUES statement.
+ * Meta: dozens answered by one response, GATHER_ITEMS being such a batch's least size). Smaller
+ * groups join the VALUES statement: in the dispatcher, one-item requests that finished in the same
+ * millisecond made groups of 8–20, and a statement each tripled the finishing UPDATEs per
+ * delivery (0.02 → 0.07, bench/README.md "Outbox SQL (h-settle, round 5)").
  */
-const SHARED_MIN = 8;
+const SHARED_MIN = 32;
 /**
  * A recording job waits up to GATHER_MS for GATHER_ITEMS attempts before it is submitted. Submitted
  * after one turn, a job carried ~14 attempts on a busy engine (the WAL sync returns in ~0.2 ms, so
