@@ -5,8 +5,8 @@
  * VALUES → COMMIT, B rows a statement, with LAG claimed rounds kept leased ahead of the due rows
  * (what the claim walks past). Variants: base, partial2 / partial3 (deliveries_due replaced by a
  * partial index on pending rows), partial (one added), nofk (foreign_keys off), pre65 (the due and
- * outcome indexes as before migrations 65/66). Autocheckpoint off. `RETURNING=narrow`, `FIN=values`: see below.
- *   B=32 EQP=1 npx tsx bench/claim-micro.ts base|partial2|partial3|nofk|pre65 [n=10000] [lag=3]
+ * outcome indexes as before migration 65), halfway (migration 65's due index alone, the outcome index whole). Autocheckpoint off. `RETURNING=narrow`, `FIN=values`: see below.
+ *   B=32 EQP=1 npx tsx bench/claim-micro.ts base|partial2|partial3|nofk|pre65|halfway [n=10000] [lag=3]
  */
 import { openSqlite } from '../src/store/sqlite/sqlite-engine';
 import { migrate } from '../src/store/migrations';
@@ -29,10 +29,12 @@ if (variant === 'partial2')
   db.exec(`DROP INDEX deliveries_due; CREATE INDEX deliveries_due ON deliveries (next_attempt_at, lease_until, destination_id) WHERE status = 'pending'`);
 if (variant === 'partial3') db.exec(`DROP INDEX deliveries_due; CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending'`);
 if (variant === 'nofk') db.pragma('foreign_keys = OFF');
-// Before migrations 65 and 66: both status-led indexes whole, so a success moves an entry in each.
+// Before migration 65: both status-led indexes whole, so a success moves an entry in each.
 if (variant === 'pre65')
   db.exec(`DROP INDEX deliveries_due; CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
     DROP INDEX deliveries_outcome; CREATE INDEX deliveries_outcome ON deliveries (status, destination_id, conversion_id)`);
+// Before migration 65 only: the outcome index whole (its succeeded entries), the due index partial.
+if (variant === 'halfway') db.exec(`DROP INDEX deliveries_outcome; CREATE INDEX deliveries_outcome ON deliveries (status, destination_id, conversion_id)`);
 /** `RETURNING=narrow`: the claim returns the columns the engine reads rather than the whole row (a measurement, not the ledger's text). */
 const NARROW = 'RETURNING id, conversion_id, destination_id, connector, dedup_key, status, attempts, max_attempts, adjustment';
 const claimText = process.env.RETURNING === 'narrow' ? claimSql(sqliteDialect, 0).replace('RETURNING *', NARROW) : claimSql(sqliteDialect, 0);

@@ -182,7 +182,7 @@ describe('GET /v1/conversions', () => {
     assert.ok(Number(rare?.n) > 0);
   });
 
-  test('the due index holds the pending deliveries, the outcome index no succeeded one; the queries that need them state that (migrations 65, 66)', {
+  test('the due index holds the pending deliveries, the outcome index no succeeded one; the queries that need them state that (migration 65)', {
     skip: TEST_ENGINE !== 'sqlite',
   }, async () => {
     const plan = async (sql: string, ...params: unknown[]) =>
