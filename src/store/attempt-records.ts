@@ -17,8 +17,8 @@ const UPDATE_CHUNK = 256;
  * Rows sharing every new value that take the `id IN (…)` UPDATE: a batch's successes (TikTok,
  * Meta: dozens answered by one response, GATHER_ITEMS being such a batch's least size). Smaller
  * groups join the VALUES statement: in the dispatcher, one-item requests that finished in the same
- * millisecond made groups of 8–20, and a statement each tripled the finishing UPDATEs per
- * delivery (0.02 → 0.07, bench/README.md "Outbox SQL (h-settle, round 5)").
+ * millisecond share their values too, and with a statement per group of 8 or more the finishing
+ * UPDATEs per delivery went from 0.02 to 0.07 (bench/README.md "Outbox SQL (h-settle, round 5)").
  */
 const SHARED_MIN = 32;
 /**
@@ -33,7 +33,7 @@ const GATHER_MS = 10;
 const GATHER_ITEMS = 32;
 
 const ATTEMPT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-/** A statement text per (kind, dialect, row count): built once each, the counts being powers of two. */
+/** A statement text per (kind, dialect, row count), built once: at most CHUNK counts an INSERT, log2(UPDATE_CHUNK) + 1 an UPDATE. */
 const texts = new Map<string, string>();
 function text(key: string, build: () => string): string {
   let t = texts.get(key);
@@ -137,7 +137,8 @@ function* finish(d: Dialect, items: readonly Finished[]): Steps<void> {
 
 /**
  * Records finished attempts — exchanges, attempt rows, the deliveries' new state, destination
- * health — in a handful of statements whatever their number. One statement per kind of row, not one per attempt; destination_state is written last and in destination order, so two
+ * health — in a handful of statements whatever their number. One statement per kind of row (the deliveries': one more per
+ * batch of shared values), not one per attempt; destination_state is written last and in destination order, so two
  * processes never lock those shared rows crosswise.
  */
 export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyAt: Map<string, number>): Steps<void> {
