@@ -37,7 +37,10 @@ const ATTEMPT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const texts = new Map<string, string>();
 function text(key: string, build: () => string): string {
   let t = texts.get(key);
-  if (t === undefined) texts.set(key, (t = build()));
+  if (t === undefined) {
+    t = build();
+    texts.set(key, t);
+  }
   return t;
 }
 export const insertAttempts = (n: number) =>
