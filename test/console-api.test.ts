@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { conversionsCsv } from '../src/http/conversions-csv';
 import { newId } from '../src/ids';
-import { conversionSearchSql } from '../src/store/ledger-sql';
+import { SQL, conversionSearchSql, outcomeCountSql } from '../src/store/ledger-sql';
+import { sqliteDialect } from '../src/store/dialect';
+import { claimSql } from '../src/store/step-ledger';
 import { testClock } from './helpers/clock';
 import { startFakeServer, type FakeServer } from './helpers/fake-server';
 import { TEST_ENGINE } from './helpers/engine';
@@ -178,6 +180,51 @@ describe('GET /v1/conversions', () => {
     const [rare] = await queryAll(gw.gw, `SELECT COUNT(*) AS n FROM conversions WHERE status <> 'approved'`);
     assert.equal(Number(entries?.n), Number(rare?.n));
     assert.ok(Number(rare?.n) > 0);
+  });
+
+  test('the due index holds the pending deliveries, the outcome index no succeeded one; the queries that need them state that (migration 65)', {
+    skip: TEST_ENGINE !== 'sqlite',
+  }, async () => {
+    const plan = async (sql: string, ...params: unknown[]) =>
+      (await queryAll(gw.gw, `EXPLAIN QUERY PLAN ${sql}`, ...params)).map((r) => String(r.detail)).join(' | ');
+    // The claim walks the pending rows in due order: no sort, whatever the outbox's size.
+    const now = clock.now();
+    const claim = await plan(claimSql(sqliteDialect, 0), 'w', now, now, now, now, 10);
+    assert.match(claim, /SEARCH deliveries USING INDEX deliveries_due \(next_attempt_at<\?\)/, claim);
+    assert.doesNotMatch(claim, /TEMP B-TREE/, claim);
+    // A rare outcome's count and searches read deliveries_outcome, from the index alone.
+    for (const q of [{ outcome: 'dead' }, { outcome: 'pending' }, { outcome: 'paused' }, { outcome: 'dead', destinationId: 'bad' }] as const) {
+      const count = outcomeCountSql({ ...q, limit: 50 });
+      assert.ok(count);
+      const p = await plan(count.sql, ...count.params);
+      assert.match(p, /USING COVERING INDEX deliveries_outcome \(status=\?/, `${JSON.stringify(q)}: ${p}`);
+      for (const few of [true, false]) {
+        const { sql, params } = conversionSearchSql({ ...q, limit: 50 }, few);
+        const s = await plan(sql, ...params);
+        assert.match(s, /SEARCH d USING COVERING INDEX deliveries_outcome \(status=\?/, `${JSON.stringify(q)} few=${few}: ${s}`);
+      }
+    }
+    // A succeeded search probes the unique (conversion_id, destination_id) index per conversion.
+    const succeeded = conversionSearchSql({ outcome: 'succeeded', limit: 50 });
+    assert.match(await plan(succeeded.sql, ...succeeded.params), /SEARCH d EXISTS USING INDEX sqlite_autoindex_deliveries_\d \(conversion_id=\?\)/);
+    const counts = await plan(SQL.countDeliveries);
+    assert.match(counts, /SCAN deliveries USING COVERING INDEX deliveries_outcome/, counts);
+    // The entries: exactly the pending rows, exactly the rows not succeeded; and the counts add up.
+    const n = async (sql: string) => Number((await queryAll(gw.gw, sql))[0]?.n);
+    assert.equal(
+      await n(`SELECT COUNT(*) AS n FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending'`),
+      await n(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'`),
+    );
+    assert.equal(
+      await n(`SELECT COUNT(*) AS n FROM deliveries INDEXED BY deliveries_outcome WHERE status <> 'succeeded'`),
+      await n(`SELECT COUNT(*) AS n FROM deliveries WHERE status <> 'succeeded'`),
+    );
+    const byStatus = Object.fromEntries(
+      (await queryAll(gw.gw, 'SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status')).map((r) => [String(r.status), Number(r.n)]),
+    );
+    const counted = await gw.gw.ledger.countDeliveries();
+    assert.ok(counted.succeeded > 0 && counted.dead > 0, JSON.stringify(counted));
+    for (const [status, c] of Object.entries(counted)) assert.equal(c, byStatus[status] ?? 0, status);
   });
 
   test('a row: the conversion without params, its warnings and a summary of each delivery', async () => {

@@ -2,10 +2,25 @@ import { newId } from '../ids';
 import type { Dialect } from './dialect';
 import type { AttemptResult } from './ledger';
 import { SQL } from './ledger-sql';
-import { q, type Job, type StepRunner, type Steps } from './sql-steps';
+import { paddedChunks, q, type Job, type StepRunner, type Steps } from './sql-steps';
 
-/** Rows per multi-row statement: 13 parameters each stays far below both engines' limits. */
+/** Rows per multi-row INSERT, at most: 13 parameters a row stays far below both engines' limits. */
 const CHUNK = 400;
+/**
+ * Rows per finishing UPDATE, at most; its row counts are padded to powers of two (sql-steps.ts
+ * paddedChunks), as a repeated row changes nothing there. The INSERTs are not split into powers
+ * of two: measured, a dispatcher job then ran 3× the statements (bench/README.md "Outbox SQL
+ * (h-settle, round 5)").
+ */
+const UPDATE_CHUNK = 256;
+/**
+ * Rows sharing every new value that take the `id IN (…)` UPDATE: a batch's successes (TikTok,
+ * Meta: dozens answered by one response, GATHER_ITEMS being such a batch's least size). Smaller
+ * groups join the VALUES statement: in the dispatcher, one-item requests that finished in the same
+ * millisecond share their values too, and with a statement per group of 8 or more the finishing
+ * UPDATEs per delivery went from 0.02 to 0.07 (bench/README.md "Outbox SQL (h-settle, round 5)").
+ */
+const SHARED_MIN = 32;
 /**
  * A recording job waits up to GATHER_MS for GATHER_ITEMS attempts before it is submitted. Submitted
  * after one turn, a job carried ~14 attempts on a busy engine (the WAL sync returns in ~0.2 ms, so
@@ -18,10 +33,27 @@ const GATHER_MS = 10;
 const GATHER_ITEMS = 32;
 
 const ATTEMPT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-export const insertAttempts = (n: number) => `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id,
-    outcome, error_kind, error_message, platform_code, note, next_step, next_attempt_at) VALUES ${Array(n).fill(ATTEMPT_ROW).join(', ')}`;
+/** A statement text per (kind, dialect, row count), built once: at most CHUNK counts an INSERT, log2(UPDATE_CHUNK) + 1 an UPDATE. */
+const texts = new Map<string, string>();
+function text(key: string, build: () => string): string {
+  let t = texts.get(key);
+  if (t === undefined) {
+    t = build();
+    texts.set(key, t);
+  }
+  return t;
+}
+export const insertAttempts = (n: number) =>
+  text(
+    `a${n}`,
+    () => `INSERT INTO attempts (id, delivery_id, attempt, started_at, duration_ms, exchange_id,
+    outcome, error_kind, error_message, platform_code, note, next_step, next_attempt_at) VALUES ${Array(n).fill(ATTEMPT_ROW).join(', ')}`,
+  );
 export const insertExchanges = (n: number) =>
-  `INSERT INTO exchanges (id, request, response_status, response_body, response_headers) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+  text(
+    `e${n}`,
+    () => `INSERT INTO exchanges (id, request, response_status, response_body, response_headers) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`,
+  );
 
 const FINISH_COLUMNS = [
   ['id', 'text'],
@@ -33,27 +65,83 @@ const FINISH_COLUMNS = [
   ['at', 'bigint'],
   ['ids', 'text'],
 ] as const;
-/** An attempt's delivery row, finished for many rows at once: only rows whose lease is still ours change. */
-export const finishDeliveries = (d: Dialect, n: number) => `UPDATE deliveries SET status = v.status, attempts = deliveries.attempts + 1,
+/**
+ * An attempt's delivery row, finished for many rows at once, each with its own values: only rows
+ * whose lease is still ours change. A repeated row (the padding of paddedChunks) updates its
+ * delivery once: of several joined rows for one target row, both engines use one.
+ */
+export const finishDeliveries = (d: Dialect, n: number) =>
+  text(
+    `f${d.name}${n}`,
+    () => `UPDATE deliveries SET status = v.status, attempts = deliveries.attempts + 1,
     next_attempt_at = v.next_at, lease_owner = NULL, lease_until = NULL, last_error = v.err, last_kind = v.kind, updated_at = v.at,
     identifiers_sent = COALESCE(v.ids, deliveries.identifiers_sent)
   FROM ${d.valuesTable(FINISH_COLUMNS, n)}
-  WHERE deliveries.id = v.id AND deliveries.lease_owner = v.owner`;
+  WHERE deliveries.id = v.id AND deliveries.lease_owner = v.owner`,
+  );
+/**
+ * The same for rows that share every new value — a batch's successes, answered by one response
+ * at one time: seven values and the ids, not eight values a row joined in (bench/README.md,
+ * "Outbox SQL (h-settle, round 5)").
+ */
+export const finishSharedDeliveries = (n: number) =>
+  text(
+    `s${n}`,
+    () => `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
+    last_error = ?, last_kind = ?, updated_at = ?, identifiers_sent = COALESCE(?, identifiers_sent)
+  WHERE lease_owner = ? AND id IN (${Array(n).fill('?').join(', ')})`,
+  );
 
 export interface Finished {
   r: AttemptResult;
   now: number;
 }
 
-function chunks<T>(list: T[]): T[][] {
+function chunks<T>(list: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
   return out;
 }
 
+/** A finished attempt's new delivery values, in finishDeliveries' column order after the id. */
+function finishValues({ r, now }: Finished): unknown[] {
+  return [
+    r.leaseOwner,
+    r.status,
+    r.nextAttemptAt,
+    r.attempt.errorMessage,
+    r.attempt.errorKind,
+    now,
+    r.identifiersSent ? JSON.stringify(r.identifiersSent) : null,
+  ];
+}
+
+/** The deliveries' new state: rows sharing their values in one `id IN (…)` per group, the others joined to a VALUES table. */
+function* finish(d: Dialect, items: readonly Finished[]): Steps<void> {
+  const groups = new Map<string, { values: unknown[]; ids: string[] }>();
+  for (const f of items) {
+    const values = finishValues(f);
+    const key = JSON.stringify(values);
+    const g = groups.get(key);
+    if (g) g.ids.push(f.r.deliveryId);
+    else groups.set(key, { values, ids: [f.r.deliveryId] });
+  }
+  const own: unknown[][] = [];
+  for (const { values, ids } of groups.values()) {
+    if (ids.length < SHARED_MIN) {
+      for (const id of ids) own.push([id, ...values]);
+      continue;
+    }
+    const [owner, ...set] = values;
+    for (const c of paddedChunks(ids, UPDATE_CHUNK)) yield* q.run(finishSharedDeliveries(c.length), ...set, owner, ...c);
+  }
+  for (const c of paddedChunks(own, UPDATE_CHUNK)) yield* q.run(finishDeliveries(d, c.length), ...c.flat());
+}
+
 /**
  * Records finished attempts — exchanges, attempt rows, the deliveries' new state, destination
- * health — in a handful of statements whatever their number. One statement per kind of row, not one per attempt; destination_state is written last and in destination order, so two
+ * health — in a handful of statements whatever their number. One statement per kind of row (the deliveries': one more per
+ * batch of shared values), not one per attempt; destination_state is written last and in destination order, so two
  * processes never lock those shared rows crosswise.
  */
 export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyAt: Map<string, number>): Steps<void> {
@@ -70,7 +158,7 @@ export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyA
       ]);
   }
   for (const c of chunks([...exchanges.values()])) yield* q.run(insertExchanges(c.length), ...c.flat());
-  for (const c of chunks([...items])) {
+  for (const c of chunks(items))
     yield* q.run(
       insertAttempts(c.length),
       ...c.flatMap(({ r }) => {
@@ -92,20 +180,7 @@ export function* recordAttempts(d: Dialect, items: readonly Finished[], healthyA
         ];
       }),
     );
-    yield* q.run(
-      finishDeliveries(d, c.length),
-      ...c.flatMap(({ r, now }) => [
-        r.deliveryId,
-        r.leaseOwner,
-        r.status,
-        r.nextAttemptAt,
-        r.attempt.errorMessage,
-        r.attempt.errorKind,
-        now,
-        r.identifiersSent ? JSON.stringify(r.identifiersSent) : null,
-      ]),
-    );
-  }
+  yield* finish(d, items);
   const health: Array<{ destinationId: string; write: () => Steps<unknown> }> = [];
   for (const { r, now } of items) {
     if (r.health === 'success') {

@@ -65,7 +65,10 @@ export const SQL = {
       first_failure_at = NULL WHERE destination_id = ?`,
   destinationStates: `SELECT * FROM destination_state ORDER BY destination_id`,
   destinationState: `SELECT * FROM destination_state WHERE destination_id = ?`,
-  countDeliveries: `SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status`,
+  // One statement, so one snapshot: the other statuses from deliveries_outcome alone (migration
+  // 65), and every row's count, of which the rest succeeded.
+  countDeliveries: `SELECT status, COUNT(*) AS n FROM deliveries WHERE status <> 'succeeded' GROUP BY status
+    UNION ALL SELECT '*' AS status, COUNT(*) AS n FROM deliveries`,
 
   // Console (issue 8). Search and postback listings are built by the functions below.
   deliveriesOfConversions: (n: number) => `SELECT * FROM deliveries WHERE conversion_id IN (${marks(n)}) ORDER BY conversion_id, created_at, destination_id`,
@@ -97,6 +100,14 @@ export const SQL = {
     GROUP BY destination_id, identifiers_sent HAVING SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END) > 0`,
 } as const;
 
+/**
+ * deliveries_outcome holds no succeeded delivery (migration 65): a query that reads it for another
+ * status states this term as the index's condition is written. Neither engine's planner would use
+ * the partial index otherwise — SQLite does not infer it from `status = ?`, nor Postgres from a
+ * parameter in a generic plan (our statements are named, pg-pool.ts).
+ */
+export const NOT_SUCCEEDED = (alias?: string) => `${alias ? `${alias}.` : ''}status <> 'succeeded'`;
+
 function marks(n: number): string {
   return Array(n).fill('?').join(', ');
 }
@@ -116,8 +127,9 @@ function deliveryFilter(q: ConversionSearch): { where: string; params: unknown[]
   const d: string[] = [];
   const params: unknown[] = [];
   if (q.destinationId !== undefined) d.push('d.destination_id = ?'), params.push(q.destinationId);
-  if (q.outcome === 'paused') d.push(`d.status = 'pending' AND d.destination_id IN (SELECT destination_id FROM destination_state WHERE paused = 1)`);
-  else if (q.outcome !== undefined) d.push('d.status = ?'), params.push(q.outcome);
+  if (q.outcome === 'paused')
+    d.push(`d.status = 'pending' AND ${NOT_SUCCEEDED('d')} AND d.destination_id IN (SELECT destination_id FROM destination_state WHERE paused = 1)`);
+  else if (q.outcome !== undefined) d.push(q.outcome === 'succeeded' ? 'd.status = ?' : `d.status = ? AND ${NOT_SUCCEEDED('d')}`), params.push(q.outcome);
   return { where: d.join(' AND '), params };
 }
 

@@ -75,3 +75,22 @@ export interface StepRunner {
   /** SQLite only: a read answered synchronously (the network directory's first load). */
   readNow?<T>(job: Job<T>): T;
 }
+
+/**
+ * A list in chunks of `max` (a power of two), the last padded with its own last item up to the
+ * next power of two: for statements where a repeated row changes nothing (an `IN` list, an UPDATE
+ * joined to a VALUES table: of several joined rows for one target row, both engines use one).
+ * Each row count is a statement text that stays prepared, holding native memory V8 does not see
+ * (bench/README.md "Memory (h-rss, round 3)"): log2(max) + 1 texts, not one per count met, and
+ * no more statements than unpadded chunks.
+ */
+export function* paddedChunks<T>(items: readonly T[], max: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += max) {
+    const chunk = items.slice(i, i + max);
+    let size = 1;
+    while (size < chunk.length) size <<= 1;
+    const last = chunk[chunk.length - 1] as T;
+    while (chunk.length < size) chunk.push(last);
+    yield chunk;
+  }
+}

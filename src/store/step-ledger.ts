@@ -15,12 +15,12 @@ import {
   rowToWarnings,
   type Row,
 } from './ledger-rows';
-import { FEW_OUTCOME_MATCHES, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
+import { FEW_OUTCOME_MATCHES, NOT_SUCCEEDED, SQL, conversionSearchSql, outcomeCountSql, postbackListSql } from './ledger-sql';
 import { windowStatsFrom } from './window-stats';
 import { attemptRecorder } from './attempt-records';
 import { queueAdjustments } from './adjustment-sql';
 import { ADJUSTMENT_TYPES, adjustmentDestinationId } from '../connector-kit/adjustment';
-import { q, type StepRunner, type Steps } from './sql-steps';
+import { paddedChunks, q, type StepRunner, type Steps } from './sql-steps';
 
 /**
  * The Ledger over any engine's StepRunner (sql-steps.ts): ONE implementation for SQLite and
@@ -35,6 +35,8 @@ import { q, type StepRunner, type Steps } from './sql-steps';
  * both engines (`npm run test:postgres`).
  */
 const CLAIM_INNER_LIMIT = 'LIMIT ?)';
+/** Conversions read per statement at claim, at most (a power of two). */
+const CLAIM_READ_CHUNK = 512;
 
 const insertConversionIfNew = `${SQL.insertConversion} ON CONFLICT (source, transaction_id, event) DO NOTHING RETURNING id`;
 const CONVERSION_ROW = `(${CONVERSION_COLUMNS.split(',')
@@ -265,7 +267,7 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
       db.read(function* () {
         const where: string[] = [];
         const params: unknown[] = [];
-        if (query.status) where.push('status = ?'), params.push(query.status);
+        if (query.status) where.push(query.status === 'succeeded' ? 'status = ?' : `status = ? AND ${NOT_SUCCEEDED()}`), params.push(query.status);
         if (query.destinationId) where.push('destination_id = ?'), params.push(query.destinationId);
         if (query.updatedSince !== undefined) where.push('updated_at >= ?'), params.push(query.updatedSince);
         if (query.ids) where.push(query.ids.length ? `id IN (${query.ids.map(() => '?').join(', ')})` : '1 = 0'), params.push(...query.ids);
@@ -285,8 +287,10 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
         const rows = yield* q.all(claimSql(d, holdDestinations.length), owner, now + leaseMs, now, now, now, ...holdDestinations, limit);
         if (rows.length === 0) return [];
         const deliveries = rows.map(rowToDelivery);
-        const ids = [...new Set(deliveries.map((x) => x.conversionId))];
-        const conversions = new Map((yield* q.all(SQL.conversionsByIds(ids.length), ...ids)).map((r) => [String(r.id), rowToConversion(r)]));
+        const conversions = new Map<string, ConversionRecord>();
+        // Padded to a power of two (a repeated id changes nothing in an IN list): a few prepared texts, not one per claim size.
+        for (const ids of paddedChunks([...new Set(deliveries.map((x) => x.conversionId))], CLAIM_READ_CHUNK))
+          for (const r of yield* q.all(SQL.conversionsByIds(ids.length), ...ids)) conversions.set(String(r.id), rowToConversion(r));
         return deliveries.map((delivery) => ({ delivery, conversion: conversions.get(delivery.conversionId) as ConversionRecord }));
       }),
 
@@ -324,7 +328,12 @@ export function createStepLedger(db: StepRunner, close: () => Promise<void>): Le
     countDeliveries: () =>
       db.read(function* () {
         const counts: Record<DeliveryStatus, number> = { pending: 0, succeeded: 0, dead: 0, cancelled: 0, skipped: 0 };
-        for (const r of yield* q.all(SQL.countDeliveries)) counts[r.status as DeliveryStatus] = Number(r.n);
+        let all = 0;
+        for (const r of yield* q.all(SQL.countDeliveries)) {
+          if (r.status === '*') all = Number(r.n);
+          else counts[r.status as DeliveryStatus] = Number(r.n);
+        }
+        counts.succeeded = all - counts.pending - counts.dead - counts.cancelled - counts.skipped;
         return counts;
       }),
 
