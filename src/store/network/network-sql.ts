@@ -3,6 +3,7 @@
  * `?` placeholders, ON CONFLICT, RETURNING; ids from `network_sequences` instead of an
  * engine-specific autoincrement. Tables: migration 2 in src/store/migrations.ts.
  */
+import { NOT_SUCCEEDED } from '../ledger-sql';
 const POSTBACK_COLUMNS = `id, partner_id, offer_id, level, type, delivery_method, status, postback_url, http_method, post_body,
   post_content_type, html_code, description, delay_ms, event_id, deactivated_reason, deactivated_at, failure_streak,
   last_failure_at, last_success_at, created_at, updated_at`;
@@ -66,12 +67,18 @@ export const NSQL = {
     RETURNING id`,
   insertFire: `INSERT INTO network_fires (delivery_id, postback_id, conversion_id, transaction_id, offer_id, partner_id, kind, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  /** Queued, unclaimed sends of a postback that stopped being active: kept, replayable. */
+  /**
+   * Queued, unclaimed sends of a postback that stopped being active: kept, replayable. With the
+   * partial-index condition stated, this one destination's rows are read from deliveries_outcome
+   * rather than every pending row from deliveries_due.
+   */
   skipPending: `UPDATE deliveries SET status = 'skipped', updated_at = ?
-    WHERE destination_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)`,
+    WHERE destination_id = ? AND status = 'pending' AND ${NOT_SUCCEEDED()} AND (lease_until IS NULL OR lease_until <= ?)`,
   cancelPendingOf: `UPDATE deliveries SET status = 'cancelled', updated_at = ?
     WHERE conversion_id = ? AND destination_id LIKE 'pp-%' AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)`,
+  // The partial-index condition of migration 65 (NOT_SUCCEEDED), stated: SQLite then reads
+  // deliveries_outcome (status, destination_id) instead of scanning the whole outbox.
   replaySkipped: `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, max_attempts = attempts + ?, lease_owner = NULL,
-      lease_until = NULL, updated_at = ? WHERE destination_id = ? AND status = 'skipped'`,
+      lease_until = NULL, updated_at = ? WHERE destination_id = ? AND status = 'skipped' AND ${NOT_SUCCEEDED()}`,
   deliveriesOf: `SELECT id, destination_id, status FROM deliveries WHERE conversion_id = ? ORDER BY created_at, destination_id`,
 } as const;
