@@ -5,6 +5,7 @@ import { interleave, med } from '../lib/rounds';
 import { type Baselines, commitSummary, rpsRatio, SERVER_HEADER, SERVER_LEGEND, serverRow } from '../lib/report';
 import { settings } from '../lib/settings';
 import { redirectSpec } from '../lib/workloads';
+import { envOf } from './fixed-rate';
 
 /**
  * Issue 12 targets: click redirect with the durable click write (kv row, group commit, WAL
@@ -20,8 +21,12 @@ const servers = {
   gateway: new URL('../servers/gateway.ts', import.meta.url),
 };
 
-async function once(label: string, script: URL): Promise<Measurement> {
-  const server = await startServer(script, { label, env: { BENCH_GATEWAY_VARIANT: 'no-delivery' } });
+// BENCH_REDIRECT_B_ENV="NAME=value …": a second gateway row ("gateway B") with those variables, interleaved with the
+// others: before/after of a diagnosis knob in one run.
+const B_ENV = process.env.BENCH_REDIRECT_B_ENV;
+
+async function once(label: string, script: URL, env: Record<string, string> = {}): Promise<Measurement> {
+  const server = await startServer(script, { label, env: { BENCH_GATEWAY_VARIANT: 'no-delivery', ...env } });
   try {
     return await measure(server, redirectSpec());
   } finally {
@@ -34,14 +39,23 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     { label: 'bare Koa', once: () => once('bare Koa', servers.bare) },
     { label: 'durable Koa', once: () => once('durable Koa', servers.durable) },
     { label: 'gateway', once: () => once('gateway', servers.gateway) },
+    ...(B_ENV ? [{ label: 'gateway B', once: () => once('gateway B', servers.gateway, envOf(B_ENV)) }] : []),
   ]);
   const get = (l: string) => runs.get(l) as Measurement[];
   const base: Baselines = { bare: get('bare Koa'), durable: get('durable Koa') };
   const gw = get('gateway');
+  const gwB = B_ENV ? get('gateway B') : [];
   const ratio = rpsRatio(gw, base.durable);
   const perRound = gw.map((g, i) => g.rps / (base.durable[i] as Measurement).rps);
   const p99 = med(gw, (m) => m.p99);
   const cpuRatio = (b: Measurement[]) => med(b, (m) => m.serverCpuUsPerReq) / med(gw, (m) => m.serverCpuUsPerReq);
+  const commits = (label: string, runs: Measurement[]) => [
+    `- group commit (${label}), per round:`,
+    ...runs.map((m, i) => {
+      const rows = Number(m.server.extra.kvRows);
+      return `  ${i + 1}. ${fmtRps(rows)} click rows, ${fmtRps(Number(m.server.extra.syncs))} WAL syncs; ${commitSummary(m, rows)}`;
+    }),
+  ];
 
   return {
     name: 'redirect: GET /c/demo → 302, gateway with durable click write vs durable-append Koa and bare Koa',
@@ -53,6 +67,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         serverRow('bare Koa (no storage)', base.bare, base),
         serverRow('durable Koa (append + group fdatasync)', base.durable, base),
         serverRow('gateway (click → kv row, WAL fdatasync)', gw, base),
+        ...(B_ENV ? [serverRow(`gateway B (${B_ENV})`, gwB, base)] : []),
       ]),
       '',
       SERVER_LEGEND,
@@ -60,8 +75,13 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       `- throughput vs durable Koa: **${fmtPct(ratio)}** (target ≥ ${TARGET_VS_DURABLE * 100} %): ${verdict(ratio >= TARGET_VS_DURABLE)}; per round: ${perRound.map(fmtPct).join(', ')}; ${fmtPct(rpsRatio(gw, base.bare))} of bare Koa`,
       `- CPU-cost ratio (baseline CPU/req ÷ gateway CPU/req: the throughput ratio if both servers were CPU-bound on their core; insensitive to the load generator and to other load): ${fmtPct(cpuRatio(base.durable))} of durable Koa, ${fmtPct(cpuRatio(base.bare))} of bare Koa`,
       `- gateway p99 at ${settings.connections} connections: **${fmtMs(p99)} ms** (target ≤ ${TARGET_P99_MS} ms): ${verdict(p99 <= TARGET_P99_MS)}; durable Koa ${fmtMs(med(base.durable, (m) => m.p99))} ms`,
-      '- group commit (gateway), per round:',
-      ...gw.map((m, i) => `  ${i + 1}. ${fmtRps(Number(m.server.extra.kvRows))} click rows; ${commitSummary(m, Number(m.server.extra.kvRows))}`),
+      ...(B_ENV
+        ? [
+            `- gateway B (${B_ENV}) vs durable Koa: **${fmtPct(rpsRatio(gwB, base.durable))}**; per round: ${gwB.map((g, i) => fmtPct(g.rps / (base.durable[i] as Measurement).rps)).join(', ')}; p99 ${fmtMs(med(gwB, (m) => m.p99))} ms`,
+          ]
+        : []),
+      ...commits('gateway', gw),
+      ...(B_ENV ? commits('gateway B', gwB) : []),
     ],
   };
 }
