@@ -53,7 +53,9 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     `- group commit (${label}), per round:`,
     ...runs.map((m, i) => {
       const rows = Number(m.server.extra.kvRows);
-      return `  ${i + 1}. ${fmtRps(rows)} click rows, ${fmtRps(Number(m.server.extra.syncs))} WAL syncs; ${commitSummary(m, rows)}`;
+      const e = m.server.extra;
+      const syncs = `${fmtRps(Number(e.syncCount))} WAL syncs (p50 ${fmtMs(Number(e.syncMsP50))} ms, p99 ${fmtMs(Number(e.syncMsP99))} ms, ${(Number(e.syncJobs) / Number(e.syncCount)).toFixed(1)} jobs each)`;
+      return `  ${i + 1}. ${fmtRps(rows)} click rows, ${syncs}; ${commitSummary(m, rows)}`;
     }),
   ];
 

@@ -58,13 +58,23 @@ export class GroupCommit {
   private walFd: number | null = null;
   private readonly syncing = new Set<Promise<void>>();
   /**
-   * A WAL fdatasync is running. The next batch waits for it instead of committing and starting a
-   * second sync beside it: concurrent fdatasyncs of one file queue in the kernel anyway (the
-   * second waits for the first's writeback and cache flush), so overlapping them bought no
-   * latency and cost a commit (its WAL frames, its statements) and a sync per event-loop turn.
-   * Waiting makes the batch as large as the disk is slow: the commits follow the disk.
+   * WAL fdatasyncs running (at most two). The next batch waits for the running one instead of
+   * committing and starting a second sync beside it: concurrent fdatasyncs of one file queue in
+   * the kernel anyway (the second waits for the first's writeback and cache flush), so overlapping
+   * them bought no latency and cost a commit (its WAL frames, its statements) and a sync per
+   * event-loop turn. Waiting makes the batch as large as the disk is slow: the commits follow the
+   * disk. `overlapAfterMs` relaxes this for a sync that has run long.
    */
-  private syncInFlight = false;
+  private syncsInFlight = 0;
+  private lastSyncStarted = 0;
+  /** Syncs numbered up to this one started before a failed sync returned (see `sync`). */
+  private failedUpTo = 0;
+  private lastSyncError: unknown = null;
+  /**
+   * A second sync may start beside a running one once that one has run this long (ms); never a
+   * third. Infinity: one sync in flight.
+   */
+  overlapAfterMs = Number.POSITIVE_INFINITY;
   /**
    * Committed while a sync ran, so not covered by it (its fdatasync may have started before their
    * frames were written): they wait for the next sync, which starts the moment the running one
@@ -146,7 +156,7 @@ export class GroupCommit {
     const jobs = this.queue;
     // One WAL fdatasync in flight at a time (see `syncInFlight`): what is queued meanwhile commits
     // either now, to be synced next (`committed`), or as ONE batch the moment that sync returns.
-    const waiting = this.syncInFlight && this.serialSyncs;
+    const waiting = this.syncsInFlight > 0 && this.serialSyncs && !this.mayOverlap();
     if (waiting ? jobs.length < this.commitWhileSyncing : jobs.length === 0 && this.committed.length === 0) return;
     this.queue = [];
     const stored = jobs.length === 0 || this.commit(jobs);
@@ -168,6 +178,10 @@ export class GroupCommit {
     else this.sync(fd, toSync);
   }
 
+  private mayOverlap(): boolean {
+    return this.syncsInFlight === 1 && this.overlapAfterMs !== Number.POSITIVE_INFINITY && performance.now() - this.lastSyncStarted >= this.overlapAfterMs;
+  }
+
   /** The batch's transaction; false (every job rejected) if the commit itself failed. */
   private commit(jobs: Job[]): boolean {
     this.batches++;
@@ -185,21 +199,28 @@ export class GroupCommit {
 
   private sync(fd: number, jobs: Job[]): void {
     const observe = this.syncObserver;
-    const started = observe ? performance.now() : 0;
-    this.syncInFlight = true;
-    this.syncs++;
+    const started = performance.now();
+    this.lastSyncStarted = started;
+    this.syncsInFlight++;
+    const seq = ++this.syncs;
     const sync = new Promise<void>((done) => {
       (this.options.fdatasync ?? fdatasync)(fd, (err) => {
         observe?.(performance.now() - started, jobs.length);
-        this.syncInFlight = false;
-        if (err) {
+        this.syncsInFlight--;
+        // A sync that started before another's failure returned may report success for pages
+        // that failed writeback held (an error is reported once per descriptor): it fails too.
+        const error = err ?? (seq <= this.failedUpTo ? this.lastSyncError : null);
+        if (error) {
           // Not known to be on disk: the callers get an error and the network retries; the retry
           // finds the stored row and answers duplicate, so nothing is lost or doubled. What
-          // committed during this sync fails with it: the failed writeback may have held its
-          // pages, and the next fdatasync would not report that error again.
+          // committed during this sync fails with it, for the same reason.
+          if (err) {
+            this.failedUpTo = this.syncs;
+            this.lastSyncError = err;
+          }
           const during = this.committed;
           this.committed = [];
-          this.settle(during.length === 0 ? jobs : jobs.concat(during), err);
+          this.settle(during.length === 0 ? jobs : jobs.concat(during), error);
         } else this.settle(jobs);
         done();
         // What committed or queued behind this sync: its sync starts now.
