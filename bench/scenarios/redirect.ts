@@ -21,9 +21,12 @@ const servers = {
   gateway: new URL('../servers/gateway.ts', import.meta.url),
 };
 
-// BENCH_REDIRECT_B_ENV="NAME=value …": a second gateway row ("gateway B") with those variables, interleaved with the
-// others: before/after of a diagnosis knob in one run.
-const B_ENV = process.env.BENCH_REDIRECT_B_ENV;
+// BENCH_REDIRECT_B_ENV="NAME=value …;NAME=value …": more gateway rows ("gateway B", "gateway C", …), one per
+// `;`-separated set of variables, interleaved with the others: before/after of a diagnosis knob in one run.
+const VARIANTS = (process.env.BENCH_REDIRECT_B_ENV ?? '')
+  .split(';')
+  .filter((v) => v.trim())
+  .map((env, i) => ({ label: `gateway ${String.fromCharCode(66 + i)}`, env: env.trim() }));
 
 async function once(label: string, script: URL, env: Record<string, string> = {}): Promise<Measurement> {
   const server = await startServer(script, { label, env: { BENCH_GATEWAY_VARIANT: 'no-delivery', ...env } });
@@ -39,12 +42,11 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
     { label: 'bare Koa', once: () => once('bare Koa', servers.bare) },
     { label: 'durable Koa', once: () => once('durable Koa', servers.durable) },
     { label: 'gateway', once: () => once('gateway', servers.gateway) },
-    ...(B_ENV ? [{ label: 'gateway B', once: () => once('gateway B', servers.gateway, envOf(B_ENV)) }] : []),
+    ...VARIANTS.map((v) => ({ label: v.label, once: () => once(v.label, servers.gateway, envOf(v.env)) })),
   ]);
   const get = (l: string) => runs.get(l) as Measurement[];
   const base: Baselines = { bare: get('bare Koa'), durable: get('durable Koa') };
   const gw = get('gateway');
-  const gwB = B_ENV ? get('gateway B') : [];
   const ratio = rpsRatio(gw, base.durable);
   const perRound = gw.map((g, i) => g.rps / (base.durable[i] as Measurement).rps);
   const p99 = med(gw, (m) => m.p99);
@@ -69,7 +71,7 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
         serverRow('bare Koa (no storage)', base.bare, base),
         serverRow('durable Koa (append + group fdatasync)', base.durable, base),
         serverRow('gateway (click → kv row, WAL fdatasync)', gw, base),
-        ...(B_ENV ? [serverRow(`gateway B (${B_ENV})`, gwB, base)] : []),
+        ...VARIANTS.map((v) => serverRow(`${v.label} (${v.env})`, get(v.label), base)),
       ]),
       '',
       SERVER_LEGEND,
@@ -77,13 +79,13 @@ export async function run(): Promise<{ name: string; lines: string[] }> {
       `- throughput vs durable Koa: **${fmtPct(ratio)}** (target ≥ ${TARGET_VS_DURABLE * 100} %): ${verdict(ratio >= TARGET_VS_DURABLE)}; per round: ${perRound.map(fmtPct).join(', ')}; ${fmtPct(rpsRatio(gw, base.bare))} of bare Koa`,
       `- CPU-cost ratio (baseline CPU/req ÷ gateway CPU/req: the throughput ratio if both servers were CPU-bound on their core; insensitive to the load generator and to other load): ${fmtPct(cpuRatio(base.durable))} of durable Koa, ${fmtPct(cpuRatio(base.bare))} of bare Koa`,
       `- gateway p99 at ${settings.connections} connections: **${fmtMs(p99)} ms** (target ≤ ${TARGET_P99_MS} ms): ${verdict(p99 <= TARGET_P99_MS)}; durable Koa ${fmtMs(med(base.durable, (m) => m.p99))} ms`,
-      ...(B_ENV
-        ? [
-            `- gateway B (${B_ENV}) vs durable Koa: **${fmtPct(rpsRatio(gwB, base.durable))}**; per round: ${gwB.map((g, i) => fmtPct(g.rps / (base.durable[i] as Measurement).rps)).join(', ')}; p99 ${fmtMs(med(gwB, (m) => m.p99))} ms`,
-          ]
-        : []),
+      ...VARIANTS.map((v) => {
+        const runs = get(v.label);
+        const rounds = runs.map((g, i) => fmtPct(g.rps / (base.durable[i] as Measurement).rps)).join(', ');
+        return `- ${v.label} (${v.env}) vs durable Koa: **${fmtPct(rpsRatio(runs, base.durable))}**; per round: ${rounds}; p99 ${fmtMs(med(runs, (m) => m.p99))} ms`;
+      }),
       ...commits('gateway', gw),
-      ...(B_ENV ? commits('gateway B', gwB) : []),
+      ...VARIANTS.flatMap((v) => commits(v.label, get(v.label))),
     ],
   };
 }
