@@ -76,6 +76,13 @@ export class GroupCommit {
    */
   overlapAfterMs = Number.POSITIVE_INFINITY;
   /**
+   * The same, relative to this disk: a second sync may start once the running one has run this
+   * many times the usual sync (`usualSyncMs`). Infinity: off.
+   */
+  overlapAfterUsual = Number.POSITIVE_INFINITY;
+  /** The usual WAL fdatasync of this disk, ms: a moving average (1/16 per sync) of the syncs that ran alone. */
+  usualSyncMs = 1;
+  /**
    * Committed while a sync ran, so not covered by it (its fdatasync may have started before their
    * frames were written): they wait for the next sync, which starts the moment the running one
    * returns, and are answered after it.
@@ -179,7 +186,9 @@ export class GroupCommit {
   }
 
   private mayOverlap(): boolean {
-    return this.syncsInFlight === 1 && this.overlapAfterMs !== Number.POSITIVE_INFINITY && performance.now() - this.lastSyncStarted >= this.overlapAfterMs;
+    if (this.syncsInFlight !== 1) return false;
+    const limit = Math.min(this.overlapAfterMs, this.overlapAfterUsual * this.usualSyncMs);
+    return limit !== Number.POSITIVE_INFINITY && performance.now() - this.lastSyncStarted >= limit;
   }
 
   /** The batch's transaction; false (every job rejected) if the commit itself failed. */
@@ -201,11 +210,15 @@ export class GroupCommit {
     const observe = this.syncObserver;
     const started = performance.now();
     this.lastSyncStarted = started;
+    const alone = this.syncsInFlight === 0;
     this.syncsInFlight++;
     const seq = ++this.syncs;
     const sync = new Promise<void>((done) => {
       (this.options.fdatasync ?? fdatasync)(fd, (err) => {
-        observe?.(performance.now() - started, jobs.length);
+        const ms = performance.now() - started;
+        observe?.(ms, jobs.length);
+        // A sync that overlapped another waited for its writeback too: not this disk's usual sync.
+        if (alone && this.syncsInFlight === 1) this.usualSyncMs += (ms - this.usualSyncMs) / 16;
         this.syncsInFlight--;
         // A sync that started before another's failure returned may report success for pages
         // that failed writeback held (an error is reported once per descriptor): it fails too.
