@@ -106,7 +106,7 @@ export class GroupCommit {
   /** Benchmark diagnostics (bench/servers/gateway.ts BENCH_DIAG): each WAL fdatasync's duration, ms, and its batch size. */
   syncObserver: ((ms: number, jobs: number) => void) | null = null;
   batches = 0;
-  /** For the benchmark report: WAL fdatasyncs started (batches counts commits). */
+  /** WAL fdatasyncs started (batches counts commits); also numbers them for `failedUpTo`. */
   syncs = 0;
 
   constructor(
@@ -161,7 +161,7 @@ export class GroupCommit {
   flush(): void {
     this.scheduled = false;
     const jobs = this.queue;
-    // One WAL fdatasync in flight at a time (see `syncInFlight`): what is queued meanwhile commits
+    // One WAL fdatasync in flight at a time (see `syncsInFlight`): what is queued meanwhile commits
     // either now, to be synced next (`committed`), or as ONE batch the moment that sync returns.
     const waiting = this.syncsInFlight > 0 && this.serialSyncs && !this.mayOverlap();
     if (waiting ? jobs.length < this.commitWhileSyncing : jobs.length === 0 && this.committed.length === 0) return;
