@@ -25,12 +25,17 @@ const scripts = {
 };
 // BENCH_FR_B_ENV="NAME=value …": a second gateway row ("gateway B") with those variables, interleaved with the
 // first: before/after of a diagnosis knob in one run.
-const bEnv = Object.fromEntries(
-  (process.env.BENCH_FR_B_ENV ?? '')
-    .split(' ')
-    .filter(Boolean)
-    .map((kv) => kv.split('=') as [string, string]),
-);
+const bEnv = envOf(process.env.BENCH_FR_B_ENV);
+
+/** "NAME=value NAME2=value2" as an environment object (the B rows of fixed-rate.ts and redirect.ts). */
+export function envOf(text = ''): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  );
+}
 type Kind = keyof typeof scripts | 'gatewayB';
 type Path = 'intake' | 'redirect';
 

@@ -50,18 +50,26 @@ const gw = openGateway({ config, logger: createLogger(config.log.level), startWo
 const server = await gw.listen(0, '127.0.0.1');
 // Diagnosis: BENCH_OVERLAP_SYNCS=1 lets each batch start its own WAL fdatasync beside a running one (before h-tail).
 if (process.env.BENCH_OVERLAP_SYNCS === '1' && gw.storage.sqlite) gw.storage.sqlite.writer.serialSyncs = false;
+// Diagnosis: BENCH_COMMIT_WHILE_SYNCING=N lets a batch of ≥ N queued jobs commit while a sync runs (synced by the next).
+// BENCH_OVERLAP_AFTER_MS=T lets a second sync start beside one that has run T ms.
+if (process.env.BENCH_OVERLAP_AFTER_MS && gw.storage.sqlite) gw.storage.sqlite.writer.overlapAfterMs = Number(process.env.BENCH_OVERLAP_AFTER_MS);
+// BENCH_OVERLAP_AFTER_USUAL=F: the same after F times the disk's usual sync.
+if (process.env.BENCH_OVERLAP_AFTER_USUAL && gw.storage.sqlite) gw.storage.sqlite.writer.overlapAfterUsual = Number(process.env.BENCH_OVERLAP_AFTER_USUAL);
+if (process.env.BENCH_COMMIT_WHILE_SYNCING && gw.storage.sqlite) gw.storage.sqlite.writer.commitWhileSyncing = Number(process.env.BENCH_COMMIT_WHILE_SYNCING);
 
 // Time every group-commit flush() on the event loop: the batch's statements and COMMIT, plus any sync done inline
 // (none since the WAL fdatasync moved to the thread pool; the answers then wait for it off the loop).
 const flushes: Array<[ms: number, jobs: number]> = [];
 if (gw.storage.sqlite) {
-  const writer = gw.writer as unknown as { flush(): void; queue: unknown[] };
+  const writer = gw.writer as unknown as { flush(): void; queue: unknown[]; batches: number };
   const flush = writer.flush.bind(writer);
   writer.flush = () => {
     const jobs = writer.queue.length;
+    const commits = writer.batches;
     const t = performance.now();
     flush();
-    if (jobs > 0) flushes.push([performance.now() - t, jobs]);
+    // Only a flush that committed: one that found a sync running and left its jobs queued counted them twice.
+    if (writer.batches > commits) flushes.push([performance.now() - t, jobs]);
   };
 }
 
@@ -87,6 +95,14 @@ type Window = {
   ckptRun: number;
 };
 const windows: Window[] = [];
+// Every WAL fdatasync's duration (ms) and the jobs it answered, for the scenarios' sync columns.
+const syncMs: number[] = [];
+let syncJobs = 0;
+if (gw.storage.sqlite)
+  gw.storage.sqlite.writer.syncObserver = (ms, jobs) => {
+    syncMs.push(ms);
+    syncJobs += jobs;
+  };
 const diag = process.env.BENCH_DIAG === '1' && gw.storage.sqlite ? newWindow() : null;
 function newWindow(): Window {
   return {
@@ -144,7 +160,9 @@ if (diag && gw.storage.sqlite) {
     windows.push(w);
     w = newWindow();
   }, 100).unref();
-  gw.storage.sqlite.writer.syncObserver = (ms) => {
+  gw.storage.sqlite.writer.syncObserver = (ms, jobs) => {
+    syncMs.push(ms);
+    syncJobs += jobs;
     w.syncs++;
     if (ms > w.syncMax) w.syncMax = ms;
   };
@@ -164,6 +182,12 @@ if (diag && gw.storage.sqlite) {
   };
 }
 
+function syncGauges(): Record<string, number> {
+  const ms = [...syncMs].sort((a, b) => a - b);
+  const at = (p: number) => ms[Math.min(ms.length - 1, Math.max(0, Math.ceil(p * ms.length) - 1))] ?? 0;
+  return { syncCount: ms.length, syncMsP50: at(0.5), syncMsP99: at(0.99), syncJobs };
+}
+
 const count = (table: string, where = ''): number => (gw.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where}`).get() as { n: number }).n;
 
 serveBench(server, {
@@ -179,6 +203,8 @@ serveBench(server, {
   onMark: () => {
     flushes.length = 0;
     windows.length = 0;
+    syncMs.length = 0;
+    syncJobs = 0;
   },
   gauges: () => {
     const ms = flushes.map(([t]) => t).sort((a, b) => a - b);
@@ -190,6 +216,7 @@ serveBench(server, {
       flushMsP99: at(0.99),
       flushMsMax: at(1),
       flushJobs: flushes.reduce((a, [, j]) => a + j, 0),
+      ...syncGauges(),
       ...(diag ? { diag: JSON.stringify(windows) } : {}),
     };
   },
