@@ -48,24 +48,26 @@ export function createDeliveryEngine(deps: EngineDeps) {
   const recording = new Set<Promise<void>>();
   let stopping = false;
   let running: Promise<void> | null = null;
+  /** The loop's idle wait: its resolve and its poll timer (engine-level, so a wait allocates no closures of its own). */
   let wake: (() => void) | null = null;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const stats = { attempts: 0, succeeded: 0, failed: 0 };
   /** The attempt's dependencies, the same for every batch (not an object per request). */
   const attemptDeps = { http, now, backoff: options.backoff, ...(deps.random ? { random: deps.random } : {}) };
 
   function notify(): void {
-    wake?.();
+    if (idleTimer !== undefined) clearTimeout(idleTimer);
+    idleTimer = undefined;
+    const resolve = wake;
+    wake = null;
+    resolve?.();
   }
 
+  /** Until `ms` pass or notify(): the loop wakes about once per finished request on a busy outbox. */
   function idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      }
-      wake = done;
+      wake = resolve;
+      idleTimer = setTimeout(notify, ms);
     });
   }
 
@@ -112,11 +114,12 @@ export function createDeliveryEngine(deps: EngineDeps) {
     }
   }
 
+  /** A full disk is counted and logged once per episode by the ledger's monitor (src/health). */
+  function reportCrash(err: unknown): void {
+    if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
+  }
+
   function track(run: Run): void {
-    // A full disk is counted and logged once per episode by the ledger's monitor (src/health).
-    const report = (err: unknown) => {
-      if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
-    };
     const slot = run.request
       .catch(() => undefined)
       .finally(() => {
@@ -124,7 +127,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
         notify();
       });
     inFlight.add(slot);
-    const record = run.record.catch(report).finally(() => {
+    const record = run.record.catch(reportCrash).finally(() => {
       recording.delete(record);
       notify();
     });
