@@ -55,7 +55,14 @@ const fakeHttp = {
 };
 const URL_TEMPLATE = 'http://127.0.0.1:9/pb?tx={transaction_id}&cid={conversion_id}&p={payout}&s1={sub1}&o={offer_id}&a={affiliate_id}';
 
-function open(mod: Mod, dir: string) {
+/**
+ * `BENCH_PROBE_MIXED=1`: the TikTok destination is configured in every case, not only in `tiktok`
+ * (a gateway with a batching destination beside one-per-request ones: claims are sized by the
+ * largest batch).
+ */
+const MIXED = process.env.BENCH_PROBE_MIXED === '1';
+
+function open(mod: Mod, dir: string, kind: string) {
   const config = mod.config.parseConfig({
     admin: { token: 'bench-admin-token-0123456789' },
     storage: { sqlitePath: join(dir, 'probe.db'), synchronous: 'FULL' },
@@ -64,7 +71,9 @@ function open(mod: Mod, dir: string) {
     outbound: { allowPrivateTargets: ['127.0.0.1'] },
     destinations: [
       { id: 'tracker', connector: 'http-postback', settings: { url: URL_TEMPLATE } },
-      { id: 'tt', connector: 'tiktok', settings: { baseUrl: 'http://127.0.0.1:9', pixelCode: 'BENCHPIXEL01' }, credentials: { accessToken: TT_TOKEN } },
+      ...(kind === 'tiktok' || MIXED
+        ? [{ id: 'tt', connector: 'tiktok', settings: { baseUrl: 'http://127.0.0.1:9', pixelCode: 'BENCHPIXEL01' }, credentials: { accessToken: TT_TOKEN } }]
+        : []),
     ],
   });
   return mod.gateway.openGateway({ config, logger: mod.logger.createLogger('silent'), startWorkers: false, http: fakeHttp });
@@ -217,7 +226,7 @@ interface Run {
 
 async function once(mod: Mod, kind: string, timed: boolean): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-dprobe-'));
-  const gw = open(mod, dir);
+  const gw = open(mod, dir, kind);
   try {
     if (kind === 'core') await fillCore(mod, gw);
     else if (kind === 'tiktok') await fillTiktok(mod, gw);
