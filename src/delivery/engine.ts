@@ -9,6 +9,10 @@ import type { BackoffOptions } from './backoff';
 import type { DestinationDirectory, ResolvedDestination } from './destinations';
 import { StorageUnavailableError } from '../health/unavailable';
 
+/** Rounds of `concurrency` slots a claim waits to have free, and that may be claimed at once (in flight and waiting). */
+const CLAIM_MIN_ROUNDS = 2;
+const CLAIMED_ROUNDS = 4;
+
 export interface EngineOptions {
   /** Most requests in flight at once. */
   concurrency: number;
@@ -138,9 +142,10 @@ export function createDeliveryEngine(deps: EngineDeps) {
    * Claimed requests not started yet, oldest first. The engine claims AHEAD: a claim answers only
    * after its commit and WAL sync (up to two syncs when one is running), and an engine that
    * claimed only for its free slots left them idle that long every round (measured: the drain
-   * waited on claims). Up to one round of slots is kept claimed, the next claim is made while
-   * those are sent, so claims are larger (fewer statements per delivery) and off the path.
-   * Rows stay leased to us while they wait (milliseconds; the lease is `leaseMs`).
+   * waited on claims). Up to three rounds of slots wait claimed (CLAIMED_ROUNDS, one in flight),
+   * the next claim is made while those are sent, so claims are larger (fewer statements and
+   * commits per delivery) and off the path. Rows stay leased to us while they wait
+   * (milliseconds; the lease is `leaseMs`).
    */
   const ready: EngineRequest[] = [];
   /**
@@ -258,15 +263,18 @@ export function createDeliveryEngine(deps: EngineDeps) {
   }
 
   async function loop(): Promise<void> {
-    // A claim takes at least a quarter of the slots' worth: claiming every time ONE slot frees up
-    // would cost a claim statement per delivery on a busy outbox.
-    const minClaim = Math.max(1, Math.ceil(options.concurrency / 4));
+    // A claim waits until two rounds of slots' worth are free: each claim is a commit and a WAL
+    // sync, and claiming for every quarter round made claims a third of a busy engine's commits
+    // (bench/README.md "Delivery engine CPU (h-deliver, round 5)": a claim a quarter round, up to
+    // two rounds claimed, against two and four).
+    const minClaim = CLAIM_MIN_ROUNDS * options.concurrency;
     while (!stopping) {
       startReady();
-      // Claimed (in flight + waiting) stays within two rounds of slots; records waiting for their
-      // commit are bounded too: at most two rounds behind.
-      const room = 2 * options.concurrency - inFlight.size - ready.length;
-      const wantClaim = !claiming && ready.length < options.concurrency && room >= minClaim && recording.size <= 2 * options.concurrency;
+      // Claimed (in flight + waiting) stays within CLAIMED_ROUNDS rounds of slots, so the waiting
+      // rounds are sent while the next claim commits; records waiting for their commit are bounded
+      // too: at most two rounds behind.
+      const room = CLAIMED_ROUNDS * options.concurrency - inFlight.size - ready.length;
+      const wantClaim = !claiming && room >= minClaim && recording.size <= 2 * options.concurrency;
       // Real time, not `now` (a test's clock may stand still).
       if (wantClaim && performance.now() - emptyAt >= options.pollMs) {
         claiming = claimRound(room)
