@@ -4,7 +4,7 @@ import { newId } from '../ids';
 import type { AttemptHook } from '../store/attempt-records';
 import type { AttemptResult, ClaimedDelivery, Ledger } from '../store/ledger';
 import { attemptBatch } from './attempt';
-import { chunkByDestination, type EngineRequest, orphan } from './engine-requests';
+import { chunkByDestination, claimSizer, type EngineRequest, orphan } from './engine-requests';
 import type { BackoffOptions } from './backoff';
 import type { DestinationDirectory, ResolvedDestination } from './destinations';
 import { StorageUnavailableError } from '../health/unavailable';
@@ -171,28 +171,16 @@ export function createDeliveryEngine(deps: EngineDeps) {
     return heldSet;
   }
 
-  /**
-   * Rows per request in the last claim that found any: the next claim asks for `room` requests'
-   * worth of rows at that rate. Sized by the largest batch alone (a TikTok destination beside
-   * partner postbacks: 50 rows per free slot), a claim over one-per-request rows took up to 1,000
-   * rows and gave nearly all back, every round (bench/README.md "Delivery engine CPU (h-deliver,
-   * round 5)"). It starts at the largest batch, and a claim whose rows fill batches raises it at once.
-   */
-  let rowsPerRequest = 0;
+  const sizer = claimSizer(destinations);
 
   async function claimRound(room: number): Promise<void> {
     const seen = failures;
     const hold = cooling.size > 0 ? [...new Set([...destinations.heldIds(), ...cooling.keys()])] : destinations.heldIds();
-    const perRequest = rowsPerRequest > 0 ? Math.min(rowsPerRequest, destinations.maxBatch()) : destinations.maxBatch();
-    const limit = Math.min(1000, Math.ceil(room * perRequest));
+    const limit = sizer.limit(room);
     const claimed = await ledger.claimDue({ owner, now: now(), leaseMs: options.leaseMs, limit, holdDestinations: hold });
     if (claimed.length === 0) emptyAt = performance.now();
     const requests = chunkByDestination(claimed, destinations);
-    // Cut at its limit with slots left over, the claim's batches may have taken more rows: the next
-    // asks at the largest batch again. Otherwise the rate it found is what the next round needs.
-    if (requests.length > 0) {
-      rowsPerRequest = claimed.length === limit && requests.length < room ? destinations.maxBatch() : claimed.length / requests.length;
-    }
+    sizer.found(claimed.length, requests.length, limit, room);
     // More requests than room (batches smaller than the largest connector's): the surplus goes back,
     // and so do the rows of a destination that failed while this claim ran (its record decides first).
     const late = (r: (typeof requests)[number]) => failures !== seen && (failedSeq.get(r.batch[0]?.delivery.destinationId ?? '') ?? 0) > seen;
