@@ -12,8 +12,9 @@ import { trackerPostback } from './lib/workloads';
  * fdatasync) drains N outbox rows through the real engine, but the HTTP client answers 200 at
  * once (no socket), so what is left is the claim, the connector, the attempt record, the streak
  * hook and the commits — the part of the dispatcher's CPU that is neither undici nor node:net.
- * Two rows: a static http-postback destination (`core`) and partner postbacks (`partner`, the
- * dispatch scenario's drain row). A last untimed pass per side times each SQL statement kind
+ * Rows: a static http-postback destination (`core`), partner postbacks (`partner`, the
+ * dispatch scenario's drain row) and, with `BENCH_PROBE_CASES=tiktok`, a batched TikTok
+ * destination (`tiktok`, the batching scenario's connector). A last untimed pass per side times each SQL statement kind
  * (better-sqlite3's run/get/all wrapped; COMMIT included), per delivery.
  *   npx tsx bench/dispatch-probe.ts /tmp/before-hd [rounds=3] [n=5000]
  */
@@ -42,21 +43,38 @@ type Mod = Awaited<ReturnType<typeof load>>;
  */
 const DELAY_MS = Number(process.env.BENCH_PROBE_DELAY_MS ?? 2);
 const answer = { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok', durationMs: 0 };
+/** TikTok's success envelope, for requests to the `tiktok` case's destination. */
+const tiktokAnswer = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"code":0,"message":"OK","data":{}}', durationMs: 0 };
+const answerFor = (request?: { url?: string }) => (request?.url?.includes('/open_api/') ? tiktokAnswer : answer);
 const fakeHttp = {
-  send: () =>
-    DELAY_MS > 0 ? new Promise<typeof answer>((res) => setTimeout(() => res({ ...answer }), Math.random() * 2 * DELAY_MS)) : Promise.resolve({ ...answer }),
+  send: (request?: { url?: string }) => {
+    const a = answerFor(request);
+    return DELAY_MS > 0 ? new Promise<typeof answer>((res) => setTimeout(() => res({ ...a }), Math.random() * 2 * DELAY_MS)) : Promise.resolve({ ...a });
+  },
   close: async () => undefined,
 };
 const URL_TEMPLATE = 'http://127.0.0.1:9/pb?tx={transaction_id}&cid={conversion_id}&p={payout}&s1={sub1}&o={offer_id}&a={affiliate_id}';
 
-function open(mod: Mod, dir: string) {
+/**
+ * `BENCH_PROBE_MIXED=1`: the TikTok destination is configured in every case, not only in `tiktok`
+ * (a gateway with a batching destination beside one-per-request ones: claims are sized by the
+ * largest batch).
+ */
+const MIXED = process.env.BENCH_PROBE_MIXED === '1';
+
+function open(mod: Mod, dir: string, kind: string) {
   const config = mod.config.parseConfig({
     admin: { token: 'bench-admin-token-0123456789' },
     storage: { sqlitePath: join(dir, 'probe.db'), synchronous: 'FULL' },
     log: { level: 'silent' },
     delivery: { concurrency: 32 },
     outbound: { allowPrivateTargets: ['127.0.0.1'] },
-    destinations: [{ id: 'tracker', connector: 'http-postback', settings: { url: URL_TEMPLATE } }],
+    destinations: [
+      { id: 'tracker', connector: 'http-postback', settings: { url: URL_TEMPLATE } },
+      ...(kind === 'tiktok' || MIXED
+        ? [{ id: 'tt', connector: 'tiktok', settings: { baseUrl: 'http://127.0.0.1:9', pixelCode: 'BENCHPIXEL01' }, credentials: { accessToken: TT_TOKEN } }]
+        : []),
+    ],
   });
   return mod.gateway.openGateway({ config, logger: mod.logger.createLogger('silent'), startWorkers: false, http: fakeHttp });
 }
@@ -67,6 +85,47 @@ async function fillCore(mod: Mod, gw: Any): Promise<void> {
       Array.from({ length: Math.min(500, N - i) }, () => {
         const at = Date.now();
         return gw.ledger.recordPostback(trackerPostback(mod.ids.newId(), at), at);
+      }),
+    );
+  }
+}
+
+const TT_TOKEN = 'bench-tiktok-access-token-0123456789abcdef';
+
+/**
+ * The `tiktok` case: the batching scenario's connector (batches of 50, a JSON body, identifiersSent
+ * per item), each conversion with a TikTok click (ttclid, ip, user agent) so `validate` passes.
+ */
+async function fillTiktok(mod: Mod, gw: Any): Promise<void> {
+  for (let i = 0; i < N; i += 500) {
+    await Promise.all(
+      Array.from({ length: Math.min(500, N - i) }, () => {
+        const at = Date.now();
+        const id = mod.ids.newId();
+        const base = trackerPostback(id, at);
+        const click = {
+          id: `clk-${id}`,
+          link: 'bench',
+          platform: 'tiktok',
+          platformClickParam: 'ttclid',
+          platformClickId: `E.C.P.${id}`,
+          platformClickIds: { ttclid: `E.C.P.${id}` },
+          ip: '203.0.113.7',
+          userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+          referrer: null,
+          landingUrl: 'https://shop.example/landing',
+          subs: {},
+          fbp: null,
+          fbc: null,
+          createdAt: at - 60_000,
+        };
+        return gw.ledger.recordPostback(
+          {
+            conversion: { ...base.conversion, clickId: click.id, click },
+            route: (c: { id: string }) => [{ destinationId: 'tt', connector: 'tiktok', dedupKey: c.id, maxAttempts: 6 }],
+          },
+          at,
+        );
       }),
     );
   }
@@ -167,9 +226,10 @@ interface Run {
 
 async function once(mod: Mod, kind: string, timed: boolean): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'closeloop-dprobe-'));
-  const gw = open(mod, dir);
+  const gw = open(mod, dir, kind);
   try {
     if (kind === 'core') await fillCore(mod, gw);
+    else if (kind === 'tiktok') await fillTiktok(mod, gw);
     else await fillPartner(gw);
     const window = async () => {
       gw.engine.start();

@@ -202,6 +202,19 @@ for (const connector of list) {
         }
       });
 
+      it(`identifiersSent answers the same for the built request and a stored copy of it (${n} item${n > 1 ? 's' : ''})`, (t) => {
+        if (!connector.identifiersSent) return t.skip('no identifiersSent');
+        const items = makeItems(n);
+        const built = connector.build(items, ctx());
+        // The copy is what an attempt record holds: only its text, parsed back (jsonRequest's
+        // remembered body belongs to the built object alone).
+        const stored = { ...built };
+        for (const item of [...items].reverse()) {
+          assert.deepEqual(connector.identifiersSent(built, item.dedupKey), connector.identifiersSent(stored, item.dedupKey), item.dedupKey);
+        }
+        assert.equal(connector.identifiersSent(built, 'not-a-key'), null);
+      });
+
       it(`credentials never appear in the redacted request (${n} item${n > 1 ? 's' : ''})`, () => {
         const request = connector.build(makeItems(n), ctx());
         assertNoSecrets(JSON.stringify(redactRequest(request, secrets)), secrets, 'the redacted request');

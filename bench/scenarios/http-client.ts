@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import axios from 'axios';
 import { Agent, request } from 'undici';
 import { createHttpClient } from '../../src/connector-kit/http-client';
@@ -42,6 +43,18 @@ interface Client {
   close: () => Promise<void>;
 }
 
+/**
+ * `BENCH_CLIENT_BEFORE=DIR` (a before tree with its node_modules): a row for that tree's
+ * createHttpClient beside ours, interleaved in the same run. `BENCH_CLIENT_ONLY=a,b`: only the rows
+ * whose label contains one of these (the node:http row always runs: it is the baseline).
+ */
+const BEFORE = process.env.BENCH_CLIENT_BEFORE;
+const ONLY = (process.env.BENCH_CLIENT_ONLY ?? '').split(',').filter(Boolean);
+const beforeKit = BEFORE ? ((await import(pathToFileURL(`${BEFORE}/src/connector-kit/index.ts`).href)) as { createHttpClient: typeof createHttpClient }) : null;
+const beforeGuard = BEFORE
+  ? ((await import(pathToFileURL(`${BEFORE}/src/connector-kit/outbound-guard.ts`).href)) as { createOutboundGuard: typeof createOutboundGuard })
+  : null;
+
 const clients: Record<string, (url: string) => Client> = {
   'node:http + keep-alive Agent': (url) => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
@@ -83,6 +96,18 @@ const clients: Record<string, (url: string) => Client> = {
       close: () => client.close(),
     };
   },
+  ...(beforeKit && beforeGuard
+    ? {
+        'createHttpClient(), before tree': (url: string): Client => {
+          const client = beforeKit.createHttpClient({ guard: beforeGuard.createOutboundGuard(['127.0.0.1']) });
+          return {
+            send: async () =>
+              (await client.send({ method: 'POST', url, headers: { 'Content-Type': 'application/json' }, body: BODY }, { timeoutMs: 10_000 })).status,
+            close: () => client.close(),
+          };
+        },
+      }
+    : {}),
   'axios + keep-alive Agent': (url) => {
     const httpAgent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
     const instance = axios.create({ httpAgent, responseType: 'text', validateStatus: () => true });
@@ -137,15 +162,17 @@ async function once(sink: ChildServer, make: (url: string) => Client): Promise<C
   }
 }
 
+const chosen = Object.entries(clients).filter(([label], i) => i === 0 || ONLY.length === 0 || ONLY.some((o) => label.includes(o)));
+
 export async function run(): Promise<{ name: string; lines: string[] }> {
   const sink = await startServer(new URL('../servers/sink.ts', import.meta.url), { label: 'sink' });
   let runs: Map<string, ClientRun[]>;
   try {
-    runs = await interleave(Object.entries(clients).map(([label, make]) => ({ label, once: () => once(sink, make) })));
+    runs = await interleave(chosen.map(([label, make]) => ({ label, once: () => once(sink, make) })));
   } finally {
     await sink.stop();
   }
-  const labels = Object.keys(clients);
+  const labels = chosen.map(([label]) => label);
   const base = runs.get(labels[0] as string) as ClientRun[];
   const baseRps = med(base, (r) => r.rps);
   const baseCpu = med(base, (r) => r.cpuUsPerReq);

@@ -1,5 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
-import { findByKey, presentIdentifiers, requestJson } from '../../src/connector-kit/identifiers-sent';
+import { findByKey, jsonRequest, presentIdentifiers, requestJson } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem } from '../_shared/google';
 import { googleDateTime } from '../_shared/time';
@@ -97,7 +97,7 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
   if (ctx.settings.loginCustomerId) headers['login-customer-id'] = ctx.settings.loginCustomerId;
   // Ignored by Google since 2026-09-09; a credential, so the engine redacts it from records.
   if (ctx.credentials.developer_token) headers['developer-token'] = ctx.credentials.developer_token;
-  return { method: 'POST', url: endpointUrl(ctx.settings), headers, body: JSON.stringify(body) };
+  return jsonRequest('POST', endpointUrl(ctx.settings), headers, body);
 }
 
 /** Names of the signals the row with this order_id carries: the click id and enhanced-conversion identifiers (never values). */

@@ -1,5 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
-import { findByKey, presentIdentifiers, requestJson } from '../../src/connector-kit/identifiers-sent';
+import { findByKey, jsonRequest, presentIdentifiers, requestJson } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { rfc3339 } from '../_shared/time';
 import { conversionTimeMs, googleHashedIdentifiers, pickGoogleClickId, validateGoogleItem as validateGoogleClick } from '../_shared/google';
@@ -85,12 +85,8 @@ export function buildIngestBody(items: readonly DeliveryItem[], ctx: Ctx): Inges
 export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): PlatformRequest {
   if (items.length === 0) throw new DeliveryError('payload', 'google-data-manager: nothing to send');
   if (items.length > MAX_ROWS) throw new DeliveryError('payload', `google-data-manager: at most ${MAX_ROWS} conversions per request, got ${items.length}`);
-  return {
-    method: 'POST',
-    url: `${ctx.settings.baseUrl}/${DATA_MANAGER_API_VERSION}/events:ingest`,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(buildIngestBody(items, ctx)),
-  };
+  const url = `${ctx.settings.baseUrl}/${DATA_MANAGER_API_VERSION}/events:ingest`;
+  return jsonRequest('POST', url, { 'content-type': 'application/json; charset=utf-8' }, buildIngestBody(items, ctx));
 }
 
 /** Names of the signals the event with this transactionId carries (never values). */

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { ServerEvent } from 'facebook-nodejs-business-sdk';
 import { DeliveryError, type ClickRecord, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
-import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
+import { findByKey, jsonRequest, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency } from '../_shared/currency';
 import { unixSeconds } from '../_shared/time';
 import { META_MAX_BATCH, type MetaBody, type MetaCredentials, type MetaEvent, type MetaSettings } from './schema';
@@ -186,12 +186,7 @@ export function buildEventsRequest(items: readonly DeliveryItem[], ctx: Ctx): Pl
     access_token: accessToken,
     ...(appSecret ? { appsecret_proof: createHmac('sha256', appSecret).update(accessToken).digest('hex') } : {}),
   };
-  return {
-    method: 'POST',
-    url: eventsUrl(ctx.settings),
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(body),
-  };
+  return jsonRequest('POST', eventsUrl(ctx.settings), { 'content-type': 'application/json', accept: 'application/json' }, body);
 }
 
 const META_FIELDS: Record<string, IdentifierName> = {

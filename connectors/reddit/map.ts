@@ -1,5 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
-import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
+import { findByKey, jsonRequest, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency, payoutError } from '../_shared/currency';
 import { epochMillis, rfc3339 } from '../_shared/time';
 import { REDDIT_TRACKING_TYPES, type RedditCredentials, type RedditSettings, type RedditUser, type RedditV2Body, type RedditV3Body } from './schema';
@@ -147,16 +147,8 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
   if (items.length === 0) throw new DeliveryError('payload', 'Reddit: nothing to send');
   const { settings, credentials } = ctx;
   const body = settings.apiVersion === 'v3' ? v3Body(items, ctx) : v2Body(items, ctx);
-  return {
-    method: 'POST',
-    url: `${settings.baseUrl}${redditPath(settings)}`,
-    headers: {
-      authorization: `Bearer ${credentials.accessToken}`,
-      'content-type': 'application/json',
-      'user-agent': settings.userAgent,
-    },
-    body: JSON.stringify(body),
-  };
+  const headers = { authorization: `Bearer ${credentials.accessToken}`, 'content-type': 'application/json', 'user-agent': settings.userAgent };
+  return jsonRequest('POST', `${settings.baseUrl}${redditPath(settings)}`, headers, body);
 }
 
 const REDDIT_FIELDS: Record<string, IdentifierName> = {

@@ -1,5 +1,5 @@
 import { DeliveryError, type ConnectorContext, type DeliveryItem, type PlatformRequest } from '../../src/connector-kit';
-import { findByKey, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
+import { findByKey, jsonRequest, presentIdentifiers, requestJson, type IdentifierName } from '../../src/connector-kit/identifiers-sent';
 import { decimalToNumber, normalizeCurrency, payoutError } from '../_shared/currency';
 import { unixSeconds } from '../_shared/time';
 import type { TiktokBody, TiktokCredentials, TiktokEvent, TiktokSettings } from './schema';
@@ -112,12 +112,7 @@ export function buildRequest(items: readonly DeliveryItem[], ctx: Ctx): Platform
     ...(testCode !== undefined ? { test_event_code: testCode } : {}),
     data: items.map((item) => mapEvent(item, settings)),
   };
-  return {
-    method: 'POST',
-    url: `${settings.baseUrl}${TIKTOK_TRACK_PATH}`,
-    headers: { 'access-token': credentials.accessToken, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  };
+  return jsonRequest('POST', `${settings.baseUrl}${TIKTOK_TRACK_PATH}`, { 'access-token': credentials.accessToken, 'content-type': 'application/json' }, body);
 }
 
 const TIKTOK_FIELDS: Record<string, IdentifierName> = {

@@ -96,6 +96,25 @@ describe('createHttpClient', () => {
     assert.ok(elapsed >= 250 && elapsed < 1500, `took ${elapsed} ms`);
   });
 
+  it('times out a request still waiting for a connection on time, and the pool serves the next one', async () => {
+    let answer = false;
+    const base = await listen((_req, res) => {
+      if (answer) res.end('ok');
+      /* else never answers */
+    });
+    client = createHttpClient({ guard: loopback, connections: 1 });
+    const started = performance.now();
+    // One socket: the second request waits in the pool's queue behind the first, which hangs.
+    const both = [0, 1].map(() => client?.send({ method: 'GET', url: base, headers: {} }, { timeoutMs: 300 }));
+    for (const p of both) await assert.rejects(p as Promise<unknown>, isTransient('TIMEOUT'));
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 250 && elapsed < 1500, `took ${elapsed} ms`);
+    answer = true;
+    const res = await client.send({ method: 'GET', url: base, headers: {} }, { timeoutMs: 2000 });
+    assert.equal(res.status, 200);
+    assert.equal(res.body, 'ok');
+  });
+
   it('times out a body that stalls after the headers', async () => {
     const base = await listen((_req, res) => {
       res.writeHead(200);

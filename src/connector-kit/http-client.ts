@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { DeliveryError } from './delivery-error';
 import type { HttpClient, PlatformRequest, PlatformResponse, SendOptions } from './http-types';
 import { createOutboundGuard, type OutboundGuard } from './outbound-guard';
@@ -72,22 +72,8 @@ export function createHttpClient(options: UndiciHttpClientOptions = {}): HttpCli
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
     const headers = withUserAgent(req.headers, userAgent);
     try {
-      const res = await request(url, {
-        method: req.method,
-        headers,
-        body: req.body,
-        dispatcher: agent,
-        signal,
-        headersTimeout: opts.timeoutMs,
-        bodyTimeout: opts.timeoutMs,
-      });
-      const body = await readCapped(res.body, captureBytes);
-      return {
-        status: res.statusCode,
-        headers: flattenHeaders(res.headers),
-        body,
-        durationMs: Math.round(performance.now() - started),
-      };
+      const res = await dispatchRequest(agent, url, req, headers, opts.timeoutMs, signal, captureBytes);
+      return { status: res.status, headers: flattenHeaders(res.headers), body: res.body, durationMs: Math.round(performance.now() - started) };
     } catch (err) {
       throw networkError(err, timeout.aborted, opts.timeoutMs);
     }
@@ -96,20 +82,96 @@ export function createHttpClient(options: UndiciHttpClientOptions = {}): HttpCli
   return { send, close: () => agent.close() };
 }
 
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
 /**
- * The body as text, at most `limit` bytes kept (the rest read and dropped). Listeners, not
- * `for await`: the async iterator costs a promise or two per chunk on every delivery.
+ * One request on undici's dispatcher with a handler of our own, not `undici.request`: that wraps
+ * each response in a Readable stream (and an AsyncResource, a signal listener, its callback
+ * scope), which a body of a few bytes read whole does not need — CPU per request in
+ * bench/README.md "Delivery engine CPU (h-deliver, round 5)". The body is kept up to `limit`
+ * bytes, the rest read and dropped. When `signal` aborts, the promise rejects at once with its
+ * reason, and the request is aborted where it is (on its socket, or when it leaves the pool's queue).
  */
-function readCapped(body: NodeJS.ReadableStream, limit: number): Promise<string> {
+function dispatchRequest(
+  agent: Dispatcher,
+  url: URL,
+  req: PlatformRequest,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal,
+  limit: number,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    if (signal.aborted) return reject(signal.reason);
+    let controller: Dispatcher.DispatchController | null = null;
+    let reason: unknown = null;
+    let settled = false;
+    let status = 0;
+    let resHeaders: RawResponse['headers'] = {};
+    let first: Buffer | null = null;
+    let rest: Buffer[] | null = null;
     let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      if (size < limit) chunks.push(size + chunk.length > limit ? chunk.subarray(0, limit - size) : chunk);
-      size += chunk.length;
-    });
-    body.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    body.on('error', reject);
+    const finish = (err: unknown, res?: RawResponse) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (res) resolve(res);
+      else reject(err);
+    };
+    function onAbort() {
+      reason = signal.reason;
+      controller?.abort(reason as Error);
+      finish(reason);
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (reason !== null) c.abort(reason as Error);
+      },
+      onResponseStart(_c, statusCode, h) {
+        // 1xx (100-continue, 103 hints) are followed by the real answer.
+        if (statusCode < 200) return;
+        status = statusCode;
+        resHeaders = h as RawResponse['headers'];
+      },
+      onResponseData(_c, chunk) {
+        if (size < limit) {
+          const kept = size + chunk.length > limit ? chunk.subarray(0, limit - size) : chunk;
+          if (first === null) first = kept;
+          else if (rest === null) rest = [first, kept];
+          else rest.push(kept);
+        }
+        size += chunk.length;
+      },
+      onResponseEnd() {
+        const body = rest ? Buffer.concat(rest).toString('utf8') : first ? first.toString('utf8') : '';
+        finish(null, { status, headers: resHeaders, body });
+      },
+      onResponseError(_c, err) {
+        finish(err);
+      },
+    };
+    try {
+      agent.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: req.method,
+          headers,
+          body: req.body ?? null,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        },
+        handler,
+      );
+    } catch (err) {
+      finish(err);
+    }
   });
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findByKey, requestJson } from './identifiers-sent';
+import { findByKey, jsonRequest, requestJson } from './identifiers-sent';
 import type { PlatformRequest } from './http-types';
 
 test('findByKey answers right in any order (a search resumes after the previous match and wraps)', () => {
@@ -20,4 +20,15 @@ test('requestJson parses a body once per request and answers null for a body tha
   assert.equal(requestJson({ ...req, body: '[1]' }), null);
   assert.equal(requestJson({ ...req, body: '{"cut": [redacted' }), null);
   assert.equal(requestJson({ ...req, body: undefined }), null);
+});
+
+test('jsonRequest serialises the body and requestJson answers that object for it, the text parsed for a copy', () => {
+  const body = { data: [{ event_id: 'k1', user: { ip: '203.0.113.9', email: undefined } }] };
+  const req = jsonRequest('POST', 'https://x.example/e', { 'content-type': 'application/json' }, body);
+  assert.deepEqual(req, { method: 'POST', url: 'https://x.example/e', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(requestJson(req), body, 'no parse of the text just built');
+  const copy = requestJson({ ...req });
+  assert.notEqual(copy, body);
+  assert.deepEqual(copy, { data: [{ event_id: 'k1', user: { ip: '203.0.113.9' } }] });
+  assert.equal(requestJson(jsonRequest('POST', 'https://x.example/e', {}, [1, 2])), null, 'an array body is not an object, as when parsed');
 });

@@ -29,37 +29,45 @@ export interface Redactor {
  */
 export function createRedactor(secrets: readonly string[], pii: readonly string[] = []): Redactor {
   const mask = buildMasker(secrets, pii);
+  // Nothing to mask (a partner postback without a token or personal data): one shared redactor.
+  if (mask === unchanged) return headersOnly;
   return {
     text: mask,
-    request(req) {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) headers[k] = SECRET_HEADERS.has(k.toLowerCase()) ? REDACTED : mask(v);
-      return {
-        method: req.method,
-        url: mask(req.url),
-        headers,
-        ...(req.body !== undefined ? { body: mask(req.body) } : {}),
-      };
-    },
+    request: (req) => redactWith(req, mask),
   };
 }
 
 const unchanged = (s: string): string => s;
+/** The redactor when no value is to be masked: credential headers still go. */
+const headersOnly: Redactor = { text: unchanged, request: (req) => redactWith(req, unchanged) };
+
+function redactWith(req: PlatformRequest, mask: (s: string) => string): PlatformRequest {
+  const headers: Record<string, string> = {};
+  for (const k in req.headers) headers[k] = SECRET_HEADERS.has(k.toLowerCase()) ? REDACTED : mask(req.headers[k] as string);
+  return {
+    method: req.method,
+    url: mask(req.url),
+    headers,
+    ...(req.body !== undefined ? { body: mask(req.body) } : {}),
+  };
+}
+
+/** Adds `value` to be replaced, raw and in its URL- and JSON-encoded forms. */
+function addPairs(pairs: Array<[string, string]>, value: string, replacement: string): void {
+  // Very short values would mask innocent text ("1", "ok"); real secrets are longer.
+  if (value.length < 4) return;
+  pairs.push([value, replacement]);
+  const encoded = encodeURIComponent(value);
+  if (encoded !== value) pairs.push([encoded, replacement]);
+  const json = JSON.stringify(value).slice(1, -1);
+  if (json !== value) pairs.push([json, replacement]);
+}
 
 function buildMasker(secrets: readonly string[], pii: readonly string[]): (s: string) => string {
+  if (secrets.length === 0 && pii.length === 0) return unchanged;
   const pairs: Array<[string, string]> = [];
-  const add = (value: string, replacement: string) => {
-    // Very short values would mask innocent text ("1", "ok"); real secrets are longer.
-    if (value.length < 4) return;
-    pairs.push([value, replacement]);
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) pairs.push([encoded, replacement]);
-    const json = JSON.stringify(value).slice(1, -1);
-    if (json !== value) pairs.push([json, replacement]);
-  };
-  for (const s of secrets) add(s, REDACTED);
-  for (const p of pii) add(p, '[pii]');
-  // Nothing to mask (a partner postback without a token or personal data): the text as it is.
+  for (const s of secrets) addPairs(pairs, s, REDACTED);
+  for (const p of pii) addPairs(pairs, p, '[pii]');
   if (pairs.length === 0) return unchanged;
   pairs.sort((a, b) => b[0].length - a[0].length);
   return (s) => {

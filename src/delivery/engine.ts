@@ -4,10 +4,14 @@ import { newId } from '../ids';
 import type { AttemptHook } from '../store/attempt-records';
 import type { AttemptResult, ClaimedDelivery, Ledger } from '../store/ledger';
 import { attemptBatch } from './attempt';
-import { chunkByDestination, type EngineRequest, orphan } from './engine-requests';
+import { chunkByDestination, claimSizer, type EngineRequest, orphan } from './engine-requests';
 import type { BackoffOptions } from './backoff';
 import type { DestinationDirectory, ResolvedDestination } from './destinations';
 import { StorageUnavailableError } from '../health/unavailable';
+
+/** Rounds of `concurrency` slots a claim waits to have free, and that may be claimed at once (in flight and waiting). */
+const CLAIM_MIN_ROUNDS = 2;
+const CLAIMED_ROUNDS = 4;
 
 export interface EngineOptions {
   /** Most requests in flight at once. */
@@ -48,24 +52,26 @@ export function createDeliveryEngine(deps: EngineDeps) {
   const recording = new Set<Promise<void>>();
   let stopping = false;
   let running: Promise<void> | null = null;
+  /** The loop's idle wait: its resolve and its poll timer (engine-level, so a wait allocates no closures of its own). */
   let wake: (() => void) | null = null;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const stats = { attempts: 0, succeeded: 0, failed: 0 };
   /** The attempt's dependencies, the same for every batch (not an object per request). */
   const attemptDeps = { http, now, backoff: options.backoff, ...(deps.random ? { random: deps.random } : {}) };
 
   function notify(): void {
-    wake?.();
+    if (idleTimer !== undefined) clearTimeout(idleTimer);
+    idleTimer = undefined;
+    const resolve = wake;
+    wake = null;
+    resolve?.();
   }
 
+  /** Until `ms` pass or notify(): the loop wakes about once per finished request on a busy outbox. */
   function idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      }
-      wake = done;
+      wake = resolve;
+      idleTimer = setTimeout(notify, ms);
     });
   }
 
@@ -112,11 +118,12 @@ export function createDeliveryEngine(deps: EngineDeps) {
     }
   }
 
+  /** A full disk is counted and logged once per episode by the ledger's monitor (src/health). */
+  function reportCrash(err: unknown): void {
+    if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
+  }
+
   function track(run: Run): void {
-    // A full disk is counted and logged once per episode by the ledger's monitor (src/health).
-    const report = (err: unknown) => {
-      if (!(err instanceof StorageUnavailableError)) logger.error({ err }, 'delivery batch crashed');
-    };
     const slot = run.request
       .catch(() => undefined)
       .finally(() => {
@@ -124,7 +131,7 @@ export function createDeliveryEngine(deps: EngineDeps) {
         notify();
       });
     inFlight.add(slot);
-    const record = run.record.catch(report).finally(() => {
+    const record = run.record.catch(reportCrash).finally(() => {
       recording.delete(record);
       notify();
     });
@@ -135,9 +142,10 @@ export function createDeliveryEngine(deps: EngineDeps) {
    * Claimed requests not started yet, oldest first. The engine claims AHEAD: a claim answers only
    * after its commit and WAL sync (up to two syncs when one is running), and an engine that
    * claimed only for its free slots left them idle that long every round (measured: the drain
-   * waited on claims). Up to one round of slots is kept claimed, the next claim is made while
-   * those are sent, so claims are larger (fewer statements per delivery) and off the path.
-   * Rows stay leased to us while they wait (milliseconds; the lease is `leaseMs`).
+   * waited on claims). Up to three rounds of slots wait claimed (CLAIMED_ROUNDS, one in flight),
+   * the next claim is made while those are sent, so claims are larger (fewer statements and
+   * commits per delivery) and off the path. Rows stay leased to us while they wait
+   * (milliseconds; the lease is `leaseMs`).
    */
   const ready: EngineRequest[] = [];
   /**
@@ -163,18 +171,16 @@ export function createDeliveryEngine(deps: EngineDeps) {
     return heldSet;
   }
 
+  const sizer = claimSizer(destinations);
+
   async function claimRound(room: number): Promise<void> {
     const seen = failures;
     const hold = cooling.size > 0 ? [...new Set([...destinations.heldIds(), ...cooling.keys()])] : destinations.heldIds();
-    const claimed = await ledger.claimDue({
-      owner,
-      now: now(),
-      leaseMs: options.leaseMs,
-      limit: Math.min(1000, room * destinations.maxBatch()),
-      holdDestinations: hold,
-    });
+    const limit = sizer.limit(room);
+    const claimed = await ledger.claimDue({ owner, now: now(), leaseMs: options.leaseMs, limit, holdDestinations: hold });
     if (claimed.length === 0) emptyAt = performance.now();
     const requests = chunkByDestination(claimed, destinations);
+    sizer.found(claimed.length, requests.length, limit, room);
     // More requests than room (batches smaller than the largest connector's): the surplus goes back,
     // and so do the rows of a destination that failed while this claim ran (its record decides first).
     const late = (r: (typeof requests)[number]) => failures !== seen && (failedSeq.get(r.batch[0]?.delivery.destinationId ?? '') ?? 0) > seen;
@@ -245,15 +251,18 @@ export function createDeliveryEngine(deps: EngineDeps) {
   }
 
   async function loop(): Promise<void> {
-    // A claim takes at least a quarter of the slots' worth: claiming every time ONE slot frees up
-    // would cost a claim statement per delivery on a busy outbox.
-    const minClaim = Math.max(1, Math.ceil(options.concurrency / 4));
+    // A claim waits until two rounds of slots' worth are free: each claim is a commit and a WAL
+    // sync, and claiming for every quarter round made claims a third of a busy engine's commits
+    // (bench/README.md "Delivery engine CPU (h-deliver, round 5)": a claim a quarter round, up to
+    // two rounds claimed, against two and four).
+    const minClaim = CLAIM_MIN_ROUNDS * options.concurrency;
     while (!stopping) {
       startReady();
-      // Claimed (in flight + waiting) stays within two rounds of slots; records waiting for their
-      // commit are bounded too: at most two rounds behind.
-      const room = 2 * options.concurrency - inFlight.size - ready.length;
-      const wantClaim = !claiming && ready.length < options.concurrency && room >= minClaim && recording.size <= 2 * options.concurrency;
+      // Claimed (in flight + waiting) stays within CLAIMED_ROUNDS rounds of slots, so the waiting
+      // rounds are sent while the next claim commits; records waiting for their commit are bounded
+      // too: at most two rounds behind.
+      const room = CLAIMED_ROUNDS * options.concurrency - inFlight.size - ready.length;
+      const wantClaim = !claiming && room >= minClaim && recording.size <= 2 * options.concurrency;
       // Real time, not `now` (a test's clock may stand still).
       if (wantClaim && performance.now() - emptyAt >= options.pollMs) {
         claiming = claimRound(room)
