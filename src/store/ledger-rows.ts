@@ -1,3 +1,4 @@
+import { clickJson } from '../clicks/click-store';
 import type { ConversionRecord } from '../conversions/conversion';
 import { type Adjustment, adjustmentSchema } from '../connector-kit/adjustment';
 import type { AttemptRow, DeliveryRow, DeliveryStatus, DestinationState, ReceivedPostback, RejectionRow } from './ledger';
@@ -21,7 +22,7 @@ export function conversionToRow(c: ConversionRecord): unknown[] {
     c.offerId,
     c.clickId,
     c.matched ? 1 : 0,
-    c.click ? JSON.stringify(c.click) : null,
+    c.click ? clickJson(c.click) : null,
     JSON.stringify(c.params),
     c.receivedAt,
     c.updatedAt,
