@@ -70,7 +70,7 @@ test('a click read from the ledger click store keeps its stored text for the con
   migrate(db);
   const adapter = new SqliteKeyvAdapter(db, new GroupCommit(db));
   const store = createLedgerClickStore({ store: adapter, ttlMs: 60_000, purge: () => adapter.purgeExpired() });
-  const c = { ...click('Cj0-text'), landingUrl: 'https://offer.example.com/lp?q=","expires":1}', consent: { adUserData: 'granted' as const } };
+  const c = { ...click('Cj0-text'), landingUrl: 'https://offer.example.com/lp?q=",\"expires\":1}', consent: { adUserData: 'granted' as const } };
   await store.save(c);
   const got = (await store.get(c.id)) as ClickRecord;
   assert.deepEqual(got, c);
