@@ -110,13 +110,7 @@ export function createLedgerClickStore(options: { store: KeyvStoreAdapter; ttlMs
     get: async (id) => {
       const raw = (await store.get(key(id))) as unknown;
       if (raw === undefined || raw === null) return undefined;
-      const text = String(raw);
-      const read = readEnvelope(text);
-      if (read) {
-        if (read.expires !== null && read.expires < Date.now()) return undefined;
-        return read.click;
-      }
-      const data = JSON.parse(text) as { value: ClickRecord; expires?: number | null };
+      const data = JSON.parse(String(raw)) as { value: ClickRecord; expires?: number | null };
       // The row's expires_at already hides expired clicks; this is keyv's own check of the JSON.
       if (typeof data.expires === 'number' && data.expires < Date.now()) return undefined;
       return data.value;
@@ -129,55 +123,6 @@ export function createLedgerClickStore(options: { store: KeyvStoreAdapter; ttlMs
       await store.disconnect?.();
     },
   };
-}
-
-/** The JSON text each click record was read from (readEnvelope), for clickJson. */
-const readFrom = new WeakMap<ClickRecord, string>();
-
-/**
- * A click's JSON for the conversion's `click` column: the text the ledger click store read it from
- * when there is one (a matched postback's click, stored by save's JSON.stringify, so the same keys
- * in the same order), else the record encoded. Encoding it again was ≈ 1–7 µs per postback
- * (bench/README.md "Ledger writes (h-ledger, round 3)"). The record is frozen when it is read, so
- * the text cannot fall out of step with it.
- */
-export function clickJson(click: ClickRecord): string {
-  return readFrom.get(click) ?? JSON.stringify(click);
-}
-
-const ENVELOPE_HEAD = '{"value":';
-const EXPIRES = ',"expires":';
-/**
- * keyv's envelope as save writes it, `{"value":<click>,"expires":<ms>}` or `{"value":<click>}`:
- * the click parsed from its own text, which is kept (clickJson). A click holds no `expires` key
- * (clickRecordSchema), and within a JSON string a quote is always escaped, so the last
- * `,"expires":` is the envelope's. Anything else (another writer's envelope): null, and the
- * caller parses the whole text as before.
- */
-function readEnvelope(text: string): { click: ClickRecord; expires: number | null } | null {
-  if (!text.startsWith(ENVELOPE_HEAD) || !text.endsWith('}')) return null;
-  const at = text.lastIndexOf(EXPIRES);
-  let end = text.length - 1;
-  let expires: number | null = null;
-  if (at !== -1) {
-    const digits = text.slice(at + EXPIRES.length, -1);
-    if (!/^\d{1,16}$/.test(digits)) return null;
-    expires = Number(digits);
-    end = at;
-  }
-  const json = text.slice(ENVELOPE_HEAD.length, end);
-  let click: ClickRecord;
-  try {
-    click = JSON.parse(json) as ClickRecord;
-  } catch {
-    return null;
-  }
-  if (typeof click !== 'object' || click === null || Array.isArray(click)) return null;
-  // Frozen, nested records too: a change to the record after the read would otherwise be lost
-  // from the conversion's copy (a mutation throws instead: modules are strict).
-  for (const v of Object.values(click)) if (typeof v === 'object' && v !== null) Object.freeze(v);
-  readFrom.set(Object.freeze(click), json);
-  return { click, expires };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { clickJson } from '../clicks/click-store';
 import type { ConversionRecord } from '../conversions/conversion';
 import { type Adjustment, adjustmentSchema } from '../connector-kit/adjustment';
 import type { AttemptRow, DeliveryRow, DeliveryStatus, DestinationState, ReceivedPostback, RejectionRow } from './ledger';
@@ -22,7 +21,7 @@ export function conversionToRow(c: ConversionRecord): unknown[] {
     c.offerId,
     c.clickId,
     c.matched ? 1 : 0,
-    c.click ? clickJson(c.click) : null,
+    c.click ? JSON.stringify(c.click) : null,
     JSON.stringify(c.params),
     c.receivedAt,
     c.updatedAt,
