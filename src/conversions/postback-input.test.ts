@@ -169,7 +169,8 @@ test('readPostbackFields gives what postbackSchema.safeParse gives (cases and 30
   const extras = (): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     const n = pick([0, 1, 3, 39, 40, 41]);
-    for (let i = 0; i < n; i++) out[rand(20) === 0 ? 'k'.repeat(pick([64, 65])) : `p${i}`] = pick(['v', '', 'v'.repeat(512), 'v'.repeat(513), 7, ['a'], undefined]);
+    for (let i = 0; i < n; i++)
+      out[rand(20) === 0 ? 'k'.repeat(pick([64, 65])) : `p${i}`] = pick(['v', '', 'v'.repeat(512), 'v'.repeat(513), 7, ['a'], undefined]);
     return out;
   };
   const same = (input: Record<string, unknown> & { extra: Record<string, unknown> }) => {
@@ -181,7 +182,17 @@ test('readPostbackFields gives what postbackSchema.safeParse gives (cases and 30
     assert.deepEqual(fast.error?.issues, zod.error?.issues, shown);
   };
   same({ transactionId: 'T', extra: {} });
-  same({ transactionId: 'T', clickId: 'c', payout: '12.50', currency: 'eur', offerId: 'o', event: 'e', status: 'Approved', platform: 'Google', extra: { sub1: 'x' } });
+  same({
+    transactionId: 'T',
+    clickId: 'c',
+    payout: '12.50',
+    currency: 'eur',
+    offerId: 'o',
+    event: 'e',
+    status: 'Approved',
+    platform: 'Google',
+    extra: { sub1: 'x' },
+  });
   for (let i = 0; i < 30_000; i++) {
     const input: Record<string, unknown> & { extra: Record<string, unknown> } = { extra: extras() };
     for (const [field, values] of Object.entries(choices)) {
