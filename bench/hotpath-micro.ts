@@ -37,6 +37,7 @@ async function load(root: string) {
     capture: await m('clicks/capture.ts'),
     config: await m('config.ts'),
     clickStore: await m('clicks/click-store.ts'),
+    intake: await m('conversions/intake.ts'),
     rows: await m('store/ledger-rows.ts'),
     sqlite: await m('store/sqlite/sqlite-engine.ts'),
     migrations: await m('store/migrations.ts'),
@@ -144,7 +145,35 @@ function setup(mod: Awaited<ReturnType<typeof load>>) {
     receivedAt: Date.now(),
     updatedAt: Date.now(),
   };
+  // intake.receive's own CPU: a ledger that answers at once (conversionToRow of the conversion
+  // included, as recordMany runs it) and the click lookup's parse of the stored JSON, with the
+  // bench's one source and with eight (every source's key is compared).
+  const clickText = JSON.stringify({ value: click, expires: Date.now() + 86_400_000 });
+  const receiver = (sources: number) => {
+    const cfg = mod.config.parseConfig({
+      admin: { token: 'a'.repeat(32) },
+      sources: Array.from({ length: sources }, (_, i) => ({ id: i === 0 ? 'net' : `net-${i}`, secret: i === 0 ? SECRET : `${SECRET}-${i}`, mode: 'tracked' })),
+      links: [{ id: 'demo', offerUrl: 'https://offer.example/lp?o=1' }],
+      outbound: { allowPrivateTargets: ['127.0.0.1'] },
+      destinations: [{ id: 'tracker', connector: 'http-postback', settings: { url: 'http://127.0.0.1:9/postback?cid={click_id}' } }],
+    });
+    const ledger = {
+      recordPostback: async (write: { conversion: { id: string }; route: (c: unknown) => Array<{ destinationId: string }> }) => {
+        mod.rows.conversionToRow(write.conversion);
+        const deliveries = write.route(write.conversion).map((t) => ({ id: mod.ids.newId(), destinationId: t.destinationId, status: 'pending' }));
+        return { conversion: write.conversion, duplicate: false, updated: false, deliveries };
+      },
+    };
+    const fakeClicks = { get: async () => (JSON.parse(clickText) as { value: unknown }).value };
+    const intake = mod.intake.createIntake({ config: cfg, ledger, clicks: fakeClicks, now: Date.now });
+    let n = 0;
+    return () => intake.receive({ params: { ...PARAMS, click_id: click.id, tx_id: `probe-${n++}` }, ip: '127.0.0.1' });
+  };
+  const receive1 = receiver(1);
+  const receive8 = receiver(8);
   return {
+    receive: receive1,
+    receive8Sources: receive8,
     observe: () => mw(ctx, next),
     guard: () => mod.guard.assertCleanText(PARAMS),
     splitPersonal: () => mod.personal.splitPersonal(PARAMS, index, {}),
