@@ -87,9 +87,10 @@ function shapeOf(t: z.core.$ZodType): string {
   return checks.length > 0 ? `${own}[${checks.join(',')}]` : own;
 }
 /**
- * What readPostbackFields checks by hand, as shapeOf prints it. A schema that changes in any way
- * (a field, a check, a transform; the bounds and enums are shared with it) no longer matches, and the module refuses to load
- * rather than let the fast path accept what zod would refuse: update readPostbackFields, then this.
+ * What readPostbackFields checks by hand, as shapeOf prints it. A schema that gains or loses a
+ * field, a check or a transform no longer matches (the bounds and enums are shared with the fast
+ * path), and the module refuses to load rather than let the fast path accept what zod would
+ * refuse: update readPostbackFields, then this.
  */
 const FAST_PATH_SHAPE =
   `{transactionId:string[max_length${MAX.transactionId},min_length1],clickId:string[max_length${MAX.clickId}]?,` +
