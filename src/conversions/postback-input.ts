@@ -190,14 +190,15 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
   if (!options.textChecked) assertCleanText(params);
   const names = source.params;
   const { nameOf, mapped } = namesOf(source);
-  const raw: Record<string, unknown> = {};
-  for (const f of FIELDS) if (params[nameOf[f]] !== undefined) raw[f] = scalar(params[nameOf[f]]);
-  const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(params)) if (!mapped.has(k)) extra[k] = scalar(v);
-
-  // Seed 001, failure modes 1 and 2: the network sent the macro itself, not its value.
+  // The mapped fields (their own object: no rest and spread copies on every postback), the
+  // consent signals apart (most postbacks carry none), then the other parameters.
+  const fields: Record<string, unknown> & { extra: Record<string, unknown> } = { extra: {} };
+  let consentRaw: Partial<Record<(typeof CONSENT_FIELDS)[number], unknown>> | null = null;
   for (const f of FIELDS) {
-    const v = raw[f];
+    const given = params[nameOf[f]];
+    if (given === undefined) continue;
+    const v = scalar(given);
+    // Seed 001, failure modes 1 and 2: the network sent the macro itself, not its value.
     if (typeof v === 'string' && MACRO_LEFTOVER.test(v)) {
       throw new ApiError(
         422,
@@ -207,12 +208,20 @@ export function parsePostback(params: Record<string, unknown>, source: SourceCon
         [{ field: nameOf[f], message: 'unsubstituted macro' }],
       );
     }
+    if (f === 'consentAdUserData' || f === 'consentAdPersonalization' || f === 'limitedDataUse') {
+      consentRaw ??= {};
+      consentRaw[f] = v;
+    } else fields[f] = v;
   }
+  for (const k of Object.keys(params)) if (!mapped.has(k)) fields.extra[k] = scalar(params[k]);
 
-  const { consentAdUserData, consentAdPersonalization, limitedDataUse, ...fields } = raw;
-  const parsed = readPostbackFields({ ...fields, extra });
-  const consentParsed = CONSENT_FIELDS.some((f) => raw[f] !== undefined)
-    ? consentParamsSchema.safeParse({ consentAdUserData, consentAdPersonalization, limitedDataUse })
+  const parsed = readPostbackFields(fields);
+  const consentParsed = consentRaw
+    ? consentParamsSchema.safeParse({
+        consentAdUserData: consentRaw.consentAdUserData,
+        consentAdPersonalization: consentRaw.consentAdPersonalization,
+        limitedDataUse: consentRaw.limitedDataUse,
+      })
     : null;
   if (!parsed.success || consentParsed?.success === false) {
     const issues = [...(parsed.error?.issues ?? []), ...(consentParsed?.error?.issues ?? [])];
