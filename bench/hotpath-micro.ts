@@ -1,5 +1,6 @@
-import { openSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -8,10 +9,12 @@ import { pathToFileURL } from 'node:url';
  * before, after…; the median of each side): CPU µs per call of the observe middleware (access +
  * intake line, metrics, redaction), of a log line written to /dev/null one syscall per line vs
  * one per turn, of the router's match for GET /postback, of the text guard, splitPersonal,
- * parsePostback, the dedup key and newId. Far below what a server run resolves on a shared
+ * parsePostback, the dedup key, newId, and a matched postback's click lookup (+ its conversion row). Far below what a server run resolves on a shared
  * machine; the end-to-end figure stays cpu-probe.ts / bench/run.ts.
  *   npx tsx bench/hotpath-micro.ts /tmp/before-h [rounds=5]
  */
+const tmp = mkdtempSync(join(tmpdir(), 'closeloop-hotpath-micro-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 const beforeRoot = resolve(process.argv[2] ?? '/tmp/before-h');
 const ROUNDS = Number(process.argv[3] ?? 5);
 const afterRoot = resolve(new URL('..', import.meta.url).pathname);
@@ -33,6 +36,13 @@ async function load(root: string) {
     offerUrl: await m('clicks/offer-url.ts'),
     capture: await m('clicks/capture.ts'),
     config: await m('config.ts'),
+    clickStore: await m('clicks/click-store.ts'),
+    intake: await m('conversions/intake.ts'),
+    rows: await m('store/ledger-rows.ts'),
+    sqlite: await m('store/sqlite/sqlite-engine.ts'),
+    migrations: await m('store/migrations.ts'),
+    keyv: await m('store/sqlite/sqlite-keyv-adapter.ts'),
+    groupCommit: await m('store/sqlite/group-commit.ts'),
     koaRouter: (await import(pathToFileURL(`${root}/node_modules/@koa/router/lib/router.js`).href)).default,
   };
 }
@@ -96,7 +106,74 @@ function setup(mod: Awaited<ReturnType<typeof load>>) {
   }
   hot.get('/c/:link', () => {});
   big.get('/postback', () => {});
+  // The click lookup of a matched postback and the conversion's row: a click stored as the
+  // redirect stores it (keyv's envelope) in a small database of each tree's schema.
+  const db = mod.sqlite.openSqlite(join(tmp, `${mod.root.replaceAll('/', '_')}.db`));
+  mod.migrations.migrate(db);
+  const adapter = new mod.keyv.SqliteKeyvAdapter(db, new mod.groupCommit.GroupCommit(db));
+  const clicks = mod.clickStore.createLedgerClickStore({ store: adapter, ttlMs: 86_400_000, purge: async () => 0 });
+  const click = mod.capture.buildClick({
+    link: 'demo',
+    input: CLICK_QUERY,
+    ip: '127.0.0.1',
+    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15',
+    referrer: null,
+    landingUrl: TARGET,
+    cookies: {},
+    now: Date.now(),
+  });
+  db.prepare('INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?)').run(
+    `click:${click.id}`,
+    JSON.stringify({ value: click, expires: Date.now() + 86_400_000 }),
+    Date.now() + 86_400_000,
+  );
+  const conversion = {
+    id: mod.ids.newId(),
+    source: 'net',
+    transactionId: 'probe-123456',
+    event: 'conversion',
+    status: 'approved',
+    payout: '12.50',
+    currency: 'USD',
+    offerId: 'offer-7',
+    clickId: click.id,
+    matched: true,
+    params: {},
+    identifiers: {},
+    consent: {},
+    warnings: [],
+    receivedAt: Date.now(),
+    updatedAt: Date.now(),
+  };
+  // intake.receive's own CPU: a ledger that answers at once (conversionToRow of the conversion
+  // included, as recordMany runs it) and the click lookup's parse of the stored JSON, with the
+  // bench's one source and with eight (every source's key is compared).
+  const clickText = JSON.stringify({ value: click, expires: Date.now() + 86_400_000 });
+  const receiver = (sources: number) => {
+    const cfg = mod.config.parseConfig({
+      admin: { token: 'a'.repeat(32) },
+      sources: Array.from({ length: sources }, (_, i) => ({ id: i === 0 ? 'net' : `net-${i}`, secret: i === 0 ? SECRET : `${SECRET}-${i}`, mode: 'tracked' })),
+      links: [{ id: 'demo', offerUrl: 'https://offer.example/lp?o=1' }],
+      outbound: { allowPrivateTargets: ['127.0.0.1'] },
+      destinations: [{ id: 'tracker', connector: 'http-postback', settings: { url: 'http://127.0.0.1:9/postback?cid={click_id}' } }],
+    });
+    const ledger = {
+      recordPostback: async (write: { conversion: { id: string }; route: (c: unknown) => Array<{ destinationId: string }> }) => {
+        mod.rows.conversionToRow(write.conversion);
+        const deliveries = write.route(write.conversion).map((t) => ({ id: mod.ids.newId(), destinationId: t.destinationId, status: 'pending' }));
+        return { conversion: write.conversion, duplicate: false, updated: false, deliveries };
+      },
+    };
+    const fakeClicks = { get: async () => (JSON.parse(clickText) as { value: unknown }).value };
+    const intake = mod.intake.createIntake({ config: cfg, ledger, clicks: fakeClicks, now: Date.now });
+    let n = 0;
+    return () => intake.receive({ params: { ...PARAMS, click_id: click.id, tx_id: `probe-${n++}` }, ip: '127.0.0.1' });
+  };
+  const receive1 = receiver(1);
+  const receive8 = receiver(8);
   return {
+    receive: receive1,
+    receive8Sources: receive8,
     observe: () => mw(ctx, next),
     guard: () => mod.guard.assertCleanText(PARAMS),
     splitPersonal: () => mod.personal.splitPersonal(PARAMS, index, {}),
@@ -113,6 +190,8 @@ function setup(mod: Awaited<ReturnType<typeof load>>) {
     stripPersonalQuery: () => mod.personal.stripPersonalQuery(TARGET, clickIndex),
     routerMatchBig: () => big.match('/postback', 'GET'),
     routerMatchHot: () => hot.match('/postback', 'GET'),
+    clickGet: () => clicks.get(click.id),
+    clickGetAndRow: async () => mod.rows.conversionToRow({ ...conversion, click: await clicks.get(click.id) }),
   };
 }
 
@@ -147,14 +226,16 @@ async function logWrites(mod: Awaited<ReturnType<typeof load>>, n: number): Prom
 const afterFirst = process.env.HOTPATH_AFTER_FIRST === '1';
 const mods = afterFirst ? { after: await load(afterRoot), before: await load(beforeRoot) } : { before: await load(beforeRoot), after: await load(afterRoot) };
 const sides = afterFirst ? { after: setup(mods.after), before: setup(mods.before) } : { before: setup(mods.before), after: setup(mods.after) };
-const names = Object.keys(sides.before) as Array<keyof typeof sides.before>;
+// HOTPATH_ONLY=parsePostback,clickGet: only these pieces (a shorter locked run).
+const only = process.env.HOTPATH_ONLY?.split(',');
+const names = (Object.keys(sides.before) as Array<keyof typeof sides.before>).filter((n) => !only || only.includes(n));
 const results: Record<string, { before: number[]; after: number[] }> = {};
-for (const name of [...names, 'logWrite' as const]) results[name] = { before: [], after: [] };
+for (const name of [...names, ...(only ? [] : ['logWrite' as const])]) results[name] = { before: [], after: [] };
 for (const side of ['before', 'after'] as const) for (const name of names) await time(sides[side][name], 20_000); // warm
 for (let r = 0; r < ROUNDS; r++) {
   for (const side of ['before', 'after'] as const) {
     for (const name of names) results[name]?.[side].push(await time(sides[side][name], name === 'observe' ? 20_000 : 50_000));
-    results.logWrite?.[side].push(await logWrites(mods[side], 20_000));
+    if (!only) results.logWrite?.[side].push(await logWrites(mods[side], 20_000));
   }
 }
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError } from '../api-error';
 import { parseConfig, type SourceConfig } from '../config';
-import { parsePostback } from './postback-input';
+import { parsePostback, postbackSchema, readPostbackFields } from './postback-input';
 
 function source(extra: Record<string, unknown> = {}): SourceConfig {
   return parseConfig({ admin: { token: 'admin-token-0123456789' }, sources: [{ id: 'net', secret: 'secret-0123456789abc', ...extra }] })
@@ -145,4 +145,61 @@ test('consent signals: the words a network sends, renamed per source, bad values
   assert.deepEqual(r.consent, { adUserData: 'denied', adPersonalization: 'granted', limitedDataUse: true });
   assert.deepEqual(r.extra, { consent_ad_user_data: 'granted' }, 'the default name is just another parameter on a renamed source');
   assert.equal((rejection({ tx_id: 't', ccpa_ldu: 'no' }, renamed).details as Array<{ field: string }>)[0]?.field, 'ccpa_ldu');
+});
+
+test('readPostbackFields gives what postbackSchema.safeParse gives (cases and 30,000 random postbacks)', () => {
+  let seed = 12;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[rand(xs.length)] as T;
+  const around = (max: number) => ['', 'x', 'x'.repeat(max - 1), 'x'.repeat(max), 'x'.repeat(max + 1)];
+  const odd = [undefined, 12, null, true, ['a', 'b'], { a: 1 }];
+  const choices: Record<string, readonly unknown[]> = {
+    transactionId: [...around(128), 'T-1', '订单-😀', ...odd],
+    clickId: [...around(512), '01a2323584537416af2f4e4ad74463e2', ...odd],
+    payout: [...around(32), '0', '12.50', '123456789012.12345678', '1234567890123', '1.123456789', '.5', '1e5', '-1', '12,50', '١٢', ...odd],
+    currency: ['usd', 'USD', 'UsD', 'eur', 'xyz', 'US', 'USDX', 'ß', 'ﬀ', 'i̇', '', ...odd],
+    offerId: [...around(128), ...odd],
+    event: [...around(64), 'sale', ...odd],
+    status: ['approved', 'APPROVED', 'Pending', 'rejected', 'paid', '', 'x'.repeat(17), 'İ', 'approveD', ...odd],
+    platform: ['google', 'Meta', 'TIKTOK', 'reddit', 'myspace', '', 'x'.repeat(17), ...odd],
+  };
+  const extras = (): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    const n = pick([0, 1, 3, 39, 40, 41]);
+    for (let i = 0; i < n; i++)
+      out[rand(20) === 0 ? 'k'.repeat(pick([64, 65])) : `p${i}`] = pick(['v', '', 'v'.repeat(512), 'v'.repeat(513), 7, ['a'], undefined]);
+    return out;
+  };
+  const same = (input: Record<string, unknown> & { extra: Record<string, unknown> }) => {
+    const fast = readPostbackFields(input);
+    const zod = postbackSchema.safeParse(input);
+    const shown = JSON.stringify(input).slice(0, 200);
+    assert.equal(fast.success, zod.success, shown);
+    assert.deepEqual(fast.data, zod.data, shown);
+    assert.deepEqual(fast.error?.issues, zod.error?.issues, shown);
+  };
+  same({ transactionId: 'T', extra: {} });
+  same({
+    transactionId: 'T',
+    clickId: 'c',
+    payout: '12.50',
+    currency: 'eur',
+    offerId: 'o',
+    event: 'e',
+    status: 'Approved',
+    platform: 'Google',
+    extra: { sub1: 'x' },
+  });
+  for (let i = 0; i < 30_000; i++) {
+    const input: Record<string, unknown> & { extra: Record<string, unknown> } = { extra: extras() };
+    for (const [field, values] of Object.entries(choices)) {
+      // Mostly valid, so the fast path's acceptances are tested as much as its refusals.
+      const v = rand(3) === 0 ? pick(values) : field === 'transactionId' ? 'T' : rand(2) === 0 ? undefined : pick(values.slice(0, 4));
+      if (v !== undefined || rand(4) === 0) input[field] = v;
+    }
+    same(input);
+  }
 });

@@ -9,6 +9,12 @@ const num = (v: unknown): number => Number(v);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
+/** `{}` for an object without keys, else its JSON: most conversions carry no params, identifiers or consent. */
+function objectJson(v: object | undefined): string {
+  if (v !== undefined) for (const _ in v) return JSON.stringify(v);
+  return '{}';
+}
+
 export function conversionToRow(c: ConversionRecord): unknown[] {
   return [
     c.id,
@@ -22,12 +28,12 @@ export function conversionToRow(c: ConversionRecord): unknown[] {
     c.clickId,
     c.matched ? 1 : 0,
     c.click ? JSON.stringify(c.click) : null,
-    JSON.stringify(c.params),
+    objectJson(c.params),
     c.receivedAt,
     c.updatedAt,
-    JSON.stringify(c.identifiers ?? {}),
-    JSON.stringify(c.warnings ?? []),
-    JSON.stringify(c.consent ?? {}),
+    objectJson(c.identifiers),
+    c.warnings && c.warnings.length > 0 ? JSON.stringify(c.warnings) : '[]',
+    objectJson(c.consent),
   ];
 }
 export const CONVERSION_COLUMNS =
