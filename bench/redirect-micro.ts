@@ -32,7 +32,7 @@ const afterFirst = process.env.MICRO_AFTER_FIRST === '1';
  */
 const CLOSED = Number(process.env.MICRO_CLOSED ?? 0);
 const SPIN_US = Number(process.env.MICRO_SPIN_US ?? 0);
-/** MICRO_AFTER_WRITER="overlapAfterMs=1,commitWhileSyncing=1": fields set on the after side's GroupCommit. */
+/** MICRO_AFTER_WRITER="serialSyncs=0": fields set, as numbers, on the after side's GroupCommit (0 reads as false). */
 const AFTER_WRITER = Object.fromEntries(
   (process.env.MICRO_AFTER_WRITER ?? '')
     .split(',')

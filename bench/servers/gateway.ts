@@ -50,12 +50,6 @@ const gw = openGateway({ config, logger: createLogger(config.log.level), startWo
 const server = await gw.listen(0, '127.0.0.1');
 // Diagnosis: BENCH_OVERLAP_SYNCS=1 lets each batch start its own WAL fdatasync beside a running one (before h-tail).
 if (process.env.BENCH_OVERLAP_SYNCS === '1' && gw.storage.sqlite) gw.storage.sqlite.writer.serialSyncs = false;
-// Diagnosis: BENCH_COMMIT_WHILE_SYNCING=N lets a batch of ≥ N queued jobs commit while a sync runs (synced by the next).
-// BENCH_OVERLAP_AFTER_MS=T lets a second sync start beside one that has run T ms.
-if (process.env.BENCH_OVERLAP_AFTER_MS && gw.storage.sqlite) gw.storage.sqlite.writer.overlapAfterMs = Number(process.env.BENCH_OVERLAP_AFTER_MS);
-// BENCH_OVERLAP_AFTER_USUAL=F: the same after F times the disk's usual sync.
-if (process.env.BENCH_OVERLAP_AFTER_USUAL && gw.storage.sqlite) gw.storage.sqlite.writer.overlapAfterUsual = Number(process.env.BENCH_OVERLAP_AFTER_USUAL);
-if (process.env.BENCH_COMMIT_WHILE_SYNCING && gw.storage.sqlite) gw.storage.sqlite.writer.commitWhileSyncing = Number(process.env.BENCH_COMMIT_WHILE_SYNCING);
 
 // Time every group-commit flush() on the event loop: the batch's statements and COMMIT, plus any sync done inline
 // (none since the WAL fdatasync moved to the thread pool; the answers then wait for it off the loop).

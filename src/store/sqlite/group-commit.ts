@@ -58,42 +58,13 @@ export class GroupCommit {
   private walFd: number | null = null;
   private readonly syncing = new Set<Promise<void>>();
   /**
-   * WAL fdatasyncs running (at most two). The next batch waits for the running one instead of
-   * committing and starting a second sync beside it: concurrent fdatasyncs of one file queue in
-   * the kernel anyway (the second waits for the first's writeback and cache flush), so overlapping
-   * them bought no latency and cost a commit (its WAL frames, its statements) and a sync per
-   * event-loop turn. Waiting makes the batch as large as the disk is slow: the commits follow the
-   * disk. `overlapAfterMs` relaxes this for a sync that has run long.
+   * A WAL fdatasync is running. The next batch waits for it instead of committing and starting a
+   * second sync beside it: concurrent fdatasyncs of one file queue in the kernel anyway (the
+   * second waits for the first's writeback and cache flush), so overlapping them bought no
+   * latency and cost a commit (its WAL frames, its statements) and a sync per event-loop turn.
+   * Waiting makes the batch as large as the disk is slow: the commits follow the disk.
    */
-  private syncsInFlight = 0;
-  private lastSyncStarted = 0;
-  /** Syncs numbered up to this one started before a failed sync returned (see `sync`). */
-  private failedUpTo = 0;
-  private lastSyncError: unknown = null;
-  /**
-   * A second sync may start beside a running one once that one has run this long (ms); never a
-   * third. Infinity: one sync in flight.
-   */
-  overlapAfterMs = Number.POSITIVE_INFINITY;
-  /**
-   * The same, relative to this disk: a second sync may start once the running one has run this
-   * many times the usual sync (`usualSyncMs`). Infinity: off.
-   */
-  overlapAfterUsual = Number.POSITIVE_INFINITY;
-  /** The usual WAL fdatasync of this disk, ms: a moving average (1/16 per sync) of the syncs that ran alone. */
-  usualSyncMs = 1;
-  /**
-   * Committed while a sync ran, so not covered by it (its fdatasync may have started before their
-   * frames were written): they wait for the next sync, which starts the moment the running one
-   * returns, and are answered after it.
-   */
-  private committed: Job[] = [];
-  /**
-   * How many jobs must be queued for a batch to commit WHILE a sync runs (its statements and
-   * COMMIT on the loop's idle time, its answer still after a sync started after it). Infinity:
-   * the batch waits for the sync and commits when it returns, on the critical path of the next.
-   */
-  commitWhileSyncing = Number.POSITIVE_INFINITY;
+  private syncInFlight = false;
   /** Diagnostics (bench/servers/gateway.ts BENCH_OVERLAP_SYNCS=1): false overlaps syncs as before. */
   serialSyncs = true;
   /**
@@ -106,8 +77,6 @@ export class GroupCommit {
   /** Benchmark diagnostics (bench/servers/gateway.ts BENCH_DIAG): each WAL fdatasync's duration, ms, and its batch size. */
   syncObserver: ((ms: number, jobs: number) => void) | null = null;
   batches = 0;
-  /** WAL fdatasyncs started (batches counts commits); also numbers them for `failedUpTo`. */
-  syncs = 0;
 
   constructor(
     db: SqliteDb,
@@ -161,102 +130,63 @@ export class GroupCommit {
   flush(): void {
     this.scheduled = false;
     const jobs = this.queue;
-    // One WAL fdatasync in flight at a time (see `syncsInFlight`): what is queued meanwhile commits
-    // either now, to be synced next (`committed`), or as ONE batch the moment that sync returns.
-    const waiting = this.syncsInFlight > 0 && this.serialSyncs && !this.mayOverlap();
-    if (waiting ? jobs.length < this.commitWhileSyncing : jobs.length === 0 && this.committed.length === 0) return;
+    if (jobs.length === 0) return;
+    // One WAL fdatasync in flight at a time: what is queued meanwhile commits as ONE batch the
+    // moment that sync returns (see `syncInFlight`).
+    if (this.syncInFlight && this.serialSyncs) return;
     this.queue = [];
-    const stored = jobs.length === 0 || this.commit(jobs);
-    if (waiting) {
-      if (stored) this.committed.push(...jobs);
-      return;
-    }
-    const toSync = this.committed.length === 0 ? (stored ? jobs : []) : this.committed.concat(stored ? jobs : []);
-    this.committed = [];
-    if (toSync.length === 0) return;
-    let fd: number | null;
-    try {
-      fd = this.wal();
-    } catch (err) {
-      this.settle(toSync, err);
-      return;
-    }
-    if (fd === null) this.settle(toSync);
-    else this.sync(fd, toSync);
-  }
-
-  private mayOverlap(): boolean {
-    if (this.syncsInFlight !== 1) return false;
-    const limit = Math.min(this.overlapAfterMs, this.overlapAfterUsual * this.usualSyncMs);
-    return limit !== Number.POSITIVE_INFINITY && performance.now() - this.lastSyncStarted >= limit;
-  }
-
-  /** The batch's transaction; false (every job rejected) if the commit itself failed. */
-  private commit(jobs: Job[]): boolean {
     this.batches++;
     if (jobs.length > this.maxBatch) this.maxBatch = jobs.length;
     try {
       this.batch(jobs);
-      return true;
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing of this batch is stored.
       const error = this.storageError(err);
       for (const job of jobs) job.reject(error);
-      return false;
+      return;
     }
-  }
-
-  private sync(fd: number, jobs: Job[]): void {
+    const settle = (syncError?: unknown) => {
+      const failed = syncError ? this.storageError(syncError) : undefined;
+      let ok = !failed;
+      for (const job of jobs) {
+        if (failed) job.reject(failed);
+        else if ('error' in job) {
+          // A job's own error (a constraint, a bug) is its own; a full disk is everyone's.
+          const error = this.storageError(job.error);
+          if (error !== job.error) ok = false;
+          job.reject(error);
+        } else job.resolve(job.value);
+      }
+      if (ok) this.options.monitor?.succeeded();
+    };
+    let fd: number | null;
+    try {
+      fd = this.wal();
+    } catch (err) {
+      settle(err);
+      return;
+    }
+    if (fd === null) {
+      settle();
+      return;
+    }
     const observe = this.syncObserver;
-    const started = performance.now();
-    this.lastSyncStarted = started;
-    const alone = this.syncsInFlight === 0;
-    this.syncsInFlight++;
-    const seq = ++this.syncs;
+    const started = observe ? performance.now() : 0;
+    this.syncInFlight = true;
     const sync = new Promise<void>((done) => {
       (this.options.fdatasync ?? fdatasync)(fd, (err) => {
-        const ms = performance.now() - started;
-        observe?.(ms, jobs.length);
-        // A sync that overlapped another waited for its writeback too: not this disk's usual sync.
-        if (alone && this.syncsInFlight === 1) this.usualSyncMs += (ms - this.usualSyncMs) / 16;
-        this.syncsInFlight--;
-        // A sync that started before another's failure returned may report success for pages
-        // that failed writeback held (an error is reported once per descriptor): it fails too.
-        const error = err ?? (seq <= this.failedUpTo ? this.lastSyncError : null);
-        if (error) {
-          // Not known to be on disk: the callers get an error and the network retries; the retry
-          // finds the stored row and answers duplicate, so nothing is lost or doubled. What
-          // committed during this sync fails with it, for the same reason.
-          if (err) {
-            this.failedUpTo = this.syncs;
-            this.lastSyncError = err;
-          }
-          const during = this.committed;
-          this.committed = [];
-          this.settle(during.length === 0 ? jobs : jobs.concat(during), error);
-        } else this.settle(jobs);
+        observe?.(performance.now() - started, jobs.length);
+        this.syncInFlight = false;
+        // Not known to be on disk: the callers get an error and the network retries; the retry
+        // finds the stored row and answers duplicate, so nothing is lost or doubled.
+        settle(err ?? undefined);
         done();
-        // What committed or queued behind this sync: its sync starts now.
+        // The writes that queued behind this sync: their batch and its sync start now.
         this.flush();
       });
     });
     this.syncing.add(sync);
     void sync.then(() => this.syncing.delete(sync));
-  }
-
-  private settle(jobs: Job[], syncError?: unknown): void {
-    const failed = syncError ? this.storageError(syncError) : undefined;
-    let ok = !failed;
-    for (const job of jobs) {
-      if (failed) job.reject(failed);
-      else if ('error' in job) {
-        // A job's own error (a constraint, a bug) is its own; a full disk is everyone's.
-        const error = this.storageError(job.error);
-        if (error !== job.error) ok = false;
-        job.reject(error);
-      } else job.resolve(job.value);
-    }
-    if (ok) this.options.monitor?.succeeded();
   }
 
   /** Flushes the queue and waits for every pending sync (shutdown). */
