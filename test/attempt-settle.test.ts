@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newId } from '../src/ids';
 import type { AttemptResult } from '../src/store/ledger';
+import { conversionRecord } from './helpers/conversion';
 import { queryAll, startTestGateway } from './helpers/gateway';
 
 // One recording job finishes its deliveries in two statement forms (attempt-records.ts): a
@@ -17,22 +18,7 @@ test('a batch of 40 successes, 3 retries, 1 dead and 1 stale lease, recorded in 
       Array.from({ length: 45 }, (_, i) =>
         g.gw.ledger.recordPostback(
           {
-            conversion: {
-              id: newId(),
-              source: 'net',
-              transactionId: `settle-${i}`,
-              event: 'conversion',
-              status: 'approved',
-              payout: '1.00',
-              currency: 'USD',
-              offerId: null,
-              clickId: null,
-              matched: false,
-              click: null,
-              params: {},
-              receivedAt: now,
-              updatedAt: now,
-            },
+            conversion: conversionRecord(`settle-${i}`, now),
             route,
           },
           now,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newId } from '../src/ids';
+import { conversionRecord } from './helpers/conversion';
 import { queryAll, startTestGateway } from './helpers/gateway';
 
 // The postbacks of one event-loop turn are ONE job whose rows go in multi-row INSERTs of
@@ -11,22 +12,7 @@ test('a turn of 37 postbacks, one a duplicate of another, split across statement
   const g = await startTestGateway({ startWorkers: false });
   try {
     const now = Date.UTC(2026, 11, 1);
-    const conversion = (i: number) => ({
-      id: newId(),
-      source: 'net',
-      transactionId: `turn-${i}`,
-      event: 'conversion',
-      status: 'approved' as const,
-      payout: '1.00',
-      currency: 'USD',
-      offerId: null,
-      clickId: null,
-      matched: false,
-      click: null,
-      params: {},
-      receivedAt: now + i,
-      updatedAt: now + i,
-    });
+    const conversion = (i: number) => conversionRecord(`turn-${i}`, now + i);
     const route = (c: { source: string; transactionId: string }) =>
       ['alpha', 'beta'].map((d) => ({ destinationId: d, connector: 'http', dedupKey: `${c.transactionId}:${d}`, maxAttempts: 3 }));
     const writes = Array.from({ length: 36 }, (_, i) => conversion(i));
