@@ -4,6 +4,7 @@ import { newId } from '../ids';
 import { personalNameIndex, type PersonalKind } from '../privacy/identifiers';
 import { stripPersonalQuery } from '../privacy/personal-params';
 import { type Consent, compactConsent, CONSENT_PARAMS, consentFlagSchema, consentSignalSchema } from '../conversions/consent';
+import { shapeOf } from '../schema-shape';
 import { unsafeCharacter } from '../text-guard';
 import { PLATFORM_CLICK_PARAMS, PLATFORMS, type ClickRecord, type Platform, type PlatformClickParam } from './click';
 
@@ -38,13 +39,11 @@ export type ClickInput = z.infer<typeof clickInputSchema>;
 
 /** Each field's bound, read from the schema once (the fast path below must agree with it). */
 const INPUT_BOUNDS = Object.entries(clickInputSchema.shape).map(([name, field]) => {
-  const inner = field.unwrap() as z.ZodString;
-  const max = inner.maxLength;
-  // The fast path checks the type and the length only: a field with any other check (a regex, a
-  // trim) must not be read past zod, so the module refuses to load rather than skip it.
-  const checks = (inner._zod.def.checks ?? []).map((c) => c._zod.def.check);
-  if (max === null || checks.length !== 1 || checks[0] !== 'max_length')
-    throw new Error(`clickInputSchema.${name} has checks besides its max length (${checks.join(', ')}): update parseClickInput`);
+  const max = (field.unwrap() as z.ZodString).maxLength;
+  // The fast path checks the type and the length only: a field with any other check or transform
+  // (a regex, a trim) must not be read past zod, so the module refuses to load rather than skip it.
+  if (max === null || shapeOf(field) !== `string[max_length${max}]?`)
+    throw new Error(`clickInputSchema.${name} is ${shapeOf(field)}, not an optional string with a max length: update parseClickInput`);
   return [name as keyof ClickInput, max] as const;
 });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApiError, zodDetails } from '../api-error';
 import { type Platform, PLATFORMS } from '../clicks/click';
 import type { SourceConfig } from '../config';
+import { shapeOf } from '../schema-shape';
 import { assertCleanText } from '../text-guard';
 import { compactConsent, consentFlagSchema, consentSignalSchema, type Consent } from './consent';
 import { CONVERSION_STATUSES, type ConversionStatus } from './conversion';
@@ -62,30 +63,6 @@ export const postbackSchema = z.object({
 });
 type PostbackFields = z.infer<typeof postbackSchema>;
 
-/** A schema's structure as text: its fields, types, checks, bounds and enum values. */
-function shapeOf(t: z.core.$ZodType): string {
-  const def = t._zod.def as unknown as Record<string, unknown> & { type: string; checks?: z.core.$ZodCheck[] };
-  const checks = (def.checks ?? []).map((c) => {
-    const d = c._zod.def as unknown as Record<string, unknown>;
-    return `${d.check}${d.maximum ?? d.minimum ?? (d.pattern ? String(d.pattern) : '')}`;
-  });
-  const inner = (k: string) => shapeOf(def[k] as z.core.$ZodType);
-  const own =
-    def.type === 'object'
-      ? `{${Object.entries(def.shape as Record<string, z.core.$ZodType>)
-          .map(([k, v]) => `${k}:${shapeOf(v)}`)
-          .join(',')}}`
-      : def.type === 'optional'
-        ? `${inner('innerType')}?`
-        : def.type === 'pipe'
-          ? `${inner('in')}>${inner('out')}`
-          : def.type === 'record'
-            ? `record(${inner('keyType')},${inner('valueType')})`
-            : def.type === 'enum'
-              ? `enum(${Object.values(def.entries as object).join('|')})`
-              : def.type;
-  return checks.length > 0 ? `${own}[${checks.join(',')}]` : own;
-}
 /**
  * What readPostbackFields checks by hand, as shapeOf prints it. A schema that gains or loses a
  * field, a check or a transform no longer matches (the bounds and enums are shared with the fast

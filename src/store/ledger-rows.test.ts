@@ -1,24 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConversionRecord } from '../conversions/conversion';
+import { conversionRecord } from '../../test/helpers/conversion';
 import { conversionToRow, rowToConversion, CONVERSION_COLUMNS } from './ledger-rows';
 
-const base: ConversionRecord = {
-  id: '01a2323584537416af2f4e4ad74463e2',
-  source: 'net',
-  transactionId: 'T-1',
-  event: 'conversion',
-  status: 'approved',
-  payout: '12.50',
-  currency: 'USD',
-  offerId: null,
-  clickId: null,
-  matched: false,
-  click: null,
-  params: {},
-  receivedAt: 1,
-  updatedAt: 2,
-};
+const base = conversionRecord('T-1', 1, { updatedAt: 2 });
 
 /** The encoding before the empty values became constants: every JSON column must stay what it was. */
 const encoded = (c: ConversionRecord) => [
